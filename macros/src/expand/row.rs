@@ -1,0 +1,103 @@
+//! The row type: `AuthorRow<Books = NotLoaded, Publisher = NotLoaded, BooksCount = NotLoaded>`,
+//! the model plus one slot per relation and per count, dereferencing to the model.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Names, private};
+use crate::model::Model;
+
+pub fn expand(model: &Model, names: &Names) -> TokenStream {
+    let p = private();
+    let ident = model.ident;
+    let vis = model.vis;
+    let row = &names.row;
+    let fields: Vec<_> = names.slots.iter().map(|s| &s.field).collect();
+    let slot_names: Vec<String> = names
+        .slots
+        .iter()
+        .map(|s| {
+            let name = model.relations[s.relation].name.to_string();
+            if s.is_count { format!("{name}_count") } else { name }
+        })
+        .collect();
+    let slot_params: Vec<_> = names.slots.iter().map(|s| &s.param).collect();
+    let declared = if slot_params.is_empty() {
+        quote!()
+    } else {
+        quote!(<#(#slot_params = #p::NotLoaded),*>)
+    };
+    let params = names.impl_params();
+    let generics = Names::generics(&params);
+    let doc = format!(
+        "A row of [`{ident}`] as a query returns it: the model (through `Deref`) plus, in its \
+         type parameters, the relations and counts the query loaded (`NotLoaded` for the others)."
+    );
+    let into_model_doc = format!("The [`{ident}`], without what was loaded with it.");
+
+    quote! {
+        #[doc = #doc]
+        #vis struct #row #declared {
+            __model: #ident,
+            #(#fields: #slot_params,)*
+        }
+
+        #[automatically_derived]
+        impl #generics #p::Deref for #row #generics {
+            type Target = #ident;
+            fn deref(&self) -> &#ident {
+                &self.__model
+            }
+        }
+
+        impl #generics #row #generics {
+            #[doc = #into_model_doc]
+            #vis fn into_model(self) -> #ident {
+                self.__model
+            }
+        }
+
+        #[automatically_derived]
+        impl #generics ::core::clone::Clone for #row #generics
+        where
+            for<'__eagerly> #ident: ::core::clone::Clone,
+            #(#params: ::core::clone::Clone,)*
+        {
+            fn clone(&self) -> Self {
+                #row {
+                    __model: ::core::clone::Clone::clone(&self.__model),
+                    #(#fields: ::core::clone::Clone::clone(&self.#fields),)*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl #generics ::core::cmp::PartialEq for #row #generics
+        where
+            for<'__eagerly> #ident: ::core::cmp::PartialEq,
+            #(#params: ::core::cmp::PartialEq,)*
+        {
+            fn eq(&self, other: &Self) -> bool {
+                self.__model == other.__model #(&& self.#fields == other.#fields)*
+            }
+        }
+
+        #[automatically_derived]
+        impl #generics ::core::fmt::Debug for #row #generics
+        where
+            for<'__eagerly> #ident: ::core::fmt::Debug,
+            #(#params: #p::SlotDebug,)*
+        {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut row = f.debug_struct(::core::stringify!(#row));
+                row.field("model", &self.__model);
+                #(
+                    if let #p::Option::Some(loaded) = #p::SlotDebug::as_debug(&self.#fields) {
+                        row.field(#slot_names, loaded);
+                    }
+                )*
+                row.finish()
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The table definition (`Author::TABLE`): columns, key, indexes and foreign keys, as data
+//! for the runtime's SQL writer.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{private, type_text};
+use crate::model::{Model, RelationKind};
+
+pub fn table(model: &Model) -> TokenStream {
+    let p = private();
+    let ident = model.ident;
+    let name = &model.table;
+    let columns = model.fields.iter().map(|field| {
+        let (column, ty) = (&field.column, field.ty);
+        let field_name = field.ident.to_string();
+        let rust_type = type_text(ty);
+        let nullable = field.nullable;
+        let sql_type = match &field.attrs.sql_type {
+            Some(declared) => quote!(|| #declared),
+            // Autoref picks `HasSqlType` when `#ty: SqlType`, else the untyped fallback.
+            None => {
+                let probe = quote_spanned!(ty.span()=> (&#p::SqlTypeOf::<#ty>::NEW).sql_type());
+                quote! {|| {
+                    #[allow(unused_imports)]
+                    use #p::{HasSqlType as _, NoSqlType as _};
+                    #probe
+                }}
+            }
+        };
+        quote! {
+            #p::ColumnDef {
+                name: #column,
+                field: #field_name,
+                rust_type: #rust_type,
+                sql_type: #sql_type,
+                nullable: #nullable,
+            }
+        }
+    });
+    let key = model.key_fields().map(|(i, _)| i);
+    let auto_key = model.auto_key().is_some();
+    let indexes = model.indexes.iter().map(|index| {
+        let (fields, unique) = (&index.fields, index.unique);
+        quote!(#p::IndexDef { columns: &[#(#fields),*], unique: #unique })
+    });
+    let foreign_keys = model.relations.iter().filter_map(|relation| match relation.kind {
+        RelationKind::BelongsTo { field } => {
+            let target = &relation.target;
+            Some(quote_spanned! {target.span()=>
+                #p::ForeignKey { column: #field, target: || <#target as #p::Model>::TABLE }
+            })
+        }
+        _ => None,
+    });
+    quote! {
+        #p::Table {
+            name: #name,
+            model: ::core::stringify!(#ident),
+            columns: &[#(#columns),*],
+            primary_key: &[#(#key),*],
+            auto_key: #auto_key,
+            indexes: &[#(#indexes),*],
+            foreign_keys: &[#(#foreign_keys),*],
+        }
+    }
+}

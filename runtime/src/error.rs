@@ -1,0 +1,102 @@
+//! The one error type of eagerly.
+
+use rusqlite::types::{FromSqlError, Type};
+
+/// Everything that can go wrong at run time.
+///
+/// Each variant names the table (and, where there is one, the column) it concerns, so a
+/// message read in a log says where to look without a backtrace.
+///
+/// ```
+/// # use eagerly::Model;
+/// # #[derive(Model, Debug)]
+/// # pub struct Author { #[model(primary_key)] pub id: i64, pub name: String }
+/// # let conn = eagerly::rusqlite::Connection::open_in_memory()?;
+/// # eagerly::create_tables(&conn, &[Author::TABLE])?;
+/// match Author::get(&conn, 42) {
+///     Err(eagerly::Error::NotFound { table }) => assert_eq!(table, "author"),
+///     other => panic!("expected NotFound, got {other:?}"),
+/// }
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A lookup that needs a row (by primary key, `one()`, `update` or `delete` of a row)
+    /// found none.
+    #[error("no row of table `{table}` matches")]
+    NotFound {
+        /// The table that was searched.
+        table: &'static str,
+    },
+
+    /// `one()` found more than one row.
+    #[error("more than one row of table `{table}` matches, and exactly one was expected")]
+    MultipleRows {
+        /// The table that was searched.
+        table: &'static str,
+    },
+
+    /// A value read from the database does not fit the field it is decoded into.
+    #[error("cannot read column `{table}`.`{column}` into `{rust_type}`: {problem}")]
+    Decode {
+        /// The table the column belongs to.
+        table: &'static str,
+        /// The column's name in the database.
+        column: &'static str,
+        /// The field's Rust type, as written in the model.
+        rust_type: &'static str,
+        /// What was wrong with the value.
+        problem: DecodeProblem,
+    },
+
+    /// A Rust value could not be turned into an SQLite value (for example a `u64` above
+    /// `i64::MAX`).
+    #[error("cannot bind a value for column `{table}`.`{column}`: {source}")]
+    Bind {
+        /// The table the column belongs to.
+        table: &'static str,
+        /// The column the value was meant for.
+        column: &'static str,
+        /// rusqlite's reason.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// SQLite refused or failed a statement: a missing table, a constraint, a locked
+    /// database, ...
+    #[error("database error on table `{table}`: {source} (while running `{sql}`)")]
+    Database {
+        /// The table the statement is about.
+        table: &'static str,
+        /// The statement's SQL text (values are bound separately and not included).
+        sql: String,
+        /// rusqlite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+/// Why a stored value could not be decoded; part of [`Error::Decode`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeProblem {
+    /// The column holds NULL and the field is not an `Option`.
+    #[error("the value is NULL; make the field an `Option` if the column may hold NULL")]
+    Null,
+    /// The stored value has a storage class the field type does not accept.
+    #[error("found a value of SQLite type {found}")]
+    WrongType {
+        /// SQLite's storage class of the value.
+        found: Type,
+    },
+    /// An integer does not fit the field type.
+    #[error("the integer {0} is out of range")]
+    OutOfRange(i64),
+    /// Any other conversion failure reported by the type's `FromSql` implementation.
+    #[error(transparent)]
+    Other(FromSqlError),
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

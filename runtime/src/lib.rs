@@ -1,0 +1,36 @@
+//! The runtime of [eagerly](https://docs.rs/eagerly): everything `#[derive(Model)]`
+//! plugs into. Use it through the `eagerly` crate, which re-exports it with the derive.
+
+#![warn(missing_docs)]
+
+pub mod column;
+pub mod error;
+mod exec;
+pub mod filter;
+pub mod log;
+pub mod model;
+pub mod query;
+pub mod relation;
+pub mod row;
+pub mod schema;
+mod sql;
+mod value;
+mod write;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use column::{Assignment, Column, Order};
+pub use error::{DecodeProblem, Error, Result};
+pub use filter::Cond;
+pub use log::{QueryLog, QueryRecord, capture};
+pub use model::{Insertable, Model};
+pub use query::Query;
+pub use relation::{Link, Relation};
+pub use row::{NotLoaded, Reader};
+pub use schema::{SqlType, Table, create_tables};
+pub use value::ValueFor;
+
+/// The rusqlite this build of eagerly uses; every API takes its `Connection`.
+pub use rusqlite;

@@ -1,0 +1,282 @@
+//! What a model's table looks like, and creating it.
+//!
+//! `#[derive(Model)]` describes each table as a [`Table`] constant (`Author::TABLE`); this
+//! module turns a set of them into `CREATE TABLE` / `CREATE INDEX` statements.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+use crate::{exec, sql};
+
+/// A model's table, as declared by `#[derive(Model)]`. Read it through `Model::TABLE`.
+#[derive(Debug)]
+pub struct Table {
+    /// Table name in the database.
+    pub name: &'static str,
+    /// Rust name of the model.
+    pub model: &'static str,
+    /// Columns in field declaration order.
+    pub columns: &'static [ColumnDef],
+    /// Indices into `columns` of the primary key, in key order.
+    pub primary_key: &'static [usize],
+    /// Whether the database assigns the key (a single integer primary key).
+    pub auto_key: bool,
+    /// Indexes and unique constraints declared on the model.
+    pub indexes: &'static [IndexDef],
+    /// Foreign keys declared with `belongs_to`.
+    pub foreign_keys: &'static [ForeignKey],
+}
+
+/// One column of a [`Table`].
+#[derive(Debug)]
+pub struct ColumnDef {
+    /// Column name in the database.
+    pub name: &'static str,
+    /// Rust field name.
+    pub field: &'static str,
+    /// The field's Rust type as written in the model (for messages).
+    pub rust_type: &'static str,
+    /// Declared SQL type, from [`SqlType`] or `#[model(sql_type = "..")]`.
+    pub sql_type: fn() -> &'static str,
+    /// Whether the column accepts NULL (the field is an `Option`).
+    pub nullable: bool,
+}
+
+/// An index, or a unique constraint, over one or more columns of a [`Table`].
+#[derive(Debug)]
+pub struct IndexDef {
+    /// Indices into the table's columns.
+    pub columns: &'static [usize],
+    /// A unique index rejects duplicate values.
+    pub unique: bool,
+}
+
+/// A foreign key declared with `belongs_to`: `column` refers to the target's primary key.
+#[derive(Debug)]
+pub struct ForeignKey {
+    /// Index into the table's columns.
+    pub column: usize,
+    /// The target model's table (a function, so that tables may refer to each other).
+    pub target: fn() -> &'static Table,
+}
+
+impl Table {
+    /// The column with this database name.
+    pub fn column(&self, name: &str) -> Option<&'static ColumnDef> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Names of the primary key columns.
+    pub fn key_columns(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.primary_key.iter().map(|&i| self.columns[i].name)
+    }
+
+    /// Every index `create_tables` creates or relies on: the declared ones, plus one per
+    /// foreign-key column that no other index (or the primary key) starts with, because
+    /// batched loading filters on foreign keys.
+    pub fn indexes(&self) -> Vec<Index> {
+        let mut all: Vec<Index> = self
+            .indexes
+            .iter()
+            .map(|i| Index { columns: i.columns.to_vec(), unique: i.unique })
+            .collect();
+        for fk in self.foreign_keys {
+            let covered = self.primary_key.first() == Some(&fk.column)
+                || all.iter().any(|i| i.columns.first() == Some(&fk.column));
+            if !covered {
+                all.push(Index { columns: vec![fk.column], unique: false });
+            }
+        }
+        all
+    }
+
+    /// The name eagerly gives an index over these columns: `{table}_{col}_..._idx`
+    /// (`_key` for unique indexes).
+    pub fn index_name(&self, index: &Index) -> String {
+        let mut name = self.name.to_owned();
+        for &c in &index.columns {
+            name.push('_');
+            name.push_str(self.columns[c].name);
+        }
+        name.push_str(if index.unique { "_key" } else { "_idx" });
+        name
+    }
+}
+
+/// An index of a table, declared or implied by a foreign key; see [`Table::indexes`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    /// Indices into the table's columns.
+    pub columns: Vec<usize>,
+    /// Whether the index is unique.
+    pub unique: bool,
+}
+
+/// The SQL type a field type is declared with in `CREATE TABLE`.
+///
+/// SQLite stores any value in any column, so the declared type only sets the column's
+/// affinity; a field type without an implementation gets no declared type and is stored as
+/// its `ToSql` gives it. Implement this for your own types to choose their declared type,
+/// or write `#[model(sql_type = "..")]` on the field.
+///
+/// ```
+/// struct Cents(i64);
+/// impl eagerly::SqlType for Cents {
+///     const SQL_TYPE: &'static str = "INTEGER";
+/// }
+/// ```
+pub trait SqlType {
+    /// The declared type, such as `INTEGER` or `TEXT`.
+    const SQL_TYPE: &'static str;
+}
+
+macro_rules! sql_types {
+    ($($sql:literal: $($t:ty),+;)+) => {
+        $($(impl SqlType for $t { const SQL_TYPE: &'static str = $sql; })+)+
+    };
+}
+
+sql_types! {
+    "INTEGER": i8, i16, i32, i64, isize, u8, u16, u32, bool;
+    "REAL": f32, f64;
+    "TEXT": String, Box<str>, std::rc::Rc<str>, std::sync::Arc<str>;
+    "BLOB": Vec<u8>, Box<[u8]>;
+}
+
+#[cfg(feature = "chrono")]
+sql_types! {
+    "TEXT": chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime,
+        chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::FixedOffset>,
+        chrono::DateTime<chrono::Local>;
+}
+
+#[cfg(feature = "uuid")]
+sql_types! { "BLOB": uuid::Uuid; }
+
+#[cfg(feature = "serde_json")]
+sql_types! { "TEXT": serde_json::Value; }
+
+impl<T: SqlType> SqlType for Option<T> {
+    const SQL_TYPE: &'static str = T::SQL_TYPE;
+}
+
+/// Creates the tables of these models (if they do not exist yet) with their indexes, in
+/// foreign-key order whatever the order given, all or nothing.
+///
+/// Every column of a non-`Option` field is `NOT NULL`; `belongs_to` fields get a
+/// `FOREIGN KEY` constraint and, unless another index starts with them, an index. SQLite
+/// only enforces foreign keys on connections that ran `PRAGMA foreign_keys = ON`.
+///
+/// ```
+/// # use eagerly::Model;
+/// # #[derive(Model)]
+/// # pub struct Publisher { #[model(primary_key)] pub id: i64, pub name: String }
+/// # #[derive(Model)]
+/// # pub struct Author { #[model(primary_key)] pub id: i64,
+/// #     #[model(belongs_to(publisher = Publisher))] pub publisher_id: Option<i64> }
+/// let conn = eagerly::rusqlite::Connection::open_in_memory()?;
+/// let ((), log) = eagerly::capture(|| eagerly::create_tables(&conn, &[Author::TABLE, Publisher::TABLE]))?;
+/// assert!(log.sql().iter().position(|s| s.contains(r#"TABLE IF NOT EXISTS "publisher""#))
+///     < log.sql().iter().position(|s| s.contains(r#"TABLE IF NOT EXISTS "author""#)));
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+pub fn create_tables(conn: &Connection, tables: &[&'static Table]) -> Result<()> {
+    let ordered = in_foreign_key_order(tables);
+    exec::atomically(conn, ordered.first().map_or("", |t| t.name), || {
+        for table in &ordered {
+            exec::execute(conn, table.name, &sql::ddl::create_table(table), &[])?;
+            for index in table.indexes() {
+                exec::execute(conn, table.name, &sql::ddl::create_index(table, &index), &[])?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Orders tables so that each comes after the tables its foreign keys refer to. Tables
+/// outside the set and references to the table itself are ignored; a cycle keeps the
+/// given order for the tables in it (SQLite checks foreign keys when rows are written, not
+/// when tables are created).
+fn in_foreign_key_order(tables: &[&'static Table]) -> Vec<&'static Table> {
+    fn visit(
+        table: &'static Table,
+        tables: &[&'static Table],
+        visiting: &mut Vec<&'static str>,
+        out: &mut Vec<&'static Table>,
+    ) {
+        if out.iter().any(|t| t.name == table.name) || visiting.contains(&table.name) {
+            return;
+        }
+        visiting.push(table.name);
+        for fk in table.foreign_keys {
+            let target = (fk.target)();
+            if let Some(&known) = tables.iter().find(|t| t.name == target.name) {
+                visit(known, tables, visiting, out);
+            }
+        }
+        visiting.pop();
+        out.push(table);
+    }
+    let mut out = Vec::with_capacity(tables.len());
+    for &table in tables {
+        visit(table, tables, &mut Vec::new(), &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn integer() -> &'static str {
+        "INTEGER"
+    }
+
+    const fn column(name: &'static str) -> ColumnDef {
+        ColumnDef { name, field: name, rust_type: "i64", sql_type: integer, nullable: false }
+    }
+
+    static PARENT: Table = Table {
+        name: "parent",
+        model: "Parent",
+        columns: &[column("id")],
+        primary_key: &[0],
+        auto_key: true,
+        indexes: &[],
+        foreign_keys: &[],
+    };
+
+    static CHILD: Table = Table {
+        name: "child",
+        model: "Child",
+        columns: &[column("id"), column("parent_id"), column("other_id")],
+        primary_key: &[0],
+        auto_key: true,
+        indexes: &[IndexDef { columns: &[2, 1], unique: true }],
+        foreign_keys: &[
+            ForeignKey { column: 1, target: || &PARENT },
+            ForeignKey { column: 2, target: || &PARENT },
+            ForeignKey { column: 0, target: || &CHILD },
+        ],
+    };
+
+    #[test]
+    fn tables_come_after_the_tables_they_refer_to() {
+        let names: Vec<_> =
+            in_foreign_key_order(&[&CHILD, &PARENT]).iter().map(|t| t.name).collect();
+        assert_eq!(names, ["parent", "child"]);
+    }
+
+    #[test]
+    fn every_foreign_key_gets_an_index_unless_one_starts_with_it() {
+        let indexes = CHILD.indexes();
+        // other_id leads the declared unique index and id is the primary key; only
+        // parent_id needs its own index.
+        assert_eq!(
+            indexes,
+            [Index { columns: vec![2, 1], unique: true }, Index { columns: vec![1], unique: false }]
+        );
+        assert_eq!(CHILD.index_name(&indexes[0]), "child_other_id_parent_id_key");
+        assert_eq!(CHILD.index_name(&indexes[1]), "child_parent_id_idx");
+    }
+}

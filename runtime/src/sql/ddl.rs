@@ -1,0 +1,107 @@
+//! `CREATE TABLE` and `CREATE INDEX`.
+
+use super::Statement;
+use crate::schema::{Index, Table};
+
+/// `CREATE TABLE IF NOT EXISTS` with a `NOT NULL` for every non-`Option` field, the
+/// primary key (`INTEGER PRIMARY KEY AUTOINCREMENT` for a database-assigned key, so deleted
+/// keys are never handed out again, as Django does) and a `FOREIGN KEY` per `belongs_to`.
+pub(crate) fn create_table(table: &Table) -> String {
+    let mut out = Statement::default();
+    out.push("CREATE TABLE IF NOT EXISTS ");
+    out.ident(table.name);
+    out.push(" (");
+    for (i, column) in table.columns.iter().enumerate() {
+        out.push(if i == 0 { "\n  " } else { ",\n  " });
+        out.ident(column.name);
+        let sql_type = (column.sql_type)();
+        if !sql_type.is_empty() {
+            out.push(" ");
+            out.push(sql_type);
+        }
+        if !column.nullable {
+            out.push(" NOT NULL");
+        }
+        if table.auto_key && table.primary_key == [i] {
+            out.push(" PRIMARY KEY AUTOINCREMENT");
+        }
+    }
+    if !table.auto_key {
+        out.push(",\n  PRIMARY KEY (");
+        out.list(table.key_columns(), |out, name| out.ident(name));
+        out.push(")");
+    }
+    for fk in table.foreign_keys {
+        let target = (fk.target)();
+        out.push(",\n  FOREIGN KEY (");
+        out.ident(table.columns[fk.column].name);
+        out.push(") REFERENCES ");
+        out.ident(target.name);
+        out.push(" (");
+        out.list(target.key_columns(), |out, name| out.ident(name));
+        out.push(")");
+    }
+    out.push("\n)");
+    out.text
+}
+
+/// `CREATE [UNIQUE] INDEX IF NOT EXISTS "t_a_b_idx" ON "t" ("a", "b")`.
+pub(crate) fn create_index(table: &Table, index: &Index) -> String {
+    let mut out = Statement::default();
+    out.push(if index.unique { "CREATE UNIQUE INDEX IF NOT EXISTS " } else { "CREATE INDEX IF NOT EXISTS " });
+    out.ident(&table.index_name(index));
+    out.push(" ON ");
+    out.ident(table.name);
+    out.push(" (");
+    out.list(&index.columns, |out, &c| out.ident(table.columns[c].name));
+    out.push(")");
+    out.text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{ColumnDef, ForeignKey, IndexDef};
+
+    fn integer() -> &'static str {
+        "INTEGER"
+    }
+    fn untyped() -> &'static str {
+        ""
+    }
+
+    static AUTHOR: Table = Table {
+        name: "author",
+        model: "Author",
+        columns: &[
+            ColumnDef { name: "id", field: "id", rust_type: "i64", sql_type: integer, nullable: false },
+            ColumnDef { name: "boss", field: "boss", rust_type: "Option<i64>", sql_type: integer, nullable: true },
+            ColumnDef { name: "blob", field: "blob", rust_type: "Custom", sql_type: untyped, nullable: false },
+        ],
+        primary_key: &[0],
+        auto_key: true,
+        indexes: &[IndexDef { columns: &[2, 1], unique: true }],
+        foreign_keys: &[ForeignKey { column: 1, target: || &AUTHOR }],
+    };
+
+    #[test]
+    fn tables_declare_types_nullability_keys_and_references() {
+        assert_eq!(
+            create_table(&AUTHOR),
+            "CREATE TABLE IF NOT EXISTS \"author\" (\n  \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n  \"boss\" INTEGER,\n  \"blob\" NOT NULL,\n  FOREIGN KEY (\"boss\") REFERENCES \"author\" (\"id\")\n)"
+        );
+    }
+
+    #[test]
+    fn indexes_are_named_after_table_and_columns() {
+        let indexes = AUTHOR.indexes();
+        assert_eq!(
+            create_index(&AUTHOR, &indexes[0]),
+            r#"CREATE UNIQUE INDEX IF NOT EXISTS "author_blob_boss_key" ON "author" ("blob", "boss")"#
+        );
+        assert_eq!(
+            create_index(&AUTHOR, &indexes[1]),
+            r#"CREATE INDEX IF NOT EXISTS "author_boss_idx" ON "author" ("boss")"#
+        );
+    }
+}

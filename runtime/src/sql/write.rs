@@ -1,0 +1,166 @@
+//! `INSERT`, and `UPDATE` / `DELETE` of one row by primary key.
+
+use rusqlite::types::Value;
+
+use super::select::{from_where, order_limit, where_clause};
+use super::{BASE, Statement, push_ident};
+use crate::error::Result;
+use crate::query::Select;
+use crate::schema::Table;
+
+/// `INSERT INTO "t" ("a", "b") VALUES (?, ?) RETURNING "id", "a", "b"`: binds the values of
+/// `columns` in order and returns every column of the stored row.
+pub(crate) fn insert(table: &Table, columns: &[usize]) -> String {
+    let mut out = Statement::default();
+    out.push("INSERT INTO ");
+    out.ident(table.name);
+    if columns.is_empty() {
+        out.push(" DEFAULT VALUES");
+    } else {
+        out.push(" (");
+        out.list(columns, |out, &c| out.ident(table.columns[c].name));
+        out.push(") VALUES (");
+        out.list(columns, |out, _| out.push("?"));
+        out.push(")");
+    }
+    out.push(" RETURNING ");
+    out.list(table.columns, |out, c| out.ident(c.name));
+    out.text
+}
+
+/// `UPDATE "t" SET "a" = ?, "b" = ? WHERE "id" = ?`, and the columns whose values it binds,
+/// in order. A table whose columns are all key columns sets the key to itself, so the
+/// statement still tells whether the row exists.
+pub(crate) fn update_by_key(table: &Table) -> (String, Vec<usize>) {
+    let is_key = |c: &usize| table.primary_key.contains(c);
+    let mut set: Vec<usize> = (0..table.columns.len()).filter(|c| !is_key(c)).collect();
+    if set.is_empty() {
+        set = table.primary_key.to_vec();
+    }
+    let mut out = Statement::default();
+    out.push("UPDATE ");
+    out.ident(table.name);
+    out.push(" SET ");
+    out.list(&set, |out, &c| {
+        out.ident(table.columns[c].name);
+        out.push(" = ?");
+    });
+    where_key(&mut out, table);
+    set.extend_from_slice(table.primary_key);
+    (out.text, set)
+}
+
+/// `DELETE FROM "t" WHERE "id" = ?`, binding the key columns in key order.
+pub(crate) fn delete_by_key(table: &Table) -> String {
+    let mut out = Statement::default();
+    out.push("DELETE FROM ");
+    out.ident(table.name);
+    where_key(&mut out, table);
+    out.text
+}
+
+/// `UPDATE "t" AS t0 SET "a" = ? WHERE ..` for the rows a query selects.
+pub(crate) fn update_where(
+    table: &'static Table,
+    select: &Select,
+    assignments: Vec<(&'static str, Value)>,
+) -> Result<Statement> {
+    let mut out = Statement::default();
+    out.push("UPDATE ");
+    out.ident(table.name);
+    out.push(" AS ");
+    out.push(BASE);
+    out.push(" SET ");
+    out.list(assignments, |out, (column, value)| {
+        out.ident(column);
+        out.push(" = ");
+        out.param(value);
+    });
+    rows_of(&mut out, table, select)?;
+    Ok(out)
+}
+
+/// `DELETE FROM "t" AS t0 WHERE ..` for the rows a query selects.
+pub(crate) fn delete_where(table: &'static Table, select: &Select) -> Result<Statement> {
+    let mut out = Statement::default();
+    out.push("DELETE FROM ");
+    out.ident(table.name);
+    out.push(" AS ");
+    out.push(BASE);
+    rows_of(&mut out, table, select)?;
+    Ok(out)
+}
+
+/// The `WHERE` of a bulk write. SQLite's `UPDATE` and `DELETE` take no `LIMIT` (in the
+/// bundled build), so a limited or ordered query selects its keys in a subquery.
+fn rows_of(out: &mut Statement, table: &'static Table, select: &Select) -> Result<()> {
+    if select.limit.is_none() && select.offset.is_none() {
+        return where_clause(out, table, select);
+    }
+    out.push(" WHERE (");
+    out.list(table.key_columns(), |out, name| out.column(BASE, name));
+    out.push(") IN (SELECT ");
+    out.list(table.key_columns(), |out, name| out.column(BASE, name));
+    from_where(out, table, select)?;
+    order_limit(out, select);
+    out.push(")");
+    Ok(())
+}
+
+fn where_key(out: &mut Statement, table: &Table) {
+    out.push(" WHERE ");
+    for (i, name) in table.key_columns().enumerate() {
+        if i > 0 {
+            out.push(" AND ");
+        }
+        push_ident(&mut out.text, name);
+        out.push(" = ?");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ColumnDef;
+
+    fn text() -> &'static str {
+        "TEXT"
+    }
+
+    const fn column(name: &'static str) -> ColumnDef {
+        ColumnDef { name, field: name, rust_type: "String", sql_type: text, nullable: false }
+    }
+
+    static LINK: Table = Table {
+        name: "book_tag",
+        model: "BookTag",
+        columns: &[column("book_id"), column("tag_id"), column("note")],
+        primary_key: &[0, 1],
+        auto_key: false,
+        indexes: &[],
+        foreign_keys: &[],
+    };
+
+    #[test]
+    fn insert_returns_the_stored_row() {
+        assert_eq!(
+            insert(&LINK, &[0, 1, 2]),
+            r#"INSERT INTO "book_tag" ("book_id", "tag_id", "note") VALUES (?, ?, ?) RETURNING "book_id", "tag_id", "note""#
+        );
+        assert_eq!(
+            insert(&LINK, &[]),
+            r#"INSERT INTO "book_tag" DEFAULT VALUES RETURNING "book_id", "tag_id", "note""#
+        );
+    }
+
+    #[test]
+    fn update_and_delete_address_the_composite_key() {
+        let (sql, columns) = update_by_key(&LINK);
+        assert_eq!(
+            sql,
+            r#"UPDATE "book_tag" SET "note" = ? WHERE "book_id" = ? AND "tag_id" = ?"#
+        );
+        assert_eq!(columns, [2, 0, 1]);
+        assert_eq!(delete_by_key(&LINK), r#"DELETE FROM "book_tag" WHERE "book_id" = ? AND "tag_id" = ?"#);
+    }
+}

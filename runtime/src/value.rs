@@ -1,0 +1,123 @@
+//! Rust values on their way into SQL parameters.
+
+use rusqlite::ToSql;
+use rusqlite::types::{ToSqlOutput, Value};
+
+/// A Rust value that can be compared with, or stored in, a column of type `T`.
+///
+/// Implemented for `T` itself and `&T`, for `T` and `&T` where the column is `Option<T>`,
+/// and for `&str` / `&[u8]` where the column holds `String` / `Vec<u8>`. Everything
+/// converts to an owned SQLite value that is bound as a parameter, never spliced into SQL.
+///
+/// ```
+/// # use eagerly::Model;
+/// # #[derive(Model, Debug)]
+/// # pub struct Author { #[model(primary_key)] pub id: i64, pub name: String, pub publisher_id: Option<i64> }
+/// let by_name = Author::name.eq("Ursula");         // &str for a String column
+/// let by_publisher = Author::publisher_id.eq(3);    // i64 for an Option<i64> column
+/// let unpublished = Author::publisher_id.eq(None);  // None compares with IS NULL
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be compared with a column of type `{T}`",
+    label = "expected a value of type `{T}`",
+    note = "a filter compares a column with a value of the column's own Rust type (or a reference to one)"
+)]
+pub trait ValueFor<T> {
+    /// Converts the value into the owned SQLite value that will be bound.
+    fn into_value(self) -> rusqlite::Result<Value>;
+}
+
+/// Converts anything rusqlite can bind into an owned [`Value`].
+pub(crate) fn to_value<T: ToSql + ?Sized>(value: &T) -> rusqlite::Result<Value> {
+    match value.to_sql()? {
+        ToSqlOutput::Owned(value) => Ok(value),
+        ToSqlOutput::Borrowed(value) => Value::try_from(value)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e))),
+        #[allow(unreachable_patterns)]
+        _ => Err(rusqlite::Error::ToSqlConversionFailure(
+            "eagerly binds plain values only (no zero-blobs, pointers or function arguments)".into(),
+        )),
+    }
+}
+
+impl<T: ToSql> ValueFor<T> for T {
+    fn into_value(self) -> rusqlite::Result<Value> {
+        to_value(&self)
+    }
+}
+
+impl<T: ToSql> ValueFor<T> for &T {
+    fn into_value(self) -> rusqlite::Result<Value> {
+        to_value(self)
+    }
+}
+
+impl<T: ToSql> ValueFor<Option<T>> for T {
+    fn into_value(self) -> rusqlite::Result<Value> {
+        to_value(&self)
+    }
+}
+
+impl<T: ToSql> ValueFor<Option<T>> for &T {
+    fn into_value(self) -> rusqlite::Result<Value> {
+        to_value(self)
+    }
+}
+
+impl ValueFor<String> for &str {
+    fn into_value(self) -> rusqlite::Result<Value> {
+        Ok(Value::Text(self.to_owned()))
+    }
+}
+
+impl ValueFor<Option<String>> for &str {
+    fn into_value(self) -> rusqlite::Result<Value> {
+        Ok(Value::Text(self.to_owned()))
+    }
+}
+
+impl ValueFor<Vec<u8>> for &[u8] {
+    fn into_value(self) -> rusqlite::Result<Value> {
+        Ok(Value::Blob(self.to_vec()))
+    }
+}
+
+impl ValueFor<Option<Vec<u8>>> for &[u8] {
+    fn into_value(self) -> rusqlite::Result<Value> {
+        Ok(Value::Blob(self.to_vec()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value<T, V: ValueFor<T>>(v: V) -> Value {
+        v.into_value().unwrap()
+    }
+
+    #[test]
+    fn values_convert_to_owned_sqlite_values() {
+        assert_eq!(value::<i64, _>(5), Value::Integer(5));
+        assert_eq!(value::<i64, _>(&7i64), Value::Integer(7));
+        assert_eq!(value::<Option<i64>, _>(5), Value::Integer(5));
+        assert_eq!(value::<Option<i64>, _>(None::<i64>), Value::Null);
+        assert_eq!(value::<String, _>("x"), Value::Text("x".into()));
+        assert_eq!(value::<String, _>(&String::from("y")), Value::Text("y".into()));
+        assert_eq!(value::<Option<String>, _>("z"), Value::Text("z".into()));
+        assert_eq!(value::<Vec<u8>, _>(&b"ab"[..]), Value::Blob(b"ab".to_vec()));
+        assert_eq!(value::<f64, _>(1.5), Value::Real(1.5));
+        assert_eq!(value::<bool, _>(true), Value::Integer(1));
+    }
+
+    #[test]
+    fn an_unrepresentable_value_is_an_error_not_a_panic() {
+        struct Unrepresentable;
+        impl ToSql for Unrepresentable {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Err(rusqlite::Error::ToSqlConversionFailure("too large".into()))
+            }
+        }
+        assert!(to_value(&Unrepresentable).is_err());
+    }
+}

@@ -1,0 +1,91 @@
+//! Writing single rows: insert, update and delete by primary key.
+
+use rusqlite::{Connection, ToSql};
+
+use crate::error::{Error, Result};
+use crate::model::{Insertable, Model};
+use crate::row::Reader;
+use crate::schema::Table;
+use crate::{exec, sql};
+
+/// Inserts one row and returns it as stored (`RETURNING`), so a database-assigned key and
+/// any conversion SQLite applied come back.
+pub(crate) fn insert_one<I: Insertable>(conn: &Connection, item: &I) -> Result<I::Model> {
+    insert_with(conn, &sql::write::insert(I::Model::TABLE, I::COLUMNS), item)
+}
+
+fn insert_with<I: Insertable>(conn: &Connection, statement: &str, item: &I) -> Result<I::Model> {
+    let table = I::Model::TABLE;
+    let mut fields = Vec::with_capacity(I::COLUMNS.len());
+    item.write_fields(&mut fields);
+    let mut stored = exec::query(conn, table.name, statement, &fields, |row| {
+        I::Model::decode(&mut Reader::new(row, table, 0))
+    })
+    .map_err(|e| name_unbindable_column(e, table, I::COLUMNS, &fields))?;
+    stored.pop().ok_or(Error::NotFound { table: table.name })
+}
+
+/// Inserts every item inside one savepoint: all rows or none.
+pub(crate) fn insert_all<I: Insertable>(
+    conn: &Connection,
+    items: impl IntoIterator<Item = I>,
+) -> Result<Vec<I::Model>> {
+    let items = items.into_iter();
+    let statement = sql::write::insert(I::Model::TABLE, I::COLUMNS);
+    exec::atomically(conn, I::Model::TABLE.name, || {
+        let mut stored = Vec::with_capacity(items.size_hint().0);
+        for item in items {
+            stored.push(insert_with(conn, &statement, &item)?);
+        }
+        Ok(stored)
+    })
+}
+
+/// Writes every non-key column of `model` to the row with its key.
+pub(crate) fn update_one<M: Model>(conn: &Connection, model: &M) -> Result<()> {
+    let table = M::TABLE;
+    let (statement, columns) = sql::write::update_by_key(table);
+    let mut all = Vec::with_capacity(table.columns.len());
+    model.write_fields(&mut all);
+    let fields: Vec<&dyn ToSql> = columns.iter().map(|&c| all[c]).collect();
+    let changed = exec::execute(conn, table.name, &statement, &fields)
+        .map_err(|e| name_unbindable_column(e, table, &columns, &fields))?;
+    found(table, changed)
+}
+
+/// Deletes the row with `model`'s key.
+pub(crate) fn delete_one<M: Model>(conn: &Connection, model: &M) -> Result<()> {
+    let table = M::TABLE;
+    let mut all = Vec::with_capacity(table.columns.len());
+    model.write_fields(&mut all);
+    let key: Vec<&dyn ToSql> = table.primary_key.iter().map(|&c| all[c]).collect();
+    let changed = exec::execute(conn, table.name, &sql::write::delete_by_key(table), &key)
+        .map_err(|e| name_unbindable_column(e, table, table.primary_key, &key))?;
+    found(table, changed)
+}
+
+fn found(table: &'static Table, changed: usize) -> Result<()> {
+    if changed == 0 { Err(Error::NotFound { table: table.name }) } else { Ok(()) }
+}
+
+/// rusqlite converts values while binding and reports a failure without saying which
+/// parameter failed; find it, so the error names the column.
+fn name_unbindable_column(
+    error: Error,
+    table: &'static Table,
+    columns: &[usize],
+    fields: &[&dyn ToSql],
+) -> Error {
+    match error {
+        Error::Database { source: rusqlite::Error::ToSqlConversionFailure(_), .. } => {
+            let failed = fields.iter().enumerate().find_map(|(i, f)| f.to_sql().err().map(|e| (i, e)));
+            match failed {
+                Some((i, source)) => {
+                    Error::Bind { table: table.name, column: table.columns[columns[i]].name, source }
+                }
+                None => error,
+            }
+        }
+        other => other,
+    }
+}
