@@ -43,10 +43,7 @@ fn every_table_reads_whole_with_the_documented_row_counts() {
         ]
     );
     assert_eq!(log.len(), 11, "one query per table:\n{log}");
-    assert_eq!(
-        log.sql()[0],
-        r#"SELECT t0."ArtistId", t0."Name" FROM "Artist" t0"#
-    );
+    assert_eq!(log.sql()[0], r#"SELECT t0."ArtistId", t0."Name" FROM "Artist" t0"#);
     assert_eq!(log.records()[2].rows, 3503);
 }
 
@@ -69,7 +66,10 @@ fn renamed_columns_and_special_types_decode() {
 
     let link = PlaylistTrack::get(&conn, (1, 3402)).unwrap();
     assert_eq!(link.into_model(), PlaylistTrack { playlist_id: 1, track_id: 3402 });
-    assert!(matches!(PlaylistTrack::get(&conn, (2, 1)), Err(eagerly::Error::NotFound { table: "PlaylistTrack" })));
+    assert!(matches!(
+        PlaylistTrack::get(&conn, (2, 1)),
+        Err(eagerly::Error::NotFound { table: "PlaylistTrack" })
+    ));
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! `#[derive(Model)]` for [eagerly](https://docs.rs/eagerly). Use it through the `eagerly`
-//! crate; the attribute reference is on [`Model`].
+//! crate: `use eagerly::Model;` imports both the derive and the trait.
 
 mod expand;
 mod model;
@@ -7,9 +7,103 @@ mod model;
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
-/// Makes a struct a model: a row of a table, with typed columns, relations and queries.
+/// Makes a struct with named fields a model: one row of a table, with a typed column
+/// constant per field, relation constants, a row type, and queries.
 ///
-/// See the `eagerly` crate's documentation for the full attribute reference.
+/// ```
+/// use eagerly::Model;
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// pub struct Publisher {
+///     #[model(primary_key)]
+///     pub id: i64,
+///     pub name: String,
+/// }
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// #[model(has_many(books = Book, fk = author_id))]
+/// pub struct Author {
+///     #[model(primary_key)]
+///     pub id: i64,
+///     #[model(index)]
+///     pub name: String,
+///     #[model(belongs_to(publisher = Publisher))]
+///     pub publisher_id: Option<i64>,
+/// }
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// #[model(table = "books", many_to_many(tags = Tag, through = BookTag))]
+/// pub struct Book {
+///     #[model(primary_key)]
+///     pub id: i64,
+///     #[model(column = "Title")]
+///     pub title: String,
+///     #[model(belongs_to(author = Author))]
+///     pub author_id: i64,
+/// }
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// pub struct Tag {
+///     #[model(primary_key)]
+///     pub id: i64,
+///     #[model(unique)]
+///     pub name: String,
+/// }
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// pub struct BookTag {
+///     #[model(primary_key, belongs_to(book = Book))]
+///     pub book_id: i64,
+///     #[model(primary_key, belongs_to(tag = Tag))]
+///     pub tag_id: i64,
+/// }
+///
+/// let conn = eagerly::rusqlite::Connection::open_in_memory()?;
+/// eagerly::create_tables(&conn, &[Publisher::TABLE, Author::TABLE, Book::TABLE, Tag::TABLE, BookTag::TABLE])?;
+/// let le_guin = NewAuthor { name: "Ursula K. Le Guin".into(), publisher_id: None }.insert(&conn)?;
+/// NewBook { title: "The Dispossessed".into(), author_id: le_guin.id }.insert(&conn)?;
+/// let found = Book::query().filter(Book::title.starts_with("The")).all(&conn)?;
+/// assert_eq!(found[0].author_id, le_guin.id);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+///
+/// # On the struct: `#[model(..)]`
+///
+/// | key | meaning |
+/// |---|---|
+/// | `table = "books"` | table name; default: the struct name in snake_case (`BookTag` → `book_tag`) |
+/// | `rename_all = "PascalCase"` | column names from field names: `PascalCase`, `camelCase`, `SCREAMING_SNAKE_CASE`, `lowercase`, `UPPERCASE` |
+/// | `has_many(books = Book, fk = author_id)` | `Book.author_id` refers to this model; `fk` defaults to `<this model>_id` |
+/// | `many_to_many(tags = Tag, through = BookTag, from = book_id, to = tag_id)` | pairs in the `BookTag` model link the two; `from` defaults to `<this model>_id`, `to` to `<target>_id` |
+/// | `index(a, b)` | an index over several fields |
+/// | `unique(a, b)` | a unique constraint over several fields |
+///
+/// # On a field: `#[model(..)]`
+///
+/// | key | meaning |
+/// |---|---|
+/// | `primary_key` | part of the primary key (mark several fields for a composite key); a single integer key is assigned by SQLite |
+/// | `column = "Title"` | column name in the database |
+/// | `belongs_to(author = Author)` | this field holds `Author`'s key; nullable when the field is an `Option` |
+/// | `index` | an index on the column |
+/// | `unique` | a unique constraint on the column |
+/// | `sql_type = "NUMERIC(10,2)"` | the declared type in `CREATE TABLE`; default: from [`SqlType`](https://docs.rs/eagerly/latest/eagerly/trait.SqlType.html) |
+///
+/// # What it generates, for `Author`
+///
+/// - `impl Model for Author`: `Author::TABLE`, `Author::get`, `author.insert(..)`,
+///   `author.update(..)`, `author.delete(..)`, `Author::insert_all(..)`.
+/// - A column constant per field, named like it: `Author::name: Column<Author, String>`.
+/// - A relation constant per relation: `Author::books`, `Author::publisher`, and their
+///   marker types `AuthorBooks`, `AuthorPublisher`.
+/// - `Author::query()`, a [`Query`](https://docs.rs/eagerly/latest/eagerly/struct.Query.html)
+///   returning `AuthorRow`s.
+/// - `AuthorRow<..>`: the model plus, in type parameters, what a query loaded; it
+///   dereferences to `Author`.
+/// - `NewAuthor`: every field but a single integer key, to insert and let SQLite assign it.
+///
+/// Every mistake in the attributes is a compile error at the offending token, and all of
+/// a struct's mistakes are reported at once.
 #[proc_macro_derive(Model, attributes(model))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

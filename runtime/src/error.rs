@@ -75,6 +75,12 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
+
+    /// An error of a rusqlite call the application made itself (opening a connection,
+    /// running its own SQL), converted by `?`. eagerly's own statements report
+    /// [`Error::Database`] instead, with the table and the SQL.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 /// Why a stored value could not be decoded; part of [`Error::Decode`].

@@ -91,7 +91,10 @@ fn record(
     let duration = started.elapsed();
     log::record(QueryRecord {
         sql: sql.to_owned(),
-        params: params.iter().map(|p| to_value(*p).unwrap_or(rusqlite::types::Value::Null)).collect(),
+        params: params
+            .iter()
+            .map(|p| to_value(*p).unwrap_or(rusqlite::types::Value::Null))
+            .collect(),
         rows,
         duration,
         table,

@@ -31,15 +31,49 @@ pub struct Cond<M> {
 /// The untyped filter tree the SQL writer reads.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expr {
-    Compare { column: &'static str, op: CompareOp, value: Value },
-    In { column: &'static str, values: Vec<Value> },
-    IsNull { column: &'static str, negated: bool },
-    Pattern { column: &'static str, kind: PatternKind, text: String },
+    Compare {
+        column: &'static str,
+        op: CompareOp,
+        value: Value,
+    },
+    In {
+        column: &'static str,
+        values: Vec<Value>,
+    },
+    IsNull {
+        column: &'static str,
+        negated: bool,
+    },
+    Pattern {
+        column: &'static str,
+        kind: PatternKind,
+        text: String,
+    },
     All(Vec<Expr>),
     Any(Vec<Expr>),
     Not(Box<Expr>),
     /// A value that could not be converted; reported as an error when the query runs.
-    Unbindable { column: &'static str, message: String },
+    Unbindable {
+        column: &'static str,
+        message: String,
+    },
+}
+
+impl Expr {
+    /// All of `parts`, flattening nested conjunctions; a single part stands alone.
+    pub(crate) fn all(parts: impl IntoIterator<Item = Expr>) -> Expr {
+        let mut flat = Vec::new();
+        for part in parts {
+            match part {
+                Expr::All(nested) => flat.extend(nested),
+                part => flat.push(part),
+            }
+        }
+        match <[Expr; 1]>::try_from(flat) {
+            Ok([only]) => only,
+            Err(flat) => Expr::All(flat),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,32 +105,19 @@ impl<M> Cond<M> {
 
     /// Rows matching both conditions.
     pub fn and(self, other: Cond<M>) -> Cond<M> {
-        Cond::new(match (self.expr, other.expr) {
-            (Expr::All(mut a), Expr::All(b)) => {
-                a.extend(b);
-                Expr::All(a)
-            }
-            (Expr::All(mut a), b) => {
-                a.push(b);
-                Expr::All(a)
-            }
-            (a, b) => Expr::All(vec![a, b]),
-        })
+        Cond::new(Expr::all([self.expr, other.expr]))
     }
 
     /// Rows matching either condition.
     pub fn or(self, other: Cond<M>) -> Cond<M> {
-        Cond::new(match (self.expr, other.expr) {
-            (Expr::Any(mut a), Expr::Any(b)) => {
-                a.extend(b);
-                Expr::Any(a)
+        let mut parts = Vec::new();
+        for expr in [self.expr, other.expr] {
+            match expr {
+                Expr::Any(nested) => parts.extend(nested),
+                expr => parts.push(expr),
             }
-            (Expr::Any(mut a), b) => {
-                a.push(b);
-                Expr::Any(a)
-            }
-            (a, b) => Expr::Any(vec![a, b]),
-        })
+        }
+        Cond::new(Expr::Any(parts))
     }
 
     /// Rows not matching the condition.

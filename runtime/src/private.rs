@@ -64,8 +64,15 @@ pub trait ForeignKeyTo<K> {}
 impl<K> ForeignKeyTo<K> for K {}
 impl<K> ForeignKeyTo<K> for Option<K> {}
 
-/// Checks at compile time that a `belongs_to` field's type `F` fits `Target`'s key.
-pub const fn belongs_to<Target: Model, F: ForeignKeyTo<Target::Key>>() {}
+/// Checks at compile time that a `belongs_to` field's type `F` fits the key of the
+/// relation's target. Going through the relation (rather than naming the target) means a
+/// target that is not a model is reported once, at the relation's `type To`.
+pub const fn belongs_to<R: Relation, F: ForeignKeyTo<<R::To as Model>::Key>>() {}
+
+/// The table a relation leads to, for a foreign key's `target` (see `belongs_to`).
+pub fn relation_target<R: Relation>() -> &'static Table {
+    <R::To as Model>::TABLE
+}
 
 /// Checks at compile time that a `has_many` foreign-key column of `Child` fits `Parent`'s
 /// key, and returns its name.

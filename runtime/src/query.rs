@@ -74,7 +74,10 @@ impl<M: Model, R> Clone for Query<M, R> {
 
 impl<M: Model, R> std::fmt::Debug for Query<M, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Query").field("table", &M::TABLE.name).field("select", &self.select).finish()
+        f.debug_struct("Query")
+            .field("table", &M::TABLE.name)
+            .field("select", &self.select)
+            .finish()
     }
 }
 
@@ -96,7 +99,7 @@ impl<M: Model, R> Query<M, R> {
     pub fn filter(mut self, cond: Cond<M>) -> Self {
         self.select.filter = Some(match self.select.filter.take() {
             None => cond.expr,
-            Some(existing) => Cond::<M>::new(existing).and(cond).expr,
+            Some(existing) => Expr::all([existing, cond.expr]),
         });
         self
     }
@@ -123,9 +126,10 @@ impl<M: Model, R> Query<M, R> {
     pub fn all(&self, conn: &Connection) -> Result<Vec<R>> {
         let table = M::TABLE;
         let statement = sql::select::rows(table, &self.select)?;
-        let rows = exec::query(conn, table.name, &statement.text, &statement.param_refs(), |row| {
-            M::decode(&mut Reader::new(row, table, 0)).map(M::into_row)
-        })?;
+        let rows =
+            exec::query(conn, table.name, &statement.text, &statement.param_refs(), |row| {
+                M::decode(&mut Reader::new(row, table, 0)).map(M::into_row)
+            })?;
         (self.load)(conn, rows)
     }
 
@@ -160,10 +164,14 @@ impl<M: Model, R> Query<M, R> {
         M::write_key(&key, &mut parts);
         let mut conditions = Vec::with_capacity(parts.len());
         for (column, part) in M::TABLE.key_columns().zip(parts) {
-            let value = to_value(part).map_err(|source| Error::Bind { table: M::TABLE.name, column, source })?;
+            let value = to_value(part).map_err(|source| Error::Bind {
+                table: M::TABLE.name,
+                column,
+                source,
+            })?;
             conditions.push(Expr::Compare { column, op: CompareOp::Eq, value });
         }
-        let by_key = Cond::<M>::new(Expr::All(conditions));
+        let by_key = Cond::<M>::new(Expr::all(conditions));
         self.clone().filter(by_key).one(conn)
     }
 
@@ -232,13 +240,14 @@ impl<M: Model, R> Query<M, R> {
         statement: &sql::Statement,
     ) -> Result<T> {
         let table = M::TABLE.name;
-        let mut values = exec::query(conn, table, &statement.text, &statement.param_refs(), |row| {
-            row.get::<_, T>(0).map_err(|source| Error::Database {
-                table,
-                sql: statement.text.clone(),
-                source,
-            })
-        })?;
+        let mut values =
+            exec::query(conn, table, &statement.text, &statement.param_refs(), |row| {
+                row.get::<_, T>(0).map_err(|source| Error::Database {
+                    table,
+                    sql: statement.text.clone(),
+                    source,
+                })
+            })?;
         values.pop().ok_or(Error::NotFound { table })
     }
 }

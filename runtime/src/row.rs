@@ -3,7 +3,7 @@
 
 use std::any::type_name;
 
-use rusqlite::types::{FromSql, FromSqlError, Value, ValueRef};
+use rusqlite::types::{FromSql, FromSqlError, ValueRef};
 
 use crate::error::{DecodeProblem, Error, Result};
 use crate::schema::Table;
@@ -16,28 +16,16 @@ pub struct NotLoaded;
 /// Reads one model's columns, left to right, from a result row. Generated `decode`
 /// functions call [`read`](Reader::read) once per field, in declaration order.
 pub struct Reader<'a> {
-    source: Source<'a>,
+    row: &'a rusqlite::Row<'a>,
     table: &'static Table,
     first: usize,
     next: usize,
 }
 
-enum Source<'a> {
-    Sqlite(&'a rusqlite::Row<'a>),
-    #[cfg_attr(not(test), allow(dead_code))] // used by the batched loaders
-    Values(&'a [Value]),
-}
-
 impl<'a> Reader<'a> {
     /// Reads `table`'s columns from `row`, starting at column `first`.
     pub(crate) fn new(row: &'a rusqlite::Row<'a>, table: &'static Table, first: usize) -> Self {
-        Reader { source: Source::Sqlite(row), table, first, next: first }
-    }
-
-    /// Reads `table`'s columns from values kept aside, starting at index `first`.
-    #[cfg_attr(not(test), allow(dead_code))] // used by the batched loaders
-    pub(crate) fn from_values(values: &'a [Value], table: &'static Table, first: usize) -> Self {
-        Reader { source: Source::Values(values), table, first, next: first }
+        Reader { row, table, first, next: first }
     }
 
     /// Reads the next column as a `T`. A value that does not fit is an [`Error::Decode`]
@@ -45,14 +33,9 @@ impl<'a> Reader<'a> {
     pub fn read<T: FromSql>(&mut self) -> Result<T> {
         let index = self.next;
         self.next += 1;
-        let value = match &self.source {
-            Source::Sqlite(row) => {
-                row.get_ref(index).map_err(|e| self.error(index, DecodeProblem::Other(FromSqlError::Other(Box::new(e)))))?
-            }
-            Source::Values(values) => values.get(index).map(ValueRef::from).ok_or_else(|| {
-                self.error(index, DecodeProblem::Other(FromSqlError::Other("missing column".into())))
-            })?,
-        };
+        let value = self.row.get_ref(index).map_err(|e| {
+            self.error(index, DecodeProblem::Other(FromSqlError::Other(Box::new(e))))
+        })?;
         T::column_result(value).map_err(|e| {
             let problem = match e {
                 FromSqlError::InvalidType if value == ValueRef::Null => DecodeProblem::Null,
@@ -63,7 +46,6 @@ impl<'a> Reader<'a> {
             self.error_as::<T>(index, problem)
         })
     }
-
 
     fn error(&self, index: usize, problem: DecodeProblem) -> Error {
         self.error_as::<()>(index, problem)

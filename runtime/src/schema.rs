@@ -175,7 +175,8 @@ impl<T: SqlType> SqlType for Option<T> {
 /// # pub struct Author { #[model(primary_key)] pub id: i64,
 /// #     #[model(belongs_to(publisher = Publisher))] pub publisher_id: Option<i64> }
 /// let conn = eagerly::rusqlite::Connection::open_in_memory()?;
-/// let ((), log) = eagerly::capture(|| eagerly::create_tables(&conn, &[Author::TABLE, Publisher::TABLE]))?;
+/// let (created, log) = eagerly::capture(|| eagerly::create_tables(&conn, &[Author::TABLE, Publisher::TABLE]));
+/// created?;
 /// assert!(log.sql().iter().position(|s| s.contains(r#"TABLE IF NOT EXISTS "publisher""#))
 ///     < log.sql().iter().position(|s| s.contains(r#"TABLE IF NOT EXISTS "author""#)));
 /// # Ok::<(), eagerly::Error>(())
@@ -274,7 +275,10 @@ mod tests {
         // parent_id needs its own index.
         assert_eq!(
             indexes,
-            [Index { columns: vec![2, 1], unique: true }, Index { columns: vec![1], unique: false }]
+            [
+                Index { columns: vec![2, 1], unique: true },
+                Index { columns: vec![1], unique: false }
+            ]
         );
         assert_eq!(CHILD.index_name(&indexes[0]), "child_other_id_parent_id_key");
         assert_eq!(CHILD.index_name(&indexes[1]), "child_parent_id_idx");

@@ -31,11 +31,13 @@ pub trait ValueFor<T> {
 pub(crate) fn to_value<T: ToSql + ?Sized>(value: &T) -> rusqlite::Result<Value> {
     match value.to_sql()? {
         ToSqlOutput::Owned(value) => Ok(value),
-        ToSqlOutput::Borrowed(value) => Value::try_from(value)
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e))),
+        ToSqlOutput::Borrowed(value) => {
+            Value::try_from(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+        }
         #[allow(unreachable_patterns)]
         _ => Err(rusqlite::Error::ToSqlConversionFailure(
-            "eagerly binds plain values only (no zero-blobs, pointers or function arguments)".into(),
+            "eagerly binds plain values only (no zero-blobs, pointers or function arguments)"
+                .into(),
         )),
     }
 }

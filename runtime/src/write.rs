@@ -78,11 +78,14 @@ fn name_unbindable_column(
 ) -> Error {
     match error {
         Error::Database { source: rusqlite::Error::ToSqlConversionFailure(_), .. } => {
-            let failed = fields.iter().enumerate().find_map(|(i, f)| f.to_sql().err().map(|e| (i, e)));
+            let failed =
+                fields.iter().enumerate().find_map(|(i, f)| f.to_sql().err().map(|e| (i, e)));
             match failed {
-                Some((i, source)) => {
-                    Error::Bind { table: table.name, column: table.columns[columns[i]].name, source }
-                }
+                Some((i, source)) => Error::Bind {
+                    table: table.name,
+                    column: table.columns[columns[i]].name,
+                    source,
+                },
                 None => error,
             }
         }

@@ -10,7 +10,8 @@ use eagerly::rusqlite::{Connection, OpenFlags};
 /// Opens the copy of Chinook in `data/chinook/`, read-only.
 pub fn open() -> Connection {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/chinook/Chinook_Sqlite.sqlite");
-    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("data/chinook/Chinook_Sqlite.sqlite opens")
+    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("data/chinook/Chinook_Sqlite.sqlite opens")
 }
 
 #[derive(Model, Debug, Clone, PartialEq)]

@@ -53,7 +53,84 @@ pub struct BookTag {
 pub fn empty_db() -> Connection {
     let conn = Connection::open_in_memory().unwrap();
     conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-    eagerly::create_tables(&conn, &[Publisher::TABLE, Author::TABLE, Book::TABLE, Tag::TABLE, BookTag::TABLE])
-        .unwrap();
+    eagerly::create_tables(
+        &conn,
+        &[Publisher::TABLE, Author::TABLE, Book::TABLE, Tag::TABLE, BookTag::TABLE],
+    )
+    .unwrap();
     conn
+}
+
+/// The seed's tables with a small fixed data set: 2 publishers, 3 authors (one without a
+/// publisher, one without books), 6 books whose titles hold LIKE and GLOB wildcards, 3 tags.
+pub fn seeded_db() -> Connection {
+    let conn = empty_db();
+    Publisher::insert_all(
+        &conn,
+        [Publisher { id: 1, name: "Tor".into() }, Publisher { id: 2, name: "Penguin".into() }],
+    )
+    .unwrap();
+    Author::insert_all(
+        &conn,
+        [
+            Author { id: 1, name: "Ann Leckie".into(), publisher_id: Some(1) },
+            Author { id: 2, name: "Brandon Sanderson".into(), publisher_id: Some(1) },
+            Author { id: 3, name: "Carol Shields".into(), publisher_id: None },
+        ],
+    )
+    .unwrap();
+    Book::insert_all(
+        &conn,
+        [
+            Book { id: 1, title: "Ancillary Justice".into(), author_id: 1 },
+            Book { id: 2, title: "100% Rust".into(), author_id: 1 },
+            Book { id: 3, title: "snake_case for *everyone*?".into(), author_id: 2 },
+            Book { id: 4, title: r"C:\Books\[draft]".into(), author_id: 2 },
+            Book { id: 5, title: "the rust programming language".into(), author_id: 2 },
+            Book { id: 6, title: "1000 Rusty Nails".into(), author_id: 1 },
+        ],
+    )
+    .unwrap();
+    Tag::insert_all(
+        &conn,
+        [
+            Tag { id: 1, name: "sf".into() },
+            Tag { id: 2, name: "programming".into() },
+            Tag { id: 3, name: "unused".into() },
+        ],
+    )
+    .unwrap();
+    BookTag::insert_all(
+        &conn,
+        [
+            BookTag { book_id: 1, tag_id: 1 },
+            BookTag { book_id: 2, tag_id: 2 },
+            BookTag { book_id: 5, tag_id: 2 },
+            BookTag { book_id: 6, tag_id: 1 },
+            BookTag { book_id: 6, tag_id: 2 },
+        ],
+    )
+    .unwrap();
+    conn
+}
+
+/// Ids of the rows a query returns, in order.
+pub fn ids<R: std::ops::Deref<Target = M>, M: HasId>(rows: &[R]) -> Vec<i64> {
+    rows.iter().map(|r| r.id()).collect()
+}
+
+pub trait HasId {
+    fn id(&self) -> i64;
+}
+
+impl HasId for Author {
+    fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl HasId for Book {
+    fn id(&self) -> i64 {
+        self.id
+    }
 }

@@ -18,7 +18,12 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
 
     let constants = model.fields.iter().map(|field| {
         let (name, ty, docs, field_vis) = (field.ident, field.ty, &field.docs, field.vis);
-        let doc = format!("Column `{}` of table `{}`, holding `{}`.", field.column, model.table, type_text(ty));
+        let doc = format!(
+            "Column `{}` of table `{}`, holding `{}`.",
+            field.column,
+            model.table,
+            type_text(ty)
+        );
         let column = &field.column;
         quote! {
             #(#docs)*

@@ -99,7 +99,16 @@ impl Names {
 /// A type as written, for messages: `Option<i64>`, not `Option < i64 >`.
 pub fn type_text(ty: &syn::Type) -> String {
     let mut text = quote!(#ty).to_string();
-    for (from, to) in [(" < ", "<"), ("< ", "<"), (" <", "<"), (" >", ">"), (" :: ", "::"), (":: ", "::"), (" ,", ","), ("& ", "&")] {
+    for (from, to) in [
+        (" < ", "<"),
+        ("< ", "<"),
+        (" <", "<"),
+        (" >", ">"),
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" ,", ","),
+        ("& ", "&"),
+    ] {
         text = text.replace(from, to);
     }
     text

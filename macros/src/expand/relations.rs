@@ -29,7 +29,12 @@ fn marker(model: &Model, relation: &Relation) -> TokenStream {
             let field = &model.fields[*field];
             let (fk, ty) = (&field.column, field.ty);
             let card = if field.nullable { quote!(ToOptional) } else { quote!(ToOne) };
-            let check = quote_spanned!(ty.span()=> const _: () = #p::belongs_to::<#target, #ty>(););
+            // Spelled out (not `#p`) so the tokens carry the target's span: a target that is
+            // not a model fails this check too, and that should point at the target. The
+            // field type keeps its own span for the foreign-key type error.
+            let check = quote_spanned! {target.span()=>
+                const _: () = ::eagerly::__private::belongs_to::<#marker, #ty>();
+            };
             let description = format!(
                 "the `{target_text}` that `{ident}.{}` refers to{}",
                 field.ident,
@@ -38,8 +43,10 @@ fn marker(model: &Model, relation: &Relation) -> TokenStream {
             (card, quote!(#p::Link::BelongsTo { fk: #fk }), check, description)
         }
         RelationKind::HasMany { fk } => {
-            let column = quote_spanned!(fk.span()=> #p::has_many_fk::<#ident, #target, _>(<#target>::#fk));
-            let description = format!("the `{target_text}` rows whose `{fk}` refers to this `{ident}`");
+            let column =
+                quote_spanned!(fk.span()=> #p::has_many_fk::<#ident, #target, _>(<#target>::#fk));
+            let description =
+                format!("the `{target_text}` rows whose `{fk}` refers to this `{ident}`");
             (quote!(ToMany), quote!(#p::Link::HasMany { fk: #column }), quote!(), description)
         }
         RelationKind::ManyToMany { through, from, to } => {
@@ -47,7 +54,9 @@ fn marker(model: &Model, relation: &Relation) -> TokenStream {
             let to_column = quote_spanned!(to.span()=> #p::has_many_fk::<#target, #through, _>(<#through>::#to));
             let through_table = quote_spanned!(through.span()=> <#through as #p::Model>::TABLE);
             let through_text = quote!(#through).to_string().replace(' ', "");
-            let description = format!("the `{target_text}` rows linked to this `{ident}` through `{through_text}`");
+            let description = format!(
+                "the `{target_text}` rows linked to this `{ident}` through `{through_text}`"
+            );
             let link = quote! {
                 #p::Link::ManyToMany { through: #through_table, from: #from_column, to: #to_column }
             };

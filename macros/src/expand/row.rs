@@ -22,11 +22,8 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
         })
         .collect();
     let slot_params: Vec<_> = names.slots.iter().map(|s| &s.param).collect();
-    let declared = if slot_params.is_empty() {
-        quote!()
-    } else {
-        quote!(<#(#slot_params = #p::NotLoaded),*>)
-    };
+    let declared =
+        if slot_params.is_empty() { quote!() } else { quote!(<#(#slot_params = #p::NotLoaded),*>) };
     let params = names.impl_params();
     let generics = Names::generics(&params);
     let doc = format!(

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{private, type_text};
+use super::{Names, private, type_text};
 use crate::model::{Model, RelationKind};
 
 pub fn table(model: &Model) -> TokenStream {
@@ -47,10 +47,8 @@ pub fn table(model: &Model) -> TokenStream {
     });
     let foreign_keys = model.relations.iter().filter_map(|relation| match relation.kind {
         RelationKind::BelongsTo { field } => {
-            let target = &relation.target;
-            Some(quote_spanned! {target.span()=>
-                #p::ForeignKey { column: #field, target: || <#target as #p::Model>::TABLE }
-            })
+            let marker = Names::marker(model, relation);
+            Some(quote!(#p::ForeignKey { column: #field, target: #p::relation_target::<#marker> }))
         }
         _ => None,
     });

@@ -1,7 +1,10 @@
 //! The typed model the rest of the macro works from: fields with their columns, relations
 //! and indexes, with every name resolved and every default filled in.
 
-use syn::{Attribute, Data, DeriveInput, Fields, GenericArgument, Ident, Path, PathArguments, Type, Visibility};
+use syn::{
+    Attribute, Data, DeriveInput, Fields, GenericArgument, Ident, Path, PathArguments, Type,
+    Visibility,
+};
 
 use super::attr::{self, FieldAttrs, RelationAttr, StructAttrs};
 use super::ctxt::Ctxt;
@@ -116,10 +119,14 @@ impl<'a> Model<'a> {
         let rename_all = attrs.rename_all.as_ref().and_then(|lit| {
             let rule = RenameRule::from_str(&lit.value());
             if rule.is_none() {
-                ctxt.error_spanned_by(
-                    lit,
-                    format!("unknown `rename_all` rule; expected one of {}", attr::quoted_list(RenameRule::NAMES)),
+                let mut message = format!(
+                    "unknown `rename_all` rule; expected one of {}",
+                    attr::quoted_list(RenameRule::NAMES)
                 );
+                if let Some(close) = attr::closest(&lit.value(), RenameRule::NAMES) {
+                    message.push_str(&format!(" (did you mean `{close}`?)"));
+                }
+                ctxt.error_spanned_by(lit, message);
             }
             rule
         });
@@ -187,7 +194,15 @@ impl<'a> Model<'a> {
             }
         }
 
-        Some(Model { ident: &input.ident, vis: &input.vis, table, fields, relations, indexes, attrs })
+        Some(Model {
+            ident: &input.ident,
+            vis: &input.vis,
+            table,
+            fields,
+            relations,
+            indexes,
+            attrs,
+        })
     }
 }
 
@@ -200,7 +215,10 @@ fn struct_relation(ctxt: &Ctxt, attr: &RelationAttr, snake: &str) -> Option<Rela
             Some(path) => match path.get_ident() {
                 Some(ident) => Some(ident.clone()),
                 None => {
-                    ctxt.error_spanned_by(path, format!("`{name}` takes a field name, such as `{default}`"));
+                    ctxt.error_spanned_by(
+                        path,
+                        format!("`{name}` takes a field name, such as `{default}`"),
+                    );
                     None
                 }
             },
@@ -238,7 +256,8 @@ pub enum RenameRule {
 }
 
 impl RenameRule {
-    pub const NAMES: &[&str] = &["PascalCase", "camelCase", "SCREAMING_SNAKE_CASE", "lowercase", "UPPERCASE"];
+    pub const NAMES: &[&str] =
+        &["PascalCase", "camelCase", "SCREAMING_SNAKE_CASE", "lowercase", "UPPERCASE"];
 
     fn from_str(name: &str) -> Option<Self> {
         Some(match name {
@@ -300,7 +319,8 @@ pub fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     for (i, &c) in chars.iter().enumerate() {
         if c.is_uppercase() {
-            let after_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let after_lower =
+                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
             let ends_acronym = i > 0
                 && chars[i - 1].is_uppercase()
                 && chars.get(i + 1).is_some_and(|n| n.is_lowercase());
@@ -321,7 +341,10 @@ pub fn camel_case(name: &str) -> String {
         .filter(|part| !part.is_empty())
         .map(|part| {
             let mut chars = part.chars();
-            chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
         })
         .collect()
 }

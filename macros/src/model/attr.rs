@@ -4,12 +4,15 @@
 use proc_macro2::TokenTree;
 use syn::meta::ParseNestedMeta;
 use syn::parse::ParseStream;
+use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, LitStr, Path, Token};
 
 use super::ctxt::Ctxt;
 
-pub const STRUCT_KEYS: &[&str] = &["table", "rename_all", "has_many", "many_to_many", "index", "unique"];
-pub const FIELD_KEYS: &[&str] = &["primary_key", "column", "index", "unique", "belongs_to", "sql_type"];
+pub const STRUCT_KEYS: &[&str] =
+    &["table", "rename_all", "has_many", "many_to_many", "index", "unique"];
+pub const FIELD_KEYS: &[&str] =
+    &["primary_key", "column", "index", "unique", "belongs_to", "sql_type"];
 const HAS_MANY_OPTIONS: &[&str] = &["fk"];
 const MANY_TO_MANY_OPTIONS: &[&str] = &["through", "from", "to"];
 
@@ -74,18 +77,18 @@ pub fn struct_attrs(ctxt: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
     for_each_key(ctxt, attrs, |meta, key| {
         match key.to_string().as_str() {
             "table" => {
-                let value = meta.value()?.parse::<LitStr>()?;
+                let value = string(&meta, &key, "authors")?;
                 set_once(ctxt, &mut out.table, value, &key);
             }
             "rename_all" => {
-                let value = meta.value()?.parse::<LitStr>()?;
+                let value = string(&meta, &key, "PascalCase")?;
                 set_once(ctxt, &mut out.rename_all, value, &key);
             }
             "has_many" | "many_to_many" => {
                 let options =
                     if key == "has_many" { HAS_MANY_OPTIONS } else { MANY_TO_MANY_OPTIONS };
-                if let Some((name, target, options)) = relation(ctxt, &meta, &key, options)? {
-                    out.relations.push(RelationAttr { keyword: key, name, target, options });
+                if let Some(relation) = relation(ctxt, &meta, &key, options)? {
+                    out.relations.push(relation);
                 }
             }
             "index" | "unique" => {
@@ -107,17 +110,16 @@ pub fn field_attrs(ctxt: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             "index" => flag(ctxt, &meta, &mut out.index, key)?,
             "unique" => flag(ctxt, &meta, &mut out.unique, key)?,
             "column" => {
-                let value = meta.value()?.parse::<LitStr>()?;
+                let value = string(&meta, &key, "AuthorName")?;
                 set_once(ctxt, &mut out.column, value, &key);
             }
             "sql_type" => {
-                let value = meta.value()?.parse::<LitStr>()?;
+                let value = string(&meta, &key, "NUMERIC(10,2)")?;
                 set_once(ctxt, &mut out.sql_type, value, &key);
             }
             "belongs_to" => {
-                if let Some((name, target, _)) = relation(ctxt, &meta, &key, &[])? {
-                    let value = BelongsToAttr { name, target };
-                    set_once(ctxt, &mut out.belongs_to, value, &key);
+                if let Some(RelationAttr { name, target, .. }) = relation(ctxt, &meta, &key, &[])? {
+                    set_once(ctxt, &mut out.belongs_to, BelongsToAttr { name, target }, &key);
                 }
             }
             _ => unknown_key(ctxt, &meta, &key, "field", FIELD_KEYS)?,
@@ -144,7 +146,10 @@ fn for_each_key(
         }
         let parsed = attr.parse_nested_meta(|meta| {
             let Some(key) = meta.path.get_ident().cloned() else {
-                ctxt.error_spanned_by(&meta.path, "expected a key such as `table` or `primary_key`");
+                ctxt.error_spanned_by(
+                    &meta.path,
+                    "expected a key such as `table` or `primary_key`",
+                );
                 return skip_value(meta.input);
             };
             let input = meta.input;
@@ -168,6 +173,15 @@ fn skip_value(input: ParseStream) -> syn::Result<()> {
     Ok(())
 }
 
+/// `key = "text"`.
+fn string(meta: &ParseNestedMeta, key: &Ident, example: &str) -> syn::Result<LitStr> {
+    let usage = || format!("`{key}` takes a string, as in `{key} = \"{example}\"`");
+    if !meta.input.peek(Token![=]) {
+        return Err(syn::Error::new(key.span(), usage()));
+    }
+    meta.value()?.parse::<LitStr>().map_err(|e| syn::Error::new(e.span(), usage()))
+}
+
 fn set_once<T>(ctxt: &Ctxt, slot: &mut Option<T>, value: T, key: &Ident) {
     if slot.is_some() {
         ctxt.error_spanned_by(key, format!("duplicate `{key}` in `#[model(..)]`; give it once"));
@@ -176,35 +190,38 @@ fn set_once<T>(ctxt: &Ctxt, slot: &mut Option<T>, value: T, key: &Ident) {
     }
 }
 
-/// A key without a value, such as `primary_key`.
-fn flag(ctxt: &Ctxt, meta: &ParseNestedMeta, slot: &mut Option<Ident>, key: Ident) -> syn::Result<()> {
-    if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
-        return Err(meta.error(format!("`{key}` takes no value: write `#[model({key})]`")));
-    }
+/// A key without a value, such as `primary_key`. Given a value anyway, the flag is still
+/// set, so the error does not cascade into "no primary key".
+fn flag(
+    ctxt: &Ctxt,
+    meta: &ParseNestedMeta,
+    slot: &mut Option<Ident>,
+    key: Ident,
+) -> syn::Result<()> {
     set_once(ctxt, slot, key.clone(), &key);
+    if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+        return Err(syn::Error::new(
+            key.span(),
+            format!("`{key}` takes no value: write `#[model({key})]`"),
+        ));
+    }
     Ok(())
 }
 
 /// `(a, b, c)`: field names for a composite index.
 fn field_list(meta: &ParseNestedMeta, key: &Ident) -> syn::Result<Vec<Ident>> {
-    let usage = || format!("expected field names: `{key}(first_field, second_field)`");
+    let usage = || format!("expected field names, as in `{key}(first_field, second_field)`");
     if !meta.input.peek(syn::token::Paren) {
         return Err(syn::Error::new(key.span(), usage()));
     }
-    let mut fields = Vec::new();
-    meta.parse_nested_meta(|inner| {
-        match inner.path.get_ident() {
-            Some(field) if inner.input.is_empty() || inner.input.peek(Token![,]) => {
-                fields.push(field.clone());
-                Ok(())
-            }
-            _ => Err(syn::Error::new_spanned(&inner.path, usage())),
-        }
-    })?;
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let fields = Punctuated::<Ident, Token![,]>::parse_terminated(&content)
+        .map_err(|e| syn::Error::new(e.span(), usage()))?;
     if fields.is_empty() {
         return Err(syn::Error::new(key.span(), usage()));
     }
-    Ok(fields)
+    Ok(fields.into_iter().collect())
 }
 
 /// `(name = Target, option = value, ..)`. Returns `None` when the error is already
@@ -214,10 +231,12 @@ fn relation(
     meta: &ParseNestedMeta,
     keyword: &Ident,
     options: &[&str],
-) -> syn::Result<Option<(Ident, Path, Vec<(Ident, Path)>)>> {
+) -> syn::Result<Option<RelationAttr>> {
     let usage = match keyword.to_string().as_str() {
         "has_many" => "`has_many(books = Book, fk = author_id)`",
-        "many_to_many" => "`many_to_many(tags = Tag, through = BookTag, from = book_id, to = tag_id)`",
+        "many_to_many" => {
+            "`many_to_many(tags = Tag, through = BookTag, from = book_id, to = tag_id)`"
+        }
         _ => "`belongs_to(author = Author)`",
     };
     if !meta.input.peek(syn::token::Paren) {
@@ -257,9 +276,14 @@ fn relation(
         Ok(())
     })?;
     match name {
-        Some((name, target)) => Ok(Some((name, target, given))),
+        Some((name, target)) => {
+            Ok(Some(RelationAttr { keyword: keyword.clone(), name, target, options: given }))
+        }
         None => {
-            ctxt.error_at(keyword.span(), format!("`{keyword}` needs a relation name and a model, as in {usage}"));
+            ctxt.error_at(
+                keyword.span(),
+                format!("`{keyword}` needs a relation name and a model, as in {usage}"),
+            );
             Ok(None)
         }
     }
@@ -293,14 +317,15 @@ pub fn quoted_list(items: &[&str]) -> String {
     items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }
 
-/// The known key within edit distance 2 of `key`, if there is exactly one best.
-fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+/// The known name closest to `name`: within edit distance 2, or starting with it.
+pub fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
-        .map(|k| (edit_distance(key, k), *k))
+        .map(|k| (edit_distance(name, k), *k))
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
+        .or_else(|| known.iter().copied().find(|k| name.len() >= 3 && k.starts_with(name)))
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -317,7 +342,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,7 +349,8 @@ mod tests {
     #[test]
     fn close_keys_are_suggested() {
         assert_eq!(closest("tabel", STRUCT_KEYS), Some("table"));
-        assert_eq!(closest("primary", FIELD_KEYS), None);
+        assert_eq!(closest("primary", FIELD_KEYS), Some("primary_key"));
+        assert_eq!(closest("owner", FIELD_KEYS), None);
         assert_eq!(closest("primarykey", FIELD_KEYS), Some("primary_key"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

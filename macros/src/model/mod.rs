@@ -17,5 +17,7 @@ pub fn parse(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
     }
     ctxt.check()?;
     // `from_syn` returns `None` only after reporting why.
-    model.ok_or_else(|| syn::Error::new_spanned(&input.ident, "`#[derive(Model)]` cannot read this struct"))
+    model.ok_or_else(|| {
+        syn::Error::new_spanned(&input.ident, "`#[derive(Model)]` cannot read this struct")
+    })
 }

@@ -28,7 +28,10 @@ fn check_keys(ctxt: &Ctxt, model: &Model) {
     }
     for (_, field) in model.key_fields() {
         if field.nullable {
-            ctxt.error_spanned_by(field.ty, "a primary key cannot be an `Option`: every row has a key");
+            ctxt.error_spanned_by(
+                field.ty,
+                "a primary key cannot be an `Option`: every row has a key",
+            );
         }
     }
 }
@@ -47,7 +50,8 @@ fn check_names(ctxt: &Ctxt, model: &Model) {
             }
         }
         if !columns.insert(field.column.as_str()) {
-            let message = format!("two fields of `{}` map to the column `{}`", model.ident, field.column);
+            let message =
+                format!("two fields of `{}` map to the column `{}`", model.ident, field.column);
             match &field.attrs.column {
                 Some(column) => ctxt.error_spanned_by(column, message),
                 None => ctxt.error_spanned_by(field.ident, message),
@@ -55,13 +59,19 @@ fn check_names(ctxt: &Ctxt, model: &Model) {
         }
         if let Some(sql_type) = &field.attrs.sql_type {
             if sql_type.value().trim().is_empty() {
-                ctxt.error_spanned_by(sql_type, "`sql_type` cannot be empty; omit it to use the field type's default");
+                ctxt.error_spanned_by(
+                    sql_type,
+                    "`sql_type` cannot be empty; omit it to use the field type's default",
+                );
             }
         }
         if RESERVED.contains(&field.ident.to_string().as_str()) {
             ctxt.error_spanned_by(
                 field.ident,
-                format!("a field cannot be named `{}`: the derive generates `{}::{}`", field.ident, model.ident, field.ident),
+                format!(
+                    "a field cannot be named `{}`: the derive generates `{}::{}`",
+                    field.ident, model.ident, field.ident
+                ),
             );
         }
     }
@@ -89,7 +99,7 @@ fn check_relations(ctxt: &Ctxt, model: &Model) {
                 );
             }
         }
-        if camel_case(&name) == model.ident.to_string() {
+        if *model.ident == camel_case(&name) {
             ctxt.error_spanned_by(
                 &relation.name,
                 format!("a relation of `{}` cannot be named `{name}`: its row type uses `{}` for the relation's slot", model.ident, model.ident),

@@ -48,7 +48,11 @@ pub(crate) fn create_table(table: &Table) -> String {
 /// `CREATE [UNIQUE] INDEX IF NOT EXISTS "t_a_b_idx" ON "t" ("a", "b")`.
 pub(crate) fn create_index(table: &Table, index: &Index) -> String {
     let mut out = Statement::default();
-    out.push(if index.unique { "CREATE UNIQUE INDEX IF NOT EXISTS " } else { "CREATE INDEX IF NOT EXISTS " });
+    out.push(if index.unique {
+        "CREATE UNIQUE INDEX IF NOT EXISTS "
+    } else {
+        "CREATE INDEX IF NOT EXISTS "
+    });
     out.ident(&table.index_name(index));
     out.push(" ON ");
     out.ident(table.name);
@@ -74,9 +78,27 @@ mod tests {
         name: "author",
         model: "Author",
         columns: &[
-            ColumnDef { name: "id", field: "id", rust_type: "i64", sql_type: integer, nullable: false },
-            ColumnDef { name: "boss", field: "boss", rust_type: "Option<i64>", sql_type: integer, nullable: true },
-            ColumnDef { name: "blob", field: "blob", rust_type: "Custom", sql_type: untyped, nullable: false },
+            ColumnDef {
+                name: "id",
+                field: "id",
+                rust_type: "i64",
+                sql_type: integer,
+                nullable: false,
+            },
+            ColumnDef {
+                name: "boss",
+                field: "boss",
+                rust_type: "Option<i64>",
+                sql_type: integer,
+                nullable: true,
+            },
+            ColumnDef {
+                name: "blob",
+                field: "blob",
+                rust_type: "Custom",
+                sql_type: untyped,
+                nullable: false,
+            },
         ],
         primary_key: &[0],
         auto_key: true,

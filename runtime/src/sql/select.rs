@@ -46,7 +46,11 @@ pub(crate) fn exists(table: &'static Table, select: &Select) -> Result<Statement
 }
 
 /// ` FROM "t" t0 WHERE ..`.
-pub(crate) fn from_where(out: &mut Statement, table: &'static Table, select: &Select) -> Result<()> {
+pub(crate) fn from_where(
+    out: &mut Statement,
+    table: &'static Table,
+    select: &Select,
+) -> Result<()> {
     out.push(" FROM ");
     out.ident(table.name);
     out.push(" ");
@@ -55,7 +59,11 @@ pub(crate) fn from_where(out: &mut Statement, table: &'static Table, select: &Se
 }
 
 /// ` WHERE ..`, if the query has a filter.
-pub(crate) fn where_clause(out: &mut Statement, table: &'static Table, select: &Select) -> Result<()> {
+pub(crate) fn where_clause(
+    out: &mut Statement,
+    table: &'static Table,
+    select: &Select,
+) -> Result<()> {
     if let Some(filter) = &select.filter {
         out.push(" WHERE ");
         filter::condition(out, table.name, BASE, filter)?;

@@ -156,11 +156,11 @@ mod tests {
     #[test]
     fn update_and_delete_address_the_composite_key() {
         let (sql, columns) = update_by_key(&LINK);
-        assert_eq!(
-            sql,
-            r#"UPDATE "book_tag" SET "note" = ? WHERE "book_id" = ? AND "tag_id" = ?"#
-        );
+        assert_eq!(sql, r#"UPDATE "book_tag" SET "note" = ? WHERE "book_id" = ? AND "tag_id" = ?"#);
         assert_eq!(columns, [2, 0, 1]);
-        assert_eq!(delete_by_key(&LINK), r#"DELETE FROM "book_tag" WHERE "book_id" = ? AND "tag_id" = ?"#);
+        assert_eq!(
+            delete_by_key(&LINK),
+            r#"DELETE FROM "book_tag" WHERE "book_id" = ? AND "tag_id" = ?"#
+        );
     }
 }

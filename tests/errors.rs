@@ -1,0 +1,175 @@
+//! Run-time problems are `eagerly::Error`s naming the table and column, never panics.
+
+mod common;
+
+use common::*;
+use eagerly::rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, Type, ValueRef};
+use eagerly::{DecodeProblem, Error, Model};
+
+/// An author table whose `name` may hold NULL and `publisher_id` text, as a database
+/// written by another program might.
+fn loose_author_table() -> eagerly::rusqlite::Connection {
+    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute_batch(
+        "CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT, publisher_id);
+         INSERT INTO author VALUES (1, 'Ann', 1);",
+    )
+    .unwrap();
+    conn
+}
+
+#[test]
+fn null_in_a_field_that_is_not_an_option() {
+    let conn = loose_author_table();
+    conn.execute("INSERT INTO author VALUES (2, NULL, NULL)", []).unwrap();
+    let error = Author::query().all(&conn).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Decode {
+                table: "author",
+                column: "name",
+                rust_type: "String",
+                problem: DecodeProblem::Null
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "cannot read column `author`.`name` into `String`: the value is NULL; make the field an `Option` if the column may hold NULL"
+    );
+    // The rows before the bad one decode; only the query as a whole fails.
+    assert_eq!(Author::get(&conn, 1).unwrap().name, "Ann");
+}
+
+#[test]
+fn a_value_of_the_wrong_type() {
+    let conn = loose_author_table();
+    conn.execute("INSERT INTO author VALUES (2, 'Bo', 'not a number')", []).unwrap();
+    let error = Author::get(&conn, 2).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Decode {
+                table: "author",
+                column: "publisher_id",
+                rust_type: "Option<i64>",
+                problem: DecodeProblem::WrongType { found: Type::Text }
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "cannot read column `author`.`publisher_id` into `Option<i64>`: found a value of SQLite type Text"
+    );
+}
+
+#[derive(Model, Debug)]
+#[model(table = "author")]
+pub struct NarrowAuthor {
+    #[model(primary_key)]
+    pub id: i8,
+    pub name: String,
+}
+
+#[test]
+fn an_integer_out_of_range() {
+    let conn = loose_author_table();
+    conn.execute("INSERT INTO author VALUES (300, 'Big', NULL)", []).unwrap();
+    let error = NarrowAuthor::query().all(&conn).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Decode {
+                table: "author",
+                column: "id",
+                rust_type: "i8",
+                problem: DecodeProblem::OutOfRange(300)
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_missing_table() {
+    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+    let error = Author::query().all(&conn).unwrap_err();
+    match &error {
+        Error::Database { table: "author", sql, source } => {
+            assert!(source.to_string().contains("no such table: author"), "{source}");
+            assert!(sql.starts_with("SELECT"));
+        }
+        other => panic!("expected a database error, got {other:?}"),
+    }
+    assert!(
+        error.to_string().starts_with("database error on table `author`: no such table: author")
+    );
+    assert!(matches!(
+        NewPublisher { name: "x".into() }.insert(&conn),
+        Err(Error::Database { table: "publisher", .. })
+    ));
+    assert!(matches!(Author::query().count(&conn), Err(Error::Database { table: "author", .. })));
+}
+
+#[test]
+fn not_found_is_its_own_case() {
+    let conn = seeded_db();
+    let error = Author::get(&conn, 404).unwrap_err();
+    assert!(matches!(error, Error::NotFound { table: "author" }));
+    assert_eq!(error.to_string(), "no row of table `author` matches");
+    let source: &dyn std::error::Error = &error;
+    assert!(source.source().is_none());
+}
+
+/// A value that refuses to be stored, like a `u64` above `i64::MAX` would.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refuses(i64);
+
+impl ToSql for Refuses {
+    fn to_sql(&self) -> eagerly::rusqlite::Result<ToSqlOutput<'_>> {
+        if self.0 < 0 {
+            Err(eagerly::rusqlite::Error::ToSqlConversionFailure(
+                "negative values are refused".into(),
+            ))
+        } else {
+            self.0.to_sql()
+        }
+    }
+}
+
+impl FromSql for Refuses {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        i64::column_result(value).map(Refuses)
+    }
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Reading {
+    #[model(primary_key)]
+    pub id: i64,
+    pub value: Refuses,
+}
+
+#[test]
+fn a_value_that_cannot_be_bound() {
+    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+    eagerly::create_tables(&conn, &[Reading::TABLE]).unwrap();
+    let (error, log) = eagerly::capture(|| {
+        Reading::query().filter(Reading::value.eq(Refuses(-1))).all(&conn).unwrap_err()
+    });
+    assert!(matches!(error, Error::Bind { table: "reading", column: "value", .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "cannot bind a value for column `reading`.`value`: negative values are refused"
+    );
+    assert!(log.is_empty(), "nothing runs");
+
+    let error = NewReading { value: Refuses(-2) }.insert(&conn).unwrap_err();
+    assert!(matches!(error, Error::Bind { table: "reading", column: "value", .. }), "{error:?}");
+    let error = Reading::query().update(&conn, [Reading::value.set(Refuses(-3))]).unwrap_err();
+    assert!(matches!(error, Error::Bind { table: "reading", column: "value", .. }), "{error:?}");
+    assert_eq!(Reading::query().count(&conn).unwrap(), 0);
+}

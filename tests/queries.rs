@@ -1,0 +1,147 @@
+//! Ordering, slicing and the terminal methods of a query.
+
+mod common;
+
+use common::*;
+use eagerly::Model;
+use eagerly::rusqlite::types::Value;
+
+const BOOK_COLUMNS: &str = r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0"#;
+
+#[test]
+fn order_limit_and_offset() {
+    let conn = seeded_db();
+    let query = Book::query().order_by(Book::author_id.desc()).order_by(Book::title.asc());
+    let (rows, log) = eagerly::capture(|| query.clone().limit(3).offset(1).all(&conn).unwrap());
+    // author 2: "C:\Books..", "snake_case..", "the rust.."; author 1: "100% Rust", ..
+    assert_eq!(ids(&rows), [3, 5, 2]);
+    assert_eq!(
+        log.sql(),
+        [format!(
+            r#"{BOOK_COLUMNS} ORDER BY t0."author_id" DESC, t0."title" ASC LIMIT ? OFFSET ?"#
+        )]
+    );
+    assert_eq!(log.records()[0].params, [Value::Integer(3), Value::Integer(1)]);
+    assert_eq!(log.records()[0].rows, 3);
+
+    let (rows, log) = eagerly::capture(|| query.clone().offset(5).all(&conn).unwrap());
+    assert_eq!(ids(&rows), [1]);
+    assert_eq!(log.records()[0].params, [Value::Integer(-1), Value::Integer(5)], "no limit");
+
+    let nulls_last = Author::query()
+        .order_by(Author::publisher_id.asc().nulls_last())
+        .order_by(Author::id.desc());
+    let (rows, log) = eagerly::capture(|| nulls_last.all(&conn).unwrap());
+    assert_eq!(ids(&rows), [2, 1, 3]);
+    assert!(log.sql()[0].ends_with(r#"ORDER BY t0."publisher_id" ASC NULLS LAST, t0."id" DESC"#));
+    let nulls_first = Author::query().order_by(Author::publisher_id.desc().nulls_first());
+    assert_eq!(nulls_first.all(&conn).unwrap()[0].id, 3);
+}
+
+#[test]
+fn first_one_and_get() {
+    let conn = seeded_db();
+    let ((), log) = eagerly::capture(|| {
+        // `first` orders an unordered query by primary key.
+        let first = Book::query().filter(Book::author_id.eq(2)).first(&conn).unwrap().unwrap();
+        assert_eq!(first.id, 3);
+        let last = Book::query().order_by(Book::id.desc()).first(&conn).unwrap().unwrap();
+        assert_eq!(last.id, 6);
+        assert!(Book::query().filter(Book::id.gt(100)).first(&conn).unwrap().is_none());
+
+        let only = Book::query().filter(Book::title.starts_with("Ancillary")).one(&conn).unwrap();
+        assert_eq!(
+            only.into_model(),
+            Book { id: 1, title: "Ancillary Justice".into(), author_id: 1 }
+        );
+        assert!(matches!(
+            Book::query().filter(Book::author_id.eq(1)).one(&conn),
+            Err(eagerly::Error::MultipleRows { table: "books" })
+        ));
+        assert!(matches!(
+            Book::query().filter(Book::author_id.eq(9)).one(&conn),
+            Err(eagerly::Error::NotFound { table: "books" })
+        ));
+
+        let by_key = Book::get(&conn, 4).unwrap();
+        assert_eq!(by_key.title, r"C:\Books\[draft]");
+        // `get` on a query keeps its filters.
+        assert!(matches!(
+            Book::query().filter(Book::author_id.eq(1)).get(&conn, 4),
+            Err(eagerly::Error::NotFound { table: "books" })
+        ));
+        let link = BookTag::get(&conn, (6, 2)).unwrap();
+        assert_eq!((link.book_id, link.tag_id), (6, 2));
+    });
+    let sql = log.sql();
+    assert_eq!(log.len(), 9, "{log}");
+    assert_eq!(
+        sql[0],
+        format!(r#"{BOOK_COLUMNS} WHERE t0."author_id" = ? ORDER BY t0."id" ASC LIMIT ?"#)
+    );
+    assert_eq!(sql[1], format!(r#"{BOOK_COLUMNS} ORDER BY t0."id" DESC LIMIT ?"#));
+    assert_eq!(sql[3], format!(r#"{BOOK_COLUMNS} WHERE t0."title" GLOB ? LIMIT ?"#));
+    assert_eq!(log.records()[3].params, [Value::Text("Ancillary*".into()), Value::Integer(2)]);
+    assert_eq!(sql[6], format!(r#"{BOOK_COLUMNS} WHERE t0."id" = ? LIMIT ?"#));
+    assert_eq!(
+        sql[7],
+        format!(r#"{BOOK_COLUMNS} WHERE (t0."author_id" = ? AND t0."id" = ?) LIMIT ?"#)
+    );
+    assert_eq!(
+        sql[8],
+        r#"SELECT t0."book_id", t0."tag_id" FROM "book_tag" t0 WHERE (t0."book_id" = ? AND t0."tag_id" = ?) LIMIT ?"#
+    );
+}
+
+#[test]
+fn count_and_exists_run_in_sqlite() {
+    let conn = seeded_db();
+    let ((), log) = eagerly::capture(|| {
+        assert_eq!(Book::query().count(&conn).unwrap(), 6);
+        assert_eq!(Book::query().filter(Book::author_id.eq(1)).count(&conn).unwrap(), 3);
+        assert_eq!(Book::query().limit(4).offset(3).count(&conn).unwrap(), 3);
+        assert!(Book::query().filter(Book::title.contains("Rust")).exists(&conn).unwrap());
+        assert!(!Book::query().filter(Book::title.contains("Python")).exists(&conn).unwrap());
+    });
+    assert_eq!(
+        log.sql(),
+        [
+            r#"SELECT COUNT(*) FROM "books" t0"#,
+            r#"SELECT COUNT(*) FROM "books" t0 WHERE t0."author_id" = ?"#,
+            r#"SELECT COUNT(*) FROM (SELECT 1 FROM "books" t0 LIMIT ? OFFSET ?)"#,
+            r#"SELECT EXISTS (SELECT 1 FROM "books" t0 WHERE t0."title" GLOB ?)"#,
+            r#"SELECT EXISTS (SELECT 1 FROM "books" t0 WHERE t0."title" GLOB ?)"#,
+        ]
+    );
+    assert!(log.records().iter().all(|r| r.rows == 1), "each returns one value:\n{log}");
+}
+
+#[test]
+fn a_query_is_a_reusable_value() {
+    let conn = seeded_db();
+    let rusty = Book::query().filter(Book::title.icontains("rust"));
+    let sorted = rusty.clone().order_by(Book::title.desc());
+    assert_eq!(ids(&sorted.all(&conn).unwrap()), [5, 6, 2], "'1000' sorts after '100%'");
+    assert_eq!(rusty.count(&conn).unwrap(), 3);
+    assert_eq!(sorted.all(&conn).unwrap().len(), 3, "running a query twice gives the same rows");
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    send_sync(&sorted);
+    let handle = std::thread::spawn(move || format!("{sorted:?}"));
+    assert!(handle.join().unwrap().contains("books"));
+}
+
+#[test]
+fn rows_dereference_to_the_model() {
+    let conn = seeded_db();
+    let row = Author::get(&conn, 1).unwrap();
+    assert_eq!(row.name, "Ann Leckie");
+    assert_eq!(*row, Author { id: 1, name: "Ann Leckie".into(), publisher_id: Some(1) });
+    let copy = row.clone();
+    assert_eq!(copy, row);
+    assert_eq!(
+        format!("{row:?}"),
+        r#"AuthorRow { model: Author { id: 1, name: "Ann Leckie", publisher_id: Some(1) } }"#
+    );
+    let model: Author = row.into_model();
+    assert_eq!(model.publisher_id, Some(1));
+}

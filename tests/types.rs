@@ -1,0 +1,123 @@
+//! Field types: anything rusqlite can bind and read works, including chrono, uuid and
+//! serde_json values through rusqlite's own features, and types of your own.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use eagerly::Model;
+use eagerly::rusqlite::Connection;
+use eagerly::rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use uuid::Uuid;
+
+/// Money as integer cents: a type of the application's own, with no `SqlType`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cents(i64);
+
+impl ToSql for Cents {
+    fn to_sql(&self) -> eagerly::rusqlite::Result<ToSqlOutput<'_>> {
+        self.0.to_sql()
+    }
+}
+
+impl FromSql for Cents {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        i64::column_result(value).map(Cents)
+    }
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Sample {
+    #[model(primary_key)]
+    pub id: Uuid,
+    pub small: i32,
+    pub big: i64,
+    pub ratio: f64,
+    pub flag: bool,
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub maybe: Option<i64>,
+    pub maybe_text: Option<String>,
+    pub day: NaiveDate,
+    pub at: NaiveDateTime,
+    pub utc: DateTime<Utc>,
+    pub doc: serde_json::Value,
+    pub price: Cents,
+    #[model(sql_type = "NUMERIC")]
+    pub declared: f64,
+}
+
+fn sample(n: u8) -> Sample {
+    let day = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
+    Sample {
+        id: Uuid::from_bytes([n; 16]),
+        small: -7 * i32::from(n),
+        big: i64::MAX - i64::from(n),
+        ratio: 0.25 * f64::from(n),
+        flag: n % 2 == 0,
+        name: format!("sample {n}"),
+        bytes: vec![0, n, 255],
+        maybe: (n > 1).then_some(i64::from(n)),
+        maybe_text: None,
+        day,
+        at: day.and_hms_opt(13, 14, 15).unwrap(),
+        utc: DateTime::from_timestamp(1_700_000_000 + i64::from(n), 0).unwrap(),
+        doc: serde_json::json!({ "n": n, "tags": ["a", "b"] }),
+        price: Cents(1999),
+        declared: 1.5,
+    }
+}
+
+#[test]
+fn every_supported_type_round_trips() {
+    let conn = Connection::open_in_memory().unwrap();
+    eagerly::create_tables(&conn, &[Sample::TABLE]).unwrap();
+    let stored = Sample::insert_all(&conn, [sample(1), sample(2), sample(3)]).unwrap();
+    assert_eq!(stored, [sample(1), sample(2), sample(3)]);
+    let read = Sample::get(&conn, Uuid::from_bytes([2; 16])).unwrap();
+    assert_eq!(*read, sample(2));
+    assert!(read.doc["tags"].is_array());
+
+    let ((), log) = eagerly::capture(|| {
+        let even = Sample::query().filter(Sample::flag.eq(true)).all(&conn).unwrap();
+        assert_eq!(even.len(), 1);
+        let since = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        assert_eq!(Sample::query().filter(Sample::day.ge(since)).count(&conn).unwrap(), 3);
+        let late = Sample::query()
+            .filter(Sample::utc.gt(DateTime::from_timestamp(1_700_000_001, 0).unwrap()));
+        assert_eq!(late.count(&conn).unwrap(), 2);
+        assert_eq!(Sample::query().filter(Sample::price.eq(Cents(1999))).count(&conn).unwrap(), 3);
+        assert_eq!(
+            Sample::query().filter(Sample::bytes.eq(&[0u8, 3, 255][..])).count(&conn).unwrap(),
+            1
+        );
+        assert_eq!(Sample::query().filter(Sample::maybe.is_null()).count(&conn).unwrap(), 1);
+    });
+    assert_eq!(log.len(), 6);
+}
+
+#[test]
+fn declared_sql_types_follow_the_field_types() {
+    let declared: Vec<(&str, &str)> =
+        Sample::TABLE.columns.iter().map(|c| (c.name, (c.sql_type)())).collect();
+    assert_eq!(
+        declared,
+        [
+            ("id", "BLOB"),
+            ("small", "INTEGER"),
+            ("big", "INTEGER"),
+            ("ratio", "REAL"),
+            ("flag", "INTEGER"),
+            ("name", "TEXT"),
+            ("bytes", "BLOB"),
+            ("maybe", "INTEGER"),
+            ("maybe_text", "TEXT"),
+            ("day", "TEXT"),
+            ("at", "TEXT"),
+            ("utc", "TEXT"),
+            ("doc", "TEXT"),
+            // No `SqlType` for Cents: no declared type, so SQLite stores what `to_sql` gives.
+            ("price", ""),
+            ("declared", "NUMERIC"),
+        ]
+    );
+    // A uuid key is not an integer: the caller gives it, and there is no `NewSample`.
+    assert!(!Sample::TABLE.auto_key);
+}
