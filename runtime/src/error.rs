@@ -37,6 +37,15 @@ pub enum Error {
         table: &'static str,
     },
 
+    /// A `belongs_to` relation through a NOT NULL foreign key found no row: the foreign
+    /// key refers to a row that does not exist (SQLite enforces foreign keys only with
+    /// `PRAGMA foreign_keys = ON`).
+    #[error("relation `{relation}` found no row for a NOT NULL foreign key")]
+    MissingRelated {
+        /// The relation, as `Book::author`.
+        relation: &'static str,
+    },
+
     /// A value read from the database does not fit the field it is decoded into.
     #[error("cannot read column `{table}`.`{column}` into `{rust_type}`: {problem}")]
     Decode {

@@ -7,6 +7,7 @@ pub mod column;
 pub mod error;
 mod exec;
 pub mod filter;
+mod load;
 pub mod log;
 pub mod model;
 pub mod query;
@@ -24,11 +25,16 @@ pub mod __private;
 pub use column::{Assignment, Column, Order};
 pub use error::{DecodeProblem, Error, Result};
 pub use filter::Cond;
+pub use load::join::Join;
+pub use load::prefetch::{prefetch, prefetch_with};
 pub use log::{QueryLog, QueryRecord, capture};
 pub use model::{Insertable, Model};
 pub use query::Query;
-pub use relation::{Link, Relation};
-pub use row::{NotLoaded, Reader};
+pub use relation::{
+    Card, CountKey, CountOf, Countable, DefaultSlot, Joinable, Link, RelNamed, Relation, SlotKey,
+    SlotOf, ToMany, ToOne, ToOptional,
+};
+pub use row::{Counted, Loaded, Many, NotLoaded, One, Opt, Reader, SetSlot, Unloaded};
 pub use schema::{SqlType, Table, create_tables};
 pub use value::ValueFor;
 

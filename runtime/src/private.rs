@@ -12,8 +12,10 @@ pub use crate::column::Column;
 pub use crate::error::Result;
 pub use crate::model::{Insertable, Model};
 pub use crate::query::Query;
-pub use crate::relation::{Card, Link, Relation, ToMany, ToOne, ToOptional};
-pub use crate::row::{NotLoaded, Reader, SlotDebug};
+pub use crate::relation::{
+    Card, CountOf, Link, RelNamed, Relation, SlotKey, ToMany, ToOne, ToOptional, name,
+};
+pub use crate::row::{Loaded, NotLoaded, Reader, SetSlot, SlotDebug, Unloaded};
 pub use crate::schema::{ColumnDef, ForeignKey, IndexDef, SqlType, Table};
 
 /// Inserts a generated `New<Model>` struct.
@@ -60,14 +62,22 @@ impl<T> NoSqlType for &SqlTypeOf<T> {
     label = "expected `{K}` (or `Option<{K}>` for a nullable foreign key)",
     note = "a foreign-key field has the type of the primary key it refers to"
 )]
-pub trait ForeignKeyTo<K> {}
-impl<K> ForeignKeyTo<K> for K {}
-impl<K> ForeignKeyTo<K> for Option<K> {}
+pub trait ForeignKeyTo<K> {
+    /// The key the foreign key holds; `None` for NULL.
+    fn to_key(&self) -> Option<K>;
+}
 
-/// Checks at compile time that a `belongs_to` field's type `F` fits the key of the
-/// relation's target. Going through the relation (rather than naming the target) means a
-/// target that is not a model is reported once, at the relation's `type To`.
-pub const fn belongs_to<R: Relation, F: ForeignKeyTo<<R::To as Model>::Key>>() {}
+impl<K: Clone> ForeignKeyTo<K> for K {
+    fn to_key(&self) -> Option<K> {
+        Some(self.clone())
+    }
+}
+
+impl<K: Clone> ForeignKeyTo<K> for Option<K> {
+    fn to_key(&self) -> Option<K> {
+        self.clone()
+    }
+}
 
 /// The table a relation leads to, for a foreign key's `target` (see `belongs_to`).
 pub fn relation_target<R: Relation>() -> &'static Table {

@@ -1,6 +1,5 @@
 //! The query builder: `Author::query().filter(..).order_by(..).limit(..).all(&conn)`.
 
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use rusqlite::types::Value;
@@ -9,8 +8,9 @@ use rusqlite::{Connection, ToSql};
 use crate::column::{Assignment, Order, OrderTerm};
 use crate::error::{Error, Result};
 use crate::filter::{CompareOp, Cond, Expr};
+use crate::load::{Alias, AnySide, Extra, JoinClause, LevelDecoder, Side, Sides};
 use crate::model::Model;
-use crate::row::Reader;
+use crate::row::Source;
 use crate::value::to_value;
 use crate::{exec, sql};
 
@@ -49,26 +49,51 @@ use crate::{exec, sql};
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 pub struct Query<M: Model, R = <M as Model>::Row> {
-    select: Select,
-    load: Arc<Load<M, R>>,
-    rows: PhantomData<fn() -> R>,
+    pub(crate) select: Select,
+    /// Decoders of values that arrive with each row (joined rows, counts), one per
+    /// loading call that needs one, for the chain's steps to take.
+    sides: Vec<Arc<dyn AnySide>>,
+    chain: Arc<Chain<M, R>>,
 }
 
-/// Turns the decoded rows of the base query into the rows the query returns.
-type Load<M, R> = dyn Fn(&Connection, Vec<<M as Model>::Row>) -> Result<Vec<R>> + Send + Sync;
+/// Turns the decoded rows of the queried table into the rows the query returns, one step
+/// per loading call, in the order of the calls.
+type Chain<M, R> =
+    dyn Fn(&Connection, Vec<<M as Model>::Row>, &mut Sides) -> Result<Vec<R>> + Send + Sync;
 
-/// What the base `SELECT` asks for, as data for the SQL writer.
+/// What the `SELECT` asks for, as data for the SQL writer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Select {
     pub filter: Option<Expr>,
     pub order: Vec<OrderTerm>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+    /// Number of columns of the queried table, selected first.
+    pub base_width: usize,
+    /// `select_related` JOINs.
+    pub joins: Vec<JoinClause>,
+    /// Values selected after the queried table's columns: joined columns, counts.
+    pub extras: Vec<Extra>,
+    /// Aliases handed out so far to joins and counts.
+    pub aliases: u16,
+}
+
+impl Select {
+    /// Number of selected values.
+    pub(crate) fn width(&self) -> usize {
+        self.base_width + self.extras.len()
+    }
+
+    /// A new alias of the kind `make` builds: `j1`, `c2`, ...
+    pub(crate) fn next_alias(&mut self, make: fn(u16) -> Alias) -> Alias {
+        self.aliases += 1;
+        make(self.aliases)
+    }
 }
 
 impl<M: Model, R> Clone for Query<M, R> {
     fn clone(&self) -> Self {
-        Query { select: self.select.clone(), load: self.load.clone(), rows: PhantomData }
+        Query { select: self.select.clone(), sides: self.sides.clone(), chain: self.chain.clone() }
     }
 }
 
@@ -84,7 +109,8 @@ impl<M: Model, R> std::fmt::Debug for Query<M, R> {
 impl<M: Model> Query<M> {
     /// All rows of `M`'s table, nothing loaded. Same as `M::query()`.
     pub fn new() -> Self {
-        Query { select: Select::default(), load: Arc::new(|_, rows| Ok(rows)), rows: PhantomData }
+        let select = Select { base_width: M::TABLE.columns.len(), ..Select::default() };
+        Query { select, sides: Vec::new(), chain: Arc::new(|_, rows, _| Ok(rows)) }
     }
 }
 
@@ -95,6 +121,45 @@ impl<M: Model> Default for Query<M> {
 }
 
 impl<M: Model, R> Query<M, R> {
+    /// Adds a step after the query's chain: the query then returns `R2`s.
+    pub(crate) fn then<R2>(
+        self,
+        step: impl Fn(&Connection, Vec<R>, &mut Sides) -> Result<Vec<R2>> + Send + Sync + 'static,
+    ) -> Query<M, R2>
+    where
+        R: 'static,
+    {
+        let before = self.chain;
+        Query {
+            select: self.select,
+            sides: self.sides,
+            chain: Arc::new(move |conn, rows, sides| {
+                let rows = before(conn, rows, sides)?;
+                step(conn, rows, sides)
+            }),
+        }
+    }
+
+    /// Registers a decoder of values arriving with each row; returns its index for
+    /// [`Sides::take`].
+    pub(crate) fn add_side<T: 'static>(&mut self, side: Side<T>) -> usize {
+        self.sides.push(Arc::new(side));
+        self.sides.len() - 1
+    }
+
+    pub(crate) fn sides(&self) -> &[Arc<dyn AnySide>] {
+        &self.sides
+    }
+
+    pub(crate) fn run_chain(
+        &self,
+        conn: &Connection,
+        rows: Vec<M::Row>,
+        sides: &mut Sides,
+    ) -> Result<Vec<R>> {
+        (self.chain)(conn, rows, sides)
+    }
+
     /// Keeps the rows matching `cond`; several filters must all match.
     pub fn filter(mut self, cond: Cond<M>) -> Self {
         self.select.filter = Some(match self.select.filter.take() {
@@ -122,15 +187,15 @@ impl<M: Model, R> Query<M, R> {
         self
     }
 
-    /// Runs the query and returns every row.
+    /// Runs the query and returns every row, with everything it loads: its own statement
+    /// (with JOINs and counts) plus one statement per prefetched relation and level.
     pub fn all(&self, conn: &Connection) -> Result<Vec<R>> {
-        let table = M::TABLE;
-        let statement = sql::select::rows(table, &self.select)?;
-        let rows =
-            exec::query(conn, table.name, &statement.text, &statement.param_refs(), |row| {
-                M::decode(&mut Reader::new(row, table, 0)).map(M::into_row)
-            })?;
-        (self.load)(conn, rows)
+        let statement = sql::select::rows(M::TABLE, &self.select)?;
+        let mut rows = LevelDecoder::new(self);
+        exec::query(conn, M::TABLE.name, &statement.text, &statement.param_refs(), |row| {
+            rows.push(Source::Sqlite(row))
+        })?;
+        rows.finish(conn)
     }
 
     /// The first row, if any. A query without `order_by` is ordered by primary key here,

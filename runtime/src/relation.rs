@@ -1,8 +1,17 @@
-//! Relations between models, as the runtime sees them: the SQL shape (`Link`) and the
-//! type-level cardinality (`Card`). `#[derive(Model)]` makes one marker type per relation
-//! (`Author::books` is an `AuthorBooks`) implementing [`Relation`].
+//! Relations between models, as the runtime sees them: the SQL shape (`Link`), the key the
+//! batched loader groups by, and the type-level cardinality (`Card`) that decides the type
+//! of a loaded slot. `#[derive(Model)]` makes one marker type per relation (`Author::books`
+//! is an `AuthorBooks`) implementing [`Relation`].
 
+use std::hash::Hash;
+use std::marker::PhantomData;
+
+use rusqlite::ToSql;
+use rusqlite::types::FromSql;
+
+use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::row::Loaded;
 use crate::schema::Table;
 
 /// How a relation is stored.
@@ -44,16 +53,28 @@ pub trait Relation: Copy + Send + Sync + 'static {
     type To: Model;
     /// How many `To` rows one `From` row has: [`ToMany`], [`ToOne`] or [`ToOptional`].
     type Card: Card;
+    /// The value that links the two sides, which batched loading groups by: the source's
+    /// primary key for `has_many` and `many_to_many`, the target's for `belongs_to`.
+    type Key: ToSql + FromSql + Eq + Hash + Clone + Send + Sync + 'static;
     /// `"Author::books"`, for messages.
     const NAME: &'static str;
     /// How the relation is stored.
     const LINK: Link;
+    /// The key of `from`'s related rows; `None` for a NULL foreign key.
+    fn key_of(from: &Self::From) -> Option<Self::Key>;
 }
 
-/// The cardinality of a relation, and the slot type its loaded rows take.
-pub trait Card: Send + Sync + 'static {}
+/// The cardinality of a relation, and the type its loaded rows take in a row's slot.
+pub trait Card: Send + Sync + 'static {
+    /// The slot value for related rows of type `R`.
+    type Slot<R>;
 
-/// Any number of related rows: `has_many`, `many_to_many`.
+    /// The slot value from the related rows found for one source row.
+    #[doc(hidden)]
+    fn from_rows<R>(rows: Vec<R>, relation: &'static str) -> Result<Self::Slot<R>>;
+}
+
+/// Any number of related rows: `has_many`, `many_to_many`. Loaded as a `Vec`.
 #[derive(Debug, Clone, Copy)]
 pub struct ToMany;
 /// Exactly one related row: `belongs_to` through a NOT NULL foreign key.
@@ -63,6 +84,130 @@ pub struct ToOne;
 #[derive(Debug, Clone, Copy)]
 pub struct ToOptional;
 
-impl Card for ToMany {}
-impl Card for ToOne {}
-impl Card for ToOptional {}
+impl Card for ToMany {
+    type Slot<R> = Loaded<Vec<R>>;
+    fn from_rows<R>(rows: Vec<R>, _: &'static str) -> Result<Self::Slot<R>> {
+        Ok(Loaded(rows))
+    }
+}
+
+impl Card for ToOne {
+    type Slot<R> = Loaded<R>;
+    fn from_rows<R>(mut rows: Vec<R>, relation: &'static str) -> Result<Self::Slot<R>> {
+        match rows.pop() {
+            Some(row) if rows.is_empty() => Ok(Loaded(row)),
+            _ => Err(Error::MissingRelated { relation }),
+        }
+    }
+}
+
+impl Card for ToOptional {
+    type Slot<R> = Loaded<Option<R>>;
+    fn from_rows<R>(mut rows: Vec<R>, _: &'static str) -> Result<Self::Slot<R>> {
+        Ok(Loaded(rows.pop()))
+    }
+}
+
+/// The cardinalities `select_related` can JOIN: one related row at most.
+#[diagnostic::on_unimplemented(
+    message = "a to-many relation cannot be loaded with a JOIN",
+    label = "`select_related` loads `belongs_to` relations",
+    note = "use `.prefetch(..)` or `.prefetch_with(..)` for `has_many` and `many_to_many` relations"
+)]
+pub trait Joinable: Card {
+    /// Whether the JOIN may find no row (a nullable foreign key): LEFT rather than INNER.
+    const OPTIONAL: bool;
+
+    /// The slot value from what the JOIN found for one row.
+    #[doc(hidden)]
+    fn from_joined<R>(row: Option<R>, relation: &'static str) -> Result<Self::Slot<R>>;
+}
+
+impl Joinable for ToOne {
+    const OPTIONAL: bool = false;
+    fn from_joined<R>(row: Option<R>, relation: &'static str) -> Result<Self::Slot<R>> {
+        row.map(Loaded).ok_or(Error::MissingRelated { relation })
+    }
+}
+
+impl Joinable for ToOptional {
+    const OPTIONAL: bool = true;
+    fn from_joined<R>(row: Option<R>, _: &'static str) -> Result<Self::Slot<R>> {
+        Ok(Loaded(row))
+    }
+}
+
+/// The cardinalities `with_count` counts: to-many relations.
+#[diagnostic::on_unimplemented(
+    message = "only to-many relations can be counted",
+    label = "`with_count` counts the rows of a `has_many` or `many_to_many` relation",
+    note = "a `belongs_to` relation has at most one row; load it with `.select_related(..)`"
+)]
+pub trait Countable: Card {}
+impl Countable for ToMany {}
+
+/// The slot key of `with_count(rel)`: a row type has one slot for `rel`'s rows and one for
+/// their count.
+pub struct CountOf<Rel>(PhantomData<Rel>);
+
+/// Names the slot `with_count(rel)` fills, as a projection the compiler cannot evaluate
+/// while probing methods (so a wrong relation is reported with the model's own message,
+/// not as a missing method).
+pub trait CountKey {
+    /// `CountOf<Self>`.
+    type Key;
+}
+impl<Rel: Relation> CountKey for Rel {
+    type Key = CountOf<Rel>;
+}
+
+/// What every slot key (a relation, or the count of one) tells the runtime: the key its
+/// rows are grouped by, if any.
+pub trait SlotKey {
+    /// The grouping key (`()` for counts, which SQLite computes).
+    type Key;
+}
+impl<Rel: Relation> SlotKey for Rel {
+    type Key = Rel::Key;
+}
+impl<Rel: Relation> SlotKey for CountOf<Rel> {
+    type Key = ();
+}
+
+/// Looks a relation up by name, for [`row!`](crate::row!): implemented by the derive as
+/// `impl RelNamed<{ name("books") }> for Author { type Rel = AuthorBooks; }`.
+pub trait RelNamed<const NAME: u128> {
+    /// The relation with that name.
+    type Rel: Relation;
+}
+
+/// A relation's name as a const generic: its bytes when it has at most 16 of them, an
+/// FNV-1a hash otherwise. Two names of one model that collided would make two
+/// `RelNamed` impls overlap, a compile error, never a wrong lookup.
+#[doc(hidden)]
+pub const fn name(s: &str) -> u128 {
+    let bytes = s.as_bytes();
+    let mut out: u128 = 0;
+    let mut i = 0;
+    if bytes.len() <= 16 {
+        while i < bytes.len() {
+            out = (out << 8) | bytes[i] as u128;
+            i += 1;
+        }
+        out
+    } else {
+        out = 0x6c62272e07bb014262b821756295c58d;
+        while i < bytes.len() {
+            out ^= bytes[i] as u128;
+            out = out.wrapping_mul(0x0000000001000000000000000000013B);
+            i += 1;
+        }
+        out
+    }
+}
+
+/// The slot type of `Rel`'s rows when they are rows of type `R`.
+pub type SlotOf<Rel, R> = <<Rel as Relation>::Card as Card>::Slot<R>;
+
+/// The slot type of `Rel` loaded with nothing nested.
+pub type DefaultSlot<Rel> = SlotOf<Rel, <<Rel as Relation>::To as Model>::Row>;

@@ -6,6 +6,7 @@ use std::any::type_name;
 use rusqlite::types::{FromSql, FromSqlError, ValueRef};
 
 use crate::error::{DecodeProblem, Error, Result};
+use crate::relation::SlotKey;
 use crate::schema::Table;
 
 /// The slot of a relation (or count) that the query did not load. Reading it does not
@@ -13,18 +14,81 @@ use crate::schema::Table;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct NotLoaded;
 
+/// The slot of a relation (or count) the query loaded. Read it through the row's
+/// accessor (`row.books()`), which exists only for loaded slots.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Loaded<T>(#[doc(hidden)] pub T);
+
+/// A loaded to-many relation: `Many<BookRow>`.
+pub type Many<R> = Loaded<Vec<R>>;
+/// A loaded `belongs_to` relation through a NOT NULL foreign key: `One<AuthorRow>`.
+pub type One<R> = Loaded<R>;
+/// A loaded `belongs_to` relation through a nullable foreign key: `Opt<PublisherRow>`.
+pub type Opt<R> = Loaded<Option<R>>;
+/// A loaded count of a to-many relation.
+pub type Counted = Loaded<usize>;
+
+/// Implemented by [`NotLoaded`] only: a slot that can still be filled. Loading a relation
+/// twice in one query fails on this bound.
+#[diagnostic::on_unimplemented(
+    message = "this relation is already loaded by this query",
+    label = "loaded a second time here",
+    note = "a relation can be loaded once per query; put filters and nested loads into a single `.prefetch_with(..)` or `.select_related_with(..)`"
+)]
+pub trait Unloaded {}
+impl Unloaded for NotLoaded {}
+
+/// A row type whose slot for `Slot` (a relation, or `CountOf` one) can take a `V`.
+/// Implemented by every generated row type, through the model's own `RelationOf<Model>`
+/// trait, so that a relation of another model is reported in that model's words.
+pub trait SetSlot<Slot, V> {
+    /// The row type with the slot filled.
+    type Out;
+    /// Fills the slot.
+    fn set(self, value: V) -> Self::Out;
+    /// The key this row's related rows are grouped by (`None` for a NULL foreign key).
+    fn key(&self) -> Option<Slot::Key>
+    where
+        Slot: SlotKey;
+}
+
 /// Reads one model's columns, left to right, from a result row. Generated `decode`
 /// functions call [`read`](Reader::read) once per field, in declaration order.
 pub struct Reader<'a> {
-    row: &'a rusqlite::Row<'a>,
+    row: Source<'a>,
     table: &'static Table,
     first: usize,
     next: usize,
 }
 
+/// A result row: straight from SQLite, or kept aside as values (when a batched loader must
+/// decode the same row once per parent that shares it).
+#[derive(Clone, Copy)]
+pub(crate) enum Source<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Values(&'a [rusqlite::types::Value]),
+}
+
+impl<'a> Source<'a> {
+    pub(crate) fn get(&self, index: usize) -> rusqlite::Result<ValueRef<'a>> {
+        match self {
+            Source::Sqlite(row) => row.get_ref(index),
+            Source::Values(values) => values
+                .get(index)
+                .map(ValueRef::from)
+                .ok_or(rusqlite::Error::InvalidColumnIndex(index)),
+        }
+    }
+
+    /// Whether the value at `index` is NULL (an absent LEFT JOIN row, for a key column).
+    pub(crate) fn is_null(&self, index: usize) -> bool {
+        matches!(self.get(index), Ok(ValueRef::Null))
+    }
+}
+
 impl<'a> Reader<'a> {
     /// Reads `table`'s columns from `row`, starting at column `first`.
-    pub(crate) fn new(row: &'a rusqlite::Row<'a>, table: &'static Table, first: usize) -> Self {
+    pub(crate) fn new(row: Source<'a>, table: &'static Table, first: usize) -> Self {
         Reader { row, table, first, next: first }
     }
 
@@ -33,7 +97,7 @@ impl<'a> Reader<'a> {
     pub fn read<T: FromSql>(&mut self) -> Result<T> {
         let index = self.next;
         self.next += 1;
-        let value = self.row.get_ref(index).map_err(|e| {
+        let value = self.row.get(index).map_err(|e| {
             self.error(index, DecodeProblem::Other(FromSqlError::Other(Box::new(e))))
         })?;
         T::column_result(value).map_err(|e| {
@@ -72,5 +136,11 @@ pub trait SlotDebug {
 impl SlotDebug for NotLoaded {
     fn as_debug(&self) -> Option<&dyn std::fmt::Debug> {
         None
+    }
+}
+
+impl<T: std::fmt::Debug> SlotDebug for Loaded<T> {
+    fn as_debug(&self) -> Option<&dyn std::fmt::Debug> {
+        Some(&self.0)
     }
 }

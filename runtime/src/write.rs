@@ -4,7 +4,7 @@ use rusqlite::{Connection, ToSql};
 
 use crate::error::{Error, Result};
 use crate::model::{Insertable, Model};
-use crate::row::Reader;
+use crate::row::{Reader, Source};
 use crate::schema::Table;
 use crate::{exec, sql};
 
@@ -19,7 +19,7 @@ fn insert_with<I: Insertable>(conn: &Connection, statement: &str, item: &I) -> R
     let mut fields = Vec::with_capacity(I::COLUMNS.len());
     item.write_fields(&mut fields);
     let mut stored = exec::query(conn, table.name, statement, &fields, |row| {
-        I::Model::decode(&mut Reader::new(row, table, 0))
+        I::Model::decode(&mut Reader::new(Source::Sqlite(row), table, 0))
     })
     .map_err(|e| name_unbindable_column(e, table, I::COLUMNS, &fields))?;
     stored.pop().ok_or(Error::NotFound { table: table.name })

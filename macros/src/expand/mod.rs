@@ -37,6 +37,8 @@ fn private() -> TokenStream {
 pub struct Names {
     pub row: Ident,
     pub new: Ident,
+    /// The model's own trait for its slot keys: `RelationOfAuthor`.
+    pub relation_of: Ident,
     /// One per relation, then one per count of a to-many relation.
     pub slots: Vec<Slot>,
 }
@@ -75,6 +77,7 @@ impl Names {
         Names {
             row: format_ident!("{}Row", model.ident),
             new: format_ident!("New{}", model.ident),
+            relation_of: format_ident!("RelationOf{}", model.ident),
             slots,
         }
     }
@@ -88,6 +91,14 @@ impl Names {
     /// Impls do not use the slot names, which could shadow a model's name.
     pub fn impl_params(&self) -> Vec<Ident> {
         (0..self.slots.len()).map(|i| format_ident!("__S{}", i)).collect()
+    }
+
+    /// The slot of relation `relation` (its count slot if `count`).
+    pub fn slot(&self, relation: usize, count: bool) -> usize {
+        self.slots
+            .iter()
+            .position(|s| s.relation == relation && s.is_count == count)
+            .expect("every relation has a slot, every to-many relation a count slot")
     }
 
     /// `<__S0, __S1>`, or nothing for a model without relations.

@@ -31,12 +31,73 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
          type parameters, the relations and counts the query loaded (`NotLoaded` for the others)."
     );
     let into_model_doc = format!("The [`{ident}`], without what was loaded with it.");
+    let relation_of = &names.relation_of;
+    let slot_list = if model.relations.is_empty() {
+        format!("`{ident}` declares no relations")
+    } else {
+        let relations: Vec<String> =
+            model.relations.iter().map(|r| format!("`{ident}::{}`", r.name)).collect();
+        let counts: Vec<String> = model
+            .relations
+            .iter()
+            .filter(|r| r.is_to_many())
+            .map(|r| format!("`{ident}::{}`", r.name))
+            .collect();
+        let mut list = format!("relations of `{ident}`: {}", relations.join(", "));
+        if !counts.is_empty() {
+            list.push_str(&format!("; `with_count` takes {}", counts.join(", ")));
+        }
+        list
+    };
+    let not_a_relation = format!("this is not a relation of `{ident}`");
+    let not_a_relation_label = format!("not a relation of `{ident}`");
+    let relation_of_doc = format!(
+        "The relations of [`{ident}`] (and their counts) that can fill a slot of [`{row}`]; \
+         implemented by the relation markers."
+    );
 
     quote! {
         #[doc = #doc]
         #vis struct #row #declared {
             __model: #ident,
             #(#fields: #slot_params,)*
+        }
+
+        #[doc = #relation_of_doc]
+        #[doc(hidden)]
+        #[diagnostic::on_unimplemented(
+            message = #not_a_relation,
+            label = #not_a_relation_label,
+            note = #slot_list
+        )]
+        #vis trait #relation_of<Row, V> {
+            /// The row type with the slot filled.
+            type Out;
+            /// Fills the slot.
+            fn set(row: Row, value: V) -> Self::Out;
+            /// The key the related rows of `model` are grouped by.
+            fn key(model: &#ident) -> #p::Option<<Self as #p::SlotKey>::Key>
+            where
+                Self: #p::SlotKey;
+        }
+
+        // One impl for every slot key: a relation of another model then fails on
+        // `#relation_of`, whose message names this model (see the design note, 9.4).
+        #[automatically_derived]
+        impl<__Slot, __Value, #(#params),*> #p::SetSlot<__Slot, __Value> for #row #generics
+        where
+            __Slot: #relation_of<Self, __Value>,
+        {
+            type Out = <__Slot as #relation_of<Self, __Value>>::Out;
+            fn set(self, value: __Value) -> Self::Out {
+                <__Slot as #relation_of<Self, __Value>>::set(self, value)
+            }
+            fn key(&self) -> #p::Option<<__Slot as #p::SlotKey>::Key>
+            where
+                __Slot: #p::SlotKey,
+            {
+                <__Slot as #relation_of<Self, __Value>>::key(&self.__model)
+            }
         }
 
         #[automatically_derived]

@@ -1,22 +1,198 @@
-//! `SELECT`, and the `FROM .. WHERE .. ORDER BY .. LIMIT` part that counting, existence
-//! checks and bulk writes share with it.
+//! `SELECT`: a query's own statement (with its JOINs and counting subqueries), the
+//! batched statements of prefetches, and the `FROM .. WHERE .. ORDER BY .. LIMIT` part
+//! that counting, existence checks and bulk writes share.
 
 use rusqlite::types::Value;
 
 use super::{BASE, Statement, filter};
 use crate::column::Nulls;
 use crate::error::Result;
+use crate::load::prefetch::BatchKey;
+use crate::load::{Alias, Extra};
 use crate::query::Select;
 use crate::schema::Table;
 
-/// `SELECT t0."a", t0."b" FROM "t" t0 WHERE .. ORDER BY .. LIMIT ? OFFSET ?`.
+/// SQLite's limit on bound values in one statement (`SQLITE_MAX_VARIABLE_NUMBER` of the
+/// bundled build).
+pub(crate) const MAX_PARAMS: usize = 32_766;
+
+/// Batches larger than this bind their keys as one JSON array (`json_each`) when the keys
+/// are integers or text, rather than one value per key. See BENCHMARKS.md.
+pub(crate) const JSON_KEYS_FROM: usize = 1_000;
+
+/// `SELECT t0."a", .., j1."x", (SELECT COUNT(*) ..) FROM "t" t0 JOIN .. WHERE .. ORDER BY ..
+/// LIMIT ? OFFSET ?`.
 pub(crate) fn rows(table: &'static Table, select: &Select) -> Result<Statement> {
     let mut out = Statement::default();
     out.push("SELECT ");
-    out.list(table.columns, |out, c| out.column(BASE, c.name));
-    from_where(&mut out, table, select)?;
+    columns(&mut out, table, select);
+    from(&mut out, table, select);
+    where_clause(&mut out, table, select)?;
     order_limit(&mut out, select);
     Ok(out)
+}
+
+/// The statements of one batched load: the related query's own statement plus the key
+/// column, restricted to `keys` (several statements only when the keys must be bound one
+/// by one and exceed SQLite's limit on bound values). A related query with a limit or
+/// offset applies it per parent key, with `ROW_NUMBER()`.
+pub(crate) fn batch(
+    table: &'static Table,
+    select: &Select,
+    key: &BatchKey,
+    keys: &[Value],
+) -> Result<Vec<Statement>> {
+    let as_json = keys.len() >= JSON_KEYS_FROM
+        && keys.iter().all(|k| matches!(k, Value::Integer(_) | Value::Text(_)));
+    if as_json {
+        return Ok(vec![batch_statement(table, select, key, Keys::Json(json_array(keys)))?]);
+    }
+    let others = batch_statement(table, select, key, Keys::Bound(&[]))?.params.len();
+    let per_statement = MAX_PARAMS.saturating_sub(others).max(1);
+    keys.chunks(per_statement)
+        .map(|chunk| batch_statement(table, select, key, Keys::Bound(chunk)))
+        .collect()
+}
+
+enum Keys<'a> {
+    Bound(&'a [Value]),
+    Json(String),
+}
+
+fn batch_statement(
+    table: &'static Table,
+    select: &Select,
+    key: &BatchKey,
+    keys: Keys<'_>,
+) -> Result<Statement> {
+    let per_parent = select.limit.is_some() || select.offset.is_some();
+    let mut out = Statement::default();
+    if per_parent {
+        out.push("SELECT * FROM (");
+    }
+    out.push("SELECT ");
+    columns(&mut out, table, select);
+    out.push(", ");
+    out.column(&key.alias.to_string(), key.column);
+    if per_parent {
+        out.push(", ROW_NUMBER() OVER (PARTITION BY ");
+        out.column(&key.alias.to_string(), key.column);
+        order_by(&mut out, select);
+        out.push(r#") AS "__rank""#);
+    }
+    from(&mut out, table, select);
+    if let Some((through, to, target_key)) = key.through {
+        out.push(" INNER JOIN ");
+        out.ident(through);
+        out.push(" ");
+        out.push(&Alias::Link.to_string());
+        out.push(" ON ");
+        out.column(&Alias::Link.to_string(), to);
+        out.push(" = ");
+        out.column(BASE, target_key);
+    }
+    out.push(" WHERE ");
+    if let Some(filter) = &select.filter {
+        filter::condition(&mut out, table.name, BASE, filter)?;
+        out.push(" AND ");
+    }
+    out.column(&key.alias.to_string(), key.column);
+    match keys {
+        Keys::Bound(keys) => {
+            out.push(" IN (");
+            out.list(keys, |out, k| out.param(k.clone()));
+            out.push(")");
+        }
+        Keys::Json(array) => {
+            out.push(" IN (SELECT value FROM json_each(");
+            out.param(Value::Text(array));
+            out.push("))");
+        }
+    }
+    if per_parent {
+        out.push(r#") WHERE "__rank" > "#);
+        out.param(Value::Integer(select.offset.unwrap_or(0)));
+        if let Some(limit) = select.limit {
+            out.push(r#" AND "__rank" <= "#);
+            out.param(Value::Integer(select.offset.unwrap_or(0).saturating_add(limit)));
+        }
+        out.push(r#" ORDER BY "__rank""#);
+    } else {
+        order_by(&mut out, select);
+    }
+    Ok(out)
+}
+
+/// `[1,2,3]` or `["a","b"]`: keys for `json_each`, which yields them back as SQLite
+/// integers and text.
+fn json_array(keys: &[Value]) -> String {
+    let mut out = String::with_capacity(keys.len() * 8 + 2);
+    out.push('[');
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match key {
+            Value::Integer(n) => out.push_str(&n.to_string()),
+            Value::Text(s) => {
+                out.push('"');
+                for c in s.chars() {
+                    match c {
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                        c => out.push(c),
+                    }
+                }
+                out.push('"');
+            }
+            _ => unreachable!("only integer and text keys are sent as JSON"),
+        }
+    }
+    out.push(']');
+    out
+}
+
+/// The selected values: the table's columns, then joined columns and counts.
+fn columns(out: &mut Statement, table: &'static Table, select: &Select) {
+    out.list(table.columns, |out, c| out.column(BASE, c.name));
+    for extra in &select.extras {
+        out.push(", ");
+        match extra {
+            Extra::Column { alias, name } => out.column(&alias.to_string(), name),
+            Extra::Count { table, alias, fk, parent, key } => {
+                let alias = alias.to_string();
+                out.push("(SELECT COUNT(*) FROM ");
+                out.ident(table);
+                out.push(" ");
+                out.push(&alias);
+                out.push(" WHERE ");
+                out.column(&alias, fk);
+                out.push(" = ");
+                out.column(&parent.to_string(), key);
+                out.push(")");
+            }
+        }
+    }
+}
+
+/// ` FROM "t" t0` and the query's JOINs.
+fn from(out: &mut Statement, table: &'static Table, select: &Select) {
+    out.push(" FROM ");
+    out.ident(table.name);
+    out.push(" ");
+    out.push(BASE);
+    for join in &select.joins {
+        out.push(if join.optional { " LEFT JOIN " } else { " INNER JOIN " });
+        out.ident(join.table);
+        let alias = join.alias.to_string();
+        out.push(" ");
+        out.push(&alias);
+        out.push(" ON ");
+        out.column(&alias, join.key);
+        out.push(" = ");
+        out.column(&join.parent.to_string(), join.fk);
+    }
 }
 
 /// `SELECT COUNT(*) ..`; a limited query is counted through a subquery, so the count is
@@ -45,7 +221,7 @@ pub(crate) fn exists(table: &'static Table, select: &Select) -> Result<Statement
     Ok(out)
 }
 
-/// ` FROM "t" t0 WHERE ..`.
+/// ` FROM "t" t0 WHERE ..`, without JOINs: what counting and bulk writes select from.
 pub(crate) fn from_where(
     out: &mut Statement,
     table: &'static Table,
@@ -71,8 +247,8 @@ pub(crate) fn where_clause(
     Ok(())
 }
 
-/// ` ORDER BY .. LIMIT ? OFFSET ?`, for the parts the query has.
-pub(crate) fn order_limit(out: &mut Statement, select: &Select) {
+/// ` ORDER BY ..`, if the query has an order.
+fn order_by(out: &mut Statement, select: &Select) {
     if !select.order.is_empty() {
         out.push(" ORDER BY ");
         out.list(&select.order, |out, term| {
@@ -85,6 +261,11 @@ pub(crate) fn order_limit(out: &mut Statement, select: &Select) {
             }
         });
     }
+}
+
+/// ` ORDER BY .. LIMIT ? OFFSET ?`, for the parts the query has.
+pub(crate) fn order_limit(out: &mut Statement, select: &Select) {
+    order_by(out, select);
     match (select.limit, select.offset) {
         (None, None) => {}
         (limit, offset) => {
@@ -96,5 +277,17 @@ pub(crate) fn order_limit(out: &mut Statement, select: &Select) {
                 out.param(Value::Integer(offset));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_keys_escape_text() {
+        let keys = [Value::Text("a\"b\\c\n".into()), Value::Text("é".into())];
+        assert_eq!(json_array(&keys), r#"["a\"b\\c\u000a","é"]"#);
+        assert_eq!(json_array(&[Value::Integer(-1), Value::Integer(2)]), "[-1,2]");
     }
 }

@@ -1,0 +1,89 @@
+//! `with_count`: the number of related rows, computed by SQLite in a correlated subquery
+//! per row. A subquery rather than a JOIN with GROUP BY, so counts never multiply rows,
+//! whatever else the statement joins or counts.
+
+use rusqlite::types::{FromSql, FromSqlError};
+
+use super::{Alias, Extra, Side};
+use crate::error::{DecodeProblem, Error, Result};
+use crate::model::Model;
+use crate::query::{Query, Select};
+use crate::relation::{CountKey, Countable, Link, Relation};
+use crate::row::{Counted, Loaded, SetSlot, Source};
+
+impl<M: Model, R: 'static> Query<M, R> {
+    /// Counts `rel`'s rows for every row, in SQL (Django's `annotate(Count(..))`, Rails'
+    /// `counter_cache` without the cache), read as `row.books_count()`.
+    ///
+    /// ```
+    /// # use eagerly::Model;
+    /// # #[derive(Model, Debug)]
+    /// # #[model(has_many(books = Book))]
+    /// # pub struct Author { #[model(primary_key)] pub id: i64, pub name: String }
+    /// # #[derive(Model, Debug)]
+    /// # pub struct Book { #[model(primary_key)] pub id: i64, pub title: String,
+    /// #     #[model(belongs_to(author = Author))] pub author_id: i64 }
+    /// # let conn = eagerly::rusqlite::Connection::open_in_memory()?;
+    /// # eagerly::create_tables(&conn, &[Author::TABLE, Book::TABLE])?;
+    /// # let a = NewAuthor { name: "Ann".into() }.insert(&conn)?;
+    /// # NewBook { title: "One".into(), author_id: a.id }.insert(&conn)?;
+    /// let (authors, log) = eagerly::capture(|| Author::query().with_count(Author::books).all(&conn));
+    /// assert_eq!(authors?[0].books_count(), 1);
+    /// assert_eq!(log.sql(), [
+    ///     r#"SELECT t0."id", t0."name", (SELECT COUNT(*) FROM "book" c1 WHERE c1."author_id" = t0."id") FROM "author" t0"#
+    /// ]);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
+    pub fn with_count<Rel>(
+        mut self,
+        _rel: Rel,
+    ) -> Query<M, <R as SetSlot<<Rel as CountKey>::Key, Counted>>::Out>
+    where
+        Rel: Relation,
+        Rel::Card: Countable,
+        R: SetSlot<<Rel as CountKey>::Key, Counted>,
+        <R as SetSlot<<Rel as CountKey>::Key, Counted>>::Out: 'static,
+    {
+        let offset = add::<Rel>(&mut self.select, Alias::Base);
+        let side = self.add_side(Side::new(move |row| read(row, offset, Rel::NAME)));
+        self.then(move |_, rows, sides| {
+            let counts = sides.take::<Counted>(side);
+            Ok(rows.into_iter().zip(counts).map(|(row, count)| row.set(count)).collect())
+        })
+    }
+}
+
+/// Adds the counting subquery of `Rel` for the table aliased `parent`; returns the
+/// position of its column.
+pub(crate) fn add<Rel: Relation>(select: &mut Select, parent: Alias) -> usize
+where
+    Rel::Card: Countable,
+{
+    let from = <Rel::From as Model>::TABLE;
+    let key = from.columns[from.primary_key[0]].name;
+    let (table, fk) = match Rel::LINK {
+        Link::HasMany { fk } => (<Rel::To as Model>::TABLE.name, fk),
+        Link::ManyToMany { through, from, .. } => (through.name, from),
+        Link::BelongsTo { .. } => {
+            unreachable!("the derive makes only to-many relations Countable ({})", Rel::NAME)
+        }
+    };
+    let offset = select.width();
+    let alias = select.next_alias(Alias::Count);
+    select.extras.push(Extra::Count { table, alias, fk, parent, key });
+    offset
+}
+
+/// Reads a count added by [`add`].
+pub(crate) fn read(row: Source<'_>, offset: usize, relation: &'static str) -> Result<Counted> {
+    let value = row.get(offset).map_err(|e| {
+        count_error(relation, DecodeProblem::Other(FromSqlError::Other(Box::new(e))))
+    })?;
+    let count =
+        i64::column_result(value).map_err(|e| count_error(relation, DecodeProblem::Other(e)))?;
+    Ok(Loaded(usize::try_from(count).unwrap_or(0)))
+}
+
+fn count_error(relation: &'static str, problem: DecodeProblem) -> Error {
+    Error::Decode { table: relation, column: "COUNT(*)", rust_type: "usize", problem }
+}

@@ -1,0 +1,345 @@
+//! `prefetch`: one batched statement per relation and level, `WHERE key IN (..)` over the
+//! distinct keys of the parent rows, with the children grouped back to their parents here.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use rusqlite::Connection;
+use rusqlite::types::{FromSql, FromSqlError, Value};
+
+use super::{Alias, LevelDecoder};
+use crate::column::OrderTerm;
+use crate::error::{DecodeProblem, Error, Result};
+use crate::model::Model;
+use crate::query::{Query, Select};
+use crate::relation::{Card, DefaultSlot, Link, Relation, SlotOf};
+use crate::row::{SetSlot, Source};
+use crate::value::to_value;
+use crate::{exec, sql};
+
+impl<M: Model, R: 'static> Query<M, R> {
+    /// Loads `rel` with one more statement, `WHERE key IN (..)` over the keys of all the
+    /// rows this query returns (Django's `prefetch_related`), read as `row.books()`.
+    /// Works for every kind of relation: `has_many` and `many_to_many` give a slice,
+    /// `belongs_to` a row (batched rather than joined).
+    ///
+    /// ```
+    /// # use eagerly::Model;
+    /// # #[derive(Model, Debug)]
+    /// # #[model(has_many(books = Book))]
+    /// # pub struct Author { #[model(primary_key)] pub id: i64, pub name: String }
+    /// # #[derive(Model, Debug)]
+    /// # pub struct Book { #[model(primary_key)] pub id: i64, pub title: String,
+    /// #     #[model(belongs_to(author = Author))] pub author_id: i64 }
+    /// # let conn = eagerly::rusqlite::Connection::open_in_memory()?;
+    /// # eagerly::create_tables(&conn, &[Author::TABLE, Book::TABLE])?;
+    /// # for name in ["Ann", "Bo"] { NewAuthor { name: name.into() }.insert(&conn)?; }
+    /// let (authors, log) = eagerly::capture(|| Author::query().prefetch(Author::books).all(&conn));
+    /// for author in authors? {
+    ///     println!("{}: {} books", author.name, author.books().len());
+    /// }
+    /// assert_eq!(log.sql(), [
+    ///     r#"SELECT t0."id", t0."name" FROM "author" t0"#,
+    ///     r#"SELECT t0."id", t0."title", t0."author_id", t0."author_id" FROM "book" t0 WHERE t0."author_id" IN (?, ?) ORDER BY t0."id" ASC"#,
+    /// ]);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
+    pub fn prefetch<Rel>(self, rel: Rel) -> Query<M, <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out>
+    where
+        Rel: Relation,
+        R: SetSlot<Rel, DefaultSlot<Rel>>,
+        <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out: 'static,
+    {
+        self.prefetch_with(rel, |related| related)
+    }
+
+    /// Loads `rel` like [`prefetch`](Query::prefetch), through the query `related` makes
+    /// of it: filter and order the related rows, load their own relations to any depth,
+    /// and limit them *per parent row* (`.order_by(Book::id.desc()).limit(3)` gives every
+    /// author its three latest books, with a window function, as Django does for sliced
+    /// prefetches). Without `order_by`, related rows come in primary key order.
+    ///
+    /// ```
+    /// # use eagerly::Model;
+    /// # #[derive(Model, Debug)]
+    /// # #[model(has_many(books = Book))]
+    /// # pub struct Author { #[model(primary_key)] pub id: i64, pub name: String }
+    /// # #[derive(Model, Debug)]
+    /// # pub struct Book { #[model(primary_key)] pub id: i64, pub title: String,
+    /// #     #[model(belongs_to(author = Author))] pub author_id: i64 }
+    /// # let conn = eagerly::rusqlite::Connection::open_in_memory()?;
+    /// # eagerly::create_tables(&conn, &[Author::TABLE, Book::TABLE])?;
+    /// let authors = Author::query()
+    ///     .prefetch_with(Author::books, |books| {
+    ///         books.filter(Book::title.icontains("rust")).order_by(Book::id.desc()).limit(3)
+    ///     })
+    ///     .all(&conn)?;
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
+    pub fn prefetch_with<Rel, R2: 'static>(
+        self,
+        _rel: Rel,
+        related: impl FnOnce(Query<Rel::To>) -> Query<Rel::To, R2>,
+    ) -> Query<M, <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out>
+    where
+        Rel: Relation,
+        R: SetSlot<Rel, SlotOf<Rel, R2>>,
+        <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
+    {
+        let related = related(Query::new());
+        self.then(move |conn, rows, _| load::<Rel, R, R2>(conn, rows, &related))
+    }
+}
+
+/// Loads `rel` onto rows you already have (Django's `prefetch_related_objects`, Ecto's
+/// `Repo.preload`): one batched statement, as if the query that produced them had said
+/// `.prefetch(rel)`.
+///
+/// ```
+/// # use eagerly::Model;
+/// # #[derive(Model, Debug)]
+/// # #[model(has_many(books = Book))]
+/// # pub struct Author { #[model(primary_key)] pub id: i64, pub name: String }
+/// # #[derive(Model, Debug)]
+/// # pub struct Book { #[model(primary_key)] pub id: i64, pub title: String,
+/// #     #[model(belongs_to(author = Author))] pub author_id: i64 }
+/// # let conn = eagerly::rusqlite::Connection::open_in_memory()?;
+/// # eagerly::create_tables(&conn, &[Author::TABLE, Book::TABLE])?;
+/// let authors = Author::query().all(&conn)?;
+/// // ... later, once it is known the books are needed:
+/// let authors = eagerly::prefetch(&conn, authors, Author::books)?;
+/// let total: usize = authors.iter().map(|a| a.books().len()).sum();
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+pub fn prefetch<Rel, P>(conn: &Connection, rows: Vec<P>, rel: Rel) -> Result<Vec<P::Out>>
+where
+    Rel: Relation,
+    P: SetSlot<Rel, DefaultSlot<Rel>>,
+{
+    prefetch_with(conn, rows, rel, |related| related)
+}
+
+/// Loads `rel` onto rows you already have, through the query `related` makes of it; see
+/// [`Query::prefetch_with`].
+pub fn prefetch_with<Rel, P, R2>(
+    conn: &Connection,
+    rows: Vec<P>,
+    _rel: Rel,
+    related: impl FnOnce(Query<Rel::To>) -> Query<Rel::To, R2>,
+) -> Result<Vec<P::Out>>
+where
+    Rel: Relation,
+    P: SetSlot<Rel, SlotOf<Rel, R2>>,
+{
+    load::<Rel, P, R2>(conn, rows, &related(Query::new()))
+}
+
+/// Fills `rel`'s slot of every parent with its rows from `related`.
+fn load<Rel, P, R2>(
+    conn: &Connection,
+    parents: Vec<P>,
+    related: &Query<Rel::To, R2>,
+) -> Result<Vec<P::Out>>
+where
+    Rel: Relation,
+    P: SetSlot<Rel, SlotOf<Rel, R2>>,
+{
+    let keys: Vec<Option<Rel::Key>> = parents.iter().map(SetSlot::key).collect();
+    let batch = Batch::<Rel>::new(&keys)?;
+    let children = if batch.index.is_empty() {
+        keys.iter().map(|_| Vec::new()).collect()
+    } else if batch.shared {
+        batch.fetch_shared(conn, related, &keys)?
+    } else {
+        batch.fetch_distinct(conn, related, &keys)?
+    };
+    parents
+        .into_iter()
+        .zip(children)
+        .map(|(parent, rows)| Ok(parent.set(Rel::Card::from_rows(rows, Rel::NAME)?)))
+        .collect()
+}
+
+/// The distinct keys of a set of parent rows.
+struct Batch<Rel: Relation> {
+    /// Position of each distinct key in `values`.
+    index: HashMap<Rel::Key, usize>,
+    /// The distinct keys as values to bind, in order of first appearance.
+    values: Vec<Value>,
+    /// Some key occurs for several parents (`belongs_to`, or any relation below a
+    /// many-to-many): each of them needs its own copy of the related rows.
+    shared: bool,
+}
+
+impl<Rel: Relation> Batch<Rel> {
+    fn new(keys: &[Option<Rel::Key>]) -> Result<Self> {
+        let mut batch =
+            Batch { index: HashMap::with_capacity(keys.len()), values: Vec::new(), shared: false };
+        for key in keys.iter().flatten() {
+            match batch.index.entry(key.clone()) {
+                Entry::Occupied(_) => batch.shared = true,
+                Entry::Vacant(entry) => {
+                    batch.values.push(to_value(key).map_err(|source| {
+                        let (table, column) = key_column::<Rel>();
+                        Error::Bind { table, column, source }
+                    })?);
+                    entry.insert(batch.values.len() - 1);
+                }
+            }
+        }
+        Ok(batch)
+    }
+
+    /// Every parent has its own key: decode the related rows as they stream, then hand
+    /// each group to its parent.
+    fn fetch_distinct<R2>(
+        &self,
+        conn: &Connection,
+        related: &Query<Rel::To, R2>,
+        keys: &[Option<Rel::Key>],
+    ) -> Result<Vec<Vec<R2>>> {
+        let mut decoder = LevelDecoder::new(related);
+        let mut row_keys = Vec::new();
+        self.run(conn, related, |row, key| {
+            decoder.push(Source::Sqlite(row))?;
+            row_keys.push(key);
+            Ok(())
+        })?;
+        let mut groups: Vec<Vec<R2>> = self.values.iter().map(|_| Vec::new()).collect();
+        for (row, key) in decoder.finish(conn)?.into_iter().zip(row_keys) {
+            groups[key].push(row);
+        }
+        Ok(keys
+            .iter()
+            .map(|key| {
+                key.as_ref().map_or_else(Vec::new, |k| std::mem::take(&mut groups[self.index[k]]))
+            })
+            .collect())
+    }
+
+    /// Parents share keys: keep the related rows' values, and decode them once per parent,
+    /// so every parent owns its rows and their own nested relations.
+    fn fetch_shared<R2>(
+        &self,
+        conn: &Connection,
+        related: &Query<Rel::To, R2>,
+        keys: &[Option<Rel::Key>],
+    ) -> Result<Vec<Vec<R2>>> {
+        let mut kept: Vec<Vec<Vec<Value>>> = self.values.iter().map(|_| Vec::new()).collect();
+        self.run(conn, related, |row, key| {
+            kept[key].push(values_of(row, <Rel::To as Model>::TABLE.name)?);
+            Ok(())
+        })?;
+        let mut decoder = LevelDecoder::new(related);
+        let mut counts = Vec::with_capacity(keys.len());
+        for key in keys {
+            let group = key.as_ref().map_or(&[][..], |k| &kept[self.index[k]][..]);
+            for values in group {
+                decoder.push(Source::Values(values))?;
+            }
+            counts.push(group.len());
+        }
+        let mut rows = decoder.finish(conn)?.into_iter();
+        Ok(counts.into_iter().map(|n| rows.by_ref().take(n).collect()).collect())
+    }
+
+    /// Runs the batched statements and calls `each` with every related row and the index
+    /// of its key in `values`.
+    fn run<R2>(
+        &self,
+        conn: &Connection,
+        related: &Query<Rel::To, R2>,
+        mut each: impl FnMut(&rusqlite::Row<'_>, usize) -> Result<()>,
+    ) -> Result<()> {
+        let table = <Rel::To as Model>::TABLE;
+        let select = ordered::<Rel>(&related.select);
+        let key_at = select.width();
+        let by = batch_key::<Rel>();
+        let (key_table, key_column) = key_column::<Rel>();
+        for statement in sql::select::batch(table, &select, &by, &self.values)? {
+            exec::query(conn, table.name, &statement.text, &statement.param_refs(), |row| {
+                let value = row.get_ref(key_at).map_err(|e| Error::Database {
+                    table: table.name,
+                    sql: statement.text.clone(),
+                    source: e,
+                })?;
+                let key = Rel::Key::column_result(value).map_err(|e| Error::Decode {
+                    table: key_table,
+                    column: key_column,
+                    rust_type: std::any::type_name::<Rel::Key>(),
+                    problem: DecodeProblem::Other(e),
+                })?;
+                match self.index.get(&key) {
+                    Some(&index) => each(row, index),
+                    // SQLite compared with its own rules (`1 = 1.0`); a row for a key no
+                    // parent has cannot be placed, and the IN list did not ask for it.
+                    None => Ok(()),
+                }
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// How the batched statement reaches the parent key: a column of the related table, or of
+/// the link table of a many-to-many relation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BatchKey {
+    pub alias: Alias,
+    pub column: &'static str,
+    /// For many-to-many: `JOIN "through" l0 ON l0."to" = t0."key"`.
+    pub through: Option<(&'static str, &'static str, &'static str)>,
+}
+
+fn batch_key<Rel: Relation>() -> BatchKey {
+    let target = <Rel::To as Model>::TABLE;
+    let target_key = target.columns[target.primary_key[0]].name;
+    match Rel::LINK {
+        Link::HasMany { fk } => BatchKey { alias: Alias::Base, column: fk, through: None },
+        Link::BelongsTo { .. } => {
+            BatchKey { alias: Alias::Base, column: target_key, through: None }
+        }
+        Link::ManyToMany { through, from, to } => BatchKey {
+            alias: Alias::Link,
+            column: from,
+            through: Some((through.name, to, target_key)),
+        },
+    }
+}
+
+/// The table and column holding the key, for messages.
+fn key_column<Rel: Relation>() -> (&'static str, &'static str) {
+    let key = batch_key::<Rel>();
+    match Rel::LINK {
+        Link::ManyToMany { through, .. } => (through.name, key.column),
+        _ => (<Rel::To as Model>::TABLE.name, key.column),
+    }
+}
+
+/// The related query's ordering, with the primary key last: related rows come in a
+/// defined order whatever the user ordered by.
+fn ordered<Rel: Relation>(select: &Select) -> Select {
+    let mut select = select.clone();
+    for column in <Rel::To as Model>::TABLE.key_columns() {
+        if !select.order.iter().any(|o| o.column == column) {
+            select.order.push(OrderTerm { column, descending: false, nulls: None });
+        }
+    }
+    select
+}
+
+/// Every value of a result row, kept to be decoded later.
+fn values_of(row: &rusqlite::Row<'_>, table: &'static str) -> Result<Vec<Value>> {
+    let statement = row.as_ref();
+    (0..statement.column_count())
+        .map(|i| {
+            let value = row.get_ref(i).map_err(|e| FromSqlError::Other(Box::new(e)));
+            value.and_then(Value::try_from).map_err(|problem| Error::Decode {
+                table,
+                column: "?",
+                rust_type: "a value",
+                problem: DecodeProblem::Other(problem),
+            })
+        })
+        .collect()
+}
