@@ -6,5 +6,6 @@ fn compile_errors() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/model/*.rs");
     t.compile_fail("tests/ui/filter/*.rs");
+    t.compile_fail("tests/ui/eager/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

@@ -14,6 +14,8 @@ pub mod query;
 pub mod relation;
 pub mod row;
 pub mod schema;
+#[cfg(feature = "serde")]
+mod serialize;
 mod sql;
 mod value;
 mod write;
@@ -21,6 +23,14 @@ mod write;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+/// Without the `serde` feature, rows get no `Serialize` impl.
+#[cfg(not(feature = "serde"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __serialize_row {
+    ($($ignored:tt)*) => {};
+}
 
 pub use column::{Assignment, Column, Order};
 pub use error::{DecodeProblem, Error, Result};

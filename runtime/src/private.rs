@@ -8,6 +8,7 @@ pub use core::result::Result::Ok;
 
 pub use rusqlite::{Connection, ToSql};
 
+pub use crate::__serialize_row as serialize_row;
 pub use crate::column::Column;
 pub use crate::error::Result;
 pub use crate::model::{Insertable, Model};
@@ -17,6 +18,10 @@ pub use crate::relation::{
 };
 pub use crate::row::{Loaded, NotLoaded, Reader, SetSlot, SlotDebug, Unloaded};
 pub use crate::schema::{ColumnDef, ForeignKey, IndexDef, SqlType, Table};
+#[cfg(feature = "serde")]
+pub use crate::serialize::{FlattenInto, SlotSerialize};
+#[cfg(feature = "serde")]
+pub use serde;
 
 /// Inserts a generated `New<Model>` struct.
 pub fn insert_one<I: Insertable>(conn: &Connection, item: &I) -> Result<I::Model> {

@@ -143,23 +143,18 @@ impl Joinable for ToOptional {
     label = "`with_count` counts the rows of a `has_many` or `many_to_many` relation",
     note = "a `belongs_to` relation has at most one row; load it with `.select_related(..)`"
 )]
-pub trait Countable: Card {}
-impl Countable for ToMany {}
+pub trait Countable: Card {
+    /// The slot key of `with_count(rel)`: [`CountOf<Rel>`]. A projection through the
+    /// cardinality, so that counting a relation that cannot be counted reports only that.
+    type CountKey<Rel>;
+}
+impl Countable for ToMany {
+    type CountKey<Rel> = CountOf<Rel>;
+}
 
 /// The slot key of `with_count(rel)`: a row type has one slot for `rel`'s rows and one for
 /// their count.
 pub struct CountOf<Rel>(PhantomData<Rel>);
-
-/// Names the slot `with_count(rel)` fills, as a projection the compiler cannot evaluate
-/// while probing methods (so a wrong relation is reported with the model's own message,
-/// not as a missing method).
-pub trait CountKey {
-    /// `CountOf<Self>`.
-    type Key;
-}
-impl<Rel: Relation> CountKey for Rel {
-    type Key = CountOf<Rel>;
-}
 
 /// What every slot key (a relation, or the count of one) tells the runtime: the key its
 /// rows are grouped by, if any.
@@ -205,6 +200,11 @@ pub const fn name(s: &str) -> u128 {
         out
     }
 }
+
+/// The slot key `with_count(rel)` fills: `CountOf<Rel>`, spelled as a projection the
+/// compiler does not evaluate while probing methods, so that a wrong relation is reported
+/// with the model's own message rather than as a missing method (design note, 9.5).
+pub type CountKey<Rel> = <<Rel as Relation>::Card as Countable>::CountKey<Rel>;
 
 /// The slot type of `Rel`'s rows when they are rows of type `R`.
 pub type SlotOf<Rel, R> = <<Rel as Relation>::Card as Card>::Slot<R>;

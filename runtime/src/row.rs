@@ -144,3 +144,90 @@ impl<T: std::fmt::Debug> SlotDebug for Loaded<T> {
         Some(&self.0)
     }
 }
+
+/// The row type a query with these loads returns, by relation name, for signatures and
+/// fields: `row!(Author { publisher, books { tags }, count(books) })`.
+///
+/// Inside the braces: `relation` (loaded with nothing nested), `relation { .. }` (with
+/// what its own query loads), `count(relation)`; in any order, as the query's calls may
+/// come in any order. A misspelled name is a compile error naming the model. The result is
+/// the same type as the query's, with the model's `..Row` types and the slot aliases:
+/// `AuthorRow<Many<BookRow<NotLoaded, Many<TagRow>>>, Opt<PublisherRow>, Counted>`.
+///
+/// ```
+/// use eagerly::{Model, row};
+/// # #[derive(Model, Debug)]
+/// # pub struct Publisher { #[model(primary_key)] pub id: i64, pub name: String }
+/// # #[derive(Model, Debug)]
+/// # #[model(has_many(books = Book))]
+/// # pub struct Author { #[model(primary_key)] pub id: i64, pub name: String,
+/// #     #[model(belongs_to(publisher = Publisher))] pub publisher_id: Option<i64> }
+/// # #[derive(Model, Debug)]
+/// # pub struct Book { #[model(primary_key)] pub id: i64, pub title: String,
+/// #     #[model(belongs_to(author = Author))] pub author_id: i64 }
+///
+/// type AuthorPage = row!(Author { publisher, books, count(books) });
+///
+/// fn render(authors: &[AuthorPage]) -> String {
+///     authors
+///         .iter()
+///         .map(|a| format!("{} ({} books)", a.name, a.books_count()))
+///         .collect::<Vec<_>>()
+///         .join("\n")
+/// }
+///
+/// # let conn = eagerly::rusqlite::Connection::open_in_memory()?;
+/// # eagerly::create_tables(&conn, &[Publisher::TABLE, Author::TABLE, Book::TABLE])?;
+/// let authors: Vec<AuthorPage> = Author::query()
+///     .with_count(Author::books)
+///     .prefetch(Author::books)
+///     .select_related(Author::publisher)
+///     .all(&conn)?;
+/// println!("{}", render(&authors));
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+#[macro_export]
+macro_rules! row {
+    ($model:ty { $($items:tt)* }) => {
+        $crate::row!(@items [$model] [<$model as $crate::Model>::Row] $($items)*)
+    };
+    ($model:ty) => {
+        <$model as $crate::Model>::Row
+    };
+    (@items [$model:ty] [$acc:ty] $(,)?) => {
+        $acc
+    };
+    (@items [$model:ty] [$acc:ty] count($name:ident) $(, $($rest:tt)*)?) => {
+        $crate::row!(@items [$model] [
+            <$acc as $crate::SetSlot<$crate::CountKey<$crate::row!(@relation $model, $name)>, $crate::Counted>>::Out
+        ] $($($rest)*)?)
+    };
+    (@items [$model:ty] [$acc:ty] $name:ident { $($nested:tt)* } $(, $($rest:tt)*)?) => {
+        $crate::row!(@items [$model] [
+            <$acc as $crate::SetSlot<
+                $crate::row!(@relation $model, $name),
+                $crate::SlotOf<
+                    $crate::row!(@relation $model, $name),
+                    $crate::row!(<$crate::row!(@relation $model, $name) as $crate::Relation>::To { $($nested)* })
+                >
+            >>::Out
+        ] $($($rest)*)?)
+    };
+    (@items [$model:ty] [$acc:ty] $name:ident $(, $($rest:tt)*)?) => {
+        $crate::row!(@items [$model] [
+            <$acc as $crate::SetSlot<
+                $crate::row!(@relation $model, $name),
+                $crate::DefaultSlot<$crate::row!(@relation $model, $name)>
+            >>::Out
+        ] $($($rest)*)?)
+    };
+    // The relation named `$name` of `$model`; the `let` makes a typo an error that names
+    // the model ("no associated item named `bookz` found for struct `Author`").
+    (@relation $model:ty, $name:ident) => {
+        <$model as $crate::RelNamed<{
+            #[allow(clippy::let_underscore_untyped)]
+            let _ = <$model>::$name;
+            $crate::__private::name(::core::stringify!($name))
+        }>>::Rel
+    };
+}

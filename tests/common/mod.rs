@@ -5,6 +5,7 @@ use eagerly::Model;
 use eagerly::rusqlite::Connection;
 
 #[derive(Model, Debug, Clone, PartialEq)]
+#[model(has_many(authors = Author, fk = publisher_id))]
 pub struct Publisher {
     #[model(primary_key)]
     pub id: i64,

@@ -234,7 +234,7 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Tok
             ),
         };
         let note = format!(
-            "add {hint} to the query for `{ident}` rows (for `{ident}` rows loaded as a relation, the query inside its `_with(..)`)"
+            "add {hint} to the query that loads these `{ident}` rows (inside its `.prefetch_with(..)` or `.select_related_with(..)` if they are a relation themselves)"
         );
         let doc = format!("The rows of `{full_name}` the query loaded.");
         let accessor = quote! {

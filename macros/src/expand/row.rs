@@ -56,6 +56,27 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
          implemented by the relation markers."
     );
 
+    // One impl for every slot key: a relation of another model then fails on
+    // `RelationOfAuthor`, whose message names this model (see the design note, 9.4).
+    let set_slot = quote! {
+        #[automatically_derived]
+        impl<__Slot, __Value, #(#params),*> #p::SetSlot<__Slot, __Value> for #row #generics
+        where
+            __Slot: #relation_of<Self, __Value>,
+        {
+            type Out = <__Slot as #relation_of<Self, __Value>>::Out;
+            fn set(self, value: __Value) -> Self::Out {
+                <__Slot as #relation_of<Self, __Value>>::set(self, value)
+            }
+            fn key(&self) -> #p::Option<<__Slot as #p::SlotKey>::Key>
+            where
+                __Slot: #p::SlotKey,
+            {
+                <__Slot as #relation_of<Self, __Value>>::key(&self.__model)
+            }
+        }
+    };
+
     quote! {
         #[doc = #doc]
         #vis struct #row #declared {
@@ -81,24 +102,7 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
                 Self: #p::SlotKey;
         }
 
-        // One impl for every slot key: a relation of another model then fails on
-        // `#relation_of`, whose message names this model (see the design note, 9.4).
-        #[automatically_derived]
-        impl<__Slot, __Value, #(#params),*> #p::SetSlot<__Slot, __Value> for #row #generics
-        where
-            __Slot: #relation_of<Self, __Value>,
-        {
-            type Out = <__Slot as #relation_of<Self, __Value>>::Out;
-            fn set(self, value: __Value) -> Self::Out {
-                <__Slot as #relation_of<Self, __Value>>::set(self, value)
-            }
-            fn key(&self) -> #p::Option<<__Slot as #p::SlotKey>::Key>
-            where
-                __Slot: #p::SlotKey,
-            {
-                <__Slot as #relation_of<Self, __Value>>::key(&self.__model)
-            }
-        }
+        #set_slot
 
         #[automatically_derived]
         impl #generics #p::Deref for #row #generics {
@@ -139,6 +143,8 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
                 self.__model == other.__model #(&& self.#fields == other.#fields)*
             }
         }
+
+        #p::serialize_row! { #row, #ident, [#(#params),*], [#(#fields => #slot_names),*] }
 
         #[automatically_derived]
         impl #generics ::core::fmt::Debug for #row #generics

@@ -37,12 +37,12 @@ impl<M: Model, R: 'static> Query<M, R> {
     pub fn with_count<Rel>(
         mut self,
         _rel: Rel,
-    ) -> Query<M, <R as SetSlot<<Rel as CountKey>::Key, Counted>>::Out>
+    ) -> Query<M, <R as SetSlot<CountKey<Rel>, Counted>>::Out>
     where
         Rel: Relation,
         Rel::Card: Countable,
-        R: SetSlot<<Rel as CountKey>::Key, Counted>,
-        <R as SetSlot<<Rel as CountKey>::Key, Counted>>::Out: 'static,
+        R: SetSlot<CountKey<Rel>, Counted>,
+        <R as SetSlot<CountKey<Rel>, Counted>>::Out: 'static,
     {
         let offset = add::<Rel>(&mut self.select, Alias::Base);
         let side = self.add_side(Side::new(move |row| read(row, offset, Rel::NAME)));

@@ -95,15 +95,12 @@ impl<M: Model, R: 'static> Join<M, R> {
     }
 
     /// Also counts `rel`'s rows of the joined model, in SQL.
-    pub fn with_count<Rel>(
-        self,
-        _rel: Rel,
-    ) -> Join<M, <R as SetSlot<<Rel as CountKey>::Key, Counted>>::Out>
+    pub fn with_count<Rel>(self, _rel: Rel) -> Join<M, <R as SetSlot<CountKey<Rel>, Counted>>::Out>
     where
         Rel: Relation,
         Rel::Card: Countable,
-        R: SetSlot<<Rel as CountKey>::Key, Counted>,
-        <R as SetSlot<<Rel as CountKey>::Key, Counted>>::Out: 'static,
+        R: SetSlot<CountKey<Rel>, Counted>,
+        <R as SetSlot<CountKey<Rel>, Counted>>::Out: 'static,
     {
         let mut select = self.select;
         let offset = super::count::add::<Rel>(&mut select, self.alias);

@@ -1,0 +1,428 @@
+//! `prefetch`: one batched statement per relation and level, children grouped to their
+//! parents, for every kind of relation and key.
+
+#[path = "common/chinook.rs"]
+mod chinook;
+mod common;
+
+use common::*;
+use eagerly::Model;
+use eagerly::rusqlite::types::Value;
+
+const BOOKS: &str = r#"SELECT t0."id", t0."title", t0."author_id", t0."author_id" FROM "books" t0"#;
+
+fn titles<B: std::ops::Deref<Target = Book>>(books: &[B]) -> Vec<&str> {
+    books.iter().map(|b| b.title.as_str()).collect()
+}
+
+#[test]
+fn has_many_loads_in_one_more_statement_grouped_by_parent() {
+    let conn = seeded_db();
+    let (authors, log) = eagerly::capture(|| {
+        Author::query().prefetch(Author::books).order_by(Author::id.asc()).all(&conn).unwrap()
+    });
+    assert_eq!(
+        log.sql(),
+        [
+            r#"SELECT t0."id", t0."name", t0."publisher_id" FROM "author" t0 ORDER BY t0."id" ASC"#
+                .to_string(),
+            format!(r#"{BOOKS} WHERE t0."author_id" IN (?, ?, ?) ORDER BY t0."id" ASC"#),
+        ]
+    );
+    assert_eq!(log.records()[1].params, [Value::Integer(1), Value::Integer(2), Value::Integer(3)]);
+    let books: Vec<Vec<i64>> = authors.iter().map(|a| ids(a.books())).collect();
+    assert_eq!(books, [vec![1, 2, 6], vec![3, 4, 5], vec![]], "primary key order by default");
+}
+
+#[test]
+fn related_rows_keep_the_order_of_the_related_query() {
+    let conn = seeded_db();
+    let (authors, log) = eagerly::capture(|| {
+        Author::query()
+            .prefetch_with(Author::books, |books| books.order_by(Book::title.desc()))
+            .order_by(Author::id.asc())
+            .all(&conn)
+            .unwrap()
+    });
+    assert_eq!(
+        log.sql()[1],
+        format!(
+            r#"{BOOKS} WHERE t0."author_id" IN (?, ?, ?) ORDER BY t0."title" DESC, t0."id" ASC"#
+        )
+    );
+    assert_eq!(titles(authors[0].books()), ["Ancillary Justice", "1000 Rusty Nails", "100% Rust"]);
+    assert_eq!(
+        titles(authors[1].books()),
+        ["the rust programming language", "snake_case for *everyone*?", r"C:\Books\[draft]"]
+    );
+}
+
+#[test]
+fn no_parents_no_statement() {
+    let conn = seeded_db();
+    let (authors, log) = eagerly::capture(|| {
+        Author::query().filter(Author::id.gt(100)).prefetch(Author::books).all(&conn).unwrap()
+    });
+    assert!(authors.is_empty());
+    assert_eq!(log.len(), 1, "{log}");
+    // Parents whose foreign key is NULL have nothing to fetch either.
+    let (authors, log) = eagerly::capture(|| {
+        Author::query()
+            .filter(Author::publisher_id.is_null())
+            .prefetch(Author::publisher)
+            .all(&conn)
+            .unwrap()
+    });
+    assert_eq!(authors.len(), 1);
+    assert!(authors[0].publisher().is_none());
+    assert_eq!(log.len(), 1, "{log}");
+}
+
+#[test]
+fn belongs_to_can_be_batched_instead_of_joined() {
+    let conn = seeded_db();
+    let (books, log) = eagerly::capture(|| {
+        Book::query()
+            .prefetch_with(Book::author, |author| author.prefetch(Author::publisher))
+            .order_by(Book::id.asc())
+            .all(&conn)
+            .unwrap()
+    });
+    assert_eq!(
+        log.sql()[1..],
+        [
+            r#"SELECT t0."id", t0."name", t0."publisher_id", t0."id" FROM "author" t0 WHERE t0."id" IN (?, ?) ORDER BY t0."id" ASC"#,
+            r#"SELECT t0."id", t0."name", t0."id" FROM "publisher" t0 WHERE t0."id" IN (?) ORDER BY t0."id" ASC"#,
+        ]
+    );
+    assert_eq!(log.records()[1].params, [Value::Integer(1), Value::Integer(2)], "distinct keys");
+    let authors: Vec<(&str, &str)> = books
+        .iter()
+        .map(|b| (b.author().name.as_str(), b.author().publisher().unwrap().name.as_str()))
+        .collect();
+    assert_eq!(
+        authors[..3],
+        [("Ann Leckie", "Tor"), ("Ann Leckie", "Tor"), ("Brandon Sanderson", "Tor")]
+    );
+}
+
+#[test]
+fn many_to_many_joins_the_link_table() {
+    let conn = seeded_db();
+    let (books, log) = eagerly::capture(|| {
+        Book::query().prefetch(Book::tags).order_by(Book::id.asc()).all(&conn).unwrap()
+    });
+    assert_eq!(
+        log.sql()[1],
+        r#"SELECT t0."id", t0."name", l0."book_id" FROM "tag" t0 INNER JOIN "book_tag" l0 ON l0."tag_id" = t0."id" WHERE l0."book_id" IN (?, ?, ?, ?, ?, ?) ORDER BY t0."id" ASC"#
+    );
+    let tags: Vec<Vec<&str>> =
+        books.iter().map(|b| b.tags().iter().map(|t| t.name.as_str()).collect()).collect();
+    assert_eq!(
+        tags,
+        [
+            vec!["sf"],
+            vec!["programming"],
+            vec![],
+            vec![],
+            vec!["programming"],
+            vec!["sf", "programming"]
+        ]
+    );
+
+    // Both directions, and many-to-many below many-to-many: every tag instance gets all
+    // of its books, though tags repeat across books.
+    let (books, log) = eagerly::capture(|| {
+        Book::query()
+            .filter(Book::id.eq(6))
+            .prefetch_with(Book::tags, |tags| tags.prefetch(Tag::books))
+            .all(&conn)
+            .unwrap()
+    });
+    assert_eq!(log.len(), 3);
+    let nested: Vec<(&str, Vec<i64>)> =
+        books[0].tags().iter().map(|t| (t.name.as_str(), ids(t.books()))).collect();
+    assert_eq!(nested, [("sf", vec![1, 6]), ("programming", vec![2, 5, 6])]);
+}
+
+#[test]
+fn nested_loads_to_any_depth_carry_their_types() {
+    let conn = seeded_db();
+    let (publishers, log) = eagerly::capture(|| {
+        Publisher::query()
+            .prefetch_with(Publisher::authors, |authors| {
+                authors.order_by(Author::name.desc()).with_count(Author::books).prefetch_with(
+                    Author::books,
+                    |books| {
+                        books.filter(Book::title.icontains("rust")).prefetch_with(
+                            Book::tags,
+                            |tags| {
+                                tags.prefetch_with(Tag::books, |books| {
+                                    books.select_related(Book::author)
+                                })
+                            },
+                        )
+                    },
+                )
+            })
+            .all(&conn)
+            .unwrap()
+    });
+    assert_eq!(log.len(), 5, "one statement per relation and level:\n{log}");
+    let tor = &publishers[0];
+    let report: Vec<String> = tor
+        .authors()
+        .iter()
+        .map(|a| {
+            let books: Vec<String> = a
+                .books()
+                .iter()
+                .map(|b| {
+                    let tags: Vec<String> = b
+                        .tags()
+                        .iter()
+                        .map(|t| {
+                            let authors: Vec<&str> =
+                                t.books().iter().map(|b| b.author().name.as_str()).collect();
+                            format!("{} by {}", t.name, authors.join("+"))
+                        })
+                        .collect();
+                    format!("{} [{}]", b.title, tags.join(", "))
+                })
+                .collect();
+            format!("{} ({} books): {}", a.name, a.books_count(), books.join("; "))
+        })
+        .collect();
+    assert_eq!(
+        report,
+        [
+            "Brandon Sanderson (3 books): the rust programming language [programming by Ann Leckie+Brandon Sanderson+Ann Leckie]",
+            "Ann Leckie (3 books): 100% Rust [programming by Ann Leckie+Brandon Sanderson+Ann Leckie]; 1000 Rusty Nails [sf by Ann Leckie+Ann Leckie, programming by Ann Leckie+Brandon Sanderson+Ann Leckie]",
+        ]
+    );
+    assert!(publishers[1].authors().is_empty());
+}
+
+#[test]
+fn a_limit_in_a_prefetch_applies_to_each_parent() {
+    let conn = seeded_db();
+    let (authors, log) = eagerly::capture(|| {
+        Author::query()
+            .prefetch_with(Author::books, |books| books.order_by(Book::id.desc()).limit(2))
+            .order_by(Author::id.asc())
+            .all(&conn)
+            .unwrap()
+    });
+    assert_eq!(
+        log.sql()[1],
+        r#"SELECT * FROM (SELECT t0."id", t0."title", t0."author_id", t0."author_id", ROW_NUMBER() OVER (PARTITION BY t0."author_id" ORDER BY t0."id" DESC) AS "__rank" FROM "books" t0 WHERE t0."author_id" IN (?, ?, ?)) WHERE "__rank" > ? AND "__rank" <= ? ORDER BY "__rank""#
+    );
+    assert_eq!(log.records()[1].params[3..], [Value::Integer(0), Value::Integer(2)]);
+    let latest: Vec<Vec<i64>> = authors.iter().map(|a| ids(a.books())).collect();
+    assert_eq!(
+        latest,
+        [vec![6, 2], vec![5, 4], vec![]],
+        "each author's two latest, not two in all"
+    );
+
+    let second: Vec<Vec<i64>> = Author::query()
+        .prefetch_with(Author::books, |books| books.order_by(Book::id.asc()).offset(1).limit(1))
+        .order_by(Author::id.asc())
+        .all(&conn)
+        .unwrap()
+        .iter()
+        .map(|a| ids(a.books()))
+        .collect();
+    assert_eq!(second, [vec![2], vec![4], vec![]]);
+}
+
+#[test]
+fn loading_onto_rows_you_already_have() {
+    let conn = seeded_db();
+    let authors = Author::query().order_by(Author::id.asc()).all(&conn).unwrap();
+    let (authors, log) = eagerly::capture(|| {
+        let authors = eagerly::prefetch(&conn, authors, Author::books).unwrap();
+        eagerly::prefetch_with(&conn, authors, Author::publisher, |p| {
+            p.filter(Publisher::name.ne("Penguin"))
+        })
+        .unwrap()
+    });
+    assert_eq!(
+        log.sql(),
+        [
+            format!(r#"{BOOKS} WHERE t0."author_id" IN (?, ?, ?) ORDER BY t0."id" ASC"#),
+            r#"SELECT t0."id", t0."name", t0."id" FROM "publisher" t0 WHERE t0."name" IS NOT ? AND t0."id" IN (?) ORDER BY t0."id" ASC"#.to_string(),
+        ]
+    );
+    assert_eq!(authors.iter().map(|a| a.books().len()).collect::<Vec<_>>(), [3, 3, 0]);
+    assert_eq!(authors[0].publisher().unwrap().name, "Tor");
+    // Rows of a query that loaded something else already keep it.
+    let books =
+        Book::query().select_related(Book::author).filter(Book::id.le(2)).all(&conn).unwrap();
+    let books = eagerly::prefetch(&conn, books, Book::tags).unwrap();
+    assert_eq!(
+        (books[0].author().name.as_str(), books[0].tags()[0].name.as_str()),
+        ("Ann Leckie", "sf")
+    );
+}
+
+#[test]
+fn playlists_and_tracks_through_a_composite_key_table() {
+    use chinook::*;
+    let conn = open();
+    let (playlists, log) = eagerly::capture(|| {
+        Playlist::query()
+            .filter(Playlist::playlist_id.is_in([9, 16, 18]))
+            .with_count(Playlist::tracks)
+            .prefetch_with(Playlist::tracks, |tracks| {
+                tracks.select_related(Track::genre).order_by(Track::name.asc())
+            })
+            .all(&conn)
+            .unwrap()
+    });
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        log.sql()[1],
+        r#"SELECT t0."TrackId", t0."Name", t0."AlbumId", t0."MediaTypeId", t0."GenreId", t0."Composer", t0."Milliseconds", t0."Bytes", t0."UnitPrice", j1."GenreId", j1."Name", l0."PlaylistId" FROM "Track" t0 LEFT JOIN "Genre" j1 ON j1."GenreId" = t0."GenreId" INNER JOIN "PlaylistTrack" l0 ON l0."TrackId" = t0."TrackId" WHERE l0."PlaylistId" IN (?, ?, ?) ORDER BY t0."Name" ASC, t0."TrackId" ASC"#
+    );
+    let summary: Vec<(&str, usize, usize, &str)> = playlists
+        .iter()
+        .map(|p| {
+            let first = &p.tracks()[0];
+            (
+                p.name.as_deref().unwrap(),
+                p.tracks_count(),
+                p.tracks().len(),
+                first.genre().unwrap().name.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("Music Videos", 1, 1, "Alternative"),
+            ("Grunge", 15, 15, "Rock"),
+            ("On-The-Go 1", 1, 1, "Jazz")
+        ]
+    );
+    assert_eq!(playlists[1].tracks()[0].name, "Alive");
+}
+
+/// Keys that are not integers: text and UUID.
+mod keys {
+    use eagerly::Model;
+    use uuid::Uuid;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[model(has_many(posts = Post, fk = user_name))]
+    pub struct User {
+        #[model(primary_key)]
+        pub name: String,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[model(has_many(comments = Comment))]
+    pub struct Post {
+        #[model(primary_key)]
+        pub id: Uuid,
+        #[model(belongs_to(user = User))]
+        pub user_name: String,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    pub struct Comment {
+        #[model(primary_key)]
+        pub id: i64,
+        #[model(belongs_to(post = Post))]
+        pub post_id: Option<Uuid>,
+        pub text: String,
+    }
+}
+
+#[test]
+fn text_and_uuid_keys_batch_like_integers() {
+    use keys::*;
+    use uuid::Uuid;
+    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+    eagerly::create_tables(&conn, &[User::TABLE, Post::TABLE, Comment::TABLE]).unwrap();
+    User::insert_all(&conn, ["ann", "bo", "cy"].map(|n| User { name: n.into() })).unwrap();
+    let post = |n: u8| Uuid::from_bytes([n; 16]);
+    Post::insert_all(
+        &conn,
+        [(1, "ann"), (2, "ann"), (3, "bo")].map(|(n, u)| Post { id: post(n), user_name: u.into() }),
+    )
+    .unwrap();
+    Comment::insert_all(
+        &conn,
+        [(Some(1), "first"), (Some(1), "second"), (Some(3), "third"), (None, "orphan")]
+            .map(|(p, text)| NewComment { post_id: p.map(post), text: text.into() }),
+    )
+    .unwrap();
+
+    let (users, log) = eagerly::capture(|| {
+        User::query()
+            .order_by(User::name.asc())
+            .prefetch_with(User::posts, |posts| posts.prefetch(Post::comments))
+            .all(&conn)
+            .unwrap()
+    });
+    assert_eq!(log.len(), 3);
+    assert_eq!(log.records()[1].params, ["ann", "bo", "cy"].map(|n| Value::Text(n.into())));
+    assert!(matches!(log.records()[2].params[0], Value::Blob(_)), "UUIDs bind as blobs");
+    let shape: Vec<(&str, Vec<usize>)> = users
+        .iter()
+        .map(|u| (u.name.as_str(), u.posts().iter().map(|p| p.comments().len()).collect()))
+        .collect();
+    assert_eq!(shape, [("ann", vec![2, 0]), ("bo", vec![1]), ("cy", vec![])]);
+
+    let comments =
+        Comment::query().prefetch(Comment::post).order_by(Comment::id.asc()).all(&conn).unwrap();
+    let posts: Vec<Option<&str>> =
+        comments.iter().map(|c| c.post().map(|p| p.user_name.as_str())).collect();
+    assert_eq!(posts, [Some("ann"), Some("ann"), Some("bo"), None]);
+}
+
+#[test]
+fn a_hundred_thousand_parents_in_one_batched_statement() {
+    let conn = empty_db();
+    conn.execute_batch(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+         INSERT INTO author (id, name) SELECT i, 'author ' || i FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+         INSERT INTO books (id, title, author_id) SELECT i, 'book ' || i, (i * 7) % 100000 + 1 FROM n;",
+    )
+    .unwrap();
+    let (authors, log) =
+        eagerly::capture(|| Author::query().prefetch(Author::books).all(&conn).unwrap());
+    assert_eq!(authors.len(), 100_000);
+    assert_eq!(log.len(), 2, "past SQLite's limit of 32,766 bound values, still one statement");
+    assert_eq!(
+        log.sql()[1],
+        format!(
+            r#"{BOOKS} WHERE t0."author_id" IN (SELECT value FROM json_each(?)) ORDER BY t0."id" ASC"#
+        )
+    );
+    assert_eq!(log.records()[1].params.len(), 1);
+    assert!(authors.iter().all(|a| a.books().len() == 1));
+    assert!(authors.iter().all(|a| a.books()[0].author_id == a.id));
+}
+
+#[test]
+fn keys_that_cannot_travel_as_json_are_bound_in_chunks() {
+    use keys::*;
+    use uuid::Uuid;
+    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+    eagerly::create_tables(&conn, &[User::TABLE, Post::TABLE, Comment::TABLE]).unwrap();
+    User::insert_all(&conn, [User { name: "ann".into() }]).unwrap();
+    let posts: Vec<Post> = (0..40_000u32)
+        .map(|i| Post { id: Uuid::from_u128(u128::from(i) + 1), user_name: "ann".into() })
+        .collect();
+    Post::insert_all(&conn, posts).unwrap();
+    let (posts, log) =
+        eagerly::capture(|| Post::query().prefetch(Post::comments).all(&conn).unwrap());
+    assert_eq!(posts.len(), 40_000);
+    // UUIDs are blobs, which JSON cannot carry: two statements of at most 32,766 keys.
+    assert_eq!(log.len(), 3, "{}", log.sql().len());
+    assert_eq!(log.records()[1].params.len(), 32_766);
+    assert_eq!(log.records()[2].params.len(), 40_000 - 32_766);
+}

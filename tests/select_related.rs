@@ -1,0 +1,185 @@
+//! `select_related`: belongs-to relations loaded by JOINs in the query's own statement.
+
+#[path = "common/chinook.rs"]
+mod chinook;
+mod common;
+
+use common::*;
+
+#[test]
+fn a_not_null_foreign_key_is_an_inner_join() {
+    let conn = seeded_db();
+    let (books, log) = eagerly::capture(|| {
+        Book::query().select_related(Book::author).order_by(Book::id.asc()).all(&conn).unwrap()
+    });
+    assert_eq!(
+        log.sql(),
+        [
+            r#"SELECT t0."id", t0."title", t0."author_id", j1."id", j1."name", j1."publisher_id" FROM "books" t0 INNER JOIN "author" j1 ON j1."id" = t0."author_id" ORDER BY t0."id" ASC"#
+        ]
+    );
+    let pairs: Vec<(i64, &str)> = books.iter().map(|b| (b.id, b.author().name.as_str())).collect();
+    assert_eq!(
+        pairs,
+        [
+            (1, "Ann Leckie"),
+            (2, "Ann Leckie"),
+            (3, "Brandon Sanderson"),
+            (4, "Brandon Sanderson"),
+            (5, "Brandon Sanderson"),
+            (6, "Ann Leckie")
+        ]
+    );
+    // The joined row is a full row of its model.
+    assert_eq!(
+        **books[0].author(),
+        Author { id: 1, name: "Ann Leckie".into(), publisher_id: Some(1) }
+    );
+}
+
+#[test]
+fn a_nullable_foreign_key_is_a_left_join_read_as_an_option() {
+    let conn = seeded_db();
+    let (authors, log) = eagerly::capture(|| {
+        Author::query()
+            .select_related(Author::publisher)
+            .order_by(Author::id.asc())
+            .all(&conn)
+            .unwrap()
+    });
+    assert_eq!(
+        log.sql(),
+        [
+            r#"SELECT t0."id", t0."name", t0."publisher_id", j1."id", j1."name" FROM "author" t0 LEFT JOIN "publisher" j1 ON j1."id" = t0."publisher_id" ORDER BY t0."id" ASC"#
+        ]
+    );
+    let publishers: Vec<Option<&str>> =
+        authors.iter().map(|a| a.publisher().map(|p| p.name.as_str())).collect();
+    assert_eq!(publishers, [Some("Tor"), Some("Tor"), None]);
+}
+
+#[test]
+fn chains_join_in_one_statement() {
+    let conn = seeded_db();
+    // Django's select_related("author__publisher").
+    let (books, log) = eagerly::capture(|| {
+        Book::query()
+            .select_related_with(Book::author, |author| author.select_related(Author::publisher))
+            .filter(Book::id.is_in([1, 3]))
+            .order_by(Book::id.asc())
+            .all(&conn)
+            .unwrap()
+    });
+    assert_eq!(
+        log.sql(),
+        [
+            r#"SELECT t0."id", t0."title", t0."author_id", j1."id", j1."name", j1."publisher_id", j2."id", j2."name" FROM "books" t0 INNER JOIN "author" j1 ON j1."id" = t0."author_id" LEFT JOIN "publisher" j2 ON j2."id" = j1."publisher_id" WHERE t0."id" IN (?, ?) ORDER BY t0."id" ASC"#
+        ]
+    );
+    let publishers: Vec<(&str, Option<&str>)> = books
+        .iter()
+        .map(|b| (b.author().name.as_str(), b.author().publisher().map(|p| p.name.as_str())))
+        .collect();
+    assert_eq!(publishers, [("Ann Leckie", Some("Tor")), ("Brandon Sanderson", Some("Tor"))]);
+}
+
+#[test]
+fn a_self_reference_and_the_same_table_twice_use_aliases() {
+    use chinook::*;
+    let conn = open();
+    // Every employee with their manager and their manager's manager: Employee three times.
+    let (employees, log) = eagerly::capture(|| {
+        Employee::query()
+            .select_related_with(Employee::manager, |manager| {
+                manager.select_related(Employee::manager)
+            })
+            .order_by(Employee::employee_id.asc())
+            .all(&conn)
+            .unwrap()
+    });
+    assert_eq!(log.len(), 1);
+    let sql = log.sql()[0];
+    assert!(sql.contains(r#" FROM "Employee" t0 LEFT JOIN "Employee" j1 ON j1."EmployeeId" = t0."ReportsTo" LEFT JOIN "Employee" j2 ON j2."EmployeeId" = j1."ReportsTo""#), "{sql}");
+    let chains: Vec<(&str, Option<&str>, Option<&str>)> = employees
+        .iter()
+        .map(|e| {
+            let manager = e.manager();
+            (
+                e.first_name.as_str(),
+                manager.map(|m| m.first_name.as_str()),
+                manager.and_then(|m| m.manager()).map(|m| m.first_name.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        chains,
+        [
+            ("Andrew", None, None),
+            ("Nancy", Some("Andrew"), None),
+            ("Jane", Some("Nancy"), Some("Andrew")),
+            ("Margaret", Some("Nancy"), Some("Andrew")),
+            ("Steve", Some("Nancy"), Some("Andrew")),
+            ("Michael", Some("Andrew"), None),
+            ("Robert", Some("Michael"), Some("Andrew")),
+            ("Laura", Some("Michael"), Some("Andrew")),
+        ]
+    );
+}
+
+#[test]
+fn a_join_below_a_left_join_is_left_too() {
+    use chinook::*;
+    let conn = open();
+    // Track.AlbumId is nullable, Album.ArtistId is not: an INNER JOIN to Artist would
+    // drop tracks without an album, so it is promoted to LEFT.
+    let (tracks, log) = eagerly::capture(|| {
+        Track::query()
+            .select_related_with(Track::album, |album| album.select_related(Album::artist))
+            .select_related(Track::genre)
+            .select_related(Track::media_type)
+            .filter(Track::track_id.le(3))
+            .all(&conn)
+            .unwrap()
+    });
+    let sql = log.sql()[0];
+    assert!(
+        sql.contains(r#" FROM "Track" t0 LEFT JOIN "Album" j1 ON j1."AlbumId" = t0."AlbumId" LEFT JOIN "Artist" j2 ON j2."ArtistId" = j1."ArtistId" LEFT JOIN "Genre" j3 ON j3."GenreId" = t0."GenreId" INNER JOIN "MediaType" j4 ON j4."MediaTypeId" = t0."MediaTypeId""#),
+        "{sql}"
+    );
+    let described: Vec<String> = tracks
+        .iter()
+        .map(|t| {
+            let album = t.album().unwrap();
+            format!(
+                "{} / {} / {} / {} / {}",
+                t.name,
+                album.title,
+                album.artist().name.as_deref().unwrap_or("?"),
+                t.genre().and_then(|g| g.name.as_deref()).unwrap_or("?"),
+                t.media_type().name.as_deref().unwrap_or("?")
+            )
+        })
+        .collect();
+    assert_eq!(
+        described,
+        [
+            "For Those About To Rock (We Salute You) / For Those About To Rock We Salute You / AC/DC / Rock / MPEG audio file",
+            "Balls to the Wall / Balls to the Wall / Accept / Rock / Protected AAC audio file",
+            "Fast As a Shark / Restless and Wild / Accept / Rock / Protected AAC audio file",
+        ]
+    );
+}
+
+#[test]
+fn a_dangling_not_null_foreign_key_drops_the_row_as_an_inner_join_does() {
+    let conn = seeded_db();
+    conn.execute_batch("PRAGMA foreign_keys = OFF; INSERT INTO books (id, title, author_id) VALUES (7, 'Orphan', 99);").unwrap();
+    let books = Book::query().select_related(Book::author).all(&conn).unwrap();
+    assert_eq!(books.len(), 6, "as in SQL (and Django), the INNER JOIN finds no author for book 7");
+    // Batched instead of joined, the missing row is an error naming the relation.
+    let batched = Book::query().prefetch(Book::author).all(&conn);
+    assert!(
+        matches!(batched, Err(eagerly::Error::MissingRelated { relation: "Book::author" })),
+        "{batched:?}"
+    );
+}

@@ -1,0 +1,40 @@
+//! The seed's page: an askama template calls `author.books()`, which exists because the
+//! query prefetched the books, and the whole page takes 2 queries whatever the number of
+//! authors. (`tests/ui/eager/template_unloaded.rs` is the same template on rows without
+//! books: it does not compile.)
+
+mod common;
+
+use askama::Template;
+use common::*;
+use eagerly::row;
+
+#[derive(Template)]
+#[template(
+    source = "{% for author in authors %}<h2>{{ author.name }}</h2><ul>{% for book in author.books() %}<li>{{ book.title }}</li>{% endfor %}</ul>{% endfor %}",
+    ext = "html"
+)]
+struct AuthorList<'a> {
+    authors: &'a [AuthorWithBooks],
+}
+
+type AuthorWithBooks = row!(Author { books });
+
+#[test]
+fn the_template_renders_prefetched_books_in_two_queries() {
+    let conn = seeded_db();
+    let (html, log) = eagerly::capture(|| {
+        let authors =
+            Author::query().prefetch(Author::books).order_by(Author::id.asc()).all(&conn).unwrap();
+        AuthorList { authors: &authors }.render().unwrap()
+    });
+    assert_eq!(
+        html,
+        concat!(
+            "<h2>Ann Leckie</h2><ul><li>Ancillary Justice</li><li>100% Rust</li><li>1000 Rusty Nails</li></ul>",
+            "<h2>Brandon Sanderson</h2><ul><li>snake_case for *everyone*?</li><li>C:\\Books\\[draft]</li><li>the rust programming language</li></ul>",
+            "<h2>Carol Shields</h2><ul></ul>"
+        )
+    );
+    assert_eq!(log.len(), 2, "{log}");
+}
