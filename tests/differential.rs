@@ -1,0 +1,329 @@
+//! Eager loading against the naive way: random data (fixed seeds) loaded eagerly in every
+//! combination of the loading methods, and again row by row with one query per relation
+//! and row (the N+1 loops eager loading replaces). The results must be identical, and the
+//! number of eager queries must not depend on the number of rows.
+
+mod common;
+
+use common::*;
+use eagerly::Model;
+use eagerly::rusqlite::Connection;
+
+/// SplitMix64: a small deterministic generator, so the data is the same on every run.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// A database with `authors` authors: some without a publisher (NULL foreign key), some
+/// without books, books with duplicate titles, and tags shared across books.
+fn random_db(seed: u64, authors: i64) -> Connection {
+    let mut random = Random(seed);
+    let conn = empty_db();
+    let publishers: Vec<Publisher> = (1..=4)
+        .map(|id| Publisher { id, name: format!("Publisher {}", random.below(3)) })
+        .collect();
+    Publisher::insert_all(&conn, publishers).unwrap();
+    let tags: Vec<Tag> = (1..=6).map(|id| Tag { id, name: format!("tag {id}") }).collect();
+    Tag::insert_all(&conn, tags).unwrap();
+    let titles = ["Rust", "rust in action", "Dune", "Dune", "The RUST Book", "Emma", "100% Rust"];
+    let (mut books, mut links) = (Vec::new(), Vec::new());
+    for id in 1..=authors {
+        let publisher_id = (!random.chance(30)).then(|| 1 + random.below(4) as i64);
+        Author { id, name: format!("Author {}", random.below(authors as u64)), publisher_id }
+            .insert(&conn)
+            .unwrap();
+        let count = if random.chance(25) { 0 } else { random.below(6) };
+        for _ in 0..count {
+            let book_id = books.len() as i64 + 1;
+            let title = titles[random.below(titles.len() as u64) as usize].to_string();
+            books.push(Book { id: book_id, title, author_id: id });
+            for tag_id in 1..=6 {
+                if random.chance(30) {
+                    links.push(BookTag { book_id, tag_id });
+                }
+            }
+        }
+    }
+    Book::insert_all(&conn, books).unwrap();
+    BookTag::insert_all(&conn, links).unwrap();
+    conn
+}
+
+/// Plain values to compare: what a row holds, with what was loaded for it.
+#[derive(Debug, PartialEq)]
+struct AuthorView {
+    author: Author,
+    publisher: Option<Publisher>,
+    books: Vec<(Book, Vec<Tag>)>,
+    books_count: usize,
+}
+
+fn eager_authors(conn: &Connection) -> Vec<AuthorView> {
+    Author::query()
+        .select_related(Author::publisher)
+        .prefetch_with(Author::books, |books| {
+            books
+                .filter(Book::title.icontains("rust"))
+                .order_by(Book::title.asc())
+                .prefetch(Book::tags)
+        })
+        .with_count(Author::books)
+        .order_by(Author::id.asc())
+        .all(conn)
+        .unwrap()
+        .into_iter()
+        .map(|a| AuthorView {
+            author: (*a).clone(),
+            publisher: a.publisher().map(|p| (**p).clone()),
+            books: a
+                .books()
+                .iter()
+                .map(|b| ((**b).clone(), b.tags().iter().map(|t| (**t).clone()).collect()))
+                .collect(),
+            books_count: a.books_count(),
+        })
+        .collect()
+}
+
+fn naive_authors(conn: &Connection) -> Vec<AuthorView> {
+    let tags_of = |book: &Book| -> Vec<Tag> {
+        let mut links = BookTag::query().filter(BookTag::book_id.eq(book.id)).all(conn).unwrap();
+        links.sort_by_key(|l| l.tag_id);
+        links.iter().map(|l| Tag::get(conn, l.tag_id).unwrap().into_model()).collect()
+    };
+    Author::query()
+        .order_by(Author::id.asc())
+        .all(conn)
+        .unwrap()
+        .into_iter()
+        .map(|a| {
+            let author = a.into_model();
+            let publisher =
+                author.publisher_id.map(|id| Publisher::get(conn, id).unwrap().into_model());
+            let books = Book::query()
+                .filter(Book::author_id.eq(author.id) & Book::title.icontains("rust"))
+                .order_by(Book::title.asc())
+                .order_by(Book::id.asc())
+                .all(conn)
+                .unwrap()
+                .into_iter()
+                .map(|b| {
+                    let tags = tags_of(&b);
+                    (b.into_model(), tags)
+                })
+                .collect();
+            let books_count =
+                Book::query().filter(Book::author_id.eq(author.id)).count(conn).unwrap();
+            AuthorView { author, publisher, books, books_count }
+        })
+        .collect()
+}
+
+#[derive(Debug, PartialEq)]
+struct BookView {
+    book: Book,
+    author: Author,
+    publisher: Option<Publisher>,
+    author_books: Vec<i64>,
+    tags: Vec<(Tag, Vec<i64>)>,
+    tags_count: usize,
+}
+
+fn eager_books(conn: &Connection) -> Vec<BookView> {
+    // Joined author and publisher, the author again batched with their books, tags
+    // (many-to-many) with their own books (many-to-many below many-to-many), and a count.
+    let joined = Book::query()
+        .select_related_with(Book::author, |author| author.select_related(Author::publisher))
+        .with_count(Book::tags)
+        .prefetch_with(Book::tags, |tags| tags.prefetch(Tag::books))
+        .order_by(Book::id.asc())
+        .all(conn)
+        .unwrap();
+    let batched: Vec<_> = Book::query()
+        .prefetch_with(Book::author, |author| author.prefetch(Author::books))
+        .order_by(Book::id.asc())
+        .all(conn)
+        .unwrap();
+    joined
+        .iter()
+        .zip(&batched)
+        .map(|(b, with_books)| BookView {
+            book: (**b).clone(),
+            author: (**b.author()).clone(),
+            publisher: b.author().publisher().map(|p| (**p).clone()),
+            author_books: ids(with_books.author().books()),
+            tags: b.tags().iter().map(|t| ((**t).clone(), ids(t.books()))).collect(),
+            tags_count: b.tags_count(),
+        })
+        .collect()
+}
+
+fn naive_books(conn: &Connection) -> Vec<BookView> {
+    Book::query()
+        .order_by(Book::id.asc())
+        .all(conn)
+        .unwrap()
+        .into_iter()
+        .map(|b| {
+            let book = b.into_model();
+            let author = Author::get(conn, book.author_id).unwrap().into_model();
+            let publisher =
+                author.publisher_id.map(|id| Publisher::get(conn, id).unwrap().into_model());
+            let author_books = ids(&Book::query()
+                .filter(Book::author_id.eq(author.id))
+                .order_by(Book::id.asc())
+                .all(conn)
+                .unwrap());
+            let mut links =
+                BookTag::query().filter(BookTag::book_id.eq(book.id)).all(conn).unwrap();
+            links.sort_by_key(|l| l.tag_id);
+            let tags = links
+                .iter()
+                .map(|l| {
+                    let tag = Tag::get(conn, l.tag_id).unwrap().into_model();
+                    let mut books: Vec<i64> = BookTag::query()
+                        .filter(BookTag::tag_id.eq(tag.id))
+                        .all(conn)
+                        .unwrap()
+                        .iter()
+                        .map(|l| l.book_id)
+                        .collect();
+                    books.sort();
+                    (tag, books)
+                })
+                .collect::<Vec<_>>();
+            let tags_count = tags.len();
+            BookView { book, author, publisher, author_books, tags, tags_count }
+        })
+        .collect()
+}
+
+/// Each author's two latest books, by a per-parent limit.
+fn eager_latest_books(conn: &Connection) -> Vec<Vec<i64>> {
+    Author::query()
+        .prefetch_with(Author::books, |books| books.order_by(Book::id.desc()).limit(2))
+        .order_by(Author::id.asc())
+        .all(conn)
+        .unwrap()
+        .iter()
+        .map(|a| ids(a.books()))
+        .collect()
+}
+
+/// Each author's two latest books, one query per author.
+fn naive_latest_books(conn: &Connection) -> Vec<Vec<i64>> {
+    Author::query()
+        .order_by(Author::id.asc())
+        .all(conn)
+        .unwrap()
+        .iter()
+        .map(|a| {
+            ids(&Book::query()
+                .filter(Book::author_id.eq(a.id))
+                .order_by(Book::id.desc())
+                .limit(2)
+                .all(conn)
+                .unwrap())
+        })
+        .collect()
+}
+
+/// Publishers with their authors, each with a count and their books, loaded onto rows the
+/// application already has.
+fn publishers(
+    conn: &Connection,
+) -> (Vec<Vec<(i64, usize, Vec<i64>)>>, Vec<Vec<(i64, usize, Vec<i64>)>>) {
+    let rows = Publisher::query().order_by(Publisher::id.asc()).all(conn).unwrap();
+    let eager = eagerly::prefetch_with(conn, rows, Publisher::authors, |authors| {
+        authors.with_count(Author::books).prefetch(Author::books)
+    })
+    .unwrap()
+    .iter()
+    .map(|p| p.authors().iter().map(|a| (a.id, a.books_count(), ids(a.books()))).collect())
+    .collect();
+    let naive = Publisher::query()
+        .order_by(Publisher::id.asc())
+        .all(conn)
+        .unwrap()
+        .iter()
+        .map(|p| {
+            Author::query()
+                .filter(Author::publisher_id.eq(p.id))
+                .order_by(Author::id.asc())
+                .all(conn)
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    let books = Book::query()
+                        .filter(Book::author_id.eq(a.id))
+                        .order_by(Book::id.asc())
+                        .all(conn)
+                        .unwrap();
+                    (a.id, books.len(), ids(&books))
+                })
+                .collect()
+        })
+        .collect();
+    (eager, naive)
+}
+
+#[test]
+fn eager_loading_matches_loading_row_by_row() {
+    for seed in [1, 2, 3] {
+        let conn = random_db(seed, 40);
+        let eager = eager_authors(&conn);
+        assert_eq!(eager, naive_authors(&conn), "authors, seed {seed}");
+        assert!(eager.iter().any(|a| a.publisher.is_none()), "some NULL foreign keys");
+        assert!(eager.iter().any(|a| a.books_count == 0), "some authors without books");
+        let books = eager_books(&conn);
+        assert_eq!(books, naive_books(&conn), "books, seed {seed}");
+        assert!(
+            books.iter().flat_map(|b| &b.tags).any(|(_, books)| books.len() > 1),
+            "tags shared across books"
+        );
+        assert!(books.iter().filter(|b| b.book.title == "Dune").count() > 1, "duplicate titles");
+        assert_eq!(
+            eager_latest_books(&conn),
+            naive_latest_books(&conn),
+            "per-parent limit, seed {seed}"
+        );
+        let (eager, naive) = publishers(&conn);
+        assert_eq!(eager, naive, "loading onto existing rows, seed {seed}");
+    }
+}
+
+#[test]
+fn the_number_of_eager_queries_does_not_grow_with_the_rows() {
+    let count = |authors: i64| {
+        let conn = random_db(7, authors);
+        let (_, authors_log) = eagerly::capture(|| eager_authors(&conn));
+        let (_, latest_log) = eagerly::capture(|| eager_latest_books(&conn));
+        let (_, naive_log) = eagerly::capture(|| naive_authors(&conn));
+        (authors_log.len(), latest_log.len(), naive_log.len())
+    };
+    let (small, large) = (count(10), count(200));
+    assert_eq!((small.0, small.1), (3, 2));
+    assert_eq!((large.0, large.1), (3, 2), "eager: the same statements for 10 and 200 authors");
+    assert!(
+        large.2 > 20 * small.2 / 2,
+        "the naive way grows with the rows: {} then {}",
+        small.2,
+        large.2
+    );
+}
