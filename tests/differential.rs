@@ -244,11 +244,12 @@ fn naive_latest_books(conn: &Connection) -> Vec<Vec<i64>> {
         .collect()
 }
 
+/// Per publisher, its authors as (id, number of books, book ids).
+type PublisherAuthors = Vec<Vec<(i64, usize, Vec<i64>)>>;
+
 /// Publishers with their authors, each with a count and their books, loaded onto rows the
-/// application already has.
-fn publishers(
-    conn: &Connection,
-) -> (Vec<Vec<(i64, usize, Vec<i64>)>>, Vec<Vec<(i64, usize, Vec<i64>)>>) {
+/// application already has, and by hand.
+fn publishers(conn: &Connection) -> (PublisherAuthors, PublisherAuthors) {
     let rows = Publisher::query().order_by(Publisher::id.asc()).all(conn).unwrap();
     let eager = eagerly::prefetch_with(conn, rows, Publisher::authors, |authors| {
         authors.with_count(Author::books).prefetch(Author::books)
