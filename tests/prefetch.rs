@@ -26,7 +26,9 @@ fn has_many_loads_in_one_more_statement_grouped_by_parent() {
         [
             r#"SELECT t0."id", t0."name", t0."publisher_id" FROM "author" t0 ORDER BY t0."id" ASC"#
                 .to_string(),
-            format!(r#"{BOOKS} WHERE t0."author_id" IN (?, ?, ?) ORDER BY t0."id" ASC"#),
+            format!(
+                r#"{BOOKS} WHERE t0."author_id" IN (?, ?, ?) ORDER BY t0."author_id" ASC, t0."id" ASC"#
+            ),
         ]
     );
     assert_eq!(log.records()[1].params, [Value::Integer(1), Value::Integer(2), Value::Integer(3)]);
@@ -114,7 +116,7 @@ fn many_to_many_joins_the_link_table() {
     });
     assert_eq!(
         log.sql()[1],
-        r#"SELECT t0."id", t0."name", l0."book_id" FROM "tag" t0 INNER JOIN "book_tag" l0 ON l0."tag_id" = t0."id" WHERE l0."book_id" IN (?, ?, ?, ?, ?, ?) ORDER BY t0."id" ASC"#
+        r#"SELECT t0."id", t0."name", l0."book_id" FROM "tag" t0 INNER JOIN "book_tag" l0 ON l0."tag_id" = t0."id" WHERE l0."book_id" IN (?, ?, ?, ?, ?, ?) ORDER BY l0."book_id" ASC, t0."id" ASC"#
     );
     let tags: Vec<Vec<&str>> =
         books.iter().map(|b| b.tags().iter().map(|t| t.name.as_str()).collect()).collect();
@@ -250,7 +252,7 @@ fn loading_onto_rows_you_already_have() {
     assert_eq!(
         log.sql(),
         [
-            format!(r#"{BOOKS} WHERE t0."author_id" IN (?, ?, ?) ORDER BY t0."id" ASC"#),
+            format!(r#"{BOOKS} WHERE t0."author_id" IN (?, ?, ?) ORDER BY t0."author_id" ASC, t0."id" ASC"#),
             r#"SELECT t0."id", t0."name", t0."id" FROM "publisher" t0 WHERE t0."name" IS NOT ? AND t0."id" IN (?) ORDER BY t0."id" ASC"#.to_string(),
         ]
     );
@@ -399,7 +401,7 @@ fn a_hundred_thousand_parents_in_one_batched_statement() {
     assert_eq!(
         log.sql()[1],
         format!(
-            r#"{BOOKS} WHERE t0."author_id" IN (SELECT value FROM json_each(?)) ORDER BY t0."id" ASC"#
+            r#"{BOOKS} WHERE t0."author_id" IN (SELECT value FROM json_each(?)) ORDER BY t0."author_id" ASC, t0."id" ASC"#
         )
     );
     assert_eq!(log.records()[1].params.len(), 1);

@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 use rusqlite::types::Value;
 
 use crate::filter::{CompareOp, Cond, Expr, PatternKind};
+use crate::load::Alias;
 use crate::value::ValueFor;
 
 /// The column of model `M` that holds a field of type `T`. `#[derive(Model)]` makes one
@@ -249,6 +250,7 @@ pub struct Order<M> {
 /// The untyped sort key the SQL writer reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OrderTerm {
+    pub alias: Alias,
     pub column: &'static str,
     pub descending: bool,
     pub nulls: Option<Nulls>,
@@ -260,9 +262,21 @@ pub(crate) enum Nulls {
     Last,
 }
 
+impl OrderTerm {
+    /// Ascending on a column of the queried table.
+    pub(crate) fn ascending(column: &'static str) -> Self {
+        OrderTerm { alias: Alias::Base, column, descending: false, nulls: None }
+    }
+}
+
 impl<M> Order<M> {
+    fn descending(mut self, descending: bool) -> Self {
+        self.term.descending = descending;
+        self
+    }
+
     fn new(column: &'static str, descending: bool) -> Self {
-        Order { term: OrderTerm { column, descending, nulls: None }, model: PhantomData }
+        Order { term: OrderTerm::ascending(column), model: PhantomData }.descending(descending)
     }
 
     /// Puts rows whose column is NULL first.

@@ -203,10 +203,7 @@ impl<M: Model, R> Query<M, R> {
     pub fn first(&self, conn: &Connection) -> Result<Option<R>> {
         let mut query = self.clone();
         if query.select.order.is_empty() {
-            query.select.order = M::TABLE
-                .key_columns()
-                .map(|column| OrderTerm { column, descending: false, nulls: None })
-                .collect();
+            query.select.order = M::TABLE.key_columns().map(OrderTerm::ascending).collect();
         }
         Ok(query.limit(1).all(conn)?.pop())
     }

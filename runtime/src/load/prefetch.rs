@@ -40,7 +40,7 @@ impl<M: Model, R: 'static> Query<M, R> {
     /// }
     /// assert_eq!(log.sql(), [
     ///     r#"SELECT t0."id", t0."name" FROM "author" t0"#,
-    ///     r#"SELECT t0."id", t0."title", t0."author_id", t0."author_id" FROM "book" t0 WHERE t0."author_id" IN (?, ?) ORDER BY t0."id" ASC"#,
+    ///     r#"SELECT t0."id", t0."title", t0."author_id", t0."author_id" FROM "book" t0 WHERE t0."author_id" IN (?, ?) ORDER BY t0."author_id" ASC, t0."id" ASC"#,
     /// ]);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
@@ -199,15 +199,21 @@ impl<Rel: Relation> Batch<Rel> {
         keys: &[Option<Rel::Key>],
     ) -> Result<Vec<Vec<R2>>> {
         let mut decoder = LevelDecoder::new(related);
-        let mut row_keys = Vec::new();
+        // Rows come grouped by key (the batch is ordered by it unless the related query
+        // has an order of its own): record runs of one key, not a key per row.
+        let mut runs: Vec<(usize, usize)> = Vec::new();
         self.run(conn, related, |row, key| {
             decoder.push(Source::Sqlite(row))?;
-            row_keys.push(key);
+            match runs.last_mut() {
+                Some((last, length)) if *last == key => *length += 1,
+                _ => runs.push((key, 1)),
+            }
             Ok(())
         })?;
         let mut groups: Vec<Vec<R2>> = self.values.iter().map(|_| Vec::new()).collect();
-        for (row, key) in decoder.finish(conn)?.into_iter().zip(row_keys) {
-            groups[key].push(row);
+        let mut rows = decoder.finish(conn)?.into_iter();
+        for (key, length) in runs {
+            groups[key].extend(rows.by_ref().take(length));
         }
         Ok(keys
             .iter()
@@ -252,10 +258,13 @@ impl<Rel: Relation> Batch<Rel> {
         mut each: impl FnMut(&rusqlite::Row<'_>, usize) -> Result<()>,
     ) -> Result<()> {
         let table = <Rel::To as Model>::TABLE;
-        let select = ordered::<Rel>(&related.select);
-        let key_at = select.width();
         let by = batch_key::<Rel>();
+        let select = ordered::<Rel>(&related.select, &by);
+        let key_at = select.width();
         let (key_table, key_column) = key_column::<Rel>();
+        // The last key seen and its position: consecutive rows mostly share their key, and
+        // comparing is cheaper than hashing.
+        let mut last: Option<(Rel::Key, usize)> = None;
         for statement in sql::select::batch(table, &select, &by, &self.values)? {
             exec::query(conn, table.name, &statement.text, &statement.param_refs(), |row| {
                 let value = row.get_ref(key_at).map_err(|e| Error::Database {
@@ -269,8 +278,15 @@ impl<Rel: Relation> Batch<Rel> {
                     rust_type: std::any::type_name::<Rel::Key>(),
                     problem: DecodeProblem::Other(e),
                 })?;
-                match self.index.get(&key) {
-                    Some(&index) => each(row, index),
+                let index = match &last {
+                    Some((previous, index)) if *previous == key => Some(*index),
+                    _ => self.index.get(&key).copied(),
+                };
+                match index {
+                    Some(index) => {
+                        last = Some((key, index));
+                        each(row, index)
+                    }
                     // SQLite compared with its own rules (`1 = 1.0`); a row for a key no
                     // parent has cannot be placed, and the IN list did not ask for it.
                     None => Ok(()),
@@ -316,13 +332,18 @@ fn key_column<Rel: Relation>() -> (&'static str, &'static str) {
     }
 }
 
-/// The related query's ordering, with the primary key last: related rows come in a
-/// defined order whatever the user ordered by.
-fn ordered<Rel: Relation>(select: &Select) -> Select {
+/// The related query's ordering, with the primary key last, so related rows come in a
+/// defined order whatever the user ordered by. Without an order of the user's, the batch
+/// is ordered by its key first: that is the order of the foreign-key index the `IN`
+/// lookup reads, so SQLite need not sort, and within one parent it is key order.
+fn ordered<Rel: Relation>(select: &Select, key: &BatchKey) -> Select {
     let mut select = select.clone();
+    if select.order.is_empty() {
+        select.order.push(OrderTerm { alias: key.alias, ..OrderTerm::ascending(key.column) });
+    }
     for column in <Rel::To as Model>::TABLE.key_columns() {
-        if !select.order.iter().any(|o| o.column == column) {
-            select.order.push(OrderTerm { column, descending: false, nulls: None });
+        if !select.order.iter().any(|o| o.alias == Alias::Base && o.column == column) {
+            select.order.push(OrderTerm::ascending(column));
         }
     }
     select

@@ -2,6 +2,8 @@
 //! batched statements of prefetches, and the `FROM .. WHERE .. ORDER BY .. LIMIT` part
 //! that counting, existence checks and bulk writes share.
 
+use std::fmt::Write as _;
+
 use rusqlite::types::Value;
 
 use super::{BASE, Statement, filter};
@@ -133,14 +135,18 @@ fn json_array(keys: &[Value]) -> String {
             out.push(',');
         }
         match key {
-            Value::Integer(n) => out.push_str(&n.to_string()),
+            Value::Integer(n) => {
+                let _ = write!(out, "{n}");
+            }
             Value::Text(s) => {
                 out.push('"');
                 for c in s.chars() {
                     match c {
                         '"' => out.push_str("\\\""),
                         '\\' => out.push_str("\\\\"),
-                        c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                        c if (c as u32) < 0x20 => {
+                            let _ = write!(out, "\\u{:04x}", c as u32);
+                        }
                         c => out.push(c),
                     }
                 }
@@ -252,7 +258,7 @@ fn order_by(out: &mut Statement, select: &Select) {
     if !select.order.is_empty() {
         out.push(" ORDER BY ");
         out.list(&select.order, |out, term| {
-            out.column(BASE, term.column);
+            out.column(&term.alias.to_string(), term.column);
             out.push(if term.descending { " DESC" } else { " ASC" });
             match term.nulls {
                 Some(Nulls::First) => out.push(" NULLS FIRST"),
