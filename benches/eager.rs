@@ -228,7 +228,7 @@ fn main() {
     println!(
         "authors x {BOOKS_PER_AUTHOR} books, in-memory SQLite, median of interleaved runs; ratio to hand-written rusqlite (same SQL)"
     );
-    println!("{:>9}  {:<36} {:>11} {:>7}  {}", "authors", "contender", "median", "ratio", "check");
+    println!("{:>9}  {:<36} {:>11} {:>7}  check", "authors", "contender", "median", "ratio");
     for &authors in &sizes {
         let conn = database(authors);
         let runs = match authors {
