@@ -310,6 +310,42 @@ fn playlists_and_tracks_through_a_composite_key_table() {
     assert_eq!(playlists[1].tracks()[0].name, "Alive");
 }
 
+#[test]
+fn rows_with_a_composite_key_load_their_relations() {
+    use chinook::*;
+    let conn = open();
+    let (links, log) = eagerly::capture(|| {
+        PlaylistTrack::query()
+            .filter(PlaylistTrack::playlist_id.eq(16))
+            .select_related(PlaylistTrack::playlist)
+            .prefetch_with(PlaylistTrack::track, |track| track.select_related(Track::genre))
+            .order_by(PlaylistTrack::track_id.asc())
+            .limit(3)
+            .all(&conn)
+            .unwrap()
+    });
+    assert_eq!(log.len(), 2);
+    let rows: Vec<(i64, &str, &str, &str)> = links
+        .iter()
+        .map(|l| {
+            (
+                l.track_id,
+                l.playlist().name.as_deref().unwrap(),
+                l.track().name.as_str(),
+                l.track().genre().unwrap().name.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (52, "Grunge", "Man In The Box", "Rock"),
+            (2003, "Grunge", "Smells Like Teen Spirit", "Rock"),
+            (2004, "Grunge", "In Bloom", "Rock")
+        ]
+    );
+}
+
 /// Keys that are not integers: text and UUID.
 mod keys {
     use eagerly::Model;

@@ -146,6 +146,8 @@ impl Joinable for ToOptional {
 pub trait Countable: Card {
     /// The slot key of `with_count(rel)`: [`CountOf<Rel>`]. A projection through the
     /// cardinality, so that counting a relation that cannot be counted reports only that.
+    /// (`typestate.md` spells it `<Rel as CountKey>::Key`, which also reported "this is
+    /// not a relation of `Book`" for `with_count(Book::author)`.)
     type CountKey<Rel>;
 }
 impl Countable for ToMany {

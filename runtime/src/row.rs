@@ -41,6 +41,11 @@ impl Unloaded for NotLoaded {}
 /// A row type whose slot for `Slot` (a relation, or `CountOf` one) can take a `V`.
 /// Implemented by every generated row type, through the model's own `RelationOf<Model>`
 /// trait, so that a relation of another model is reported in that model's words.
+///
+/// Departs from `typestate.md` (section 2) by also giving the row's grouping key: the
+/// batched loader needs it, and asking for it here rather than bounding the loading
+/// methods by `Rel: Relation<From = M>` keeps a relation of another model down to the one
+/// error of section 8.
 pub trait SetSlot<Slot, V> {
     /// The row type with the slot filled.
     type Out;

@@ -7,6 +7,11 @@
 //! while joined and counted values arrive with the base row. So each call adds one step to
 //! the query's chain (`Vec<Before> -> Vec<After>`), and values that come with the base row
 //! are decoded while streaming into side columns, one per call, that its step takes.
+//!
+//! `typestate.md` (section 6) reads every result row into a `Vec<Value>` first and decodes
+//! from there. Here rows decode straight from SQLite; values are kept aside only when a
+//! batch's rows must be decoded once per parent that shares them (`prefetch`), which
+//! keeps the common case (a has-many below distinct parents) as fast as hand-written code.
 
 pub(crate) mod count;
 pub(crate) mod join;
