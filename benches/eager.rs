@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use eagerly::Model;
 use eagerly::rusqlite::types::Value;
-use eagerly::rusqlite::{Connection, params_from_iter};
+use eagerly::rusqlite::{Connection, ToSql};
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[model(has_many(books = Book))]
@@ -106,9 +106,9 @@ fn hand_written(conn: &Connection, keys: Keys) -> u64 {
     let mut books: Vec<Vec<Book>> = authors.iter().map(|_| Vec::new()).collect();
     let columns = r#"SELECT t0."id", t0."title", t0."author_id", t0."author_id" FROM "book" t0"#;
     let order = r#"ORDER BY t0."author_id" ASC, t0."id" ASC"#;
-    let mut each = |sql: &str, params: Vec<Value>| {
+    let mut each = |sql: &str, params: &[&dyn ToSql]| {
         let mut statement = conn.prepare_cached(sql).unwrap();
-        let mut rows = statement.query(params_from_iter(params)).unwrap();
+        let mut rows = statement.query(params).unwrap();
         while let Some(r) = rows.next().unwrap() {
             let book = Book {
                 id: r.get(0).unwrap(),
@@ -127,39 +127,26 @@ fn hand_written(conn: &Connection, keys: Keys) -> u64 {
                 &format!(
                     r#"{columns} WHERE t0."author_id" IN (SELECT value FROM json_each(?)) {order}"#
                 ),
-                vec![Value::Text(json)],
+                &[&json],
             );
         }
         Keys::Bound => {
             for chunk in ids.chunks(32_766) {
                 let marks = vec!["?"; chunk.len()].join(", ");
-                each(
-                    &format!(r#"{columns} WHERE t0."author_id" IN ({marks}) {order}"#),
-                    chunk.iter().map(|&k| Value::Integer(k)).collect(),
-                );
+                let params: Vec<&dyn ToSql> = chunk.iter().map(|k| k as &dyn ToSql).collect();
+                each(&format!(r#"{columns} WHERE t0."author_id" IN ({marks}) {order}"#), &params);
             }
         }
         Keys::Rarray => {
             let array: Rc<Vec<Value>> = Rc::new(ids.iter().map(|&k| Value::Integer(k)).collect());
-            let sql = format!(r#"{columns} WHERE t0."author_id" IN rarray(?) {order}"#);
-            let mut statement = conn.prepare_cached(&sql).unwrap();
-            let mut rows = statement.query([array]).unwrap();
-            while let Some(r) = rows.next().unwrap() {
-                let book = Book {
-                    id: r.get(0).unwrap(),
-                    title: r.get(1).unwrap(),
-                    author_id: r.get(2).unwrap(),
-                };
-                let key: i64 = r.get(3).unwrap();
-                books[position[&key]].push(book);
-            }
+            each(&format!(r#"{columns} WHERE t0."author_id" IN rarray(?) {order}"#), &[&array]);
         }
         Keys::Subquery => {
             each(
                 &format!(
                     r#"{columns} WHERE t0."author_id" IN (SELECT t1."id" FROM "author" t1) {order}"#
                 ),
-                vec![],
+                &[],
             );
         }
     }

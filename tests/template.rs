@@ -9,11 +9,9 @@ use askama::Template;
 use common::*;
 use eagerly::row;
 
+/// The template of `examples/author_book_list.rs`.
 #[derive(Template)]
-#[template(
-    source = "{% for author in authors %}<h2>{{ author.name }}</h2><ul>{% for book in author.books() %}<li>{{ book.title }}</li>{% endfor %}</ul>{% endfor %}",
-    ext = "html"
-)]
+#[template(path = "author_book_list.html")]
 struct AuthorList<'a> {
     authors: &'a [AuthorWithBooks],
 }
@@ -31,9 +29,9 @@ fn the_template_renders_prefetched_books_in_two_queries() {
     assert_eq!(
         html,
         concat!(
-            "<h2>Ann Leckie</h2><ul><li>Ancillary Justice</li><li>100% Rust</li><li>1000 Rusty Nails</li></ul>",
-            "<h2>Brandon Sanderson</h2><ul><li>snake_case for *everyone*?</li><li>C:\\Books\\[draft]</li><li>the rust programming language</li></ul>",
-            "<h2>Carol Shields</h2><ul></ul>"
+            "<h2>Ann Leckie</h2><ul><li>Ancillary Justice</li><li>100% Rust</li><li>1000 Rusty Nails</li></ul>\n",
+            "<h2>Brandon Sanderson</h2><ul><li>snake_case for *everyone*?</li><li>C:\\Books\\[draft]</li><li>the rust programming language</li></ul>\n",
+            "<h2>Carol Shields</h2><ul></ul>\n"
         )
     );
     assert_eq!(log.len(), 2, "{log}");
