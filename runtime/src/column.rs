@@ -46,6 +46,15 @@ impl<M, T> std::fmt::Debug for Column<M, T> {
     label = "`is_null` / `is_not_null` need a column whose field is an `Option`",
     note = "a column is nullable when its field is declared as `Option<..>` in the model"
 )]
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let undated = Book::query().filter(Book::year.is_null()); // `year: Option<i64>`
+/// assert_eq!(undated.count(&conn)?, 1);
+/// // `Book::title.is_null()` does not compile: `title` is a `String`.
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub trait Nullable<X> {}
 impl<T> Nullable<T> for Option<T> {}
 
@@ -55,6 +64,15 @@ impl<T> Nullable<T> for Option<T> {}
     label = "`contains`, `starts_with`, `ends_with` and their `i..` forms work on `String` columns",
     note = "compare other types with `eq`, `lt`, `gt`, ... instead"
 )]
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let titled = Book::query().filter(Book::title.contains("Rust")); // `title: String`
+/// assert_eq!(titled.count(&conn)?, 2);
+/// // `Book::year.contains("20")` does not compile: `year` is a number.
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub trait Text<X> {}
 impl Text<()> for String {}
 impl Text<()> for Option<String> {}
@@ -66,6 +84,13 @@ impl<M, T> Column<M, T> {
     }
 
     /// The column's name in the database.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::title.name(), "title");
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub const fn name(&self) -> &'static str {
         self.name
     }
@@ -82,31 +107,75 @@ impl<M, T> Column<M, T> {
     }
 
     /// Equal to `value`. Comparing with `None` matches NULL (`IS NULL`).
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::author_id.eq(2)).count(&conn)?, 2);
+    /// assert_eq!(Book::query().filter(Book::year.eq(None)).count(&conn)?, 1); // IS NULL
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn eq(self, value: impl ValueFor<T>) -> Cond<M> {
         self.compare(CompareOp::Eq, value)
     }
 
     /// Not equal to `value`; matches NULL unless `value` is `None`.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// // The undated book is "not 2013" too.
+    /// assert_eq!(Book::query().filter(Book::year.ne(2013)).count(&conn)?, 3);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn ne(self, value: impl ValueFor<T>) -> Cond<M> {
         self.compare(CompareOp::Ne, value)
     }
 
     /// Less than `value`.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::year.lt(2013)).count(&conn)?, 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn lt(self, value: impl ValueFor<T>) -> Cond<M> {
         self.compare(CompareOp::Lt, value)
     }
 
     /// Less than or equal to `value`.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::year.le(2013)).count(&conn)?, 2);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn le(self, value: impl ValueFor<T>) -> Cond<M> {
         self.compare(CompareOp::Le, value)
     }
 
     /// Greater than `value`.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::year.gt(2013)).count(&conn)?, 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn gt(self, value: impl ValueFor<T>) -> Cond<M> {
         self.compare(CompareOp::Gt, value)
     }
 
     /// Greater than or equal to `value`.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::year.ge(2013)).count(&conn)?, 2);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn ge(self, value: impl ValueFor<T>) -> Cond<M> {
         self.compare(CompareOp::Ge, value)
     }
@@ -129,6 +198,13 @@ impl<M, T> Column<M, T> {
     }
 
     /// Is NULL; only for nullable (`Option`) columns.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::year.is_null()).count(&conn)?, 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn is_null<X>(self) -> Cond<M>
     where
         T: Nullable<X>,
@@ -137,6 +213,13 @@ impl<M, T> Column<M, T> {
     }
 
     /// Is not NULL; only for nullable (`Option`) columns.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::year.is_not_null()).count(&conn)?, 3);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn is_not_null<X>(self) -> Cond<M>
     where
         T: Nullable<X>,
@@ -150,6 +233,14 @@ impl<M, T> Column<M, T> {
 
     /// Contains `text`, case-sensitively. `%`, `_`, `*`, `?`, `[` and `\` in `text` match
     /// themselves.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::title.contains("Rust")).count(&conn)?, 2);
+    /// assert_eq!(Book::query().filter(Book::title.contains("rust")).count(&conn)?, 0);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn contains<X>(self, text: &str) -> Cond<M>
     where
         T: Text<X>,
@@ -158,6 +249,13 @@ impl<M, T> Column<M, T> {
     }
 
     /// Starts with `text`, case-sensitively. Can use an ordinary index on the column.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::title.starts_with("The ")).count(&conn)?, 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn starts_with<X>(self, text: &str) -> Cond<M>
     where
         T: Text<X>,
@@ -166,6 +264,13 @@ impl<M, T> Column<M, T> {
     }
 
     /// Ends with `text`, case-sensitively.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::title.ends_with("Book")).count(&conn)?, 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn ends_with<X>(self, text: &str) -> Cond<M>
     where
         T: Text<X>,
@@ -175,6 +280,13 @@ impl<M, T> Column<M, T> {
 
     /// Equal to `text` ignoring case. Case folding covers ASCII letters only (SQLite's
     /// `LIKE` without the ICU extension), as for all `i..` filters.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::title.iexact("MISTBORN")).count(&conn)?, 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn iexact<X>(self, text: &str) -> Cond<M>
     where
         T: Text<X>,
@@ -199,6 +311,13 @@ impl<M, T> Column<M, T> {
     }
 
     /// Starts with `text`, ignoring ASCII case.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::title.istarts_with("the")).count(&conn)?, 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn istarts_with<X>(self, text: &str) -> Cond<M>
     where
         T: Text<X>,
@@ -207,6 +326,13 @@ impl<M, T> Column<M, T> {
     }
 
     /// Ends with `text`, ignoring ASCII case.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::title.iends_with("BOOK")).count(&conn)?, 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn iends_with<X>(self, text: &str) -> Cond<M>
     where
         T: Text<X>,
@@ -215,11 +341,27 @@ impl<M, T> Column<M, T> {
     }
 
     /// Ascending order on this column (NULLs first, as SQLite sorts them).
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let first = Book::query().order_by(Book::title.asc()).first(&conn)?.unwrap();
+    /// assert_eq!(first.title, "Ancillary Justice");
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn asc(self) -> Order<M> {
         Order::new(self.name, false)
     }
 
     /// Descending order on this column (NULLs last).
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let newest = Book::query().order_by(Book::year.desc()).first(&conn)?.unwrap();
+    /// assert_eq!(newest.title, "Rust in Action");
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn desc(self) -> Order<M> {
         Order::new(self.name, true)
     }
@@ -242,6 +384,14 @@ impl<M, T> Column<M, T> {
 }
 
 /// A sort key for rows of model `M`: `Book::title.asc()`.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let by_year = Book::query().order_by(Book::year.desc().nulls_last()).order_by(Book::id.asc());
+/// assert_eq!(by_year.all(&conn)?.last().unwrap().year, None);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub struct Order<M> {
     pub(crate) term: OrderTerm,
     model: PhantomData<fn() -> M>,
@@ -280,12 +430,28 @@ impl<M> Order<M> {
     }
 
     /// Puts rows whose column is NULL first.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let undated = Book::query().order_by(Book::year.desc().nulls_first()).first(&conn)?.unwrap();
+    /// assert_eq!(undated.year, None);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn nulls_first(mut self) -> Self {
         self.term.nulls = Some(Nulls::First);
         self
     }
 
     /// Puts rows whose column is NULL last.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let oldest = Book::query().order_by(Book::year.asc().nulls_last()).first(&conn)?.unwrap();
+    /// assert_eq!(oldest.title, "Mistborn");
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn nulls_last(mut self) -> Self {
         self.term.nulls = Some(Nulls::Last);
         self
@@ -305,6 +471,14 @@ impl<M> std::fmt::Debug for Order<M> {
 }
 
 /// `column = value` in a bulk update; made by [`Column::set`].
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let changed = Book::query().filter(Book::year.is_null()).update(&conn, [Book::year.set(2020)])?;
+/// assert_eq!(changed, 1);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub struct Assignment<M> {
     pub(crate) column: &'static str,
     pub(crate) value: Result<Value, String>,

@@ -93,6 +93,19 @@ pub enum Error {
 }
 
 /// Why a stored value could not be decoded; part of [`Error::Decode`].
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// // A table written by another program, where a name may be NULL: the model's `String`
+/// // cannot hold it.
+/// let raw = eagerly::rusqlite::Connection::open_in_memory()?;
+/// raw.execute_batch("CREATE TABLE tag (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO tag VALUES (1, NULL);")?;
+/// match Tag::get(&raw, 1) {
+///     Err(eagerly::Error::Decode { column: "name", problem: eagerly::DecodeProblem::Null, .. }) => {}
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecodeProblem {
@@ -114,4 +127,14 @@ pub enum DecodeProblem {
 }
 
 /// `Result` with [`Error`].
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// fn titles(conn: &eagerly::rusqlite::Connection) -> eagerly::Result<Vec<String>> {
+///     Ok(Book::query().all(conn)?.into_iter().map(|b| b.into_model().title).collect())
+/// }
+/// assert_eq!(titles(&conn)?.len(), 4);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;

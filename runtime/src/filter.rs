@@ -104,11 +104,27 @@ impl<M> Cond<M> {
     }
 
     /// Rows matching both conditions.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let ann_recent = Book::author_id.eq(1).and(Book::year.gt(2015));
+    /// assert_eq!(Book::query().filter(ann_recent).count(&conn)?, 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn and(self, other: Cond<M>) -> Cond<M> {
         Cond::new(Expr::all([self.expr, other.expr]))
     }
 
     /// Rows matching either condition.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let either = Book::year.lt(2010).or(Book::year.is_null());
+    /// assert_eq!(Book::query().filter(either).count(&conn)?, 2);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn or(self, other: Cond<M>) -> Cond<M> {
         let mut parts = Vec::new();
         for expr in [self.expr, other.expr] {
@@ -121,6 +137,14 @@ impl<M> Cond<M> {
     }
 
     /// Rows not matching the condition.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let not_ann = Book::author_id.eq(1).not();
+    /// assert_eq!(Book::query().filter(not_ann).count(&conn)?, 2);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     #[allow(clippy::should_implement_trait)] // it is implemented too; this reads better in chains
     pub fn not(self) -> Cond<M> {
         Cond::new(match self.expr {

@@ -54,21 +54,67 @@ pub trait Model: Sized + 'static {
     const TABLE: &'static Table;
 
     /// Reads the model's columns, in declaration order, from a result row.
+    ///
+    /// ```
+    /// // Generated: reads the fields in declaration order.
+    /// // fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+    /// //     Ok(Author { id: reader.read()?, name: reader.read()?, publisher_id: reader.read()? })
+    /// // }
+    /// ```
     fn decode(reader: &mut Reader<'_>) -> Result<Self>;
 
     /// Wraps the model in its row type.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let row: AuthorRow = Author { id: 7, name: "Zadie Smith".into(), publisher_id: None }.into_row();
+    /// assert_eq!(row.name, "Zadie Smith");
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     fn into_row(self) -> Self::Row;
 
     /// The model's primary key.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Author::get(&conn, 2)?.key(), 2);
+    /// assert_eq!(BookTag { book_id: 4, tag_id: 2 }.key(), (4, 2));
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     fn key(&self) -> Self::Key;
 
     /// Pushes every field, in column order, as a value to bind.
+    ///
+    /// ```
+    /// // Generated: pushes every field in declaration order.
+    /// // fn write_fields<'a>(&'a self, out: &mut Vec<&'a dyn ToSql>) {
+    /// //     out.push(&self.id); out.push(&self.name); out.push(&self.publisher_id);
+    /// // }
+    /// ```
     fn write_fields<'a>(&'a self, out: &mut Vec<&'a dyn ToSql>);
 
     /// Pushes the parts of a primary key, in key order, as values to bind.
+    ///
+    /// ```
+    /// // Generated: pushes the parts of a key, in key order.
+    /// // fn write_key<'a>(key: &'a (i64, i64), out: &mut Vec<&'a dyn ToSql>) {
+    /// //     out.push(&key.0); out.push(&key.1);
+    /// // }
+    /// ```
     fn write_key<'a>(key: &'a Self::Key, out: &mut Vec<&'a dyn ToSql>);
 
     /// The row with this primary key, or [`Error::NotFound`](crate::Error::NotFound).
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let ann = Author::get(&conn, 1)?;
+    /// assert_eq!(ann.name, "Ann Leckie");
+    /// assert!(matches!(Author::get(&conn, 99), Err(eagerly::Error::NotFound { table: "author" })));
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     fn get(conn: &Connection, key: Self::Key) -> Result<Self::Row> {
         Query::<Self>::new().get(conn, key)
     }
@@ -76,6 +122,14 @@ pub trait Model: Sized + 'static {
     /// Inserts the model with every field as given, key included, and returns the row as
     /// stored. To let the database assign an integer key, insert the generated
     /// `New<Model>` struct instead.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let stored = Tag { id: 10, name: "classic".into() }.insert(&conn)?;
+    /// assert_eq!(Tag::get(&conn, 10)?.into_model(), stored);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     fn insert(&self, conn: &Connection) -> Result<Self>
     where
         Self: Insertable<Model = Self>,
@@ -85,6 +139,17 @@ pub trait Model: Sized + 'static {
 
     /// Inserts all `items`, or none if one fails, and returns the stored rows in order.
     /// Works with the model itself or its `New<Model>` struct.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let tags = Tag::insert_all(&conn, [NewTag { name: "a".into() }, NewTag { name: "b".into() }])?;
+    /// assert_eq!(tags.iter().map(|t| t.id).collect::<Vec<_>>(), [4, 5]);
+    /// // A duplicate in the batch: nothing is inserted.
+    /// assert!(Tag::insert_all(&conn, [NewTag { name: "c".into() }, NewTag { name: "c".into() }]).is_err());
+    /// assert_eq!(Tag::query().count(&conn)?, 5);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     fn insert_all<I: Insertable<Model = Self>>(
         conn: &Connection,
         items: impl IntoIterator<Item = I>,
@@ -94,12 +159,31 @@ pub trait Model: Sized + 'static {
 
     /// Writes every non-key field to the row with this model's key;
     /// [`Error::NotFound`](crate::Error::NotFound) if there is none.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let mut book = Book::get(&conn, 4)?.into_model();
+    /// book.year = Some(2018);
+    /// book.update(&conn)?;
+    /// assert_eq!(Book::get(&conn, 4)?.year, Some(2018));
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     fn update(&self, conn: &Connection) -> Result<()> {
         write::update_one(conn, self)
     }
 
     /// Deletes the row with this model's key; [`Error::NotFound`](crate::Error::NotFound)
     /// if there is none.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let link = BookTag { book_id: 1, tag_id: 1 };
+    /// link.delete(&conn)?;
+    /// assert!(matches!(link.delete(&conn), Err(eagerly::Error::NotFound { .. })));
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     fn delete(&self, conn: &Connection) -> Result<()> {
         write::delete_one(conn, self)
     }
@@ -107,6 +191,17 @@ pub trait Model: Sized + 'static {
 
 /// A value that can be inserted as a row of `Model`: the model itself (every column), or
 /// its generated `New<Model>` struct (every column but a database-assigned key).
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// fn store<I: eagerly::Insertable>(conn: &eagerly::rusqlite::Connection, items: Vec<I>) -> eagerly::Result<usize> {
+///     Ok(<I::Model as Model>::insert_all(conn, items)?.len())
+/// }
+/// assert_eq!(store(&conn, vec![NewTag { name: "new".into() }])?, 1);
+/// assert_eq!(store(&conn, vec![Tag { id: 20, name: "given".into() }])?, 1);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub trait Insertable {
     /// The model whose table receives the row.
     type Model: Model;

@@ -108,6 +108,14 @@ impl<M: Model, R> std::fmt::Debug for Query<M, R> {
 
 impl<M: Model> Query<M> {
     /// All rows of `M`'s table, nothing loaded. Same as `M::query()`.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let all: eagerly::Query<Book> = eagerly::Query::new();
+    /// assert_eq!(all.count(&conn)?, Book::query().count(&conn)?);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn new() -> Self {
         let select = Select { base_width: M::TABLE.columns.len(), ..Select::default() };
         Query { select, sides: Vec::new(), chain: Arc::new(|_, rows, _| Ok(rows)) }
@@ -161,6 +169,14 @@ impl<M: Model, R> Query<M, R> {
     }
 
     /// Keeps the rows matching `cond`; several filters must all match.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let ann = Book::query().filter(Book::author_id.eq(1)).filter(Book::year.gt(2015));
+    /// assert_eq!(ann.all(&conn)?[0].title, "Rust in Action");
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn filter(mut self, cond: Cond<M>) -> Self {
         self.select.filter = Some(match self.select.filter.take() {
             None => cond.expr,
@@ -170,18 +186,42 @@ impl<M: Model, R> Query<M, R> {
     }
 
     /// Sorts by `order`; each call adds a sort key after the previous ones.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let books = Book::query().order_by(Book::author_id.desc()).order_by(Book::title.asc()).all(&conn)?;
+    /// let titles: Vec<&str> = books.iter().map(|b| b.title.as_str()).collect();
+    /// assert_eq!(titles, ["Mistborn", "The Rust Book", "Ancillary Justice", "Rust in Action"]);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn order_by(mut self, order: Order<M>) -> Self {
         self.select.order.push(order.term);
         self
     }
 
     /// Returns at most `n` rows.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().limit(3).all(&conn)?.len(), 3);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn limit(mut self, n: usize) -> Self {
         self.select.limit = Some(i64::try_from(n).unwrap_or(i64::MAX));
         self
     }
 
     /// Skips the first `n` rows.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let page = Book::query().order_by(Book::id.asc()).limit(2).offset(2).all(&conn)?;
+    /// assert_eq!(page.iter().map(|b| b.id).collect::<Vec<_>>(), [3, 4]);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn offset(mut self, n: usize) -> Self {
         self.select.offset = Some(i64::try_from(n).unwrap_or(i64::MAX));
         self
@@ -189,6 +229,15 @@ impl<M: Model, R> Query<M, R> {
 
     /// Runs the query and returns every row, with everything it loads: its own statement
     /// (with JOINs and counts) plus one statement per prefetched relation and level.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (books, log) = eagerly::capture(|| Book::query().prefetch(Book::tags).all(&conn));
+    /// assert_eq!(books?.len(), 4);
+    /// assert_eq!(log.len(), 2); // the books, then their tags
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn all(&self, conn: &Connection) -> Result<Vec<R>> {
         let statement = sql::select::rows(M::TABLE, &self.select)?;
         let mut rows = LevelDecoder::new(self);
@@ -200,6 +249,15 @@ impl<M: Model, R> Query<M, R> {
 
     /// The first row, if any. A query without `order_by` is ordered by primary key here,
     /// so "first" means something.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let first = Author::query().first(&conn)?; // ordered by primary key
+    /// assert_eq!(first.unwrap().name, "Ann Leckie");
+    /// assert!(Author::query().filter(Author::id.gt(99)).first(&conn)?.is_none());
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn first(&self, conn: &Connection) -> Result<Option<R>> {
         let mut query = self.clone();
         if query.select.order.is_empty() {
@@ -210,6 +268,16 @@ impl<M: Model, R> Query<M, R> {
 
     /// The only row: [`Error::NotFound`] if there is none, [`Error::MultipleRows`] if there
     /// are several.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let carol = Author::query().filter(Author::publisher_id.is_null()).one(&conn)?;
+    /// assert_eq!(carol.name, "Carol Shields");
+    /// let tor = Author::query().filter(Author::publisher_id.eq(1)).one(&conn);
+    /// assert!(matches!(tor, Err(eagerly::Error::MultipleRows { table: "author" })));
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn one(&self, conn: &Connection) -> Result<R> {
         let mut rows = self.clone().limit(2).all(conn)?;
         match rows.len() {
@@ -221,6 +289,15 @@ impl<M: Model, R> Query<M, R> {
 
     /// The row with primary key `key` (a tuple for a composite key), with everything the
     /// query loads; [`Error::NotFound`] if there is none.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let ann = Author::query().prefetch(Author::books).get(&conn, 1)?;
+    /// assert_eq!(ann.books().len(), 2);
+    /// assert!(matches!(Author::query().get(&conn, 99), Err(eagerly::Error::NotFound { .. })));
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn get(&self, conn: &Connection, key: M::Key) -> Result<R> {
         let mut parts: Vec<&dyn ToSql> = Vec::with_capacity(M::TABLE.primary_key.len());
         M::write_key(&key, &mut parts);
@@ -238,6 +315,13 @@ impl<M: Model, R> Query<M, R> {
     }
 
     /// The number of rows the query returns, counted by SQLite.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Book::query().filter(Book::title.icontains("rust")).count(&conn)?, 2);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn count(&self, conn: &Connection) -> Result<usize> {
         let statement = sql::select::count(M::TABLE, &self.select)?;
         let count: i64 = self.single_value(conn, &statement)?;
@@ -245,6 +329,13 @@ impl<M: Model, R> Query<M, R> {
     }
 
     /// Whether the query returns any row, asked of SQLite without reading rows.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert!(Book::query().filter(Book::year.is_null()).exists(&conn)?);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn exists(&self, conn: &Connection) -> Result<bool> {
         let statement = sql::select::exists(M::TABLE, &self.select)?;
         self.single_value(conn, &statement)
@@ -291,6 +382,14 @@ impl<M: Model, R> Query<M, R> {
     }
 
     /// Deletes every row the query selects, in one statement; returns how many.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let deleted = BookTag::query().filter(BookTag::tag_id.eq(2)).delete(&conn)?;
+    /// assert_eq!(deleted, 2);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn delete(&self, conn: &Connection) -> Result<usize> {
         let statement = sql::write::delete_where(M::TABLE, &self.select)?;
         exec::execute(conn, M::TABLE.name, &statement.text, &statement.param_refs())

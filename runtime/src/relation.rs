@@ -15,6 +15,17 @@ use crate::row::Loaded;
 use crate::schema::Table;
 
 /// How a relation is stored.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{Link, Relation};
+/// fn link<R: Relation>(_: R) -> Link { R::LINK }
+/// assert!(matches!(link(Author::books), Link::HasMany { fk: "author_id" }));
+/// assert!(matches!(link(Book::author), Link::BelongsTo { fk: "author_id" }));
+/// assert!(matches!(link(Book::tags), Link::ManyToMany { from: "book_id", to: "tag_id", .. }));
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub enum Link {
     /// The target's `fk` column holds the source's primary key (`Author::books`:
@@ -46,6 +57,16 @@ pub enum Link {
     label = "expected a relation such as `Author::books`",
     note = "relations are declared with `belongs_to`, `has_many` and `many_to_many` in `#[model(..)]`"
 )]
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::Relation;
+/// fn describe<R: Relation>(_: R) -> &'static str { R::NAME }
+/// assert_eq!(describe(Author::books), "Author::books");
+/// assert_eq!(<eagerly::__doc::BookAuthor as Relation>::key_of(&*Book::get(&conn, 3)?), Some(2));
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub trait Relation: Copy + Send + Sync + 'static {
     /// The model the relation is declared on.
     type From: Model;
@@ -65,6 +86,17 @@ pub trait Relation: Copy + Send + Sync + 'static {
 }
 
 /// The cardinality of a relation, and the type its loaded rows take in a row's slot.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{Loaded, Many, Opt, SlotOf};
+/// // The slot of `Author::books` holding `BookRow`s is a `Many<BookRow>`:
+/// let slot: SlotOf<eagerly::__doc::AuthorBooks, BookRow> = Loaded(Vec::new());
+/// let _: Many<BookRow> = slot;
+/// let _: Opt<PublisherRow> = Loaded(None);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub trait Card: Send + Sync + 'static {
     /// The slot value for related rows of type `R`.
     type Slot<R>;
@@ -75,12 +107,39 @@ pub trait Card: Send + Sync + 'static {
 }
 
 /// Any number of related rows: `has_many`, `many_to_many`. Loaded as a `Vec`.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let authors = Author::query().prefetch(Author::books).all(&conn)?;
+/// let books: &[BookRow] = authors[0].books();
+/// assert_eq!(books.len(), 2);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ToMany;
 /// Exactly one related row: `belongs_to` through a NOT NULL foreign key.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let books = Book::query().select_related(Book::author).all(&conn)?;
+/// let author: &AuthorRow = books[0].author();
+/// assert_eq!(author.name, "Ann Leckie");
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ToOne;
 /// At most one related row: `belongs_to` through a nullable foreign key.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let authors = Author::query().select_related(Author::publisher).order_by(Author::id.desc()).all(&conn)?;
+/// let publisher: Option<&PublisherRow> = authors[0].publisher();
+/// assert!(publisher.is_none()); // Carol Shields has none
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ToOptional;
 
@@ -114,6 +173,14 @@ impl Card for ToOptional {
     label = "`select_related` loads `belongs_to` relations",
     note = "use `.prefetch(..)` or `.prefetch_with(..)` for `has_many` and `many_to_many` relations"
 )]
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let books = Book::query().select_related(Book::author).all(&conn)?; // ToOne: Joinable
+/// assert_eq!(books.len(), 4);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub trait Joinable: Card {
     /// Whether the JOIN may find no row (a nullable foreign key): LEFT rather than INNER.
     const OPTIONAL: bool;
@@ -143,6 +210,14 @@ impl Joinable for ToOptional {
     label = "`with_count` counts the rows of a `has_many` or `many_to_many` relation",
     note = "a `belongs_to` relation has at most one row; load it with `.select_related(..)`"
 )]
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let tags = Tag::query().with_count(Tag::books).all(&conn)?; // ToMany: Countable
+/// assert_eq!(tags.iter().map(|t| t.books_count()).collect::<Vec<_>>(), [2, 2, 0]);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub trait Countable: Card {
     /// The slot key of `with_count(rel)`: [`CountOf<Rel>`]. A projection through the
     /// cardinality, so that counting a relation that cannot be counted reports only that.
@@ -156,10 +231,31 @@ impl Countable for ToMany {
 
 /// The slot key of `with_count(rel)`: a row type has one slot for `rel`'s rows and one for
 /// their count.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{CountOf, Counted, SetSlot};
+/// // `with_count(Author::books)` fills the `CountOf<AuthorBooks>` slot of a row:
+/// fn counted<R: SetSlot<CountOf<eagerly::__doc::AuthorBooks>, Counted>>(_: &R) {}
+/// counted(&Author::get(&conn, 1)?);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub struct CountOf<Rel>(PhantomData<Rel>);
 
 /// What every slot key (a relation, or the count of one) tells the runtime: the key its
 /// rows are grouped by, if any.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{SetSlot, SlotKey};
+/// // The key an author's books are grouped by is the author's id.
+/// let key: Option<<eagerly::__doc::AuthorBooks as SlotKey>::Key> =
+///     SetSlot::<eagerly::__doc::AuthorBooks, eagerly::Many<BookRow>>::key(&Author::get(&conn, 2)?);
+/// assert_eq!(key, Some(2));
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub trait SlotKey {
     /// The grouping key (`()` for counts, which SQLite computes).
     type Key;
@@ -173,6 +269,15 @@ impl<Rel: Relation> SlotKey for CountOf<Rel> {
 
 /// Looks a relation up by name, for [`row!`](crate::row!): implemented by the derive as
 /// `impl RelNamed<{ name("books") }> for Author { type Rel = AuthorBooks; }`.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::RelNamed;
+/// fn relation<R>(_: R) {}
+/// relation::<<Author as RelNamed<{ eagerly::__private::name("books") }>>::Rel>(Author::books);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub trait RelNamed<const NAME: u128> {
     /// The relation with that name.
     type Rel: Relation;
@@ -206,10 +311,34 @@ pub const fn name(s: &str) -> u128 {
 /// The slot key `with_count(rel)` fills: `CountOf<Rel>`, spelled as a projection the
 /// compiler does not evaluate while probing methods, so that a wrong relation is reported
 /// with the model's own message rather than as a missing method (design note, 9.5).
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{CountKey, CountOf};
+/// let _: Option<CountKey<eagerly::__doc::AuthorBooks>> = None::<CountOf<eagerly::__doc::AuthorBooks>>;
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub type CountKey<Rel> = <<Rel as Relation>::Card as Countable>::CountKey<Rel>;
 
 /// The slot type of `Rel`'s rows when they are rows of type `R`.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{Many, SlotOf};
+/// let _: Option<SlotOf<eagerly::__doc::BookTags, TagRow>> = None::<Many<TagRow>>;
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub type SlotOf<Rel, R> = <<Rel as Relation>::Card as Card>::Slot<R>;
 
 /// The slot type of `Rel` loaded with nothing nested.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{DefaultSlot, Opt};
+/// let _: Option<DefaultSlot<eagerly::__doc::AuthorPublisher>> = None::<Opt<PublisherRow>>;
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub type DefaultSlot<Rel> = SlotOf<Rel, <<Rel as Relation>::To as Model>::Row>;

@@ -11,21 +11,75 @@ use crate::schema::Table;
 
 /// The slot of a relation (or count) that the query did not load. Reading it does not
 /// compile.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::NotLoaded;
+/// // A row of a query that loaded nothing: every slot is `NotLoaded`.
+/// let author: AuthorRow<NotLoaded, NotLoaded, NotLoaded> = Author::get(&conn, 1)?;
+/// assert_eq!(author.name, "Ann Leckie");
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct NotLoaded;
 
 /// The slot of a relation (or count) the query loaded. Read it through the row's
 /// accessor (`row.books()`), which exists only for loaded slots.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{Loaded, NotLoaded};
+/// let authors: Vec<AuthorRow<Loaded<Vec<BookRow>>, NotLoaded, Loaded<usize>>> =
+///     Author::query().prefetch(Author::books).with_count(Author::books).all(&conn)?;
+/// assert_eq!(authors[0].books().len(), authors[0].books_count());
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Loaded<T>(#[doc(hidden)] pub T);
 
 /// A loaded to-many relation: `Many<BookRow>`.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let rows: Vec<AuthorRow<eagerly::Many<BookRow>>> = Author::query().prefetch(Author::books).all(&conn)?;
+/// assert_eq!(rows.len(), 3);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub type Many<R> = Loaded<Vec<R>>;
 /// A loaded `belongs_to` relation through a NOT NULL foreign key: `One<AuthorRow>`.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let rows: Vec<BookRow<eagerly::NotLoaded, eagerly::One<AuthorRow>>> = Book::query().select_related(Book::author).all(&conn)?;
+/// assert_eq!(rows[0].author().id, 1);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub type One<R> = Loaded<R>;
 /// A loaded `belongs_to` relation through a nullable foreign key: `Opt<PublisherRow>`.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let rows: Vec<AuthorRow<eagerly::NotLoaded, eagerly::Opt<PublisherRow>>> =
+///     Author::query().select_related(Author::publisher).all(&conn)?;
+/// assert_eq!(rows[0].publisher().unwrap().name, "Tor");
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub type Opt<R> = Loaded<Option<R>>;
 /// A loaded count of a to-many relation.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let rows: Vec<AuthorRow<eagerly::NotLoaded, eagerly::NotLoaded, eagerly::Counted>> =
+///     Author::query().with_count(Author::books).all(&conn)?;
+/// assert_eq!(rows[2].books_count(), 0);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub type Counted = Loaded<usize>;
 
 /// Implemented by [`NotLoaded`] only: a slot that can still be filled. Loading a relation
@@ -35,6 +89,15 @@ pub type Counted = Loaded<usize>;
     label = "loaded a second time here",
     note = "a relation can be loaded once per query; put filters and nested loads into a single `.prefetch_with(..)` or `.select_related_with(..)`"
 )]
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{NotLoaded, Unloaded};
+/// fn fresh<S: Unloaded>(_: &S) {}
+/// fresh(&NotLoaded);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub trait Unloaded {}
 impl Unloaded for NotLoaded {}
 
@@ -46,6 +109,22 @@ impl Unloaded for NotLoaded {}
 /// batched loader needs it, and asking for it here rather than bounding the loading
 /// methods by `Rel: Relation<From = M>` keeps a relation of another model down to the one
 /// error of section 8.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{DefaultSlot, SetSlot};
+/// // Any author row whose books are not loaded yet, whatever else is:
+/// fn with_books<R>(conn: &eagerly::rusqlite::Connection, rows: Vec<R>) -> eagerly::Result<Vec<R::Out>>
+/// where
+///     R: SetSlot<eagerly::__doc::AuthorBooks, DefaultSlot<eagerly::__doc::AuthorBooks>>,
+/// {
+///     eagerly::prefetch(conn, rows, Author::books)
+/// }
+/// let authors = with_books(&conn, Author::query().select_related(Author::publisher).all(&conn)?)?;
+/// assert_eq!(authors[1].books()[0].title, "Mistborn");
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 pub trait SetSlot<Slot, V> {
     /// The row type with the slot filled.
     type Out;
@@ -59,6 +138,11 @@ pub trait SetSlot<Slot, V> {
 
 /// Reads one model's columns, left to right, from a result row. Generated `decode`
 /// functions call [`read`](Reader::read) once per field, in declaration order.
+///
+/// ```
+/// // Generated code decodes a model with one `read` per field:
+/// // Ok(Author { id: reader.read()?, name: reader.read()?, publisher_id: reader.read()? })
+/// ```
 pub struct Reader<'a> {
     row: Source<'a>,
     table: &'static Table,
@@ -99,6 +183,11 @@ impl<'a> Reader<'a> {
 
     /// Reads the next column as a `T`. A value that does not fit is an [`Error::Decode`]
     /// naming the table, the column and the field's type.
+    ///
+    /// ```
+    /// // Generated `decode` functions read one column per field, in order:
+    /// // Ok(Author { id: reader.read()?, name: reader.read()?, publisher_id: reader.read()? })
+    /// ```
     pub fn read<T: FromSql>(&mut self) -> Result<T> {
         let index = self.next;
         self.next += 1;

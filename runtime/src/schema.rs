@@ -9,6 +9,16 @@ use crate::error::Result;
 use crate::{exec, sql};
 
 /// A model's table, as declared by `#[derive(Model)]`. Read it through `Model::TABLE`.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let table = Book::TABLE;
+/// assert_eq!((table.name, table.model), ("book", "Book"));
+/// assert_eq!(table.key_columns().collect::<Vec<_>>(), ["id"]);
+/// assert_eq!((table.foreign_keys[0].target)().name, "author");
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Table {
     /// Table name in the database.
@@ -28,6 +38,15 @@ pub struct Table {
 }
 
 /// One column of a [`Table`].
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let year = Book::TABLE.column("year").unwrap();
+/// assert_eq!((year.field, year.rust_type, year.nullable), ("year", "Option<i64>", true));
+/// assert_eq!((year.sql_type)(), "INTEGER");
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct ColumnDef {
     /// Column name in the database.
@@ -43,6 +62,15 @@ pub struct ColumnDef {
 }
 
 /// An index, or a unique constraint, over one or more columns of a [`Table`].
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let unique = &Tag::TABLE.indexes[0];
+/// assert!(unique.unique);
+/// assert_eq!(unique.columns, [1]);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct IndexDef {
     /// Indices into the table's columns.
@@ -52,6 +80,15 @@ pub struct IndexDef {
 }
 
 /// A foreign key declared with `belongs_to`: `column` refers to the target's primary key.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let fk = &Author::TABLE.foreign_keys[0];
+/// assert_eq!(Author::TABLE.columns[fk.column].name, "publisher_id");
+/// assert_eq!((fk.target)().name, "publisher");
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct ForeignKey {
     /// Index into the table's columns.
@@ -62,11 +99,26 @@ pub struct ForeignKey {
 
 impl Table {
     /// The column with this database name.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(Author::TABLE.column("name").unwrap().rust_type, "String");
+    /// assert!(Author::TABLE.column("nope").is_none());
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn column(&self, name: &str) -> Option<&'static ColumnDef> {
         self.columns.iter().find(|c| c.name == name)
     }
 
     /// Names of the primary key columns.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// assert_eq!(BookTag::TABLE.key_columns().collect::<Vec<_>>(), ["book_id", "tag_id"]);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn key_columns(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.primary_key.iter().map(|&i| self.columns[i].name)
     }
@@ -74,6 +126,14 @@ impl Table {
     /// Every index `create_tables` creates or relies on: the declared ones, plus one per
     /// foreign-key column that no other index (or the primary key) starts with, because
     /// batched loading filters on foreign keys.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let names: Vec<String> = Book::TABLE.indexes().iter().map(|i| Book::TABLE.index_name(i)).collect();
+    /// assert_eq!(names, ["book_author_id_idx"]); // the foreign key's, added by default
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn indexes(&self) -> Vec<Index> {
         let mut all: Vec<Index> = self
             .indexes
@@ -92,6 +152,14 @@ impl Table {
 
     /// The name eagerly gives an index over these columns: `{table}_{col}_..._idx`
     /// (`_key` for unique indexes).
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let index = &Author::TABLE.indexes()[0];
+    /// assert_eq!(Author::TABLE.index_name(index), "author_name_idx");
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn index_name(&self, index: &Index) -> String {
         let mut name = self.name.to_owned();
         for &c in &index.columns {
@@ -104,6 +172,15 @@ impl Table {
 }
 
 /// An index of a table, declared or implied by a foreign key; see [`Table::indexes`].
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let indexes = BookTag::TABLE.indexes();
+/// // The key (book_id, tag_id) covers book_id; tag_id gets its own index.
+/// assert_eq!(indexes, [eagerly::schema::Index { columns: vec![1], unique: false }]);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Index {
     /// Indices into the table's columns.

@@ -53,6 +53,16 @@ pub struct Join<M: Model, R = <M as Model>::Row> {
 
 impl<M: Model, R: 'static> Join<M, R> {
     /// Also loads `rel` of the joined model, with one more JOIN.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let books = Book::query()
+    ///     .select_related_with(Book::author, |author| author.select_related(Author::publisher))
+    ///     .all(&conn)?;
+    /// assert_eq!(books[0].author().publisher().unwrap().name, "Tor");
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn select_related<Rel>(
         self,
         rel: Rel,
@@ -67,6 +77,18 @@ impl<M: Model, R: 'static> Join<M, R> {
     }
 
     /// Also loads `rel` of the joined model, and what `nested` adds to it.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let books = Book::query()
+    ///     .select_related_with(Book::author, |author| author.select_related(Author::publisher))
+    ///     .all(&conn)?;
+    /// let publishers: Vec<Option<&str>> =
+    ///     books.iter().map(|b| b.author().publisher().map(|p| p.name.as_str())).collect();
+    /// assert_eq!(publishers, [Some("Tor"), Some("Tor"), Some("Tor"), Some("Tor")]);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn select_related_with<Rel, R2: 'static>(
         self,
         _rel: Rel,
@@ -95,6 +117,14 @@ impl<M: Model, R: 'static> Join<M, R> {
     }
 
     /// Also counts `rel`'s rows of the joined model, in SQL.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let books = Book::query().select_related_with(Book::author, |a| a.with_count(Author::books)).all(&conn)?;
+    /// assert_eq!(books[0].author().books_count(), 2);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn with_count<Rel>(self, _rel: Rel) -> Join<M, <R as SetSlot<CountKey<Rel>, Counted>>::Out>
     where
         Rel: Relation,
