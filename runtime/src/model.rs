@@ -55,11 +55,11 @@ pub trait Model: Sized + 'static {
 
     /// Reads the model's columns, in declaration order, from a result row.
     ///
-    /// ```
-    /// // Generated: reads the fields in declaration order.
-    /// // fn decode(reader: &mut Reader<'_>) -> Result<Self> {
-    /// //     Ok(Author { id: reader.read()?, name: reader.read()?, publisher_id: reader.read()? })
-    /// // }
+    /// Generated: reads the fields in declaration order.
+    /// ```text
+    /// fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+    ///     Ok(Author { id: reader.read()?, name: reader.read()?, publisher_id: reader.read()? })
+    /// }
     /// ```
     fn decode(reader: &mut Reader<'_>) -> Result<Self>;
 
@@ -87,21 +87,21 @@ pub trait Model: Sized + 'static {
 
     /// Pushes every field, in column order, as a value to bind.
     ///
-    /// ```
-    /// // Generated: pushes every field in declaration order.
-    /// // fn write_fields<'a>(&'a self, out: &mut Vec<&'a dyn ToSql>) {
-    /// //     out.push(&self.id); out.push(&self.name); out.push(&self.publisher_id);
-    /// // }
+    /// Generated: pushes every field in declaration order.
+    /// ```text
+    /// fn write_fields<'a>(&'a self, out: &mut Vec<&'a dyn ToSql>) {
+    ///     out.push(&self.id); out.push(&self.name); out.push(&self.publisher_id);
+    /// }
     /// ```
     fn write_fields<'a>(&'a self, out: &mut Vec<&'a dyn ToSql>);
 
     /// Pushes the parts of a primary key, in key order, as values to bind.
     ///
-    /// ```
-    /// // Generated: pushes the parts of a key, in key order.
-    /// // fn write_key<'a>(key: &'a (i64, i64), out: &mut Vec<&'a dyn ToSql>) {
-    /// //     out.push(&key.0); out.push(&key.1);
-    /// // }
+    /// Generated: pushes the parts of a key, in key order.
+    /// ```text
+    /// fn write_key<'a>(key: &'a (i64, i64), out: &mut Vec<&'a dyn ToSql>) {
+    ///     out.push(&key.0); out.push(&key.1);
+    /// }
     /// ```
     fn write_key<'a>(key: &'a Self::Key, out: &mut Vec<&'a dyn ToSql>);
 

@@ -139,9 +139,9 @@ pub trait SetSlot<Slot, V> {
 /// Reads one model's columns, left to right, from a result row. Generated `decode`
 /// functions call [`read`](Reader::read) once per field, in declaration order.
 ///
-/// ```
-/// // Generated code decodes a model with one `read` per field:
-/// // Ok(Author { id: reader.read()?, name: reader.read()?, publisher_id: reader.read()? })
+/// Generated code decodes a model with one `read` per field:
+/// ```text
+/// Ok(Author { id: reader.read()?, name: reader.read()?, publisher_id: reader.read()? })
 /// ```
 pub struct Reader<'a> {
     row: Source<'a>,
@@ -184,9 +184,9 @@ impl<'a> Reader<'a> {
     /// Reads the next column as a `T`. A value that does not fit is an [`Error::Decode`]
     /// naming the table, the column and the field's type.
     ///
-    /// ```
-    /// // Generated `decode` functions read one column per field, in order:
-    /// // Ok(Author { id: reader.read()?, name: reader.read()?, publisher_id: reader.read()? })
+    /// Generated `decode` functions read one column per field, in order:
+    /// ```text
+    /// Ok(Author { id: reader.read()?, name: reader.read()?, publisher_id: reader.read()? })
     /// ```
     pub fn read<T: FromSql>(&mut self) -> Result<T> {
         let index = self.next;
