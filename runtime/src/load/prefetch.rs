@@ -217,11 +217,12 @@ impl<Rel: Relation> Batch<Rel> {
         for (key, length) in runs {
             groups[key].extend(rows.by_ref().take(length));
         }
+        // Distinct keys were numbered in parent order: the n-th parent with a key has
+        // group n, no lookup needed.
+        let mut groups = groups.into_iter();
         Ok(keys
             .iter()
-            .map(|key| {
-                key.as_ref().map_or_else(Vec::new, |k| std::mem::take(&mut groups[self.index[k]]))
-            })
+            .map(|key| key.as_ref().and_then(|_| groups.next()).unwrap_or_default())
             .collect())
     }
 
