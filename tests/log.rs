@@ -9,7 +9,7 @@ use eagerly::rusqlite::types::Value;
 fn a_capture_records_sql_parameters_rows_and_time() {
     let conn = seeded_db();
     let (count, log) = eagerly::capture(|| {
-        let books = Book::query().filter(Book::author_id.eq(1)).all(&conn).unwrap();
+        let books = Book::query().filter(Book::author_id.eq(1)).all(&conn).unwrap(); // line 12
         Book::query()
             .filter(Book::id.is_in(books.iter().map(|b| b.id)))
             .update(&conn, [Book::title.set("x")])
@@ -38,7 +38,10 @@ fn a_capture_records_sql_parameters_rows_and_time() {
     let text = log.to_string();
     assert!(text.starts_with(r#"  1. [3 rows, "#), "{text}");
     assert!(text.contains(r#"] SELECT t0."id""#), "{text}");
-    assert!(text.contains("-- [Integer(1)]\n  2. [3 rows, "), "{text}");
+    assert!(text.contains("-- [Integer(1)] (at tests/log.rs:12:65)\n  2. [3 rows, "), "{text}");
+    // `#[track_caller]`: each statement is reported at the application's line.
+    assert_eq!((select.location.file(), select.location.line()), ("tests/log.rs", 12));
+    assert_eq!(update.location.line(), 15);
 }
 
 #[test]

@@ -85,6 +85,15 @@ pub enum Error {
         source: rusqlite::Error,
     },
 
+    /// A statement was about to run inside [`forbid_queries`](crate::forbid_queries).
+    #[error("a query ran where queries are forbidden, at {location}: `{sql}`")]
+    QueryForbidden {
+        /// The statement's SQL.
+        sql: String,
+        /// The line of the application that asked for it.
+        location: &'static std::panic::Location<'static>,
+    },
+
     /// An error of a rusqlite call the application made itself (opening a connection,
     /// running its own SQL), converted by `?`. eagerly's own statements report
     /// [`Error::Database`] instead, with the table and the SQL.

@@ -1,54 +1,62 @@
 //! The one place where eagerly runs statements: errors get their table and SQL attached,
-//! statements are prepared through rusqlite's cache, and captures are told what ran.
+//! statements are prepared through rusqlite's cache, and captures, inspections and
+//! `tracing` are told what ran. With none of them active, a statement costs one
+//! thread-local read more than calling rusqlite directly.
 
 use std::time::Instant;
 
-use rusqlite::{Connection, ToSql};
+use rusqlite::{CachedStatement, Connection, StatementStatus, ToSql};
 
 use crate::error::{Error, Result};
-use crate::log::{self, QueryRecord};
+use crate::load::Run;
+use crate::log::{self, Counters, QueryRecord, Watch};
+use crate::sql::{Statement, StatementKind};
 use crate::value::to_value;
 
 /// Runs a statement that returns rows and maps each with `each`, stopping at the first
 /// error.
 pub(crate) fn query<T>(
-    conn: &Connection,
-    table: &'static str,
-    sql: &str,
+    run: Run<'_>,
+    statement: &Statement,
     params: &[&dyn ToSql],
     mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
 ) -> Result<Vec<T>> {
-    let started = log::is_capturing().then(Instant::now);
+    let watch = log::watch(run.caller, statement)?;
+    let started = watch.is_some().then(Instant::now);
     let mut out = Vec::new();
+    let mut counters = Counters::default();
     let result = (|| {
-        let mut statement = conn.prepare_cached(sql).map_err(|e| database(table, sql, e))?;
-        let mut rows = statement.query(params).map_err(|e| database(table, sql, e))?;
-        while let Some(row) = rows.next().map_err(|e| database(table, sql, e))? {
+        let mut prepared = prepare(run.conn, statement)?;
+        let watched = watch.is_some();
+        if watched {
+            read_counters(&prepared);
+        }
+        let mut rows = prepared.query(params).map_err(|e| database(statement, e))?;
+        while let Some(row) = rows.next().map_err(|e| database(statement, e))? {
             out.push(each(row)?);
+        }
+        drop(rows);
+        if watched {
+            counters = read_counters(&prepared);
         }
         Ok(())
     })();
-    if let Some(started) = started {
-        record(table, sql, params, out.len(), started, result.as_ref().err());
+    if let (Some(watch), Some(started)) = (watch, started) {
+        finish(run, watch, statement, params, out.len(), started, counters, result.as_ref().err());
     }
     result.map(|()| out)
 }
 
 /// Runs a statement that returns no rows; returns the number of rows it changed.
-pub(crate) fn execute(
-    conn: &Connection,
-    table: &'static str,
-    sql: &str,
-    params: &[&dyn ToSql],
-) -> Result<usize> {
-    let started = log::is_capturing().then(Instant::now);
-    let result = conn
-        .prepare_cached(sql)
-        .and_then(|mut statement| statement.execute(params))
-        .map_err(|e| database(table, sql, e));
-    if let Some(started) = started {
+pub(crate) fn execute(run: Run<'_>, statement: &Statement, params: &[&dyn ToSql]) -> Result<usize> {
+    let watch = log::watch(run.caller, statement)?;
+    let started = watch.is_some().then(Instant::now);
+    let result = prepare(run.conn, statement)
+        .and_then(|mut prepared| prepared.execute(params).map_err(|e| database(statement, e)));
+    if let (Some(watch), Some(started)) = (watch, started) {
         let rows = *result.as_ref().unwrap_or(&0);
-        record(table, sql, params, rows, started, result.as_ref().err());
+        let error = result.as_ref().err();
+        finish(run, watch, statement, params, rows, started, Counters::default(), error);
     }
     result
 }
@@ -56,48 +64,102 @@ pub(crate) fn execute(
 /// Runs `f` inside a savepoint: everything it wrote is kept if it returns `Ok` and undone
 /// if it returns `Err`. Works inside the caller's own transaction too.
 pub(crate) fn atomically<T>(
-    conn: &Connection,
-    table: &'static str,
+    run: Run<'_>,
+    table: &'static crate::schema::Table,
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
-    execute(conn, table, "SAVEPOINT eagerly", &[])?;
+    let step = |text: &str| {
+        let mut statement = Statement::new(StatementKind::Other);
+        statement.text.push_str(text);
+        statement.shape.tables.push((crate::sql::Alias::Base, table));
+        execute(run, &statement, &[])
+    };
+    step("SAVEPOINT eagerly")?;
     match f() {
         Ok(value) => {
-            execute(conn, table, "RELEASE eagerly", &[])?;
+            step("RELEASE eagerly")?;
             Ok(value)
         }
         Err(error) => {
             // The first error is the one worth reporting; a failed rollback leaves the
             // savepoint open, and the caller's connection reports that on its next use.
-            let _ = execute(conn, table, "ROLLBACK TO eagerly", &[])
-                .and_then(|_| execute(conn, table, "RELEASE eagerly", &[]));
+            let _ = step("ROLLBACK TO eagerly").and_then(|_| step("RELEASE eagerly"));
             Err(error)
         }
     }
 }
 
-fn database(table: &'static str, sql: &str, source: rusqlite::Error) -> Error {
-    Error::Database { table, sql: sql.to_owned(), source }
+fn prepare<'c>(conn: &'c Connection, statement: &Statement) -> Result<CachedStatement<'c>> {
+    conn.prepare_cached(&statement.text).map_err(|e| database(statement, e))
 }
 
-fn record(
-    table: &'static str,
-    sql: &str,
+/// The statement's counters since they were last read, and zero again.
+fn read_counters(prepared: &CachedStatement<'_>) -> Counters {
+    let read = |status| u64::try_from(prepared.reset_status(status)).unwrap_or(0);
+    Counters {
+        fullscan_steps: read(StatementStatus::FullscanStep),
+        sorts: read(StatementStatus::Sort),
+        auto_indexes: read(StatementStatus::AutoIndex),
+        vm_steps: read(StatementStatus::VmStep),
+    }
+}
+
+fn database(statement: &Statement, source: rusqlite::Error) -> Error {
+    Error::Database { table: statement.table_name(), sql: statement.text.clone(), source }
+}
+
+#[allow(clippy::too_many_arguments)] // one call site per statement kind, all above
+fn finish(
+    run: Run<'_>,
+    watch: Watch,
+    statement: &Statement,
     params: &[&dyn ToSql],
     rows: usize,
     started: Instant,
+    counters: Counters,
     error: Option<&Error>,
 ) {
     let duration = started.elapsed();
-    log::record(QueryRecord {
-        sql: sql.to_owned(),
-        params: params
-            .iter()
-            .map(|p| to_value(*p).unwrap_or(rusqlite::types::Value::Null))
-            .collect(),
-        rows,
-        duration,
-        table,
-        error: error.map(ToString::to_string),
-    });
+    let plan = watch.explain.then(|| explain(run.conn, statement, params));
+    log::record(
+        watch,
+        QueryRecord {
+            sql: statement.text.clone(),
+            params: params
+                .iter()
+                .map(|p| to_value(*p).unwrap_or(rusqlite::types::Value::Null))
+                .collect(),
+            rows,
+            duration,
+            table: statement.table_name(),
+            error: error.map(ToString::to_string),
+            location: run.caller,
+            counters,
+            plan: plan.flatten(),
+            shape: Some(std::sync::Arc::new(statement.shape.clone())),
+        },
+    );
+}
+
+/// SQLite's plan for a statement (`EXPLAIN QUERY PLAN`), one line per step, indented by
+/// depth; `None` if SQLite cannot explain it. Run outside the log.
+fn explain(conn: &Connection, statement: &Statement, params: &[&dyn ToSql]) -> Option<Vec<String>> {
+    if statement.shape.kind == StatementKind::Other {
+        return None;
+    }
+    let mut prepared = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", statement.text)).ok()?;
+    let rows = prepared
+        .query_map(params, |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(3)?))
+        })
+        .ok()?;
+    let mut depth: Vec<(i64, usize)> = Vec::new();
+    let mut lines = Vec::new();
+    for row in rows {
+        let (id, parent, detail) = row.ok()?;
+        let level = depth.iter().find(|(i, _)| *i == parent).map_or(0, |(_, d)| d + 1);
+        depth.push((id, level));
+        lines.push(format!("{}{detail}", "  ".repeat(level)));
+    }
+    Some(lines)
 }

@@ -7,6 +7,7 @@ pub mod column;
 pub mod error;
 mod exec;
 pub mod filter;
+pub mod inspect;
 mod load;
 pub mod log;
 pub mod model;
@@ -17,6 +18,8 @@ pub mod schema;
 #[cfg(feature = "serde")]
 mod serialize;
 mod sql;
+mod trace;
+mod usage;
 mod value;
 mod write;
 
@@ -35,9 +38,10 @@ macro_rules! __serialize_row {
 pub use column::{Assignment, Column, Order};
 pub use error::{DecodeProblem, Error, Result};
 pub use filter::Cond;
+pub use inspect::{Inspector, Report, inspect};
 pub use load::join::Join;
 pub use load::prefetch::{prefetch, prefetch_with};
-pub use log::{QueryLog, QueryRecord, capture};
+pub use log::{Counters, QueryLog, QueryRecord, capture, forbid_queries};
 pub use model::{Insertable, Model};
 pub use query::Query;
 pub use relation::{

@@ -1,27 +1,24 @@
 //! Seeing the queries eagerly runs.
 //!
-//! Every statement goes through one function of the runtime (`exec`), which hands a
-//! [`QueryRecord`] to this module while a [`capture`] is active on the thread. When nothing
-//! captures, that costs one thread-local read per statement: no clock, no allocation.
+//! Every statement goes through one function of the runtime (`exec`), which asks this
+//! module whether anyone is watching the thread: a [`capture`], an
+//! [`inspect`](crate::inspect()), a [`forbid_queries`] scope. When nobody is, that costs one
+//! thread-local read per statement: no clock, no allocation, no lock.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::types::Value;
 
+use crate::error::{Error, Result};
+use crate::sql::{Shape, Statement};
+use crate::usage::Usage;
+
 /// One statement eagerly ran.
-///
-/// ```
-/// # use eagerly::__doc::*;
-/// # let conn = seeded();
-/// let (_, log) = eagerly::capture(|| Book::query().filter(Book::id.eq(1)).all(&conn));
-/// let record = &log.records()[0];
-/// assert_eq!((record.table, record.rows), ("book", 1));
-/// assert_eq!(record.params, [eagerly::rusqlite::types::Value::Integer(1)]);
-/// assert!(record.error.is_none());
-/// # Ok::<(), eagerly::Error>(())
-/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryRecord {
@@ -37,19 +34,33 @@ pub struct QueryRecord {
     pub table: &'static str,
     /// The error message, if the statement failed.
     pub error: Option<String>,
+    /// The line of the application that ran the query (through `#[track_caller]`), also
+    /// for the batched statements of its prefetches.
+    pub location: &'static Location<'static>,
+    /// SQLite's counters for this execution.
+    pub counters: Counters,
+    /// SQLite's plan (`EXPLAIN QUERY PLAN`), one line per step, when an inspection asked
+    /// for it; once per distinct statement.
+    pub plan: Option<Vec<String>>,
+    /// What the statement does, for the inspector.
+    pub(crate) shape: Option<Arc<Shape>>,
+}
+
+/// SQLite's counters of one execution of a statement (`sqlite3_stmt_status`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Counters {
+    /// Rows stepped through in full table scans: large means a missing index.
+    pub fullscan_steps: u64,
+    /// Sorts the statement did: an `ORDER BY` no index provided.
+    pub sorts: u64,
+    /// Rows put into automatic (temporary) indexes.
+    pub auto_indexes: u64,
+    /// Virtual machine steps: the statement's total work.
+    pub vm_steps: u64,
 }
 
 /// The statements run during a [`capture`], in order.
-///
-/// ```
-/// # use eagerly::__doc::*;
-/// # let conn = seeded();
-/// let (_, log) = eagerly::capture(|| Author::query().prefetch(Author::books).all(&conn));
-/// assert_eq!(log.len(), 2);
-/// assert!(log.sql()[1].contains("IN (?, ?, ?)"));
-/// println!("{log}"); // one numbered line per statement
-/// # Ok::<(), eagerly::Error>(())
-/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryLog {
     records: Vec<QueryRecord>,
@@ -57,68 +68,40 @@ pub struct QueryLog {
 
 impl QueryLog {
     /// Number of statements.
-    ///
-    /// ```
-    /// # use eagerly::__doc::*;
-    /// # let conn = seeded();
-    /// let (_, log) = eagerly::capture(|| Author::query().count(&conn));
-    /// assert_eq!(log.len(), 1);
-    /// # Ok::<(), eagerly::Error>(())
-    /// ```
     pub fn len(&self) -> usize {
         self.records.len()
     }
 
     /// Whether no statement ran.
-    ///
-    /// ```
-    /// # use eagerly::__doc::*;
-    /// # let conn = seeded();
-    /// let (_, log) = eagerly::capture(|| 1 + 1);
-    /// assert!(log.is_empty());
-    /// # Ok::<(), eagerly::Error>(())
-    /// ```
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
     }
 
     /// The records, in the order the statements ran.
-    ///
-    /// ```
-    /// # use eagerly::__doc::*;
-    /// # let conn = seeded();
-    /// let (_, log) = eagerly::capture(|| Author::query().all(&conn));
-    /// assert_eq!(log.records()[0].rows, 3);
-    /// # Ok::<(), eagerly::Error>(())
-    /// ```
     pub fn records(&self) -> &[QueryRecord] {
         &self.records
     }
 
     /// The SQL text of each statement, in order.
-    ///
-    /// ```
-    /// # use eagerly::__doc::*;
-    /// # let conn = seeded();
-    /// let (_, log) = eagerly::capture(|| Tag::query().count(&conn));
-    /// assert_eq!(log.sql(), [r#"SELECT COUNT(*) FROM "tag" t0"#]);
-    /// # Ok::<(), eagerly::Error>(())
-    /// ```
     pub fn sql(&self) -> Vec<&str> {
         self.records.iter().map(|r| r.sql.as_str()).collect()
     }
 
     /// Total time spent in the statements.
-    ///
-    /// ```
-    /// # use eagerly::__doc::*;
-    /// # let conn = seeded();
-    /// let (_, log) = eagerly::capture(|| Author::query().all(&conn));
-    /// assert_eq!(log.duration(), log.records()[0].duration);
-    /// # Ok::<(), eagerly::Error>(())
-    /// ```
     pub fn duration(&self) -> Duration {
         self.records.iter().map(|r| r.duration).sum()
+    }
+
+    /// The same log with every bound value replaced by `'?'`, for logs that leave the
+    /// machine.
+    pub fn redacted(&self) -> QueryLog {
+        let mut log = self.clone();
+        for record in &mut log.records {
+            for param in &mut record.params {
+                *param = Value::Text("?".into());
+            }
+        }
+        log
     }
 }
 
@@ -130,7 +113,7 @@ impl<'a> IntoIterator for &'a QueryLog {
     }
 }
 
-/// A numbered list: `1. [3 rows, 12µs] SELECT ... -- [Integer(1)]`.
+/// A numbered list: `  1. [3 rows, 12µs] SELECT ... -- [Integer(1)] (at src/main.rs:9:5)`.
 impl fmt::Display for QueryLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, r) in self.records.iter().enumerate() {
@@ -138,6 +121,7 @@ impl fmt::Display for QueryLog {
             if !r.params.is_empty() {
                 write!(f, " -- {:?}", r.params)?;
             }
+            write!(f, " (at {})", r.location)?;
             if let Some(error) = &r.error {
                 write!(f, " -- failed: {error}")?;
             }
@@ -147,9 +131,26 @@ impl fmt::Display for QueryLog {
     }
 }
 
+/// What watches this thread's statements.
+#[derive(Default)]
+struct State {
+    /// One frame per active `capture` or `inspect`, innermost last.
+    frames: Vec<Frame>,
+    /// Active `forbid_queries` scopes.
+    forbidden: usize,
+}
+
+#[derive(Default)]
+pub(crate) struct Frame {
+    records: Vec<QueryRecord>,
+    /// An inspection: explain each distinct statement, track the use of loaded rows.
+    inspecting: bool,
+    explained: HashSet<String>,
+    usage: Vec<Arc<Usage>>,
+}
+
 thread_local! {
-    /// One frame per active `capture` on this thread, innermost last.
-    static FRAMES: RefCell<Vec<Vec<QueryRecord>>> = const { RefCell::new(Vec::new()) };
+    static STATE: RefCell<State> = const { RefCell::new(State { frames: Vec::new(), forbidden: 0 }) };
 }
 
 /// Runs `f` and returns its result with every statement eagerly ran on this thread
@@ -169,40 +170,194 @@ thread_local! {
 ///     log.sql(),
 ///     [r#"SELECT t0."id", t0."name" FROM "author" t0 WHERE t0."name" = ?"#]
 /// );
+/// assert_eq!(log.records()[0].location.line(), line!() - 7);
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 pub fn capture<T>(f: impl FnOnce() -> T) -> (T, QueryLog) {
-    struct Frame;
-    impl Drop for Frame {
+    let (value, frame) = within(Frame::default(), f);
+    (value, QueryLog { records: frame.records })
+}
+
+/// Runs `f` with `frame` on the stack; returns the frame as `f` left it.
+pub(crate) fn within<T>(frame: Frame, f: impl FnOnce() -> T) -> (T, Frame) {
+    struct PopOnPanic;
+    impl Drop for PopOnPanic {
         fn drop(&mut self) {
-            // Also runs when `f` panics, so a failed test does not leave a frame behind.
-            FRAMES.with(|frames| frames.borrow_mut().pop());
+            // Runs only when `f` panics (see `forget` below), so that a failed test does
+            // not leave its frame on the thread.
+            STATE.with(|state| state.borrow_mut().frames.pop());
         }
     }
-    FRAMES.with(|frames| frames.borrow_mut().push(Vec::new()));
-    let frame = Frame;
-    let result = f();
-    let records = FRAMES.with(|frames| frames.borrow_mut().last_mut().map(std::mem::take));
-    drop(frame);
-    (result, QueryLog { records: records.unwrap_or_default() })
+    STATE.with(|state| state.borrow_mut().frames.push(frame));
+    let guard = PopOnPanic;
+    let value = f();
+    std::mem::forget(guard);
+    let frame = STATE.with(|state| state.borrow_mut().frames.pop()).unwrap_or_default();
+    (value, frame)
 }
 
-/// Whether a capture is active on this thread.
-pub(crate) fn is_capturing() -> bool {
-    FRAMES.with(|frames| !frames.borrow().is_empty())
+/// Runs `f`, in which every statement eagerly would run fails instead with
+/// [`Error::QueryForbidden`], naming the statement and the line that asked for it
+/// (django-zen-queries): for code that must only read what is already loaded, such as
+/// the rendering of a template.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let authors = Author::query().prefetch(Author::books).all(&conn)?;
+/// let page = eagerly::forbid_queries(|| {
+///     authors.iter().map(|a| format!("{}: {}", a.name, a.books().len())).collect::<Vec<_>>()
+/// });
+/// assert_eq!(page[0], "Ann Leckie: 2");
+/// let sneaky = eagerly::forbid_queries(|| Book::query().count(&conn));
+/// assert!(matches!(sneaky, Err(eagerly::Error::QueryForbidden { .. })));
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+pub fn forbid_queries<T>(f: impl FnOnce() -> T) -> T {
+    struct Allow;
+    impl Drop for Allow {
+        fn drop(&mut self) {
+            STATE.with(|state| state.borrow_mut().forbidden -= 1);
+        }
+    }
+    STATE.with(|state| state.borrow_mut().forbidden += 1);
+    let _allow = Allow;
+    f()
 }
 
-/// Hands a record to every active capture on this thread.
-pub(crate) fn record(record: QueryRecord) {
-    FRAMES.with(|frames| {
-        let mut frames = frames.borrow_mut();
-        if let Some((innermost, outer)) = frames.split_last_mut() {
+/// Runs a block and checks how many statements eagerly ran in it, like Django's
+/// `assertNumQueries`; returns the block's value. On a different number it panics with
+/// every statement that ran, numbered, with its SQL, values and the line that ran it.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let authors = eagerly::assert_queries!(2, {
+///     Author::query().prefetch(Author::books).all(&conn)?
+/// });
+/// assert_eq!(authors.len(), 3);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+#[macro_export]
+macro_rules! assert_queries {
+    ($expected:expr, $block:block) => {{
+        // A guard rather than a closure, so that `?` in the block leaves the enclosing
+        // function as it would without the macro.
+        let capturing = $crate::log::Capturing::begin();
+        let value = $block;
+        $crate::log::expect_count($expected, &capturing.finish());
+        value
+    }};
+}
+
+/// A capture that lasts until [`finish`](Capturing::finish) (or drop), for
+/// [`assert_queries!`].
+#[doc(hidden)]
+pub struct Capturing {
+    finished: bool,
+}
+
+impl Capturing {
+    pub fn begin() -> Capturing {
+        STATE.with(|state| state.borrow_mut().frames.push(Frame::default()));
+        Capturing { finished: false }
+    }
+
+    pub fn finish(mut self) -> QueryLog {
+        self.finished = true;
+        let frame = STATE.with(|state| state.borrow_mut().frames.pop()).unwrap_or_default();
+        QueryLog { records: frame.records }
+    }
+}
+
+impl Drop for Capturing {
+    fn drop(&mut self) {
+        if !self.finished {
+            STATE.with(|state| state.borrow_mut().frames.pop());
+        }
+    }
+}
+
+/// The check of [`assert_queries!`].
+#[doc(hidden)]
+#[track_caller]
+pub fn expect_count(expected: usize, log: &QueryLog) {
+    if log.len() != expected {
+        panic!("expected {expected} queries, {} ran:\n{log}", log.len());
+    }
+}
+
+/// How a statement about to run is watched.
+pub(crate) struct Watch {
+    /// Run `EXPLAIN QUERY PLAN` for it.
+    pub explain: bool,
+}
+
+/// Whether (and how) the statement about to run is watched; an error if statements are
+/// forbidden here.
+pub(crate) fn watch(
+    caller: &'static Location<'static>,
+    statement: &Statement,
+) -> Result<Option<Watch>> {
+    STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        if state.forbidden > 0 {
+            return Err(Error::QueryForbidden { sql: statement.text.clone(), location: caller });
+        }
+        if state.frames.is_empty() && !crate::trace::enabled() {
+            return Ok(None);
+        }
+        let mut explain = false;
+        for frame in state.frames.iter_mut().filter(|f| f.inspecting) {
+            explain |= frame.explained.insert(statement.text.clone());
+        }
+        Ok(Some(Watch { explain }))
+    })
+}
+
+/// Hands a record to every active capture and inspection on this thread, and to
+/// `tracing`.
+pub(crate) fn record(_watch: Watch, record: QueryRecord) {
+    crate::trace::statement(&record);
+    STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        if let Some((innermost, outer)) = state.frames.split_last_mut() {
             for frame in outer {
-                frame.push(record.clone());
+                frame.records.push(record.clone());
             }
-            innermost.push(record);
+            innermost.records.push(record);
         }
     });
+}
+
+/// Whether an inspection wants to know which loaded relations are read.
+pub(crate) fn tracking_usage() -> bool {
+    STATE.with(|state| state.borrow().frames.iter().any(|f| f.inspecting))
+}
+
+/// Gives a loaded relation's usage flag to every active inspection.
+pub(crate) fn track(usage: &Arc<Usage>) {
+    STATE.with(|state| {
+        for frame in state.borrow_mut().frames.iter_mut().filter(|f| f.inspecting) {
+            frame.usage.push(usage.clone());
+        }
+    });
+}
+
+impl Frame {
+    /// A frame for an inspection.
+    pub(crate) fn inspecting() -> Frame {
+        Frame { inspecting: true, ..Frame::default() }
+    }
+
+    pub(crate) fn into_parts(self) -> (QueryLog, Vec<Arc<Usage>>) {
+        (QueryLog { records: self.records }, self.usage)
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn is_capturing() -> bool {
+    STATE.with(|state| !state.borrow().frames.is_empty())
 }
 
 #[cfg(test)]
@@ -210,14 +365,21 @@ mod tests {
     use super::*;
 
     fn record_named(sql: &str) {
-        record(QueryRecord {
-            sql: sql.into(),
-            params: vec![],
-            rows: 0,
-            duration: Duration::ZERO,
-            table: "t",
-            error: None,
-        });
+        record(
+            Watch { explain: false },
+            QueryRecord {
+                sql: sql.into(),
+                params: vec![],
+                rows: 0,
+                duration: Duration::ZERO,
+                table: "t",
+                error: None,
+                location: Location::caller(),
+                counters: Counters::default(),
+                plan: None,
+                shape: None,
+            },
+        );
     }
 
     #[test]
@@ -246,5 +408,15 @@ mod tests {
         let result = std::panic::catch_unwind(|| capture(|| panic!("boom")));
         assert!(result.is_err());
         assert!(!is_capturing());
+    }
+
+    #[test]
+    fn redaction_hides_every_bound_value() {
+        let ((), log) = capture(|| record_named("x"));
+        let mut with_values = log.clone();
+        with_values.records[0].params = vec![Value::Integer(42), Value::Text("secret".into())];
+        let redacted = with_values.redacted();
+        assert_eq!(redacted.records[0].params, [Value::Text("?".into()), Value::Text("?".into())]);
+        assert!(!redacted.to_string().contains("secret"));
     }
 }

@@ -1,6 +1,7 @@
 //! The `Model` trait that `#[derive(Model)]` implements, and the writes every model gets.
 
 use std::ops::Deref;
+use std::panic::Location;
 
 use rusqlite::{Connection, ToSql};
 
@@ -115,6 +116,7 @@ pub trait Model: Sized + 'static {
     /// assert!(matches!(Author::get(&conn, 99), Err(eagerly::Error::NotFound { table: "author" })));
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     fn get(conn: &Connection, key: Self::Key) -> Result<Self::Row> {
         Query::<Self>::new().get(conn, key)
     }
@@ -130,11 +132,12 @@ pub trait Model: Sized + 'static {
     /// assert_eq!(Tag::get(&conn, 10)?.into_model(), stored);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     fn insert(&self, conn: &Connection) -> Result<Self>
     where
         Self: Insertable<Model = Self>,
     {
-        write::insert_one(conn, self)
+        write::insert_one(write::run(conn, Location::caller()), self)
     }
 
     /// Inserts all `items`, or none if one fails, and returns the stored rows in order.
@@ -150,11 +153,12 @@ pub trait Model: Sized + 'static {
     /// assert_eq!(Tag::query().count(&conn)?, 5);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     fn insert_all<I: Insertable<Model = Self>>(
         conn: &Connection,
         items: impl IntoIterator<Item = I>,
     ) -> Result<Vec<Self>> {
-        write::insert_all(conn, items)
+        write::insert_all(write::run(conn, Location::caller()), items)
     }
 
     /// Writes every non-key field to the row with this model's key;
@@ -169,8 +173,9 @@ pub trait Model: Sized + 'static {
     /// assert_eq!(Book::get(&conn, 4)?.year, Some(2018));
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     fn update(&self, conn: &Connection) -> Result<()> {
-        write::update_one(conn, self)
+        write::update_one(write::run(conn, Location::caller()), self)
     }
 
     /// Deletes the row with this model's key; [`Error::NotFound`](crate::Error::NotFound)
@@ -184,8 +189,9 @@ pub trait Model: Sized + 'static {
     /// assert!(matches!(link.delete(&conn), Err(eagerly::Error::NotFound { .. })));
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     fn delete(&self, conn: &Connection) -> Result<()> {
-        write::delete_one(conn, self)
+        write::delete_one(write::run(conn, Location::caller()), self)
     }
 }
 

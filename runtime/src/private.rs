@@ -17,15 +17,16 @@ pub use crate::relation::{
     Card, CountOf, Link, RelNamed, Relation, SlotKey, ToMany, ToOne, ToOptional, name,
 };
 pub use crate::row::{Loaded, NotLoaded, Reader, SetSlot, SlotDebug, Unloaded};
-pub use crate::schema::{ColumnDef, ForeignKey, IndexDef, SqlType, Table};
+pub use crate::schema::{ColumnDef, ForeignKey, IndexDef, RelationDef, SqlType, Table};
 #[cfg(feature = "serde")]
 pub use crate::serialize::{FlattenInto, SlotSerialize};
 #[cfg(feature = "serde")]
 pub use serde;
 
 /// Inserts a generated `New<Model>` struct.
+#[track_caller]
 pub fn insert_one<I: Insertable>(conn: &Connection, item: &I) -> Result<I::Model> {
-    crate::write::insert_one(conn, item)
+    crate::write::insert_one(crate::write::run(conn, std::panic::Location::caller()), item)
 }
 
 /// The declared SQL type of a field type: its [`SqlType`] if it has one, else none.

@@ -1,5 +1,6 @@
 //! The query builder: `Author::query().filter(..).order_by(..).limit(..).all(&conn)`.
 
+use std::panic::Location;
 use std::sync::Arc;
 
 use rusqlite::types::Value;
@@ -8,7 +9,7 @@ use rusqlite::{Connection, ToSql};
 use crate::column::{Assignment, Order, OrderTerm};
 use crate::error::{Error, Result};
 use crate::filter::{CompareOp, Cond, Expr};
-use crate::load::{Alias, AnySide, Extra, JoinClause, LevelDecoder, Side, Sides};
+use crate::load::{Alias, AnySide, Extra, JoinClause, LevelDecoder, Run, Side, Sides};
 use crate::model::Model;
 use crate::row::Source;
 use crate::value::to_value;
@@ -59,7 +60,7 @@ pub struct Query<M: Model, R = <M as Model>::Row> {
 /// Turns the decoded rows of the queried table into the rows the query returns, one step
 /// per loading call, in the order of the calls.
 type Chain<M, R> =
-    dyn Fn(&Connection, Vec<<M as Model>::Row>, &mut Sides) -> Result<Vec<R>> + Send + Sync;
+    dyn Fn(Run<'_>, Vec<<M as Model>::Row>, &mut Sides) -> Result<Vec<R>> + Send + Sync;
 
 /// What the `SELECT` asks for, as data for the SQL writer.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -132,7 +133,7 @@ impl<M: Model, R> Query<M, R> {
     /// Adds a step after the query's chain: the query then returns `R2`s.
     pub(crate) fn then<R2>(
         self,
-        step: impl Fn(&Connection, Vec<R>, &mut Sides) -> Result<Vec<R2>> + Send + Sync + 'static,
+        step: impl Fn(Run<'_>, Vec<R>, &mut Sides) -> Result<Vec<R2>> + Send + Sync + 'static,
     ) -> Query<M, R2>
     where
         R: 'static,
@@ -141,9 +142,9 @@ impl<M: Model, R> Query<M, R> {
         Query {
             select: self.select,
             sides: self.sides,
-            chain: Arc::new(move |conn, rows, sides| {
-                let rows = before(conn, rows, sides)?;
-                step(conn, rows, sides)
+            chain: Arc::new(move |run, rows, sides| {
+                let rows = before(run, rows, sides)?;
+                step(run, rows, sides)
             }),
         }
     }
@@ -161,11 +162,11 @@ impl<M: Model, R> Query<M, R> {
 
     pub(crate) fn run_chain(
         &self,
-        conn: &Connection,
+        run: Run<'_>,
         rows: Vec<M::Row>,
         sides: &mut Sides,
     ) -> Result<Vec<R>> {
-        (self.chain)(conn, rows, sides)
+        (self.chain)(run, rows, sides)
     }
 
     /// Keeps the rows matching `cond`; several filters must all match.
@@ -238,13 +239,15 @@ impl<M: Model, R> Query<M, R> {
     /// assert_eq!(log.len(), 2); // the books, then their tags
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     pub fn all(&self, conn: &Connection) -> Result<Vec<R>> {
+        let run = Run { conn, caller: Location::caller() };
         let statement = sql::select::rows(M::TABLE, &self.select)?;
         let mut rows = LevelDecoder::new(self);
-        exec::query(conn, M::TABLE.name, &statement.text, &statement.param_refs(), |row| {
+        exec::query(run, &statement, &statement.param_refs(), |row| {
             rows.push(Source::Sqlite(row))
         })?;
-        rows.finish(conn)
+        rows.finish(run)
     }
 
     /// The first row, if any. A query without `order_by` is ordered by primary key here,
@@ -258,6 +261,7 @@ impl<M: Model, R> Query<M, R> {
     /// assert!(Author::query().filter(Author::id.gt(99)).first(&conn)?.is_none());
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     pub fn first(&self, conn: &Connection) -> Result<Option<R>> {
         let mut query = self.clone();
         if query.select.order.is_empty() {
@@ -278,6 +282,7 @@ impl<M: Model, R> Query<M, R> {
     /// assert!(matches!(tor, Err(eagerly::Error::MultipleRows { table: "author" })));
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     pub fn one(&self, conn: &Connection) -> Result<R> {
         let mut rows = self.clone().limit(2).all(conn)?;
         match rows.len() {
@@ -298,6 +303,7 @@ impl<M: Model, R> Query<M, R> {
     /// assert!(matches!(Author::query().get(&conn, 99), Err(eagerly::Error::NotFound { .. })));
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     pub fn get(&self, conn: &Connection, key: M::Key) -> Result<R> {
         let mut parts: Vec<&dyn ToSql> = Vec::with_capacity(M::TABLE.primary_key.len());
         M::write_key(&key, &mut parts);
@@ -322,9 +328,10 @@ impl<M: Model, R> Query<M, R> {
     /// assert_eq!(Book::query().filter(Book::title.icontains("rust")).count(&conn)?, 2);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     pub fn count(&self, conn: &Connection) -> Result<usize> {
         let statement = sql::select::count(M::TABLE, &self.select)?;
-        let count: i64 = self.single_value(conn, &statement)?;
+        let count: i64 = single_value(Run { conn, caller: Location::caller() }, &statement)?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
@@ -336,9 +343,10 @@ impl<M: Model, R> Query<M, R> {
     /// assert!(Book::query().filter(Book::year.is_null()).exists(&conn)?);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     pub fn exists(&self, conn: &Connection) -> Result<bool> {
         let statement = sql::select::exists(M::TABLE, &self.select)?;
-        self.single_value(conn, &statement)
+        single_value(Run { conn, caller: Location::caller() }, &statement)
     }
 
     /// Sets columns of every row the query selects, in one statement; returns how many
@@ -357,6 +365,7 @@ impl<M: Model, R> Query<M, R> {
     /// assert_eq!(changed, 1);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     pub fn update(
         &self,
         conn: &Connection,
@@ -378,7 +387,7 @@ impl<M: Model, R> Query<M, R> {
             return Ok(0);
         }
         let statement = sql::write::update_where(table, &self.select, assignments)?;
-        exec::execute(conn, table.name, &statement.text, &statement.param_refs())
+        exec::execute(Run { conn, caller: Location::caller() }, &statement, &statement.param_refs())
     }
 
     /// Deletes every row the query selects, in one statement; returns how many.
@@ -390,25 +399,25 @@ impl<M: Model, R> Query<M, R> {
     /// assert_eq!(deleted, 2);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[track_caller]
     pub fn delete(&self, conn: &Connection) -> Result<usize> {
         let statement = sql::write::delete_where(M::TABLE, &self.select)?;
-        exec::execute(conn, M::TABLE.name, &statement.text, &statement.param_refs())
+        exec::execute(Run { conn, caller: Location::caller() }, &statement, &statement.param_refs())
     }
+}
 
-    fn single_value<T: rusqlite::types::FromSql>(
-        &self,
-        conn: &Connection,
-        statement: &sql::Statement,
-    ) -> Result<T> {
-        let table = M::TABLE.name;
-        let mut values =
-            exec::query(conn, table, &statement.text, &statement.param_refs(), |row| {
-                row.get::<_, T>(0).map_err(|source| Error::Database {
-                    table,
-                    sql: statement.text.clone(),
-                    source,
-                })
-            })?;
-        values.pop().ok_or(Error::NotFound { table })
-    }
+/// The one value of a `COUNT(*)` or `EXISTS` statement.
+fn single_value<T: rusqlite::types::FromSql>(
+    run: Run<'_>,
+    statement: &sql::Statement,
+) -> Result<T> {
+    let table = statement.shape.tables.first().map_or("?", |(_, t)| t.name);
+    let mut values = exec::query(run, statement, &statement.param_refs(), |row| {
+        row.get::<_, T>(0).map_err(|source| Error::Database {
+            table,
+            sql: statement.text.clone(),
+            source,
+        })
+    })?;
+    values.pop().ok_or(Error::NotFound { table })
 }

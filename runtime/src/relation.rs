@@ -5,6 +5,7 @@
 
 use std::hash::Hash;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use rusqlite::ToSql;
 use rusqlite::types::FromSql;
@@ -13,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::row::Loaded;
 use crate::schema::Table;
+use crate::usage::Usage;
 
 /// How a relation is stored.
 ///
@@ -92,9 +94,9 @@ pub trait Relation: Copy + Send + Sync + 'static {
 /// # let conn = seeded();
 /// use eagerly::{Loaded, Many, Opt, SlotOf};
 /// // The slot of `Author::books` holding `BookRow`s is a `Many<BookRow>`:
-/// let slot: SlotOf<eagerly::__doc::AuthorBooks, BookRow> = Loaded(Vec::new());
+/// let slot: SlotOf<eagerly::__doc::AuthorBooks, BookRow> = Loaded::new(Vec::new());
 /// let _: Many<BookRow> = slot;
-/// let _: Opt<PublisherRow> = Loaded(None);
+/// let _: Opt<PublisherRow> = Loaded::new(None);
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 pub trait Card: Send + Sync + 'static {
@@ -104,6 +106,10 @@ pub trait Card: Send + Sync + 'static {
     /// The slot value from the related rows found for one source row.
     #[doc(hidden)]
     fn from_rows<R>(rows: Vec<R>, relation: &'static str) -> Result<Self::Slot<R>>;
+
+    /// Lets an inspection know when the slot is read.
+    #[doc(hidden)]
+    fn watch<R>(slot: &mut Self::Slot<R>, usage: &Option<Arc<Usage>>);
 }
 
 /// Any number of related rows: `has_many`, `many_to_many`. Loaded as a `Vec`.
@@ -146,7 +152,10 @@ pub struct ToOptional;
 impl Card for ToMany {
     type Slot<R> = Loaded<Vec<R>>;
     fn from_rows<R>(rows: Vec<R>, _: &'static str) -> Result<Self::Slot<R>> {
-        Ok(Loaded(rows))
+        Ok(Loaded::new(rows))
+    }
+    fn watch<R>(slot: &mut Self::Slot<R>, usage: &Option<Arc<Usage>>) {
+        slot.watch(usage);
     }
 }
 
@@ -154,16 +163,22 @@ impl Card for ToOne {
     type Slot<R> = Loaded<R>;
     fn from_rows<R>(mut rows: Vec<R>, relation: &'static str) -> Result<Self::Slot<R>> {
         match rows.pop() {
-            Some(row) if rows.is_empty() => Ok(Loaded(row)),
+            Some(row) if rows.is_empty() => Ok(Loaded::new(row)),
             _ => Err(Error::MissingRelated { relation }),
         }
+    }
+    fn watch<R>(slot: &mut Self::Slot<R>, usage: &Option<Arc<Usage>>) {
+        slot.watch(usage);
     }
 }
 
 impl Card for ToOptional {
     type Slot<R> = Loaded<Option<R>>;
     fn from_rows<R>(mut rows: Vec<R>, _: &'static str) -> Result<Self::Slot<R>> {
-        Ok(Loaded(rows.pop()))
+        Ok(Loaded::new(rows.pop()))
+    }
+    fn watch<R>(slot: &mut Self::Slot<R>, usage: &Option<Arc<Usage>>) {
+        slot.watch(usage);
     }
 }
 
@@ -193,14 +208,14 @@ pub trait Joinable: Card {
 impl Joinable for ToOne {
     const OPTIONAL: bool = false;
     fn from_joined<R>(row: Option<R>, relation: &'static str) -> Result<Self::Slot<R>> {
-        row.map(Loaded).ok_or(Error::MissingRelated { relation })
+        row.map(Loaded::new).ok_or(Error::MissingRelated { relation })
     }
 }
 
 impl Joinable for ToOptional {
     const OPTIONAL: bool = true;
     fn from_joined<R>(row: Option<R>, _: &'static str) -> Result<Self::Slot<R>> {
-        Ok(Loaded(row))
+        Ok(Loaded::new(row))
     }
 }
 

@@ -2,12 +2,14 @@
 //! structs (`AuthorRow<Books, Publisher, ..>`) carry for their relations.
 
 use std::any::type_name;
+use std::sync::Arc;
 
 use rusqlite::types::{FromSql, FromSqlError, ValueRef};
 
 use crate::error::{DecodeProblem, Error, Result};
 use crate::relation::SlotKey;
 use crate::schema::Table;
+use crate::usage::Usage;
 
 /// The slot of a relation (or count) that the query did not load. Reading it does not
 /// compile.
@@ -36,8 +38,59 @@ pub struct NotLoaded;
 /// assert_eq!(authors[0].books().len(), authors[0].books_count());
 /// # Ok::<(), eagerly::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Loaded<T>(#[doc(hidden)] pub T);
+pub struct Loaded<T> {
+    value: T,
+    /// Set while an inspection watches whether the loaded rows are read.
+    usage: Option<Arc<Usage>>,
+}
+
+impl<T> Loaded<T> {
+    /// A loaded slot holding `value`.
+    #[doc(hidden)]
+    pub fn new(value: T) -> Self {
+        Loaded { value, usage: None }
+    }
+
+    /// The loaded value, noted as read.
+    #[doc(hidden)]
+    pub fn read(&self) -> &T {
+        if let Some(usage) = &self.usage {
+            usage.mark();
+        }
+        &self.value
+    }
+
+    /// Lets an inspection know when this slot is read.
+    pub(crate) fn watch(&mut self, usage: &Option<Arc<Usage>>) {
+        self.usage.clone_from(usage);
+    }
+}
+
+impl<T: Clone> Clone for Loaded<T> {
+    fn clone(&self) -> Self {
+        Loaded { value: self.value.clone(), usage: self.usage.clone() }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Loaded<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl<T: Eq> Eq for Loaded<T> {}
+
+impl<T: std::hash::Hash> std::hash::Hash for Loaded<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.value.hash(state);
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Loaded<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Loaded").field(&self.value).finish()
+    }
+}
 
 /// A loaded to-many relation: `Many<BookRow>`.
 ///
@@ -235,7 +288,7 @@ impl SlotDebug for NotLoaded {
 
 impl<T: std::fmt::Debug> SlotDebug for Loaded<T> {
     fn as_debug(&self) -> Option<&dyn std::fmt::Debug> {
-        Some(&self.0)
+        Some(&self.value)
     }
 }
 

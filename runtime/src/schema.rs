@@ -35,6 +35,35 @@ pub struct Table {
     pub indexes: &'static [IndexDef],
     /// Foreign keys declared with `belongs_to`.
     pub foreign_keys: &'static [ForeignKey],
+    /// Every relation declared on the model, by name.
+    pub relations: &'static [RelationDef],
+}
+
+/// A relation of a [`Table`]'s model, for tools that work from tables (the inspector's
+/// advice names the relation to load).
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// let books = &Author::TABLE.relations[0];
+/// assert_eq!(books.name, "Author::books");
+/// assert!(matches!((books.link)(), eagerly::Link::HasMany { fk: "author_id" }));
+/// assert_eq!((books.target)().name, "book");
+/// ```
+#[derive(Debug)]
+pub struct RelationDef {
+    /// `Author::books`.
+    pub name: &'static str,
+    /// How it is stored (a function, so that tables may refer to each other).
+    pub link: fn() -> crate::relation::Link,
+    /// The related model's table.
+    pub target: fn() -> &'static Table,
+}
+
+/// Tables are told apart by name: a schema has one table of each name.
+impl PartialEq for Table {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other) || self.name == other.name
+    }
 }
 
 /// One column of a [`Table`].
@@ -258,13 +287,16 @@ impl<T: SqlType> SqlType for Option<T> {
 ///     < log.sql().iter().position(|s| s.contains(r#"TABLE IF NOT EXISTS "author""#)));
 /// # Ok::<(), eagerly::Error>(())
 /// ```
+#[track_caller]
 pub fn create_tables(conn: &Connection, tables: &[&'static Table]) -> Result<()> {
     let ordered = in_foreign_key_order(tables);
-    exec::atomically(conn, ordered.first().map_or("", |t| t.name), || {
+    let Some(&first) = ordered.first() else { return Ok(()) };
+    let run = crate::write::run(conn, std::panic::Location::caller());
+    exec::atomically(run, first, || {
         for table in &ordered {
-            exec::execute(conn, table.name, &sql::ddl::create_table(table), &[])?;
+            exec::execute(run, &sql::ddl::create_table(table), &[])?;
             for index in table.indexes() {
-                exec::execute(conn, table.name, &sql::ddl::create_index(table, &index), &[])?;
+                exec::execute(run, &sql::ddl::create_index(table, &index), &[])?;
             }
         }
         Ok(())
@@ -322,6 +354,7 @@ mod tests {
         auto_key: true,
         indexes: &[],
         foreign_keys: &[],
+        relations: &[],
     };
 
     static CHILD: Table = Table {
@@ -336,6 +369,7 @@ mod tests {
             ForeignKey { column: 2, target: || &PARENT },
             ForeignKey { column: 0, target: || &CHILD },
         ],
+        relations: &[],
     };
 
     #[test]

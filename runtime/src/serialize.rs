@@ -34,7 +34,7 @@ impl<T: Serialize> SlotSerialize for Loaded<T> {
         name: &'static str,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        map.serialize_entry(name, &self.0)
+        map.serialize_entry(name, self.read())
     }
 }
 

@@ -3,22 +3,24 @@
 use rusqlite::{Connection, ToSql};
 
 use crate::error::{Error, Result};
+use crate::load::Run;
 use crate::model::{Insertable, Model};
 use crate::row::{Reader, Source};
 use crate::schema::Table;
+use crate::sql::Statement;
 use crate::{exec, sql};
 
 /// Inserts one row and returns it as stored (`RETURNING`), so a database-assigned key and
 /// any conversion SQLite applied come back.
-pub(crate) fn insert_one<I: Insertable>(conn: &Connection, item: &I) -> Result<I::Model> {
-    insert_with(conn, &sql::write::insert(I::Model::TABLE, I::COLUMNS), item)
+pub(crate) fn insert_one<I: Insertable>(run: Run<'_>, item: &I) -> Result<I::Model> {
+    insert_with(run, &sql::write::insert(I::Model::TABLE, I::COLUMNS), item)
 }
 
-fn insert_with<I: Insertable>(conn: &Connection, statement: &str, item: &I) -> Result<I::Model> {
+fn insert_with<I: Insertable>(run: Run<'_>, statement: &Statement, item: &I) -> Result<I::Model> {
     let table = I::Model::TABLE;
     let mut fields = Vec::with_capacity(I::COLUMNS.len());
     item.write_fields(&mut fields);
-    let mut stored = exec::query(conn, table.name, statement, &fields, |row| {
+    let mut stored = exec::query(run, statement, &fields, |row| {
         I::Model::decode(&mut Reader::new(Source::Sqlite(row), table, 0))
     })
     .map_err(|e| name_unbindable_column(e, table, I::COLUMNS, &fields))?;
@@ -27,41 +29,49 @@ fn insert_with<I: Insertable>(conn: &Connection, statement: &str, item: &I) -> R
 
 /// Inserts every item inside one savepoint: all rows or none.
 pub(crate) fn insert_all<I: Insertable>(
-    conn: &Connection,
+    run: Run<'_>,
     items: impl IntoIterator<Item = I>,
 ) -> Result<Vec<I::Model>> {
     let items = items.into_iter();
     let statement = sql::write::insert(I::Model::TABLE, I::COLUMNS);
-    exec::atomically(conn, I::Model::TABLE.name, || {
+    exec::atomically(run, I::Model::TABLE, || {
         let mut stored = Vec::with_capacity(items.size_hint().0);
         for item in items {
-            stored.push(insert_with(conn, &statement, &item)?);
+            stored.push(insert_with(run, &statement, &item)?);
         }
         Ok(stored)
     })
 }
 
 /// Writes every non-key column of `model` to the row with its key.
-pub(crate) fn update_one<M: Model>(conn: &Connection, model: &M) -> Result<()> {
+pub(crate) fn update_one<M: Model>(run: Run<'_>, model: &M) -> Result<()> {
     let table = M::TABLE;
     let (statement, columns) = sql::write::update_by_key(table);
     let mut all = Vec::with_capacity(table.columns.len());
     model.write_fields(&mut all);
     let fields: Vec<&dyn ToSql> = columns.iter().map(|&c| all[c]).collect();
-    let changed = exec::execute(conn, table.name, &statement, &fields)
+    let changed = exec::execute(run, &statement, &fields)
         .map_err(|e| name_unbindable_column(e, table, &columns, &fields))?;
     found(table, changed)
 }
 
 /// Deletes the row with `model`'s key.
-pub(crate) fn delete_one<M: Model>(conn: &Connection, model: &M) -> Result<()> {
+pub(crate) fn delete_one<M: Model>(run: Run<'_>, model: &M) -> Result<()> {
     let table = M::TABLE;
     let mut all = Vec::with_capacity(table.columns.len());
     model.write_fields(&mut all);
     let key: Vec<&dyn ToSql> = table.primary_key.iter().map(|&c| all[c]).collect();
-    let changed = exec::execute(conn, table.name, &sql::write::delete_by_key(table), &key)
+    let changed = exec::execute(run, &sql::write::delete_by_key(table), &key)
         .map_err(|e| name_unbindable_column(e, table, table.primary_key, &key))?;
     found(table, changed)
+}
+
+/// The [`Run`] of a write the application asked for at `caller`.
+pub(crate) fn run<'c>(
+    conn: &'c Connection,
+    caller: &'static std::panic::Location<'static>,
+) -> Run<'c> {
+    Run { conn, caller }
 }
 
 fn found(table: &'static Table, changed: usize) -> Result<()> {

@@ -86,6 +86,7 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
 
             impl #new {
                 #[doc = #insert_doc]
+                #[track_caller]
                 #vis fn insert(&self, conn: &#p::Connection) -> #p::Result<#ident> {
                     #p::insert_one(conn, self)
                 }

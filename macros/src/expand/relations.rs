@@ -193,7 +193,7 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Tok
             #[diagnostic::do_not_recommend]
             impl #counted<usize> for #p::Loaded<usize> {
                 fn get(&self) -> usize {
-                    self.0
+                    *self.read()
                 }
             }
 
@@ -217,19 +217,19 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Tok
             RelationKind::BelongsTo { field } if model.fields[*field].nullable => (
                 quote!(#p::Option<&T>),
                 quote!(#p::Loaded<#p::Option<T>>),
-                quote!(self.0.as_ref()),
+                quote!(self.read().as_ref()),
                 format!("`.select_related({full_name})` or `.prefetch({full_name})`"),
             ),
             RelationKind::BelongsTo { .. } => (
                 quote!(&T),
                 quote!(#p::Loaded<T>),
-                quote!(&self.0),
+                quote!(self.read()),
                 format!("`.select_related({full_name})` or `.prefetch({full_name})`"),
             ),
             _ => (
                 quote!(&[T]),
                 quote!(#p::Loaded<::std::vec::Vec<T>>),
-                quote!(&self.0),
+                quote!(self.read()),
                 format!("`.prefetch({full_name})` or `.prefetch_with({full_name}, |q| ..)`"),
             ),
         };

@@ -52,6 +52,17 @@ pub fn table(model: &Model) -> TokenStream {
         }
         _ => None,
     });
+    let relations = model.relations.iter().map(|relation| {
+        let marker = Names::marker(model, relation);
+        let name = format!("{ident}::{}", relation.name);
+        quote! {
+            #p::RelationDef {
+                name: #name,
+                link: || <#marker as #p::Relation>::LINK,
+                target: #p::relation_target::<#marker>,
+            }
+        }
+    });
     quote! {
         #p::Table {
             name: #name,
@@ -61,6 +72,7 @@ pub fn table(model: &Model) -> TokenStream {
             auto_key: #auto_key,
             indexes: &[#(#indexes),*],
             foreign_keys: &[#(#foreign_keys),*],
+            relations: &[#(#relations),*],
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::model::Model;
 use crate::query::{Query, Select};
 use crate::relation::{CountKey, Countable, Link, Relation};
 use crate::row::{Counted, Loaded, SetSlot, Source};
+use crate::usage::Usage;
 
 impl<M: Model, R: 'static> Query<M, R> {
     /// Counts `rel`'s rows for every row, in SQL (Django's `annotate(Count(..))`, Rails'
@@ -46,9 +47,17 @@ impl<M: Model, R: 'static> Query<M, R> {
     {
         let offset = add::<Rel>(&mut self.select, Alias::Base);
         let side = self.add_side(Side::new(move |row| read(row, offset, Rel::NAME)));
-        self.then(move |_, rows, sides| {
+        self.then(move |run, rows, sides| {
             let counts = sides.take::<Counted>(side);
-            Ok(rows.into_iter().zip(counts).map(|(row, count)| row.set(count)).collect())
+            let usage = Usage::start(Rel::NAME, true, run.caller);
+            Ok(rows
+                .into_iter()
+                .zip(counts)
+                .map(|(row, mut count)| {
+                    count.watch(&usage);
+                    row.set(count)
+                })
+                .collect())
         })
     }
 }
@@ -62,8 +71,8 @@ where
     let from = <Rel::From as Model>::TABLE;
     let key = from.columns[from.primary_key[0]].name;
     let (table, fk) = match Rel::LINK {
-        Link::HasMany { fk } => (<Rel::To as Model>::TABLE.name, fk),
-        Link::ManyToMany { through, from, .. } => (through.name, from),
+        Link::HasMany { fk } => (<Rel::To as Model>::TABLE, fk),
+        Link::ManyToMany { through, from, .. } => (through, from),
         Link::BelongsTo { .. } => {
             unreachable!("the derive makes only to-many relations Countable ({})", Rel::NAME)
         }
@@ -81,7 +90,7 @@ pub(crate) fn read(row: Source<'_>, offset: usize, relation: &'static str) -> Re
     })?;
     let count =
         i64::column_result(value).map_err(|e| count_error(relation, DecodeProblem::Other(e)))?;
-    Ok(Loaded(usize::try_from(count).unwrap_or(0)))
+    Ok(Loaded::new(usize::try_from(count).unwrap_or(0)))
 }
 
 fn count_error(relation: &'static str, problem: DecodeProblem) -> Error {

@@ -7,8 +7,10 @@ use super::{Alias, Extra, JoinClause, Side};
 use crate::error::Result;
 use crate::model::Model;
 use crate::query::{Query, Select};
+use crate::relation::Card;
 use crate::relation::{CountKey, Countable, DefaultSlot, Joinable, Link, Relation, SlotOf};
 use crate::row::{Counted, Reader, SetSlot, Source};
+use crate::usage::Usage;
 
 type Decode<R> = Arc<dyn Fn(Source<'_>) -> Result<Option<R>> + Send + Sync>;
 
@@ -203,9 +205,17 @@ impl<M: Model, R: 'static> Query<M, R> {
         self.select = select;
         let side =
             self.add_side(Side::new(move |row| Rel::Card::from_joined(decode(row)?, Rel::NAME)));
-        self.then(move |_, rows, sides| {
+        self.then(move |run, rows, sides| {
             let slots = sides.take::<SlotOf<Rel, R2>>(side);
-            Ok(rows.into_iter().zip(slots).map(|(row, slot)| row.set(slot)).collect())
+            let usage = Usage::start(Rel::NAME, false, run.caller);
+            Ok(rows
+                .into_iter()
+                .zip(slots)
+                .map(|(row, mut slot)| {
+                    Rel::Card::watch(&mut slot, &usage);
+                    row.set(slot)
+                })
+                .collect())
         })
     }
 }
@@ -230,7 +240,7 @@ where
     let alias = select.next_alias(Alias::Join);
     let optional = parent_optional || <Rel::Card as Joinable>::OPTIONAL;
     select.joins.push(JoinClause {
-        table: target.name,
+        table: target,
         alias,
         key: target.columns[key].name,
         parent,

@@ -18,7 +18,7 @@ pub(crate) mod join;
 pub(crate) mod prefetch;
 
 use std::any::Any;
-use std::fmt;
+use std::panic::Location;
 use std::sync::Arc;
 
 use rusqlite::Connection;
@@ -27,32 +27,21 @@ use crate::error::Result;
 use crate::model::Model;
 use crate::query::Query;
 use crate::row::{Reader, Source};
+use crate::schema::Table;
+pub(crate) use crate::sql::Alias;
 
-/// A table alias in a statement: the queried table, a joined one, a counting subquery's,
-/// or the link table of a many-to-many prefetch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Alias {
-    Base,
-    Join(u16),
-    Count(u16),
-    Link,
-}
-
-impl fmt::Display for Alias {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Alias::Base => f.write_str("t0"),
-            Alias::Join(n) => write!(f, "j{n}"),
-            Alias::Count(n) => write!(f, "c{n}"),
-            Alias::Link => f.write_str("l0"),
-        }
-    }
+/// One execution of a query: the connection, and the user's line that asked for it (every
+/// statement of the execution is reported at that line).
+#[derive(Clone, Copy)]
+pub(crate) struct Run<'c> {
+    pub conn: &'c Connection,
+    pub caller: &'static Location<'static>,
 }
 
 /// `[LEFT] JOIN "table" alias ON alias."key" = parent."fk"`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct JoinClause {
-    pub table: &'static str,
+    pub table: &'static Table,
     pub alias: Alias,
     pub key: &'static str,
     pub parent: Alias,
@@ -67,7 +56,13 @@ pub(crate) enum Extra {
     /// A joined table's column.
     Column { alias: Alias, name: &'static str },
     /// `(SELECT COUNT(*) FROM "table" alias WHERE alias."fk" = parent."key")`.
-    Count { table: &'static str, alias: Alias, fk: &'static str, parent: Alias, key: &'static str },
+    Count {
+        table: &'static Table,
+        alias: Alias,
+        fk: &'static str,
+        parent: Alias,
+        key: &'static str,
+    },
 }
 
 /// Decodes one value per result row for a step of the chain: a joined row, a count.
@@ -157,9 +152,9 @@ impl<'q, M: Model, R> LevelDecoder<'q, M, R> {
         Ok(())
     }
 
-    pub(crate) fn finish(self, conn: &Connection) -> Result<Vec<R>> {
+    pub(crate) fn finish(self, run: Run<'_>) -> Result<Vec<R>> {
         let mut sides =
             Sides { columns: self.sides.into_iter().map(|c| Some(c.into_any())).collect() };
-        self.query.run_chain(conn, self.bases, &mut sides)
+        self.query.run_chain(run, self.bases, &mut sides)
     }
 }

@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::panic::Location;
 
 use rusqlite::Connection;
 use rusqlite::types::{FromSql, FromSqlError, Value};
 
-use super::{Alias, LevelDecoder};
+use super::{Alias, LevelDecoder, Run};
 use crate::column::OrderTerm;
 use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
@@ -15,6 +16,7 @@ use crate::query::{Query, Select};
 use crate::relation::{Card, DefaultSlot, Link, Relation, SlotOf};
 use crate::row::{SetSlot, Source};
 use crate::schema::Table;
+use crate::usage::Usage;
 use crate::value::to_value;
 use crate::{exec, sql};
 
@@ -89,7 +91,7 @@ impl<M: Model, R: 'static> Query<M, R> {
         <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
     {
         let related = related(Query::new());
-        self.then(move |conn, rows, _| load::<Rel, R, R2>(conn, rows, &related))
+        self.then(move |run, rows, _| load::<Rel, R, R2>(run, rows, &related))
     }
 }
 
@@ -113,6 +115,7 @@ impl<M: Model, R: 'static> Query<M, R> {
 /// let total: usize = authors.iter().map(|a| a.books().len()).sum();
 /// # Ok::<(), eagerly::Error>(())
 /// ```
+#[track_caller]
 pub fn prefetch<Rel, P>(conn: &Connection, rows: Vec<P>, rel: Rel) -> Result<Vec<P::Out>>
 where
     Rel: Relation,
@@ -123,6 +126,7 @@ where
 
 /// Loads `rel` onto rows you already have, through the query `related` makes of it; see
 /// [`Query::prefetch_with`].
+#[track_caller]
 pub fn prefetch_with<Rel, P, R2>(
     conn: &Connection,
     rows: Vec<P>,
@@ -133,12 +137,13 @@ where
     Rel: Relation,
     P: SetSlot<Rel, SlotOf<Rel, R2>>,
 {
-    load::<Rel, P, R2>(conn, rows, &related(Query::new()))
+    let run = Run { conn, caller: Location::caller() };
+    load::<Rel, P, R2>(run, rows, &related(Query::new()))
 }
 
 /// Fills `rel`'s slot of every parent with its rows from `related`.
 fn load<Rel, P, R2>(
-    conn: &Connection,
+    run: Run<'_>,
     parents: Vec<P>,
     related: &Query<Rel::To, R2>,
 ) -> Result<Vec<P::Out>>
@@ -151,14 +156,19 @@ where
     let children = if batch.index.is_empty() {
         keys.iter().map(|_| Vec::new()).collect()
     } else if batch.shared {
-        batch.fetch_shared(conn, related, &keys)?
+        batch.fetch_shared(run, related, &keys)?
     } else {
-        batch.fetch_distinct(conn, related, &keys)?
+        batch.fetch_distinct(run, related, &keys)?
     };
+    let usage = Usage::start(Rel::NAME, false, run.caller);
     parents
         .into_iter()
         .zip(children)
-        .map(|(parent, rows)| Ok(parent.set(Rel::Card::from_rows(rows, Rel::NAME)?)))
+        .map(|(parent, rows)| {
+            let mut slot = Rel::Card::from_rows(rows, Rel::NAME)?;
+            Rel::Card::watch(&mut slot, &usage);
+            Ok(parent.set(slot))
+        })
         .collect()
 }
 
@@ -196,7 +206,7 @@ impl<Rel: Relation> Batch<Rel> {
     /// each group to its parent.
     fn fetch_distinct<R2>(
         &self,
-        conn: &Connection,
+        run: Run<'_>,
         related: &Query<Rel::To, R2>,
         keys: &[Option<Rel::Key>],
     ) -> Result<Vec<Vec<R2>>> {
@@ -204,7 +214,7 @@ impl<Rel: Relation> Batch<Rel> {
         // Rows come grouped by key (the batch is ordered by it unless the related query
         // has an order of its own): record runs of one key, not a key per row.
         let mut runs: Vec<(usize, usize)> = Vec::new();
-        self.run(conn, related, |row, key| {
+        self.run(run, related, |row, key| {
             decoder.push(Source::Sqlite(row))?;
             match runs.last_mut() {
                 Some((last, length)) if *last == key => *length += 1,
@@ -213,7 +223,7 @@ impl<Rel: Relation> Batch<Rel> {
             Ok(())
         })?;
         let mut groups: Vec<Vec<R2>> = self.values.iter().map(|_| Vec::new()).collect();
-        let mut rows = decoder.finish(conn)?.into_iter();
+        let mut rows = decoder.finish(run)?.into_iter();
         for (key, length) in runs {
             groups[key].extend(rows.by_ref().take(length));
         }
@@ -230,12 +240,12 @@ impl<Rel: Relation> Batch<Rel> {
     /// so every parent owns its rows and their own nested relations.
     fn fetch_shared<R2>(
         &self,
-        conn: &Connection,
+        run: Run<'_>,
         related: &Query<Rel::To, R2>,
         keys: &[Option<Rel::Key>],
     ) -> Result<Vec<Vec<R2>>> {
         let mut kept: Vec<Vec<Vec<Value>>> = self.values.iter().map(|_| Vec::new()).collect();
-        self.run(conn, related, |row, key| {
+        self.run(run, related, |row, key| {
             kept[key].push(values_of(row, <Rel::To as Model>::TABLE)?);
             Ok(())
         })?;
@@ -248,7 +258,7 @@ impl<Rel: Relation> Batch<Rel> {
             }
             counts.push(group.len());
         }
-        let mut rows = decoder.finish(conn)?.into_iter();
+        let mut rows = decoder.finish(run)?.into_iter();
         Ok(counts.into_iter().map(|n| rows.by_ref().take(n).collect()).collect())
     }
 
@@ -256,7 +266,7 @@ impl<Rel: Relation> Batch<Rel> {
     /// of its key in `values`.
     fn run<R2>(
         &self,
-        conn: &Connection,
+        run: Run<'_>,
         related: &Query<Rel::To, R2>,
         mut each: impl FnMut(&rusqlite::Row<'_>, usize) -> Result<()>,
     ) -> Result<()> {
@@ -269,7 +279,7 @@ impl<Rel: Relation> Batch<Rel> {
         // comparing is cheaper than hashing.
         let mut last: Option<(Rel::Key, usize)> = None;
         for statement in sql::select::batch(table, &select, &by, &self.values)? {
-            exec::query(conn, table.name, &statement.text, &statement.param_refs(), |row| {
+            exec::query(run, &statement, &statement.param_refs(), |row| {
                 let value = row.get_ref(key_at).map_err(|e| Error::Database {
                     table: table.name,
                     sql: statement.text.clone(),
@@ -304,24 +314,29 @@ impl<Rel: Relation> Batch<Rel> {
 /// the link table of a many-to-many relation.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BatchKey {
+    /// The relation loaded, as `Author::books`.
+    pub relation: &'static str,
     pub alias: Alias,
     pub column: &'static str,
     /// For many-to-many: `JOIN "through" l0 ON l0."to" = t0."key"`.
-    pub through: Option<(&'static str, &'static str, &'static str)>,
+    pub through: Option<(&'static Table, &'static str, &'static str)>,
 }
 
 fn batch_key<Rel: Relation>() -> BatchKey {
     let target = <Rel::To as Model>::TABLE;
     let target_key = target.columns[target.primary_key[0]].name;
     match Rel::LINK {
-        Link::HasMany { fk } => BatchKey { alias: Alias::Base, column: fk, through: None },
+        Link::HasMany { fk } => {
+            BatchKey { relation: Rel::NAME, alias: Alias::Base, column: fk, through: None }
+        }
         Link::BelongsTo { .. } => {
-            BatchKey { alias: Alias::Base, column: target_key, through: None }
+            BatchKey { relation: Rel::NAME, alias: Alias::Base, column: target_key, through: None }
         }
         Link::ManyToMany { through, from, to } => BatchKey {
+            relation: Rel::NAME,
             alias: Alias::Link,
             column: from,
-            through: Some((through.name, to, target_key)),
+            through: Some((through, to, target_key)),
         },
     }
 }

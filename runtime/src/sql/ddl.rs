@@ -1,15 +1,15 @@
 //! `CREATE TABLE` and `CREATE INDEX`.
 
-use super::Statement;
+use super::{Statement, StatementKind};
 use crate::schema::{Index, Table};
 
 /// `CREATE TABLE IF NOT EXISTS` with a `NOT NULL` for every non-`Option` field, the
 /// primary key (`INTEGER PRIMARY KEY AUTOINCREMENT` for a database-assigned key, so deleted
 /// keys are never handed out again, as Django does) and a `FOREIGN KEY` per `belongs_to`.
-pub(crate) fn create_table(table: &Table) -> String {
-    let mut out = Statement::default();
+pub(crate) fn create_table(table: &'static Table) -> Statement {
+    let mut out = Statement::new(StatementKind::Other);
     out.push("CREATE TABLE IF NOT EXISTS ");
-    out.ident(table.name);
+    out.bare_table(table);
     out.push(" (");
     for (i, column) in table.columns.iter().enumerate() {
         out.push(if i == 0 { "\n  " } else { ",\n  " });
@@ -42,12 +42,12 @@ pub(crate) fn create_table(table: &Table) -> String {
         out.push(")");
     }
     out.push("\n)");
-    out.text
+    out
 }
 
 /// `CREATE [UNIQUE] INDEX IF NOT EXISTS "t_a_b_idx" ON "t" ("a", "b")`.
-pub(crate) fn create_index(table: &Table, index: &Index) -> String {
-    let mut out = Statement::default();
+pub(crate) fn create_index(table: &'static Table, index: &Index) -> Statement {
+    let mut out = Statement::new(StatementKind::Other);
     out.push(if index.unique {
         "CREATE UNIQUE INDEX IF NOT EXISTS "
     } else {
@@ -55,11 +55,11 @@ pub(crate) fn create_index(table: &Table, index: &Index) -> String {
     });
     out.ident(&table.index_name(index));
     out.push(" ON ");
-    out.ident(table.name);
+    out.bare_table(table);
     out.push(" (");
     out.list(&index.columns, |out, &c| out.ident(table.columns[c].name));
     out.push(")");
-    out.text
+    out
 }
 
 #[cfg(test)]
@@ -104,12 +104,13 @@ mod tests {
         auto_key: true,
         indexes: &[IndexDef { columns: &[2, 1], unique: true }],
         foreign_keys: &[ForeignKey { column: 1, target: || &AUTHOR }],
+        relations: &[],
     };
 
     #[test]
     fn tables_declare_types_nullability_keys_and_references() {
         assert_eq!(
-            create_table(&AUTHOR),
+            create_table(&AUTHOR).text,
             "CREATE TABLE IF NOT EXISTS \"author\" (\n  \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n  \"boss\" INTEGER,\n  \"blob\" NOT NULL,\n  FOREIGN KEY (\"boss\") REFERENCES \"author\" (\"id\")\n)"
         );
     }
@@ -118,11 +119,11 @@ mod tests {
     fn indexes_are_named_after_table_and_columns() {
         let indexes = AUTHOR.indexes();
         assert_eq!(
-            create_index(&AUTHOR, &indexes[0]),
+            create_index(&AUTHOR, &indexes[0]).text,
             r#"CREATE UNIQUE INDEX IF NOT EXISTS "author_blob_boss_key" ON "author" ("blob", "boss")"#
         );
         assert_eq!(
-            create_index(&AUTHOR, &indexes[1]),
+            create_index(&AUTHOR, &indexes[1]).text,
             r#"CREATE INDEX IF NOT EXISTS "author_boss_idx" ON "author" ("boss")"#
         );
     }

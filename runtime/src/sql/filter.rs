@@ -2,19 +2,32 @@
 
 use rusqlite::types::Value;
 
-use super::Statement;
+use super::{Alias, Filtered, Statement, Test};
 use crate::error::{Error, Result};
 use crate::filter::{CompareOp, Expr, PatternKind};
 
-/// Writes `expr` as a condition on the table aliased `alias`.
+/// Writes `expr` as a condition on the table aliased `alias`, noting each column it tests
+/// in the statement's shape.
 pub(crate) fn condition(
     out: &mut Statement,
     table: &'static str,
-    alias: &str,
+    alias: Alias,
     expr: &Expr,
 ) -> Result<()> {
+    let tested = |out: &mut Statement, column: &'static str, test: Test| {
+        out.shape.filters.push(Filtered { alias, column, test });
+    };
     match expr {
         Expr::Compare { column, op, value } => {
+            tested(
+                out,
+                column,
+                match op {
+                    CompareOp::Eq => Test::Equal,
+                    CompareOp::Ne => Test::Other,
+                    CompareOp::Lt | CompareOp::Le | CompareOp::Gt | CompareOp::Ge => Test::Range,
+                },
+            );
             out.column(alias, column);
             match (op, value) {
                 (CompareOp::Eq, Value::Null) => out.push(" IS NULL"),
@@ -34,6 +47,7 @@ pub(crate) fn condition(
             }
         }
         Expr::In { column, values } => {
+            tested(out, column, Test::Equal);
             let (nulls, values): (Vec<&Value>, Vec<&Value>) =
                 values.iter().partition(|v| matches!(v, Value::Null));
             match (values.is_empty(), nulls.is_empty()) {
@@ -59,10 +73,17 @@ pub(crate) fn condition(
             }
         }
         Expr::IsNull { column, negated } => {
+            tested(out, column, if *negated { Test::Other } else { Test::Equal });
             out.column(alias, column);
             out.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
         }
         Expr::Pattern { column, kind, text } => {
+            let test = match kind {
+                PatternKind::StartsWith => Test::Prefix,
+                PatternKind::IStartsWith | PatternKind::IExact => Test::PrefixIgnoringCase,
+                _ => Test::Inside,
+            };
+            tested(out, column, test);
             out.column(alias, column);
             let (operator, pattern) = pattern(*kind, text);
             out.push(operator);
@@ -77,7 +98,11 @@ pub(crate) fn condition(
             // `IS NOT TRUE` rather than `NOT`: a row whose inner condition is NULL (a NULL
             // column) does not match the inner filter, so it matches its negation.
             out.push("(");
+            let before = out.shape.filters.len();
             condition(out, table, alias, inner)?;
+            for filtered in &mut out.shape.filters[before..] {
+                filtered.test = Test::Other;
+            }
             out.push(") IS NOT TRUE");
         }
         Expr::Unbindable { column, message } => {
@@ -94,7 +119,7 @@ pub(crate) fn condition(
 fn group(
     out: &mut Statement,
     table: &'static str,
-    alias: &str,
+    alias: Alias,
     parts: &[Expr],
     separator: &str,
     empty: &str,
@@ -159,10 +184,27 @@ fn pattern(kind: PatternKind, text: &str) -> (&'static str, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sql::StatementKind;
+
+    #[test]
+    fn the_shape_notes_each_tested_column_and_how() {
+        let e = Expr::All(vec![
+            Expr::Compare { column: "a", op: CompareOp::Eq, value: Value::Integer(1) },
+            Expr::Pattern { column: "b", kind: PatternKind::IContains, text: "x".into() },
+            Expr::Not(Box::new(Expr::Pattern {
+                column: "c",
+                kind: PatternKind::StartsWith,
+                text: "y".into(),
+            })),
+        ]);
+        let tests: Vec<(&str, Test)> =
+            render(&e).shape.filters.iter().map(|f| (f.column, f.test)).collect();
+        assert_eq!(tests, [("a", Test::Equal), ("b", Test::Inside), ("c", Test::Other)]);
+    }
 
     fn render(expr: &Expr) -> Statement {
-        let mut out = Statement::default();
-        condition(&mut out, "t", "t0", expr).unwrap();
+        let mut out = Statement::new(StatementKind::Select);
+        condition(&mut out, "t", Alias::Base, expr).unwrap();
         out
     }
 
@@ -229,9 +271,9 @@ mod tests {
 
     #[test]
     fn an_unbindable_value_is_an_error_naming_table_and_column() {
-        let mut out = Statement::default();
+        let mut out = Statement::new(StatementKind::Select);
         let e = Expr::Unbindable { column: "c", message: "too big".into() };
-        let err = condition(&mut out, "t", "t0", &e).unwrap_err();
+        let err = condition(&mut out, "t", Alias::Base, &e).unwrap_err();
         assert!(matches!(err, Error::Bind { table: "t", column: "c", .. }), "{err}");
     }
 }

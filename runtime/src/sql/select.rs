@@ -6,11 +6,11 @@ use std::fmt::Write as _;
 
 use rusqlite::types::Value;
 
-use super::{BASE, Statement, filter};
+use super::{Alias, Filtered, Statement, StatementKind, Test, filter};
 use crate::column::Nulls;
 use crate::error::Result;
+use crate::load::Extra;
 use crate::load::prefetch::BatchKey;
-use crate::load::{Alias, Extra};
 use crate::query::Select;
 use crate::schema::Table;
 
@@ -25,7 +25,7 @@ pub(crate) const JSON_KEYS_FROM: usize = 1_000;
 /// `SELECT t0."a", .., j1."x", (SELECT COUNT(*) ..) FROM "t" t0 JOIN .. WHERE .. ORDER BY ..
 /// LIMIT ? OFFSET ?`.
 pub(crate) fn rows(table: &'static Table, select: &Select) -> Result<Statement> {
-    let mut out = Statement::default();
+    let mut out = Statement::new(StatementKind::Select);
     out.push("SELECT ");
     columns(&mut out, table, select);
     from(&mut out, table, select);
@@ -68,37 +68,36 @@ fn batch_statement(
     keys: Keys<'_>,
 ) -> Result<Statement> {
     let per_parent = select.limit.is_some() || select.offset.is_some();
-    let mut out = Statement::default();
+    let mut out = Statement::new(StatementKind::Batch(key.relation));
     if per_parent {
         out.push("SELECT * FROM (");
     }
     out.push("SELECT ");
     columns(&mut out, table, select);
     out.push(", ");
-    out.column(&key.alias.to_string(), key.column);
+    out.column(key.alias, key.column);
     if per_parent {
         out.push(", ROW_NUMBER() OVER (PARTITION BY ");
-        out.column(&key.alias.to_string(), key.column);
+        out.column(key.alias, key.column);
         order_by(&mut out, select);
         out.push(r#") AS "__rank""#);
     }
     from(&mut out, table, select);
     if let Some((through, to, target_key)) = key.through {
         out.push(" INNER JOIN ");
-        out.ident(through);
-        out.push(" ");
-        out.push(&Alias::Link.to_string());
+        out.table(through, Alias::Link);
         out.push(" ON ");
-        out.column(&Alias::Link.to_string(), to);
+        out.column(Alias::Link, to);
         out.push(" = ");
-        out.column(BASE, target_key);
+        out.column(Alias::Base, target_key);
     }
     out.push(" WHERE ");
     if let Some(filter) = &select.filter {
-        filter::condition(&mut out, table.name, BASE, filter)?;
+        filter::condition(&mut out, table.name, Alias::Base, filter)?;
         out.push(" AND ");
     }
-    out.column(&key.alias.to_string(), key.column);
+    out.shape.filters.push(Filtered { alias: key.alias, column: key.column, test: Test::Equal });
+    out.column(key.alias, key.column);
     match keys {
         Keys::Bound(keys) => {
             out.push(" IN (");
@@ -161,21 +160,19 @@ fn json_array(keys: &[Value]) -> String {
 
 /// The selected values: the table's columns, then joined columns and counts.
 fn columns(out: &mut Statement, table: &'static Table, select: &Select) {
-    out.list(table.columns, |out, c| out.column(BASE, c.name));
+    out.list(table.columns, |out, c| out.column(Alias::Base, c.name));
     for extra in &select.extras {
         out.push(", ");
-        match extra {
-            Extra::Column { alias, name } => out.column(&alias.to_string(), name),
+        match *extra {
+            Extra::Column { alias, name } => out.column(alias, name),
             Extra::Count { table, alias, fk, parent, key } => {
-                let alias = alias.to_string();
                 out.push("(SELECT COUNT(*) FROM ");
-                out.ident(table);
-                out.push(" ");
-                out.push(&alias);
+                out.table(table, alias);
                 out.push(" WHERE ");
-                out.column(&alias, fk);
+                out.shape.filters.push(Filtered { alias, column: fk, test: Test::Equal });
+                out.column(alias, fk);
                 out.push(" = ");
-                out.column(&parent.to_string(), key);
+                out.column(parent, key);
                 out.push(")");
             }
         }
@@ -185,26 +182,22 @@ fn columns(out: &mut Statement, table: &'static Table, select: &Select) {
 /// ` FROM "t" t0` and the query's JOINs.
 fn from(out: &mut Statement, table: &'static Table, select: &Select) {
     out.push(" FROM ");
-    out.ident(table.name);
-    out.push(" ");
-    out.push(BASE);
+    out.table(table, Alias::Base);
     for join in &select.joins {
         out.push(if join.optional { " LEFT JOIN " } else { " INNER JOIN " });
-        out.ident(join.table);
-        let alias = join.alias.to_string();
-        out.push(" ");
-        out.push(&alias);
+        out.table(join.table, join.alias);
         out.push(" ON ");
-        out.column(&alias, join.key);
+        out.shape.filters.push(Filtered { alias: join.alias, column: join.key, test: Test::Equal });
+        out.column(join.alias, join.key);
         out.push(" = ");
-        out.column(&join.parent.to_string(), join.fk);
+        out.column(join.parent, join.fk);
     }
 }
 
 /// `SELECT COUNT(*) ..`; a limited query is counted through a subquery, so the count is
 /// the number of rows `rows` would return.
 pub(crate) fn count(table: &'static Table, select: &Select) -> Result<Statement> {
-    let mut out = Statement::default();
+    let mut out = Statement::new(StatementKind::Count);
     if select.limit.is_some() || select.offset.is_some() {
         out.push("SELECT COUNT(*) FROM (SELECT 1");
         from_where(&mut out, table, select)?;
@@ -219,7 +212,7 @@ pub(crate) fn count(table: &'static Table, select: &Select) -> Result<Statement>
 
 /// `SELECT EXISTS (SELECT 1 ..)`.
 pub(crate) fn exists(table: &'static Table, select: &Select) -> Result<Statement> {
-    let mut out = Statement::default();
+    let mut out = Statement::new(StatementKind::Exists);
     out.push("SELECT EXISTS (SELECT 1");
     from_where(&mut out, table, select)?;
     order_limit(&mut out, select);
@@ -234,9 +227,7 @@ pub(crate) fn from_where(
     select: &Select,
 ) -> Result<()> {
     out.push(" FROM ");
-    out.ident(table.name);
-    out.push(" ");
-    out.push(BASE);
+    out.table(table, Alias::Base);
     where_clause(out, table, select)
 }
 
@@ -248,7 +239,7 @@ pub(crate) fn where_clause(
 ) -> Result<()> {
     if let Some(filter) = &select.filter {
         out.push(" WHERE ");
-        filter::condition(out, table.name, BASE, filter)?;
+        filter::condition(out, table.name, Alias::Base, filter)?;
     }
     Ok(())
 }
@@ -258,7 +249,8 @@ fn order_by(out: &mut Statement, select: &Select) {
     if !select.order.is_empty() {
         out.push(" ORDER BY ");
         out.list(&select.order, |out, term| {
-            out.column(&term.alias.to_string(), term.column);
+            out.shape.order.push((term.alias, term.column));
+            out.column(term.alias, term.column);
             out.push(if term.descending { " DESC" } else { " ASC" });
             match term.nulls {
                 Some(Nulls::First) => out.push(" NULLS FIRST"),

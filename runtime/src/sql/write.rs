@@ -3,17 +3,17 @@
 use rusqlite::types::Value;
 
 use super::select::{from_where, order_limit, where_clause};
-use super::{BASE, Statement, push_ident};
+use super::{Alias, Filtered, Statement, StatementKind, Test, push_ident};
 use crate::error::Result;
 use crate::query::Select;
 use crate::schema::Table;
 
 /// `INSERT INTO "t" ("a", "b") VALUES (?, ?) RETURNING "id", "a", "b"`: binds the values of
 /// `columns` in order and returns every column of the stored row.
-pub(crate) fn insert(table: &Table, columns: &[usize]) -> String {
-    let mut out = Statement::default();
+pub(crate) fn insert(table: &'static Table, columns: &[usize]) -> Statement {
+    let mut out = Statement::new(StatementKind::Insert);
     out.push("INSERT INTO ");
-    out.ident(table.name);
+    out.bare_table(table);
     if columns.is_empty() {
         out.push(" DEFAULT VALUES");
     } else {
@@ -25,21 +25,21 @@ pub(crate) fn insert(table: &Table, columns: &[usize]) -> String {
     }
     out.push(" RETURNING ");
     out.list(table.columns, |out, c| out.ident(c.name));
-    out.text
+    out
 }
 
 /// `UPDATE "t" SET "a" = ?, "b" = ? WHERE "id" = ?`, and the columns whose values it binds,
 /// in order. A table whose columns are all key columns sets the key to itself, so the
 /// statement still tells whether the row exists.
-pub(crate) fn update_by_key(table: &Table) -> (String, Vec<usize>) {
+pub(crate) fn update_by_key(table: &'static Table) -> (Statement, Vec<usize>) {
     let is_key = |c: &usize| table.primary_key.contains(c);
     let mut set: Vec<usize> = (0..table.columns.len()).filter(|c| !is_key(c)).collect();
     if set.is_empty() {
         set = table.primary_key.to_vec();
     }
-    let mut out = Statement::default();
+    let mut out = Statement::new(StatementKind::Update);
     out.push("UPDATE ");
-    out.ident(table.name);
+    out.bare_table(table);
     out.push(" SET ");
     out.list(&set, |out, &c| {
         out.ident(table.columns[c].name);
@@ -47,16 +47,16 @@ pub(crate) fn update_by_key(table: &Table) -> (String, Vec<usize>) {
     });
     where_key(&mut out, table);
     set.extend_from_slice(table.primary_key);
-    (out.text, set)
+    (out, set)
 }
 
 /// `DELETE FROM "t" WHERE "id" = ?`, binding the key columns in key order.
-pub(crate) fn delete_by_key(table: &Table) -> String {
-    let mut out = Statement::default();
+pub(crate) fn delete_by_key(table: &'static Table) -> Statement {
+    let mut out = Statement::new(StatementKind::Delete);
     out.push("DELETE FROM ");
-    out.ident(table.name);
+    out.bare_table(table);
     where_key(&mut out, table);
-    out.text
+    out
 }
 
 /// `UPDATE "t" AS t0 SET "a" = ? WHERE ..` for the rows a query selects.
@@ -65,11 +65,11 @@ pub(crate) fn update_where(
     select: &Select,
     assignments: Vec<(&'static str, Value)>,
 ) -> Result<Statement> {
-    let mut out = Statement::default();
+    let mut out = Statement::new(StatementKind::Update);
     out.push("UPDATE ");
     out.ident(table.name);
     out.push(" AS ");
-    out.push(BASE);
+    out.table_alias(table, Alias::Base);
     out.push(" SET ");
     out.list(assignments, |out, (column, value)| {
         out.ident(column);
@@ -82,11 +82,11 @@ pub(crate) fn update_where(
 
 /// `DELETE FROM "t" AS t0 WHERE ..` for the rows a query selects.
 pub(crate) fn delete_where(table: &'static Table, select: &Select) -> Result<Statement> {
-    let mut out = Statement::default();
+    let mut out = Statement::new(StatementKind::Delete);
     out.push("DELETE FROM ");
     out.ident(table.name);
     out.push(" AS ");
-    out.push(BASE);
+    out.table_alias(table, Alias::Base);
     rows_of(&mut out, table, select)?;
     Ok(out)
 }
@@ -98,21 +98,22 @@ fn rows_of(out: &mut Statement, table: &'static Table, select: &Select) -> Resul
         return where_clause(out, table, select);
     }
     out.push(" WHERE (");
-    out.list(table.key_columns(), |out, name| out.column(BASE, name));
+    out.list(table.key_columns(), |out, name| out.column(Alias::Base, name));
     out.push(") IN (SELECT ");
-    out.list(table.key_columns(), |out, name| out.column(BASE, name));
+    out.list(table.key_columns(), |out, name| out.column(Alias::Base, name));
     from_where(out, table, select)?;
     order_limit(out, select);
     out.push(")");
     Ok(())
 }
 
-fn where_key(out: &mut Statement, table: &Table) {
+fn where_key(out: &mut Statement, table: &'static Table) {
     out.push(" WHERE ");
     for (i, name) in table.key_columns().enumerate() {
         if i > 0 {
             out.push(" AND ");
         }
+        out.shape.filters.push(Filtered { alias: Alias::Base, column: name, test: Test::Equal });
         push_ident(&mut out.text, name);
         out.push(" = ?");
     }
@@ -139,16 +140,17 @@ mod tests {
         auto_key: false,
         indexes: &[],
         foreign_keys: &[],
+        relations: &[],
     };
 
     #[test]
     fn insert_returns_the_stored_row() {
         assert_eq!(
-            insert(&LINK, &[0, 1, 2]),
+            insert(&LINK, &[0, 1, 2]).text,
             r#"INSERT INTO "book_tag" ("book_id", "tag_id", "note") VALUES (?, ?, ?) RETURNING "book_id", "tag_id", "note""#
         );
         assert_eq!(
-            insert(&LINK, &[]),
+            insert(&LINK, &[]).text,
             r#"INSERT INTO "book_tag" DEFAULT VALUES RETURNING "book_id", "tag_id", "note""#
         );
     }
@@ -156,10 +158,13 @@ mod tests {
     #[test]
     fn update_and_delete_address_the_composite_key() {
         let (sql, columns) = update_by_key(&LINK);
-        assert_eq!(sql, r#"UPDATE "book_tag" SET "note" = ? WHERE "book_id" = ? AND "tag_id" = ?"#);
+        assert_eq!(
+            sql.text,
+            r#"UPDATE "book_tag" SET "note" = ? WHERE "book_id" = ? AND "tag_id" = ?"#
+        );
         assert_eq!(columns, [2, 0, 1]);
         assert_eq!(
-            delete_by_key(&LINK),
+            delete_by_key(&LINK).text,
             r#"DELETE FROM "book_tag" WHERE "book_id" = ? AND "tag_id" = ?"#
         );
     }

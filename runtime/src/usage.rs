@@ -1,0 +1,46 @@
+//! Whether loaded relations are read, for the inspector's "unused eager loads" (Bullet's
+//! unused eager loading detection).
+//!
+//! While an inspection is active, each loading step of a query execution makes one
+//! [`Usage`] flag, and every slot it fills holds a handle to it; the slot's accessor sets
+//! the flag. Outside inspections slots hold no handle, and reading one costs a branch.
+
+use std::panic::Location;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::log;
+
+/// Whether the rows (or count) one loading step filled were read.
+#[derive(Debug)]
+pub struct Usage {
+    pub relation: &'static str,
+    pub count: bool,
+    pub location: &'static Location<'static>,
+    read: AtomicBool,
+}
+
+impl Usage {
+    /// A flag for one loading step, given to the active inspections; `None` when nothing
+    /// inspects.
+    pub(crate) fn start(
+        relation: &'static str,
+        count: bool,
+        location: &'static Location<'static>,
+    ) -> Option<Arc<Usage>> {
+        if !log::tracking_usage() {
+            return None;
+        }
+        let usage = Arc::new(Usage { relation, count, location, read: AtomicBool::new(false) });
+        log::track(&usage);
+        Some(usage)
+    }
+
+    pub(crate) fn mark(&self) {
+        self.read.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn was_read(&self) -> bool {
+        self.read.load(Ordering::Relaxed)
+    }
+}

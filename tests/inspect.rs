@@ -1,0 +1,372 @@
+//! The inspector: each detector fires on the bad form and stays silent on the good form.
+
+mod common;
+
+use common::*;
+use eagerly::inspect::ScanKind;
+use eagerly::rusqlite::Connection;
+use eagerly::{Inspector, Model};
+
+/// Books whose title is indexed, to compare with `Book` (title not indexed).
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Shelf {
+    #[model(primary_key)]
+    pub id: i64,
+    #[model(index)]
+    pub title: String,
+}
+
+/// The seed's data plus 500 more books (by author 3) and 500 shelves: enough rows for
+/// scans to matter.
+fn big_db() -> Connection {
+    let conn = seeded_db();
+    eagerly::create_tables(&conn, &[Shelf::TABLE]).unwrap();
+    conn.execute_batch(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+         INSERT INTO books (title, author_id) SELECT 'the volume ' || i, 3 FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+         INSERT INTO shelf (title) SELECT 'the volume ' || i FROM n;",
+    )
+    .unwrap();
+    conn
+}
+
+#[test]
+fn records_carry_the_callers_line_also_for_batched_statements() {
+    let conn = seeded_db();
+    let (first, log) = eagerly::capture(|| {
+        let first = line!() + 1;
+        Author::query().prefetch(Author::books).all(&conn).unwrap();
+        Book::query().count(&conn).unwrap();
+        Publisher::get(&conn, 1).unwrap();
+        NewTag { name: "new".into() }.insert(&conn).unwrap();
+        first
+    });
+    let lines: Vec<(u32, &str)> =
+        log.records().iter().map(|r| (r.location.line(), r.location.file())).collect();
+    let file = "tests/inspect.rs";
+    assert_eq!(
+        lines,
+        [(first, file), (first, file), (first + 1, file), (first + 2, file), (first + 3, file)]
+    );
+}
+
+#[test]
+fn assert_queries_passes_on_the_count_and_lists_every_query_otherwise() {
+    let conn = seeded_db();
+    let authors = eagerly::assert_queries!(2, {
+        Author::query().prefetch(Author::books).all(&conn).unwrap()
+    });
+    assert_eq!(authors.len(), 3);
+
+    let failure = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        eagerly::assert_queries!(1, {
+            for author in Author::query().all(&conn).unwrap() {
+                Book::query().filter(Book::author_id.eq(author.id)).count(&conn).unwrap();
+            }
+        })
+    }))
+    .unwrap_err();
+    let message = failure.downcast_ref::<String>().unwrap();
+    assert!(message.starts_with("expected 1 queries, 4 ran:\n"), "{message}");
+    assert!(message.contains(r#"  1. [3 rows, "#), "{message}");
+    assert!(message.contains(r#"] SELECT COUNT(*) FROM "books" t0 WHERE t0."author_id" = ? -- [Integer(3)] (at tests/inspect.rs:"#), "{message}");
+    assert_eq!(message.matches("\n").count(), 5, "a line per query: {message}");
+}
+
+#[test]
+fn assert_queries_lets_question_marks_leave_the_function() {
+    fn load(conn: &Connection) -> eagerly::Result<usize> {
+        let authors = eagerly::assert_queries!(1, { Author::query().all(conn)? });
+        Ok(authors.len())
+    }
+    assert_eq!(load(&seeded_db()).unwrap(), 3);
+    assert!(
+        load(&Connection::open_in_memory().unwrap()).is_err(),
+        "the error, not a panic about the count"
+    );
+}
+
+#[test]
+fn a_forbidden_query_is_an_error_naming_it_and_its_line() {
+    let conn = seeded_db();
+    let authors = Author::query().prefetch(Author::books).all(&conn).unwrap();
+    let (rendered, log) = eagerly::capture(|| {
+        eagerly::forbid_queries(|| {
+            let lines: Vec<String> =
+                authors.iter().map(|a| format!("{}: {}", a.name, a.books().len())).collect();
+            let (sneaky, line) = (Book::query().count(&conn), line!());
+            (lines, (sneaky, line))
+        })
+    });
+    let (lines, (sneaky, line)) = rendered;
+    assert_eq!(lines.len(), 3);
+    match sneaky {
+        Err(eagerly::Error::QueryForbidden { sql, location }) => {
+            assert_eq!(sql, r#"SELECT COUNT(*) FROM "books" t0"#);
+            assert_eq!(location.line(), line);
+        }
+        other => panic!("expected QueryForbidden, got {other:?}"),
+    }
+    assert!(log.is_empty(), "nothing ran");
+    assert_eq!(Book::query().count(&conn).unwrap(), 6, "allowed again after the scope");
+}
+
+#[test]
+fn an_explicit_loop_is_an_n_plus_one_with_the_exact_fix() {
+    let conn = seeded_db();
+    let (line, report) = eagerly::inspect(|| {
+        let mut line = 0;
+        for author in Author::query().all(&conn).unwrap() {
+            (_, line) =
+                (Book::query().filter(Book::author_id.eq(author.id)).all(&conn).unwrap(), line!());
+        }
+        line
+    });
+    assert_eq!(report.n_plus_one().len(), 1, "{report}");
+    let found = &report.n_plus_one()[0];
+    assert_eq!(
+        found.sql,
+        r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0 WHERE t0."author_id" = ?"#
+    );
+    assert_eq!((found.count, found.location.line()), (3, line));
+    assert_eq!(
+        found.fix.as_deref(),
+        Some("add `.prefetch(Author::books)` to the query that loads the `Author` rows")
+    );
+    assert_eq!(report.similar().len(), 1);
+    assert!(report.duplicates().is_empty());
+
+    // The good form: two statements, nothing to report.
+    let (_, report) = eagerly::inspect(|| {
+        let authors = Author::query().prefetch(Author::books).all(&conn).unwrap();
+        authors.iter().map(|a| a.books().len()).sum::<usize>()
+    });
+    assert!(report.is_clean(), "{report}");
+    assert!(report.n_plus_one().is_empty() && report.similar().is_empty());
+}
+
+#[test]
+fn counts_lookups_and_links_in_loops_get_their_fix_too() {
+    let conn = seeded_db();
+    let ((), report) = eagerly::inspect(|| {
+        for author in Author::query().all(&conn).unwrap() {
+            Book::query().filter(Book::author_id.eq(author.id)).count(&conn).unwrap();
+            if let Some(publisher) = author.publisher_id {
+                Publisher::get(&conn, publisher).unwrap();
+            }
+        }
+        for book in Book::query().all(&conn).unwrap() {
+            BookTag::query().filter(BookTag::book_id.eq(book.id)).all(&conn).unwrap();
+        }
+    });
+    let fixes: Vec<(usize, Option<&str>)> =
+        report.n_plus_one().iter().map(|n| (n.count, n.fix.as_deref())).collect();
+    assert_eq!(
+        fixes,
+        [
+            (3, Some("add `.with_count(Author::books)` to the query that loads the `Author` rows")),
+            (
+                2,
+                Some(
+                    "add `.select_related(Author::publisher)` (or `.prefetch(..)` of it) to the query that loads the `Author` rows"
+                )
+            ),
+            (6, Some("add `.prefetch(Book::tags)` to the query that loads the `Book` rows")),
+        ]
+    );
+    // The same publisher twice, with the same key: also a duplicate.
+    assert_eq!(report.duplicates().len(), 1);
+    assert_eq!(report.duplicates()[0].count, 2);
+
+    // Fewer repeats than the threshold: silent.
+    let ((), report) = Inspector::new().repeats(4).run(|| {
+        for author in Author::query().all(&conn).unwrap() {
+            Book::query().filter(Book::author_id.eq(author.id)).count(&conn).unwrap();
+        }
+    });
+    assert!(report.n_plus_one().is_empty(), "{report}");
+}
+
+#[test]
+fn a_filter_on_an_unindexed_column_is_a_scan_to_index() {
+    let conn = big_db();
+    let ((_, line), report) = eagerly::inspect(|| {
+        (Book::query().filter(Book::title.eq("the volume 7")).all(&conn).unwrap(), line!())
+    });
+    assert_eq!(report.scans().len(), 1, "{report}");
+    let scan = &report.scans()[0];
+    assert_eq!((scan.kind, scan.table, scan.location.line()), (ScanKind::FullScan, "books", line));
+    assert_eq!(scan.rows, 505, "506 rows: a scan steps forward 505 times");
+    assert_eq!(scan.advice, "add `#[model(index)]` to `Book::title`");
+    let plan = report.log().records()[0].plan.as_ref().unwrap();
+    assert_eq!(plan, &["SCAN t0"]);
+
+    // Indexed: SQLite searches the index, nothing to report.
+    let (_, report) = eagerly::inspect(|| {
+        Shelf::query().filter(Shelf::title.eq("the volume 7")).all(&conn).unwrap()
+    });
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(
+        report.log().records()[0].plan.as_ref().unwrap(),
+        &["SEARCH t0 USING COVERING INDEX shelf_title_idx (title=?)"]
+    );
+}
+
+#[test]
+fn an_index_does_not_help_contains_but_helps_starts_with() {
+    let conn = big_db();
+    // `icontains("the")` is `LIKE '%the%'`: a scan even though `title` is indexed.
+    let (rows, report) = eagerly::inspect(|| {
+        Shelf::query().filter(Shelf::title.icontains("the")).all(&conn).unwrap()
+    });
+    assert_eq!(rows.len(), 500);
+    assert_eq!(report.log().records()[0].plan.as_ref().unwrap(), &["SCAN t0"]);
+    assert_eq!(report.scans().len(), 1, "{report}");
+    assert_eq!(
+        report.scans()[0].advice,
+        "no index can find `Shelf::title` values by what they contain or end with (a pattern starting with a wildcard): match a prefix (`starts_with`), or search text with SQLite's FTS5"
+    );
+
+    // `starts_with` is `GLOB 'the volume 1*'`: the ordinary index serves it.
+    let (rows, report) = eagerly::inspect(|| {
+        Shelf::query().filter(Shelf::title.starts_with("the volume 1")).all(&conn).unwrap()
+    });
+    assert_eq!(rows.len(), 111);
+    assert_eq!(
+        report.log().records()[0].plan.as_ref().unwrap(),
+        &["SEARCH t0 USING COVERING INDEX shelf_title_idx (title>? AND title<?)"]
+    );
+    assert!(report.is_clean(), "{report}");
+
+    // `istarts_with` is a case-insensitive `LIKE`, which an ordinary index cannot serve.
+    let (_, report) = eagerly::inspect(|| {
+        Shelf::query().filter(Shelf::title.istarts_with("THE volume 1")).all(&conn).unwrap()
+    });
+    assert_eq!(report.scans().len(), 1, "{report}");
+    assert!(
+        report.scans()[0]
+            .advice
+            .starts_with("an ordinary index does not serve a case-insensitive match")
+    );
+}
+
+#[test]
+fn sorting_without_an_index_is_reported() {
+    let conn = big_db();
+    let (_, report) =
+        eagerly::inspect(|| Book::query().order_by(Book::title.asc()).all(&conn).unwrap());
+    assert_eq!(report.scans().len(), 1, "{report}");
+    assert_eq!(report.scans()[0].kind, ScanKind::Sort);
+    assert_eq!(
+        report.scans()[0].advice,
+        "add `#[model(index)]` to `Book::title`, so that rows can be read in order instead of sorted"
+    );
+    let (_, report) =
+        eagerly::inspect(|| Shelf::query().order_by(Shelf::title.asc()).all(&conn).unwrap());
+    assert!(report.is_clean(), "{report}");
+    // Few rows: sorting them is nothing to fix.
+    let (_, report) = eagerly::inspect(|| {
+        Tag::query().order_by(Tag::id.desc()).order_by(Tag::name.asc()).all(&conn).unwrap()
+    });
+    assert!(report.scans().is_empty(), "{report}");
+}
+
+#[test]
+fn an_automatic_index_is_reported() {
+    // A schema made elsewhere, where `author.id` has no index: the JOIN builds one per run.
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch(
+        "CREATE TABLE author (id INTEGER, name TEXT, publisher_id INTEGER);
+         CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT, author_id INTEGER);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+         INSERT INTO author SELECT i, 'a' || i, NULL FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+         INSERT INTO books SELECT i, 'b' || i, i FROM n;",
+    )
+    .unwrap();
+    let (books, report) =
+        eagerly::inspect(|| Book::query().select_related(Book::author).all(&conn).unwrap());
+    assert_eq!(books.len(), 200);
+    let automatic: Vec<&str> = report
+        .scans()
+        .iter()
+        .filter(|s| s.kind == ScanKind::AutomaticIndex)
+        .map(|s| s.advice.as_str())
+        .collect();
+    assert_eq!(
+        automatic,
+        [
+            "SQLite built a temporary index on `author.id` for this statement: add `#[model(index)]` to `Author::id`"
+        ],
+        "{report}"
+    );
+}
+
+#[test]
+fn loads_nobody_reads_are_reported() {
+    let conn = seeded_db();
+    let (line, report) = eagerly::inspect(|| {
+        let query = Author::query()
+            .prefetch(Author::books)
+            .select_related(Author::publisher)
+            .with_count(Author::books);
+        let (authors, line) = (query.all(&conn).unwrap(), line!());
+        // Only the publishers are read.
+        assert_eq!(authors.iter().filter(|a| a.publisher().is_some()).count(), 2);
+        line
+    });
+    let unused: Vec<(&str, bool, u32)> =
+        report.unused().iter().map(|u| (u.relation, u.count, u.location.line())).collect();
+    assert_eq!(unused, [("Author::books", false, line), ("Author::books", true, line)]);
+    let text = report.to_string();
+    assert!(
+        text.contains(&format!(
+            "Unused eager loads (2):\n  `Author::books`, loaded at tests/inspect.rs:{line}:"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("  the count of `Author::books`, loaded at"), "{text}");
+
+    let (_, report) = eagerly::inspect(|| {
+        let authors =
+            Author::query().prefetch(Author::books).with_count(Author::books).all(&conn).unwrap();
+        authors.iter().map(|a| a.books().len() + a.books_count()).sum::<usize>()
+    });
+    assert!(report.unused().is_empty(), "{report}");
+    // Nested loads are watched as well.
+    let (_, report) = eagerly::inspect(|| {
+        let authors = Author::query()
+            .prefetch_with(Author::books, |b| b.prefetch(Book::tags))
+            .all(&conn)
+            .unwrap();
+        authors.iter().map(|a| a.books().len()).sum::<usize>()
+    });
+    assert_eq!(report.unused().iter().map(|u| u.relation).collect::<Vec<_>>(), ["Book::tags"]);
+}
+
+#[test]
+fn the_report_reads_at_a_glance() {
+    let conn = big_db();
+    let ((), report) = eagerly::inspect(|| {
+        for author in Author::query().all(&conn).unwrap() {
+            Book::query().filter(Book::author_id.eq(author.id)).count(&conn).unwrap();
+        }
+        Book::query().filter(Book::title.icontains("volume 9")).count(&conn).unwrap();
+    });
+    let text = report.to_string();
+    assert!(text.starts_with("eagerly report: 5 queries in "), "{text}");
+    assert!(text.contains("N+1 queries (1):\n  SELECT COUNT(*) FROM \"books\" t0 WHERE t0.\"author_id\" = ? ran 3 times from tests/inspect.rs:"), "{text}");
+    assert!(
+        text.contains(
+            "    fix: add `.with_count(Author::books)` to the query that loads the `Author` rows\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Similar queries (1):"), "{text}");
+    assert!(
+        text.contains("Scans (1):\n  full scan of `books` (505 rows per run) at tests/inspect.rs:"),
+        "{text}"
+    );
+    assert!(!text.contains("nothing to fix"));
+}
