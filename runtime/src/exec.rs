@@ -71,7 +71,7 @@ pub(crate) fn atomically<T>(
     let step = |text: &str| {
         let mut statement = Statement::new(StatementKind::Other);
         statement.text.push_str(text);
-        statement.shape.tables.push((crate::sql::Alias::Base, table));
+        statement.note_table(crate::sql::Alias::Base, table);
         execute(run, &statement, &[])
     };
     step("SAVEPOINT eagerly")?;
@@ -136,7 +136,7 @@ fn finish(
             location: run.caller,
             counters,
             plan: plan.flatten(),
-            shape: Some(std::sync::Arc::new(statement.shape.clone())),
+            shape: statement.shape.clone().map(std::sync::Arc::new),
         },
     );
 }
@@ -144,7 +144,7 @@ fn finish(
 /// SQLite's plan for a statement (`EXPLAIN QUERY PLAN`), one line per step, indented by
 /// depth; `None` if SQLite cannot explain it. Run outside the log.
 fn explain(conn: &Connection, statement: &Statement, params: &[&dyn ToSql]) -> Option<Vec<String>> {
-    if statement.shape.kind == StatementKind::Other {
+    if statement.kind == StatementKind::Other {
         return None;
     }
     let mut prepared = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", statement.text)).ok()?;

@@ -330,8 +330,9 @@ pub(crate) fn record(_watch: Watch, record: QueryRecord) {
     });
 }
 
-/// Whether an inspection wants to know which loaded relations are read.
-pub(crate) fn tracking_usage() -> bool {
+/// Whether an inspection is active on this thread (it wants statements' shapes and which
+/// loaded relations are read).
+pub(crate) fn inspecting() -> bool {
     STATE.with(|state| state.borrow().frames.iter().any(|f| f.inspecting))
 }
 

@@ -411,7 +411,7 @@ fn single_value<T: rusqlite::types::FromSql>(
     run: Run<'_>,
     statement: &sql::Statement,
 ) -> Result<T> {
-    let table = statement.shape.tables.first().map_or("?", |(_, t)| t.name);
+    let table = statement.table_name();
     let mut values = exec::query(run, statement, &statement.param_refs(), |row| {
         row.get::<_, T>(0).map_err(|source| Error::Database {
             table,

@@ -28,7 +28,7 @@ impl Usage {
         count: bool,
         location: &'static Location<'static>,
     ) -> Option<Arc<Usage>> {
-        if !log::tracking_usage() {
+        if !log::inspecting() {
             return None;
         }
         let usage = Arc::new(Usage { relation, count, location, read: AtomicBool::new(false) });

@@ -2,7 +2,7 @@
 
 use rusqlite::types::Value;
 
-use super::{Alias, Filtered, Statement, Test};
+use super::{Alias, Statement, Test};
 use crate::error::{Error, Result};
 use crate::filter::{CompareOp, Expr, PatternKind};
 
@@ -15,7 +15,7 @@ pub(crate) fn condition(
     expr: &Expr,
 ) -> Result<()> {
     let tested = |out: &mut Statement, column: &'static str, test: Test| {
-        out.shape.filters.push(Filtered { alias, column, test });
+        out.note_filter(alias, column, test);
     };
     match expr {
         Expr::Compare { column, op, value } => {
@@ -98,11 +98,9 @@ pub(crate) fn condition(
             // `IS NOT TRUE` rather than `NOT`: a row whose inner condition is NULL (a NULL
             // column) does not match the inner filter, so it matches its negation.
             out.push("(");
-            let before = out.shape.filters.len();
+            let before = out.filters_noted();
             condition(out, table, alias, inner)?;
-            for filtered in &mut out.shape.filters[before..] {
-                filtered.test = Test::Other;
-            }
+            out.negate_filters_from(before);
             out.push(") IS NOT TRUE");
         }
         Expr::Unbindable { column, message } => {
@@ -197,9 +195,13 @@ mod tests {
                 text: "y".into(),
             })),
         ]);
-        let tests: Vec<(&str, Test)> =
-            render(&e).shape.filters.iter().map(|f| (f.column, f.test)).collect();
-        assert_eq!(tests, [("a", Test::Equal), ("b", Test::Inside), ("c", Test::Other)]);
+        let ((), _) = crate::log::within(crate::log::Frame::inspecting(), || {
+            let shape = render(&e).shape.expect("an inspection records shapes");
+            let tests: Vec<(&str, Test)> =
+                shape.filters.iter().map(|f| (f.column, f.test)).collect();
+            assert_eq!(tests, [("a", Test::Equal), ("b", Test::Inside), ("c", Test::Other)]);
+        });
+        assert!(render(&e).shape.is_none(), "nothing is recorded outside inspections");
     }
 
     fn render(expr: &Expr) -> Statement {

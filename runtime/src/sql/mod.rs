@@ -18,13 +18,17 @@ use rusqlite::types::Value;
 
 use crate::schema::Table;
 
-/// A statement: its text, the values bound to its `?` placeholders in order, and its
-/// shape.
+/// A statement: its text, the values bound to its `?` placeholders in order, and, while
+/// an inspection runs, its shape.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Statement {
     pub text: String,
     pub params: Vec<Value>,
-    pub shape: Shape,
+    pub kind: StatementKind,
+    /// The first table written, for messages.
+    pub table: Option<&'static Table>,
+    /// Recorded only for an inspection: building it allocates.
+    pub shape: Option<Shape>,
 }
 
 /// What a statement does, as the inspector needs it: no SQL parsing there.
@@ -106,29 +110,90 @@ pub enum Alias {
     Link,
 }
 
+impl Alias {
+    /// Appends the alias to `out`; without `fmt`, which would cost more than the rest of
+    /// writing a statement.
+    fn push_to(self, out: &mut String) {
+        let (letter, number) = match self {
+            Alias::Base => return out.push_str("t0"),
+            Alias::Link => return out.push_str("l0"),
+            Alias::Join(n) => ('j', n),
+            Alias::Count(n) => ('c', n),
+        };
+        out.push(letter);
+        let mut digits = [0u8; 5];
+        let mut rest = number;
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        digits[start..].iter().for_each(|&d| out.push(char::from(d)));
+    }
+}
+
 impl fmt::Display for Alias {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Alias::Base => f.write_str("t0"),
-            Alias::Join(n) => write!(f, "j{n}"),
-            Alias::Count(n) => write!(f, "c{n}"),
-            Alias::Link => f.write_str("l0"),
-        }
+        let mut text = String::with_capacity(6);
+        self.push_to(&mut text);
+        f.write_str(&text)
     }
 }
 
 impl Statement {
     pub(crate) fn new(kind: StatementKind) -> Self {
-        Statement {
-            text: String::new(),
-            params: Vec::new(),
-            shape: Shape { kind, tables: Vec::new(), filters: Vec::new(), order: Vec::new() },
-        }
+        let shape = crate::log::inspecting().then(|| Shape {
+            kind,
+            tables: Vec::new(),
+            filters: Vec::new(),
+            order: Vec::new(),
+        });
+        Statement { text: String::new(), params: Vec::new(), kind, table: None, shape }
     }
 
     /// The queried (or written) table's name, for messages.
     pub(crate) fn table_name(&self) -> &'static str {
-        self.shape.tables.first().map_or("?", |(_, table)| table.name)
+        self.table.map_or("?", |table| table.name)
+    }
+
+    /// Notes a table the statement reads or writes.
+    pub(crate) fn note_table(&mut self, alias: Alias, table: &'static Table) {
+        self.table.get_or_insert(table);
+        if let Some(shape) = &mut self.shape {
+            shape.tables.push((alias, table));
+        }
+    }
+
+    /// Notes a column a condition tests.
+    pub(crate) fn note_filter(&mut self, alias: Alias, column: &'static str, test: Test) {
+        if let Some(shape) = &mut self.shape {
+            shape.filters.push(Filtered { alias, column, test });
+        }
+    }
+
+    /// Notes a column the statement orders by.
+    fn note_order(&mut self, alias: Alias, column: &'static str) {
+        if let Some(shape) = &mut self.shape {
+            shape.order.push((alias, column));
+        }
+    }
+
+    /// The number of conditions noted so far.
+    fn filters_noted(&self) -> usize {
+        self.shape.as_ref().map_or(0, |shape| shape.filters.len())
+    }
+
+    /// Notes the conditions from the `from`-th on as not narrowing (they are negated).
+    fn negate_filters_from(&mut self, from: usize) {
+        if let Some(shape) = &mut self.shape {
+            for filtered in &mut shape.filters[from..] {
+                filtered.test = Test::Other;
+            }
+        }
     }
 
     /// The parameters as rusqlite wants them.
@@ -150,25 +215,24 @@ impl Statement {
         self.ident(table.name);
         self.text.push(' ');
         self.alias(alias);
-        self.shape.tables.push((alias, table));
+        self.note_table(alias, table);
     }
 
     /// The alias of a table named just before (`UPDATE "t" AS t0`), noted in the shape.
     fn table_alias(&mut self, table: &'static Table, alias: Alias) {
         self.alias(alias);
-        self.shape.tables.push((alias, table));
+        self.note_table(alias, table);
     }
 
     /// A table written without an alias (writes by key, schema), noted in the shape.
     fn bare_table(&mut self, table: &'static Table) {
         self.ident(table.name);
-        self.shape.tables.push((Alias::Base, table));
+        self.note_table(Alias::Base, table);
     }
 
     /// `t0`, `j1`, ...: generated by eagerly, so no quotes.
     fn alias(&mut self, alias: Alias) {
-        use fmt::Write as _;
-        let _ = write!(self.text, "{alias}");
+        alias.push_to(&mut self.text);
     }
 
     /// `alias."column"`.
@@ -212,5 +276,15 @@ mod tests {
         s.push(" ");
         s.column(Alias::Base, r#"we"ird"#);
         assert_eq!(s.text, r#""plain" t0."we""ird""#);
+    }
+
+    #[test]
+    fn aliases_print_their_number() {
+        let printed: Vec<String> =
+            [Alias::Base, Alias::Link, Alias::Join(1), Alias::Count(12), Alias::Join(65535)]
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+        assert_eq!(printed, ["t0", "l0", "j1", "c12", "j65535"]);
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use rusqlite::types::Value;
 
-use super::{Alias, Filtered, Statement, StatementKind, Test, filter};
+use super::{Alias, Statement, StatementKind, Test, filter};
 use crate::column::Nulls;
 use crate::error::Result;
 use crate::load::Extra;
@@ -96,7 +96,7 @@ fn batch_statement(
         filter::condition(&mut out, table.name, Alias::Base, filter)?;
         out.push(" AND ");
     }
-    out.shape.filters.push(Filtered { alias: key.alias, column: key.column, test: Test::Equal });
+    out.note_filter(key.alias, key.column, Test::Equal);
     out.column(key.alias, key.column);
     match keys {
         Keys::Bound(keys) => {
@@ -169,7 +169,7 @@ fn columns(out: &mut Statement, table: &'static Table, select: &Select) {
                 out.push("(SELECT COUNT(*) FROM ");
                 out.table(table, alias);
                 out.push(" WHERE ");
-                out.shape.filters.push(Filtered { alias, column: fk, test: Test::Equal });
+                out.note_filter(alias, fk, Test::Equal);
                 out.column(alias, fk);
                 out.push(" = ");
                 out.column(parent, key);
@@ -187,7 +187,7 @@ fn from(out: &mut Statement, table: &'static Table, select: &Select) {
         out.push(if join.optional { " LEFT JOIN " } else { " INNER JOIN " });
         out.table(join.table, join.alias);
         out.push(" ON ");
-        out.shape.filters.push(Filtered { alias: join.alias, column: join.key, test: Test::Equal });
+        out.note_filter(join.alias, join.key, Test::Equal);
         out.column(join.alias, join.key);
         out.push(" = ");
         out.column(join.parent, join.fk);
@@ -249,7 +249,7 @@ fn order_by(out: &mut Statement, select: &Select) {
     if !select.order.is_empty() {
         out.push(" ORDER BY ");
         out.list(&select.order, |out, term| {
-            out.shape.order.push((term.alias, term.column));
+            out.note_order(term.alias, term.column);
             out.column(term.alias, term.column);
             out.push(if term.descending { " DESC" } else { " ASC" });
             match term.nulls {

@@ -3,7 +3,7 @@
 use rusqlite::types::Value;
 
 use super::select::{from_where, order_limit, where_clause};
-use super::{Alias, Filtered, Statement, StatementKind, Test, push_ident};
+use super::{Alias, Statement, StatementKind, Test, push_ident};
 use crate::error::Result;
 use crate::query::Select;
 use crate::schema::Table;
@@ -113,7 +113,7 @@ fn where_key(out: &mut Statement, table: &'static Table) {
         if i > 0 {
             out.push(" AND ");
         }
-        out.shape.filters.push(Filtered { alias: Alias::Base, column: name, test: Test::Equal });
+        out.note_filter(Alias::Base, name, Test::Equal);
         push_ident(&mut out.text, name);
         out.push(" = ?");
     }
