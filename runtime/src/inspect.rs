@@ -63,23 +63,61 @@ impl Default for Inspector {
 
 impl Inspector {
     /// Defaults: N+1 from 2 repeats, scans from 100 rows.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, report) = eagerly::Inspector::new().run(|| Author::query().count(&conn));
+    /// assert!(report.is_clean());
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// A statement run this many times from one line of the application is an N+1.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, report) = eagerly::Inspector::new().repeats(4).run(|| {
+    ///     for author in Author::query().all(&conn)? {
+    ///         Book::query().filter(Book::author_id.eq(author.id)).count(&conn)?;
+    ///     }
+    ///     Ok::<_, eagerly::Error>(())
+    /// });
+    /// assert!(report.n_plus_one().is_empty(), "3 authors: fewer than 4 repeats");
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn repeats(mut self, times: usize) -> Self {
         self.repeats = times.max(2);
         self
     }
 
     /// Full scans and sorts of at least this many rows per run are reported.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, report) = eagerly::Inspector::new().scanned_rows(1000).run(|| Book::query().filter(Book::title.eq("x")).all(&conn));
+    /// assert!(report.scans().is_empty(), "4 books: below the threshold");
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn scanned_rows(mut self, rows: u64) -> Self {
         self.scanned_rows = rows;
         self
     }
 
     /// Runs `f` and reports on its statements.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (count, report) = eagerly::Inspector::new().run(|| Book::query().count(&conn));
+    /// assert_eq!(count?, 4);
+    /// assert_eq!(report.log().len(), 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn run<T>(&self, f: impl FnOnce() -> T) -> (T, Report) {
         let (value, frame) = log::within(Frame::inspecting(), f);
         let (log, usage) = frame.into_parts();
@@ -100,6 +138,19 @@ impl Inspector {
 }
 
 /// What an inspection found; `Display` renders it for a person.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let (_, report) = eagerly::inspect(|| {
+///     let authors = Author::query().prefetch(Author::books).all(&conn)?;
+///     Ok::<_, eagerly::Error>(authors.len()) // the books are never read
+/// });
+/// assert_eq!(report.unused()[0].relation, "Author::books");
+/// assert!(!report.is_clean());
+/// println!("{report}");
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Report {
     log: QueryLog,
@@ -112,36 +163,108 @@ pub struct Report {
 
 impl Report {
     /// Every statement that ran.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, report) = eagerly::inspect(|| Author::query().all(&conn));
+    /// assert_eq!(report.log().len(), 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn log(&self) -> &QueryLog {
         &self.log
     }
 
     /// Statements run again and again from one line of the application.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, report) = eagerly::inspect(|| {
+    ///     for book in Book::query().all(&conn)? {
+    ///         Author::get(&conn, book.author_id)?;
+    ///     }
+    ///     Ok::<_, eagerly::Error>(())
+    /// });
+    /// let found = &report.n_plus_one()[0];
+    /// assert_eq!(found.count, 4);
+    /// assert_eq!(found.fix.as_deref(), Some("add `.select_related(Book::author)` (or `.prefetch(..)` of it) to the query that loads the `Book` rows"));
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn n_plus_one(&self) -> &[NPlusOne] {
         &self.n_plus_one
     }
 
     /// Statements run more than once with the same values.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, report) = eagerly::inspect(|| {
+    ///     Author::get(&conn, 1)?;
+    ///     Author::get(&conn, 1)
+    /// });
+    /// assert_eq!(report.duplicates()[0].count, 2);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn duplicates(&self) -> &[Duplicate] {
         &self.duplicates
     }
 
     /// Statements run more than once with different values.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, report) = eagerly::inspect(|| {
+    ///     Author::get(&conn, 1)?;
+    ///     Author::get(&conn, 2)
+    /// });
+    /// assert_eq!(report.similar()[0].count, 2);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn similar(&self) -> &[Similar] {
         &self.similar
     }
 
     /// Scans, sorts and automatic indexes a permanent index would avoid.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, report) = eagerly::Inspector::new().scanned_rows(1).run(|| Book::query().filter(Book::title.icontains("rust")).all(&conn));
+    /// assert_eq!(report.scans()[0].kind, eagerly::inspect::ScanKind::FullScan);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn scans(&self) -> &[Scan] {
         &self.scans
     }
 
     /// Relations (and counts) loaded but not read by the end of the block.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, report) = eagerly::inspect(|| Author::query().with_count(Author::books).all(&conn));
+    /// assert!(report.unused()[0].count);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn unused(&self) -> &[UnusedLoad] {
         &self.unused
     }
 
     /// Whether nothing needs attention (similar statements alone do not).
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, report) = eagerly::inspect(|| {
+    ///     let authors = Author::query().prefetch(Author::books).all(&conn)?;
+    ///     Ok::<_, eagerly::Error>(authors.iter().map(|a| a.books().len()).sum::<usize>())
+    /// });
+    /// assert!(report.is_clean(), "{report}");
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn is_clean(&self) -> bool {
         self.n_plus_one.is_empty()
             && self.duplicates.is_empty()
@@ -151,6 +274,20 @@ impl Report {
 }
 
 /// A statement run `count` times from one line: one per row of an earlier query.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let (_, report) = eagerly::inspect(|| {
+///     for author in Author::query().all(&conn)? {
+///         Book::query().filter(Book::author_id.eq(author.id)).all(&conn)?;
+///     }
+///     Ok::<_, eagerly::Error>(())
+/// });
+/// let found = &report.n_plus_one()[0];
+/// assert_eq!((found.count, found.location.file()), (3, file!()));
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct NPlusOne {
@@ -165,6 +302,17 @@ pub struct NPlusOne {
 }
 
 /// A statement run `count` times with the same values: its result could be kept.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let (_, report) = eagerly::inspect(|| (Tag::get(&conn, 1), Tag::get(&conn, 1)));
+/// let duplicate = &report.duplicates()[0];
+/// // The key, and the `LIMIT 2` with which `get` checks that one row matches.
+/// use eagerly::rusqlite::types::Value;
+/// assert_eq!(duplicate.params, [Value::Integer(1), Value::Integer(2)]);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Duplicate {
@@ -179,6 +327,15 @@ pub struct Duplicate {
 }
 
 /// A statement run `count` times with different values.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let (_, report) = eagerly::inspect(|| (Tag::get(&conn, 1), Tag::get(&conn, 2)));
+/// let similar = &report.similar()[0];
+/// assert_eq!((similar.count, similar.locations.len()), (2, 2)); // two calls, two places
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Similar {
@@ -191,6 +348,16 @@ pub struct Similar {
 }
 
 /// Work SQLite did that an index would spare it.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let (_, report) = eagerly::Inspector::new().scanned_rows(1).run(|| Book::query().filter(Book::year.eq(2006)).all(&conn));
+/// let scan = &report.scans()[0];
+/// assert_eq!((scan.table, scan.rows), ("book", 3));
+/// assert_eq!(scan.advice, "add `#[model(index)]` to `Book::year`");
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Scan {
@@ -209,6 +376,14 @@ pub struct Scan {
 }
 
 /// What SQLite did, in [`Scan`].
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let (_, report) = eagerly::Inspector::new().scanned_rows(1).run(|| Book::query().order_by(Book::title.asc()).all(&conn));
+/// assert_eq!(report.scans()[0].kind, eagerly::inspect::ScanKind::Sort);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ScanKind {
@@ -221,6 +396,15 @@ pub enum ScanKind {
 }
 
 /// A relation (or count) loaded by a query and never read.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let (_, report) = eagerly::inspect(|| Book::query().select_related(Book::author).all(&conn));
+/// let unused = &report.unused()[0];
+/// assert_eq!((unused.relation, unused.count), ("Book::author", false));
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UnusedLoad {

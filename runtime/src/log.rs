@@ -19,6 +19,18 @@ use crate::sql::{Shape, Statement};
 use crate::usage::Usage;
 
 /// One statement eagerly ran.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let (_, log) = eagerly::capture(|| Book::query().filter(Book::id.eq(1)).all(&conn));
+/// let record = &log.records()[0];
+/// assert_eq!((record.table, record.rows), ("book", 1));
+/// assert_eq!(record.params, [eagerly::rusqlite::types::Value::Integer(1)]);
+/// assert_eq!(record.location.file(), file!());
+/// assert!(record.error.is_none());
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryRecord {
@@ -47,6 +59,15 @@ pub struct QueryRecord {
 }
 
 /// SQLite's counters of one execution of a statement (`sqlite3_stmt_status`).
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let (_, log) = eagerly::capture(|| Book::query().filter(Book::title.eq("Mistborn")).all(&conn));
+/// // No index on `title`: SQLite stepped through the whole table.
+/// assert_eq!(log.records()[0].counters.fullscan_steps, 3);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Counters {
@@ -61,6 +82,16 @@ pub struct Counters {
 }
 
 /// The statements run during a [`capture`], in order.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let (_, log) = eagerly::capture(|| Author::query().prefetch(Author::books).all(&conn));
+/// assert_eq!(log.len(), 2);
+/// assert!(log.sql()[1].contains("IN (?, ?, ?)"));
+/// println!("{log}"); // one numbered line per statement
+/// # Ok::<(), eagerly::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryLog {
     records: Vec<QueryRecord>,
@@ -68,32 +99,81 @@ pub struct QueryLog {
 
 impl QueryLog {
     /// Number of statements.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, log) = eagerly::capture(|| Author::query().count(&conn));
+    /// assert_eq!(log.len(), 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.records.len()
     }
 
     /// Whether no statement ran.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, log) = eagerly::capture(|| 1 + 1);
+    /// assert!(log.is_empty());
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
     }
 
     /// The records, in the order the statements ran.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, log) = eagerly::capture(|| Author::query().all(&conn));
+    /// assert_eq!(log.records()[0].rows, 3);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn records(&self) -> &[QueryRecord] {
         &self.records
     }
 
     /// The SQL text of each statement, in order.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, log) = eagerly::capture(|| Tag::query().count(&conn));
+    /// assert_eq!(log.sql(), [r#"SELECT COUNT(*) FROM "tag" t0"#]);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn sql(&self) -> Vec<&str> {
         self.records.iter().map(|r| r.sql.as_str()).collect()
     }
 
     /// Total time spent in the statements.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, log) = eagerly::capture(|| Author::query().all(&conn));
+    /// assert_eq!(log.duration(), log.records()[0].duration);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn duration(&self) -> Duration {
         self.records.iter().map(|r| r.duration).sum()
     }
 
     /// The same log with every bound value replaced by `'?'`, for logs that leave the
     /// machine.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, log) = eagerly::capture(|| Author::query().filter(Author::name.eq("Ann Leckie")).all(&conn));
+    /// assert!(log.to_string().contains("Ann Leckie"));
+    /// assert!(!log.redacted().to_string().contains("Ann Leckie"));
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
     pub fn redacted(&self) -> QueryLog {
         let mut log = self.clone();
         for record in &mut log.records {

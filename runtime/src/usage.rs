@@ -13,6 +13,7 @@ use crate::log;
 
 /// Whether the rows (or count) one loading step filled were read.
 #[derive(Debug)]
+#[doc(hidden)]
 pub struct Usage {
     pub relation: &'static str,
     pub count: bool,

@@ -33,7 +33,7 @@ pub(crate) struct Statement {
 
 /// What a statement does, as the inspector needs it: no SQL parsing there.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Shape {
+pub(crate) struct Shape {
     /// What the statement is.
     pub kind: StatementKind,
     /// Every table it reads or writes, under its alias (`t0`, `j1`, `c2`, `l0`).
@@ -47,7 +47,7 @@ pub struct Shape {
 /// The kind of a statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum StatementKind {
+pub(crate) enum StatementKind {
     /// Rows of a query.
     Select,
     /// `SELECT COUNT(*)`.
@@ -68,7 +68,7 @@ pub enum StatementKind {
 
 /// A column a condition tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Filtered {
+pub(crate) struct Filtered {
     /// The alias of its table.
     pub alias: Alias,
     /// The column.
@@ -80,7 +80,7 @@ pub struct Filtered {
 /// How a condition tests a column, as far as indexes are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Test {
+pub(crate) enum Test {
     /// `=`, `IS`, `IN`: an index finds the rows.
     Equal,
     /// `<`, `<=`, `>`, `>=`: an index finds a range.
@@ -99,7 +99,7 @@ pub enum Test {
 /// A table alias in a statement: the queried table, a joined one, a counting subquery's,
 /// or the link table of a many-to-many prefetch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Alias {
+pub(crate) enum Alias {
     /// `t0`: the queried table.
     Base,
     /// `j1`, `j2`, ..: a `select_related` JOIN.
