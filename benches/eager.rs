@@ -104,7 +104,7 @@ fn hand_written(conn: &Connection, keys: Keys) -> u64 {
         position.insert(*id, i);
     }
     let mut books: Vec<Vec<Book>> = authors.iter().map(|_| Vec::new()).collect();
-    let columns = r#"SELECT t0."id", t0."title", t0."author_id", t0."author_id" FROM "book" t0"#;
+    let columns = r#"SELECT t0."id", t0."title", t0."author_id" FROM "book" t0"#;
     let order = r#"ORDER BY t0."author_id" ASC, t0."id" ASC"#;
     let mut each = |sql: &str, params: &[&dyn ToSql]| {
         let mut statement = conn.prepare_cached(sql).unwrap();

@@ -9,7 +9,7 @@ use common::*;
 use eagerly::Model;
 use eagerly::rusqlite::types::Value;
 
-const BOOKS: &str = r#"SELECT t0."id", t0."title", t0."author_id", t0."author_id" FROM "books" t0"#;
+const BOOKS: &str = r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0"#;
 
 fn titles<B: std::ops::Deref<Target = Book>>(books: &[B]) -> Vec<&str> {
     books.iter().map(|b| b.title.as_str()).collect()
@@ -93,8 +93,8 @@ fn belongs_to_can_be_batched_instead_of_joined() {
     assert_eq!(
         log.sql()[1..],
         [
-            r#"SELECT t0."id", t0."name", t0."publisher_id", t0."id" FROM "author" t0 WHERE t0."id" IN (?, ?) ORDER BY t0."id" ASC"#,
-            r#"SELECT t0."id", t0."name", t0."id" FROM "publisher" t0 WHERE t0."id" IN (?) ORDER BY t0."id" ASC"#,
+            r#"SELECT t0."id", t0."name", t0."publisher_id" FROM "author" t0 WHERE t0."id" IN (?, ?) ORDER BY t0."id" ASC"#,
+            r#"SELECT t0."id", t0."name" FROM "publisher" t0 WHERE t0."id" IN (?) ORDER BY t0."id" ASC"#,
         ]
     );
     assert_eq!(log.records()[1].params, [Value::Integer(1), Value::Integer(2)], "distinct keys");
@@ -217,7 +217,7 @@ fn a_limit_in_a_prefetch_applies_to_each_parent() {
     });
     assert_eq!(
         log.sql()[1],
-        r#"SELECT * FROM (SELECT t0."id", t0."title", t0."author_id", t0."author_id", ROW_NUMBER() OVER (PARTITION BY t0."author_id" ORDER BY t0."id" DESC) AS "__rank" FROM "books" t0 WHERE t0."author_id" IN (?, ?, ?)) WHERE "__rank" > ? AND "__rank" <= ? ORDER BY "__rank""#
+        r#"SELECT * FROM (SELECT t0."id", t0."title", t0."author_id", ROW_NUMBER() OVER (PARTITION BY t0."author_id" ORDER BY t0."id" DESC) AS "__rank" FROM "books" t0 WHERE t0."author_id" IN (?, ?, ?)) WHERE "__rank" > ? AND "__rank" <= ? ORDER BY "__rank""#
     );
     assert_eq!(log.records()[1].params[3..], [Value::Integer(0), Value::Integer(2)]);
     let latest: Vec<Vec<i64>> = authors.iter().map(|a| ids(a.books())).collect();
@@ -253,7 +253,7 @@ fn loading_onto_rows_you_already_have() {
         log.sql(),
         [
             format!(r#"{BOOKS} WHERE t0."author_id" IN (?, ?, ?) ORDER BY t0."author_id" ASC, t0."id" ASC"#),
-            r#"SELECT t0."id", t0."name", t0."id" FROM "publisher" t0 WHERE t0."name" IS NOT ? AND t0."id" IN (?) ORDER BY t0."id" ASC"#.to_string(),
+            r#"SELECT t0."id", t0."name" FROM "publisher" t0 WHERE t0."name" IS NOT ? AND t0."id" IN (?) ORDER BY t0."id" ASC"#.to_string(),
         ]
     );
     assert_eq!(authors.iter().map(|a| a.books().len()).collect::<Vec<_>>(), [3, 3, 0]);
@@ -430,8 +430,11 @@ fn a_hundred_thousand_parents_in_one_batched_statement() {
          INSERT INTO books (id, title, author_id) SELECT i, 'book ' || i, (i * 7) % 100000 + 1 FROM n;",
     )
     .unwrap();
-    let (authors, log) =
-        eagerly::capture(|| Author::query().prefetch(Author::books).all(&conn).unwrap());
+    // A filter (even one that keeps every row) makes eagerly send the keys: as one JSON
+    // array, past SQLite's limit of 32,766 bound values.
+    let (authors, log) = eagerly::capture(|| {
+        Author::query().filter(Author::id.gt(0)).prefetch(Author::books).all(&conn).unwrap()
+    });
     assert_eq!(authors.len(), 100_000);
     assert_eq!(log.len(), 2, "past SQLite's limit of 32,766 bound values, still one statement");
     assert_eq!(
@@ -443,6 +446,96 @@ fn a_hundred_thousand_parents_in_one_batched_statement() {
     assert_eq!(log.records()[1].params.len(), 1);
     assert!(authors.iter().all(|a| a.books().len() == 1));
     assert!(authors.iter().all(|a| a.books()[0].author_id == a.id));
+
+    // Every author: the batch reads the keys from the author table itself.
+    let (every, log) =
+        eagerly::capture(|| Author::query().prefetch(Author::books).all(&conn).unwrap());
+    assert_eq!(
+        log.sql()[1],
+        format!(
+            r#"{BOOKS} WHERE t0."author_id" IN (SELECT t0."id" FROM "author" t0) ORDER BY t0."author_id" ASC, t0."id" ASC"#
+        )
+    );
+    assert!(log.records()[1].params.is_empty());
+    assert_eq!(format!("{every:?}"), format!("{authors:?}"));
+}
+
+/// Publishers -> authors -> books -> (tags -> their books, and each book's author again),
+/// over a thousand rows at every level, with dangling and NULL foreign keys; loaded once
+/// from every row of the publisher table and once through a filter that keeps them all.
+fn large_tree() -> eagerly::rusqlite::Connection {
+    let conn = empty_db();
+    conn.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)
+         INSERT INTO publisher (id, name) SELECT i, 'publisher ' || i FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+         INSERT INTO author (id, name, publisher_id)
+             SELECT i, 'author ' || i, CASE WHEN i % 1300 = 0 THEN NULL ELSE i % 1300 END FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9000)
+         INSERT INTO books (id, title, author_id) SELECT i, 'book ' || i, (i * 7) % 3100 + 1 FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1100)
+         INSERT INTO tag (id, name) SELECT i, 'tag ' || i FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9000)
+         INSERT INTO book_tag (book_id, tag_id)
+             SELECT i, i % 1100 + 1 FROM n UNION SELECT i, (i * 13) % 1150 + 1 FROM n;",
+    )
+    .unwrap();
+    conn
+}
+
+#[test]
+fn large_batches_below_every_row_of_a_table_select_their_keys_from_it() {
+    let conn = large_tree();
+    let load = |publishers: eagerly::Query<Publisher>| {
+        eagerly::capture(|| {
+            publishers
+                .prefetch_with(Publisher::authors, |authors| {
+                    authors.prefetch_with(Author::books, |books| {
+                        books
+                            .prefetch_with(Book::tags, |tags| tags.prefetch(Tag::books))
+                            .prefetch(Book::author)
+                    })
+                })
+                .all(&conn)
+                .unwrap()
+        })
+    };
+    let (every, log) = load(Publisher::query());
+    let (filtered, filtered_log) = load(Publisher::query().filter(Publisher::id.ge(0)));
+    assert_eq!(format!("{every:?}"), format!("{filtered:?}"), "the same rows either way");
+
+    let keys: Vec<String> = log.sql()[1..]
+        .iter()
+        .map(|sql| {
+            let at = sql.find(" IN (").unwrap();
+            sql[at..at + sql[at..].find(')').unwrap() + 1].to_string()
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            r#" IN (SELECT t0."id" FROM "publisher" t0)"#,
+            r#" IN (SELECT t0."id" FROM "author" t0)"#,
+            r#" IN (SELECT t0."id" FROM "books" t0)"#,
+            // The tags are only those some book links to: their keys are sent.
+            r#" IN (SELECT value FROM json_each(?)"#,
+            // A belongs-to reads the parents' foreign keys.
+            r#" IN (SELECT t0."author_id" FROM "books" t0)"#,
+        ]
+    );
+    let sent: Vec<usize> = log.records().iter().map(|r| r.params.len()).collect();
+    assert_eq!(sent, [0, 0, 0, 0, 1, 0]);
+    assert!(filtered_log.sql()[1..].iter().all(|sql| sql.contains("json_each(?)")));
+
+    let books: usize = every.iter().flat_map(|p| p.authors().iter()).map(|a| a.books().len()).sum();
+    assert!(books > 1000 && books < 9000, "books of dangling authors are not anyone's: {books}");
+    for author in every.iter().flat_map(|p| p.authors().iter()) {
+        for book in author.books() {
+            assert_eq!(book.author().id, author.id);
+            assert!(book.tags().iter().all(|t| t.books().iter().any(|b| b.id == book.id)));
+        }
+    }
 }
 
 #[test]
@@ -456,11 +549,16 @@ fn keys_that_cannot_travel_as_json_are_bound_in_chunks() {
         .map(|i| Post { id: Uuid::from_u128(u128::from(i) + 1), user_name: "ann".into() })
         .collect();
     Post::insert_all(&conn, posts).unwrap();
-    let (posts, log) =
-        eagerly::capture(|| Post::query().prefetch(Post::comments).all(&conn).unwrap());
+    let (posts, log) = eagerly::capture(|| {
+        Post::query().filter(Post::user_name.eq("ann")).prefetch(Post::comments).all(&conn).unwrap()
+    });
     assert_eq!(posts.len(), 40_000);
     // UUIDs are blobs, which JSON cannot carry: two statements of at most 32,766 keys.
     assert_eq!(log.len(), 3, "{}", log.sql().len());
     assert_eq!(log.records()[1].params.len(), 32_766);
     assert_eq!(log.records()[2].params.len(), 40_000 - 32_766);
+    // Below every post, the keys need not travel at all.
+    let (_, log) = eagerly::capture(|| Post::query().prefetch(Post::comments).all(&conn).unwrap());
+    assert_eq!(log.len(), 2);
+    assert!(log.records()[1].params.is_empty());
 }

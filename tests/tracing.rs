@@ -64,7 +64,7 @@ fn every_statement_is_a_span_with_sql_rows_and_duration() {
     assert_eq!(
         field("sql"),
         Some(
-            r#"SELECT t0."id", t0."title", t0."author_id", t0."author_id" FROM "books" t0 WHERE t0."author_id" IN (?, ?, ?) ORDER BY t0."author_id" ASC, t0."id" ASC"#
+            r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0 WHERE t0."author_id" IN (?, ?, ?) ORDER BY t0."author_id" ASC, t0."id" ASC"#
         )
     );
     assert_eq!((field("table"), field("rows")), (Some("books"), Some("6")));

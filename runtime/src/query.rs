@@ -1,7 +1,7 @@
 //! The query builder: `Author::query().filter(..).order_by(..).limit(..).all(&conn)`.
 
+use std::marker::PhantomData;
 use std::panic::Location;
-use std::sync::Arc;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, ToSql};
@@ -9,7 +9,7 @@ use rusqlite::{Connection, ToSql};
 use crate::column::{Assignment, Order, OrderTerm};
 use crate::error::{Error, Result};
 use crate::filter::{CompareOp, Cond, Expr};
-use crate::load::{Alias, AnySide, Extra, JoinClause, LevelDecoder, Run, Side, Sides};
+use crate::load::{Alias, Extra, JoinClause, LevelDecoder, RowPlan, Run};
 use crate::model::Model;
 use crate::row::Source;
 use crate::value::to_value;
@@ -51,16 +51,10 @@ use crate::{exec, sql};
 /// ```
 pub struct Query<M: Model, R = <M as Model>::Row> {
     pub(crate) select: Select,
-    /// Decoders of values that arrive with each row (joined rows, counts), one per
-    /// loading call that needs one, for the chain's steps to take.
-    sides: Vec<Arc<dyn AnySide>>,
-    chain: Arc<Chain<M, R>>,
+    /// How rows are made of result rows: the loading calls made so far.
+    pub(crate) plan: RowPlan<R>,
+    model: PhantomData<fn() -> M>,
 }
-
-/// Turns the decoded rows of the queried table into the rows the query returns, one step
-/// per loading call, in the order of the calls.
-type Chain<M, R> =
-    dyn Fn(Run<'_>, Vec<<M as Model>::Row>, &mut Sides) -> Result<Vec<R>> + Send + Sync;
 
 /// What the `SELECT` asks for, as data for the SQL writer.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -85,6 +79,12 @@ impl Select {
         self.base_width + self.extras.len()
     }
 
+    /// Nothing narrows the rows to fewer than the table's (joins aside): no filter, limit
+    /// or offset.
+    pub(crate) fn is_whole_table(&self) -> bool {
+        self.filter.is_none() && self.limit.is_none() && self.offset.is_none()
+    }
+
     /// A new alias of the kind `make` builds: `j1`, `c2`, ...
     pub(crate) fn next_alias(&mut self, make: fn(u16) -> Alias) -> Alias {
         self.aliases += 1;
@@ -94,7 +94,7 @@ impl Select {
 
 impl<M: Model, R> Clone for Query<M, R> {
     fn clone(&self) -> Self {
-        Query { select: self.select.clone(), sides: self.sides.clone(), chain: self.chain.clone() }
+        Query { select: self.select.clone(), plan: self.plan.clone(), model: PhantomData }
     }
 }
 
@@ -119,7 +119,7 @@ impl<M: Model> Query<M> {
     /// ```
     pub fn new() -> Self {
         let select = Select { base_width: M::TABLE.columns.len(), ..Select::default() };
-        Query { select, sides: Vec::new(), chain: Arc::new(|_, rows, _| Ok(rows)) }
+        Query { select, plan: RowPlan::rows_of::<M>(), model: PhantomData }
     }
 }
 
@@ -130,43 +130,9 @@ impl<M: Model> Default for Query<M> {
 }
 
 impl<M: Model, R> Query<M, R> {
-    /// Adds a step after the query's chain: the query then returns `R2`s.
-    pub(crate) fn then<R2>(
-        self,
-        step: impl Fn(Run<'_>, Vec<R>, &mut Sides) -> Result<Vec<R2>> + Send + Sync + 'static,
-    ) -> Query<M, R2>
-    where
-        R: 'static,
-    {
-        let before = self.chain;
-        Query {
-            select: self.select,
-            sides: self.sides,
-            chain: Arc::new(move |run, rows, sides| {
-                let rows = before(run, rows, sides)?;
-                step(run, rows, sides)
-            }),
-        }
-    }
-
-    /// Registers a decoder of values arriving with each row; returns its index for
-    /// [`Sides::take`].
-    pub(crate) fn add_side<T: 'static>(&mut self, side: Side<T>) -> usize {
-        self.sides.push(Arc::new(side));
-        self.sides.len() - 1
-    }
-
-    pub(crate) fn sides(&self) -> &[Arc<dyn AnySide>] {
-        &self.sides
-    }
-
-    pub(crate) fn run_chain(
-        &self,
-        run: Run<'_>,
-        rows: Vec<M::Row>,
-        sides: &mut Sides,
-    ) -> Result<Vec<R>> {
-        (self.chain)(run, rows, sides)
+    /// Adds a loading call: the query then returns `R2`s.
+    pub(crate) fn map_plan<R2>(self, add: impl FnOnce(RowPlan<R>) -> RowPlan<R2>) -> Query<M, R2> {
+        Query { select: self.select, plan: add(self.plan), model: PhantomData }
     }
 
     /// Keeps the rows matching `cond`; several filters must all match.
@@ -241,9 +207,10 @@ impl<M: Model, R> Query<M, R> {
     /// ```
     #[track_caller]
     pub fn all(&self, conn: &Connection) -> Result<Vec<R>> {
-        let run = Run { conn, caller: Location::caller() };
+        let run =
+            Run { whole_table: self.select.is_whole_table(), ..Run::new(conn, Location::caller()) };
         let statement = sql::select::rows(M::TABLE, &self.select)?;
-        let mut rows = LevelDecoder::new(self);
+        let mut rows = LevelDecoder::new(&self.plan, run);
         exec::query(run, &statement, &statement.param_refs(), |row| {
             rows.push(Source::Sqlite(row))
         })?;
@@ -331,7 +298,7 @@ impl<M: Model, R> Query<M, R> {
     #[track_caller]
     pub fn count(&self, conn: &Connection) -> Result<usize> {
         let statement = sql::select::count(M::TABLE, &self.select)?;
-        let count: i64 = single_value(Run { conn, caller: Location::caller() }, &statement)?;
+        let count: i64 = single_value(Run::new(conn, Location::caller()), &statement)?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
@@ -346,7 +313,7 @@ impl<M: Model, R> Query<M, R> {
     #[track_caller]
     pub fn exists(&self, conn: &Connection) -> Result<bool> {
         let statement = sql::select::exists(M::TABLE, &self.select)?;
-        single_value(Run { conn, caller: Location::caller() }, &statement)
+        single_value(Run::new(conn, Location::caller()), &statement)
     }
 
     /// Sets columns of every row the query selects, in one statement; returns how many
@@ -387,7 +354,7 @@ impl<M: Model, R> Query<M, R> {
             return Ok(0);
         }
         let statement = sql::write::update_where(table, &self.select, assignments)?;
-        exec::execute(Run { conn, caller: Location::caller() }, &statement, &statement.param_refs())
+        exec::execute(Run::new(conn, Location::caller()), &statement, &statement.param_refs())
     }
 
     /// Deletes every row the query selects, in one statement; returns how many.
@@ -402,7 +369,7 @@ impl<M: Model, R> Query<M, R> {
     #[track_caller]
     pub fn delete(&self, conn: &Connection) -> Result<usize> {
         let statement = sql::write::delete_where(M::TABLE, &self.select)?;
-        exec::execute(Run { conn, caller: Location::caller() }, &statement, &statement.param_refs())
+        exec::execute(Run::new(conn, Location::caller()), &statement, &statement.param_refs())
     }
 }
 

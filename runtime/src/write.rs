@@ -71,7 +71,7 @@ pub(crate) fn run<'c>(
     conn: &'c Connection,
     caller: &'static std::panic::Location<'static>,
 ) -> Run<'c> {
-    Run { conn, caller }
+    Run::new(conn, caller)
 }
 
 fn found(table: &'static Table, changed: usize) -> Result<()> {

@@ -4,13 +4,12 @@
 
 use rusqlite::types::{FromSql, FromSqlError};
 
-use super::{Alias, Extra, Side};
+use super::{Alias, Extra};
 use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
 use crate::query::{Query, Select};
 use crate::relation::{CountKey, Countable, Link, Relation};
 use crate::row::{Counted, Loaded, SetSlot, Source};
-use crate::usage::Usage;
 
 impl<M: Model, R: 'static> Query<M, R> {
     /// Counts `rel`'s rows for every row, in SQL (Django's `annotate(Count(..))`, Rails'
@@ -46,18 +45,16 @@ impl<M: Model, R: 'static> Query<M, R> {
         <R as SetSlot<CountKey<Rel>, Counted>>::Out: 'static,
     {
         let offset = add::<Rel>(&mut self.select, Alias::Base);
-        let side = self.add_side(Side::new(move |row| read(row, offset, Rel::NAME)));
-        self.then(move |run, rows, sides| {
-            let counts = sides.take::<Counted>(side);
-            let usage = Usage::start(Rel::NAME, true, run.caller);
-            Ok(rows
-                .into_iter()
-                .zip(counts)
-                .map(|(row, mut count)| {
-                    count.watch(&usage);
+        self.map_plan(|plan| {
+            plan.with_value(
+                Rel::NAME,
+                true,
+                move |row| read(row, offset, Rel::NAME),
+                |row: R, mut count: Counted, usage| {
+                    count.watch(usage);
                     row.set(count)
-                })
-                .collect())
+                },
+            )
         })
     }
 }

@@ -3,14 +3,13 @@
 
 use std::sync::Arc;
 
-use super::{Alias, Extra, JoinClause, Side};
+use super::{Alias, Extra, JoinClause};
 use crate::error::Result;
 use crate::model::Model;
 use crate::query::{Query, Select};
 use crate::relation::Card;
 use crate::relation::{CountKey, Countable, DefaultSlot, Joinable, Link, Relation, SlotOf};
 use crate::row::{Counted, Reader, SetSlot, Source};
-use crate::usage::Usage;
 
 type Decode<R> = Arc<dyn Fn(Source<'_>) -> Result<Option<R>> + Send + Sync>;
 
@@ -203,19 +202,16 @@ impl<M: Model, R: 'static> Query<M, R> {
         let select = std::mem::take(&mut self.select);
         let (select, decode) = join::<Rel, R2>(select, Alias::Base, false, nested);
         self.select = select;
-        let side =
-            self.add_side(Side::new(move |row| Rel::Card::from_joined(decode(row)?, Rel::NAME)));
-        self.then(move |run, rows, sides| {
-            let slots = sides.take::<SlotOf<Rel, R2>>(side);
-            let usage = Usage::start(Rel::NAME, false, run.caller);
-            Ok(rows
-                .into_iter()
-                .zip(slots)
-                .map(|(row, mut slot)| {
-                    Rel::Card::watch(&mut slot, &usage);
+        self.map_plan(|plan| {
+            plan.with_value(
+                Rel::NAME,
+                false,
+                move |row| Rel::Card::from_joined(decode(row)?, Rel::NAME),
+                |row: R, mut slot, usage| {
+                    Rel::Card::watch(&mut slot, usage);
                     row.set(slot)
-                })
-                .collect())
+                },
+            )
         })
     }
 }
@@ -250,7 +246,8 @@ where
     let offset = select.width();
     select.extras.extend(target.columns.iter().map(|c| Extra::Column { alias, name: c.name }));
     let decode: Decode<<Rel::To as Model>::Row> = Arc::new(move |row| {
-        if row.is_null(offset + key) {
+        // An INNER JOIN's row is always there; only a LEFT JOIN's may be all NULL.
+        if optional && row.is_null(offset + key) {
             return Ok(None);
         }
         let model = <Rel::To as Model>::decode(&mut Reader::new(row, target, offset))?;

@@ -25,10 +25,10 @@ use rusqlite::Connection;
 
 use crate::error::Result;
 use crate::model::Model;
-use crate::query::Query;
 use crate::row::{Reader, Source};
 use crate::schema::Table;
 pub(crate) use crate::sql::Alias;
+use crate::usage::Usage;
 
 /// One execution of a query: the connection, and the user's line that asked for it (every
 /// statement of the execution is reported at that line).
@@ -36,6 +36,18 @@ pub(crate) use crate::sql::Alias;
 pub(crate) struct Run<'c> {
     pub conn: &'c Connection,
     pub caller: &'static Location<'static>,
+    /// The rows of the level being loaded are (nearly) every row of their table: no filter,
+    /// limit or offset chose them, at their level or above, and every level above was a
+    /// `has_many`. A large batch below them then selects its keys from the table itself
+    /// (`fk IN (SELECT "id" FROM "author")`) rather than sending them; rows for keys no
+    /// parent has are skipped, so a superset is harmless.
+    pub whole_table: bool,
+}
+
+impl<'c> Run<'c> {
+    pub(crate) fn new(conn: &'c Connection, caller: &'static Location<'static>) -> Self {
+        Run { conn, caller, whole_table: false }
+    }
 }
 
 /// `[LEFT] JOIN "table" alias ON alias."key" = parent."fk"`.
@@ -65,43 +77,159 @@ pub(crate) enum Extra {
     },
 }
 
-/// Decodes one value per result row for a step of the chain: a joined row, a count.
-pub(crate) struct Side<T> {
-    decode: Arc<dyn Fn(Source<'_>) -> Result<T> + Send + Sync>,
+/// How a query makes its rows from result rows.
+pub(crate) enum RowPlan<R> {
+    /// Every loading call so far reads values that arrive with the row (JOINs, counts):
+    /// each row is made whole as it streams, and nothing is kept aside.
+    Streamed(Stream<R>),
+    /// Some loading call runs on the whole level (prefetch): result rows stream into side
+    /// columns, the first of which holds the rows as streamed so far, and the chain's
+    /// steps, one per loading call, take them.
+    Chained { sides: Vec<Arc<dyn AnySide>>, chain: Arc<Chain<R>> },
 }
 
-impl<T> Side<T> {
-    pub(crate) fn new(decode: impl Fn(Source<'_>) -> Result<T> + Send + Sync + 'static) -> Self {
-        Side { decode: Arc::new(decode) }
+/// Turns one execution's side columns into the query's rows.
+pub(crate) type Chain<R> = dyn Fn(Run<'_>, &mut Sides) -> Result<Vec<R>> + Send + Sync;
+
+/// Makes one row from a result row, with the inspector's watch of each relation loaded.
+type Make<R> = dyn Fn(Source<'_>, &[Option<Arc<Usage>>]) -> Result<R> + Send + Sync;
+
+/// A [`RowPlan::Streamed`] plan.
+pub(crate) struct Stream<R> {
+    make: Arc<Make<R>>,
+    /// The relations (and counts, `true`) loaded with the row, watched for the inspector.
+    watched: Vec<(&'static str, bool)>,
+}
+
+impl<R> Clone for Stream<R> {
+    fn clone(&self) -> Self {
+        Stream { make: self.make.clone(), watched: self.watched.clone() }
     }
 }
 
-/// A [`Side`] with its value type erased, so a query can hold several.
-pub(crate) trait AnySide: Send + Sync {
-    /// An empty column to decode one execution's values into.
-    fn column(&self) -> Box<dyn SideColumn>;
+impl<R> Clone for RowPlan<R> {
+    fn clone(&self) -> Self {
+        match self {
+            RowPlan::Streamed(stream) => RowPlan::Streamed(stream.clone()),
+            RowPlan::Chained { sides, chain } => {
+                RowPlan::Chained { sides: sides.clone(), chain: chain.clone() }
+            }
+        }
+    }
 }
 
-/// One execution's values of a [`Side`].
+impl<R> Stream<R> {
+    /// One execution's watches, one per relation loaded (none unless an inspection runs).
+    fn usages(&self, run: Run<'_>) -> Vec<Option<Arc<Usage>>> {
+        self.watched
+            .iter()
+            .map(|&(relation, count)| Usage::start(relation, count, run.caller))
+            .collect()
+    }
+}
+
+impl<R: 'static> RowPlan<R> {
+    /// The rows of `M`, nothing loaded.
+    pub(crate) fn rows_of<M: Model<Row = R>>() -> Self {
+        RowPlan::Streamed(Stream {
+            make: Arc::new(|row, _| decode_row::<M>(row)),
+            watched: Vec::new(),
+        })
+    }
+
+    /// Adds a loading call whose value arrives with each row: `value` decodes it, `set`
+    /// puts it into the row, watched for the inspector as `relation` (a count if `count`).
+    pub(crate) fn with_value<T: 'static, R2: 'static>(
+        self,
+        relation: &'static str,
+        count: bool,
+        value: impl Fn(Source<'_>) -> Result<T> + Send + Sync + 'static,
+        set: impl Fn(R, T, &Option<Arc<Usage>>) -> R2 + Send + Sync + 'static,
+    ) -> RowPlan<R2> {
+        match self {
+            RowPlan::Streamed(Stream { make, mut watched }) => {
+                let at = watched.len();
+                watched.push((relation, count));
+                let make: Arc<Make<R2>> = Arc::new(move |row, usages| {
+                    let before = make(row, usages)?;
+                    Ok(set(before, value(row)?, &usages[at]))
+                });
+                RowPlan::Streamed(Stream { make, watched })
+            }
+            RowPlan::Chained { mut sides, chain } => {
+                sides.push(Arc::new(Side { decode: Arc::new(value) }));
+                let side = sides.len() - 1;
+                let chain: Arc<Chain<R2>> = Arc::new(move |run, columns| {
+                    let rows = chain(run, columns)?;
+                    let values = columns.take::<T>(side);
+                    let usage = Usage::start(relation, count, run.caller);
+                    Ok(rows.into_iter().zip(values).map(|(row, v)| set(row, v, &usage)).collect())
+                });
+                RowPlan::Chained { sides, chain }
+            }
+        }
+    }
+
+    /// Adds a loading call that runs once the whole level is decoded.
+    pub(crate) fn then<R2>(
+        self,
+        step: impl Fn(Run<'_>, Vec<R>) -> Result<Vec<R2>> + Send + Sync + 'static,
+    ) -> RowPlan<R2> {
+        let (sides, before): (Vec<Arc<dyn AnySide>>, Arc<Chain<R>>) = match self {
+            RowPlan::Streamed(stream) => {
+                (vec![Arc::new(stream)], Arc::new(|_, columns| Ok(columns.take::<R>(0))))
+            }
+            RowPlan::Chained { sides, chain } => (sides, chain),
+        };
+        let chain: Arc<Chain<R2>> = Arc::new(move |run, columns| step(run, before(run, columns)?));
+        RowPlan::Chained { sides, chain }
+    }
+}
+
+/// Decodes one value per result row for a step of the chain: a joined row, a count.
+struct Side<T> {
+    decode: Arc<dyn Fn(Source<'_>) -> Result<T> + Send + Sync>,
+}
+
+/// A column of values decoded from each result row ([`Side`], [`Stream`]), with its
+/// value type erased, so a query can hold several.
+pub(crate) trait AnySide: Send + Sync {
+    /// An empty column to decode one execution's values into.
+    fn column(&self, run: Run<'_>) -> Box<dyn SideColumn>;
+}
+
+/// One execution's values of an [`AnySide`].
 pub(crate) trait SideColumn {
     fn push(&mut self, row: Source<'_>) -> Result<()>;
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
 
 impl<T: 'static> AnySide for Side<T> {
-    fn column(&self) -> Box<dyn SideColumn> {
-        Box::new(Column { decode: self.decode.clone(), values: Vec::new() })
+    fn column(&self, _: Run<'_>) -> Box<dyn SideColumn> {
+        let decode = self.decode.clone();
+        Box::new(Column {
+            make: Arc::new(move |row, _| decode(row)),
+            usages: Vec::new(),
+            values: Vec::new(),
+        })
+    }
+}
+
+impl<R: 'static> AnySide for Stream<R> {
+    fn column(&self, run: Run<'_>) -> Box<dyn SideColumn> {
+        Box::new(Column { make: self.make.clone(), usages: self.usages(run), values: Vec::new() })
     }
 }
 
 struct Column<T> {
-    decode: Arc<dyn Fn(Source<'_>) -> Result<T> + Send + Sync>,
+    make: Arc<Make<T>>,
+    usages: Vec<Option<Arc<Usage>>>,
     values: Vec<T>,
 }
 
 impl<T: 'static> SideColumn for Column<T> {
     fn push(&mut self, row: Source<'_>) -> Result<()> {
-        self.values.push((self.decode)(row)?);
+        self.values.push((self.make)(row, &self.usages)?);
         Ok(())
     }
 
@@ -126,35 +254,74 @@ impl Sides {
     }
 }
 
-/// Decodes the rows of one level of a query (the queried table, its joins and counts)
-/// from result rows, then runs the query's chain on them.
-pub(crate) struct LevelDecoder<'q, M: Model, R> {
-    query: &'q Query<M, R>,
-    bases: Vec<M::Row>,
-    sides: Vec<Box<dyn SideColumn>>,
+/// The row of `M` at the start of a result row, nothing loaded yet.
+pub(crate) fn decode_row<M: Model>(row: Source<'_>) -> Result<M::Row> {
+    Ok(M::decode(&mut Reader::new(row, M::TABLE, 0))?.into_row())
 }
 
-impl<'q, M: Model, R> LevelDecoder<'q, M, R> {
-    pub(crate) fn new(query: &'q Query<M, R>) -> Self {
-        LevelDecoder {
-            query,
-            bases: Vec::new(),
-            sides: query.sides().iter().map(|s| s.column()).collect(),
+/// Makes rows one at a time, for a plan that makes them whole as they stream.
+pub(crate) struct RowMaker<'q, R> {
+    make: &'q Make<R>,
+    usages: Vec<Option<Arc<Usage>>>,
+}
+
+impl<'q, R> RowMaker<'q, R> {
+    /// `None` for a [`RowPlan::Chained`] plan.
+    pub(crate) fn new(plan: &'q RowPlan<R>, run: Run<'_>) -> Option<Self> {
+        match plan {
+            RowPlan::Streamed(stream) => {
+                Some(RowMaker { make: &*stream.make, usages: stream.usages(run) })
+            }
+            RowPlan::Chained { .. } => None,
+        }
+    }
+
+    pub(crate) fn make(&self, row: Source<'_>) -> Result<R> {
+        (self.make)(row, &self.usages)
+    }
+}
+
+/// Makes the rows of one level of a query (the queried table, its joins and counts) from
+/// result rows, then runs the query's chain on them.
+pub(crate) enum LevelDecoder<'q, R> {
+    Streamed { maker: RowMaker<'q, R>, rows: Vec<R> },
+    Chained { chain: &'q Chain<R>, columns: Vec<Box<dyn SideColumn>> },
+}
+
+impl<'q, R> LevelDecoder<'q, R> {
+    pub(crate) fn new(plan: &'q RowPlan<R>, run: Run<'_>) -> Self {
+        match plan {
+            RowPlan::Streamed(stream) => LevelDecoder::Streamed {
+                maker: RowMaker { make: &*stream.make, usages: stream.usages(run) },
+                rows: Vec::new(),
+            },
+            RowPlan::Chained { sides, chain } => LevelDecoder::Chained {
+                chain: &**chain,
+                columns: sides.iter().map(|s| s.column(run)).collect(),
+            },
         }
     }
 
     pub(crate) fn push(&mut self, row: Source<'_>) -> Result<()> {
-        let model = M::decode(&mut Reader::new(row, M::TABLE, 0))?;
-        self.bases.push(model.into_row());
-        for side in &mut self.sides {
-            side.push(row)?;
+        match self {
+            LevelDecoder::Streamed { maker, rows } => rows.push(maker.make(row)?),
+            LevelDecoder::Chained { columns, .. } => {
+                for column in columns {
+                    column.push(row)?;
+                }
+            }
         }
         Ok(())
     }
 
     pub(crate) fn finish(self, run: Run<'_>) -> Result<Vec<R>> {
-        let mut sides =
-            Sides { columns: self.sides.into_iter().map(|c| Some(c.into_any())).collect() };
-        self.query.run_chain(run, self.bases, &mut sides)
+        match self {
+            LevelDecoder::Streamed { rows, .. } => Ok(rows),
+            LevelDecoder::Chained { chain, columns } => {
+                let mut sides =
+                    Sides { columns: columns.into_iter().map(|c| Some(c.into_any())).collect() };
+                chain(run, &mut sides)
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::panic::Location;
 use rusqlite::Connection;
 use rusqlite::types::{FromSql, FromSqlError, Value};
 
-use super::{Alias, LevelDecoder, Run};
+use super::{Alias, LevelDecoder, RowMaker, Run};
 use crate::column::OrderTerm;
 use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
@@ -44,7 +44,7 @@ impl<M: Model, R: 'static> Query<M, R> {
     /// }
     /// assert_eq!(log.sql(), [
     ///     r#"SELECT t0."id", t0."name" FROM "author" t0"#,
-    ///     r#"SELECT t0."id", t0."title", t0."author_id", t0."author_id" FROM "book" t0 WHERE t0."author_id" IN (?, ?) ORDER BY t0."author_id" ASC, t0."id" ASC"#,
+    ///     r#"SELECT t0."id", t0."title", t0."author_id" FROM "book" t0 WHERE t0."author_id" IN (?, ?) ORDER BY t0."author_id" ASC, t0."id" ASC"#,
     /// ]);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
@@ -91,7 +91,7 @@ impl<M: Model, R: 'static> Query<M, R> {
         <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
     {
         let related = related(Query::new());
-        self.then(move |run, rows, _| load::<Rel, R, R2>(run, rows, &related))
+        self.map_plan(|plan| plan.then(move |run, rows| load::<Rel, R, R2>(run, rows, &related)))
     }
 }
 
@@ -137,7 +137,7 @@ where
     Rel: Relation,
     P: SetSlot<Rel, SlotOf<Rel, R2>>,
 {
-    let run = Run { conn, caller: Location::caller() };
+    let run = Run::new(conn, Location::caller());
     load::<Rel, P, R2>(run, rows, &related(Query::new()))
 }
 
@@ -210,7 +210,57 @@ impl<Rel: Relation> Batch<Rel> {
         related: &Query<Rel::To, R2>,
         keys: &[Option<Rel::Key>],
     ) -> Result<Vec<Vec<R2>>> {
-        let mut decoder = LevelDecoder::new(related);
+        let groups = match RowMaker::new(&related.plan, run) {
+            Some(maker) => self.fetch_streamed(run, related, &maker)?,
+            None => self.fetch_level(run, related)?,
+        };
+        // Distinct keys were numbered in parent order: the n-th parent with a key has
+        // group n, no lookup needed.
+        let mut groups = groups.into_iter();
+        Ok(keys
+            .iter()
+            .map(|key| key.as_ref().and_then(|_| groups.next()).unwrap_or_default())
+            .collect())
+    }
+
+    /// The related rows are whole as they stream (the related query prefetches nothing):
+    /// each goes straight to its group, and each group is allocated once, at its size,
+    /// when its run of rows ends.
+    fn fetch_streamed<R2>(
+        &self,
+        run: Run<'_>,
+        related: &Query<Rel::To, R2>,
+        maker: &RowMaker<'_, R2>,
+    ) -> Result<Vec<Vec<R2>>> {
+        fn move_run<T>(group: &mut Vec<T>, pending: &mut Vec<T>) {
+            if group.is_empty() {
+                *group = Vec::with_capacity(pending.len());
+            }
+            group.append(pending);
+        }
+        let mut groups: Vec<Vec<R2>> = self.values.iter().map(|_| Vec::new()).collect();
+        let mut pending = Vec::new();
+        let mut pending_key = None;
+        self.run(run, related, |row, key| {
+            if pending_key != Some(key) {
+                if let Some(previous) = pending_key {
+                    move_run(&mut groups[previous], &mut pending);
+                }
+                pending_key = Some(key);
+            }
+            pending.push(maker.make(Source::Sqlite(row))?);
+            Ok(())
+        })?;
+        if let Some(previous) = pending_key {
+            move_run(&mut groups[previous], &mut pending);
+        }
+        Ok(groups)
+    }
+
+    /// The related rows load relations of their own, which run on the whole level: decode
+    /// it, load them, then split it into groups.
+    fn fetch_level<R2>(&self, run: Run<'_>, related: &Query<Rel::To, R2>) -> Result<Vec<Vec<R2>>> {
+        let mut decoder = LevelDecoder::new(&related.plan, run);
         // Rows come grouped by key (the batch is ordered by it unless the related query
         // has an order of its own): record runs of one key, not a key per row.
         let mut runs: Vec<(usize, usize)> = Vec::new();
@@ -223,17 +273,11 @@ impl<Rel: Relation> Batch<Rel> {
             Ok(())
         })?;
         let mut groups: Vec<Vec<R2>> = self.values.iter().map(|_| Vec::new()).collect();
-        let mut rows = decoder.finish(run)?.into_iter();
+        let mut rows = decoder.finish(child_run::<Rel, R2>(run, related))?.into_iter();
         for (key, length) in runs {
             groups[key].extend(rows.by_ref().take(length));
         }
-        // Distinct keys were numbered in parent order: the n-th parent with a key has
-        // group n, no lookup needed.
-        let mut groups = groups.into_iter();
-        Ok(keys
-            .iter()
-            .map(|key| key.as_ref().and_then(|_| groups.next()).unwrap_or_default())
-            .collect())
+        Ok(groups)
     }
 
     /// Parents share keys: keep the related rows' values, and decode them once per parent,
@@ -249,7 +293,7 @@ impl<Rel: Relation> Batch<Rel> {
             kept[key].push(values_of(row, <Rel::To as Model>::TABLE)?);
             Ok(())
         })?;
-        let mut decoder = LevelDecoder::new(related);
+        let mut decoder = LevelDecoder::new(&related.plan, run);
         let mut counts = Vec::with_capacity(keys.len());
         for key in keys {
             let group = key.as_ref().map_or(&[][..], |k| &kept[self.index[k]][..]);
@@ -258,7 +302,7 @@ impl<Rel: Relation> Batch<Rel> {
             }
             counts.push(group.len());
         }
-        let mut rows = decoder.finish(run)?.into_iter();
+        let mut rows = decoder.finish(child_run::<Rel, R2>(run, related))?.into_iter();
         Ok(counts.into_iter().map(|n| rows.by_ref().take(n).collect()).collect())
     }
 
@@ -273,12 +317,13 @@ impl<Rel: Relation> Batch<Rel> {
         let table = <Rel::To as Model>::TABLE;
         let by = batch_key::<Rel>();
         let select = ordered::<Rel>(&related.select, &by);
-        let key_at = select.width();
+        let key_at = by.own_column(table).unwrap_or(select.width());
         let (key_table, key_column) = key_column::<Rel>();
         // The last key seen and its position: consecutive rows mostly share their key, and
         // comparing is cheaper than hashing.
         let mut last: Option<(Rel::Key, usize)> = None;
-        for statement in sql::select::batch(table, &select, &by, &self.values)? {
+        let parents = run.whole_table.then(|| parent_column::<Rel>());
+        for statement in sql::select::batch(table, &select, &by, &self.values, parents)? {
             exec::query(run, &statement, &statement.param_refs(), |row| {
                 let value = row.get_ref(key_at).map_err(|e| Error::Database {
                     table: table.name,
@@ -322,6 +367,17 @@ pub(crate) struct BatchKey {
     pub through: Option<(&'static Table, &'static str, &'static str)>,
 }
 
+impl BatchKey {
+    /// The related table's own column holding the key, if it is one (`has_many`,
+    /// `belongs_to`): the batch reads the key there rather than selecting it twice.
+    pub(crate) fn own_column(&self, table: &Table) -> Option<usize> {
+        match self.alias {
+            Alias::Base => table.columns.iter().position(|c| c.name == self.column),
+            _ => None,
+        }
+    }
+}
+
 fn batch_key<Rel: Relation>() -> BatchKey {
     let target = <Rel::To as Model>::TABLE;
     let target_key = target.columns[target.primary_key[0]].name;
@@ -339,6 +395,27 @@ fn batch_key<Rel: Relation>() -> BatchKey {
             through: Some((through, to, target_key)),
         },
     }
+}
+
+/// The column of the parent table that holds the keys of a batch: what a batch selects
+/// from that table instead of sending the keys (see [`Run::whole_table`]).
+fn parent_column<Rel: Relation>() -> (&'static Table, &'static str) {
+    let parent = <Rel::From as Model>::TABLE;
+    match Rel::LINK {
+        Link::BelongsTo { fk } => (parent, fk),
+        Link::HasMany { .. } | Link::ManyToMany { .. } => {
+            (parent, parent.columns[parent.primary_key[0]].name)
+        }
+    }
+}
+
+/// The execution of the level below: its rows are every row of their table when the
+/// parents were, the relation is a `has_many` (every child has a parent; a many-to-many
+/// or belongs-to reaches only the rows some parent links to), and the related query
+/// narrows nothing.
+fn child_run<'c, Rel: Relation, R2>(run: Run<'c>, related: &Query<Rel::To, R2>) -> Run<'c> {
+    let has_many = matches!(Rel::LINK, Link::HasMany { .. });
+    Run { whole_table: run.whole_table && has_many && related.select.is_whole_table(), ..run }
 }
 
 /// The table and column holding the key, for messages.

@@ -38,12 +38,20 @@ pub(crate) fn rows(table: &'static Table, select: &Select) -> Result<Statement> 
 /// column, restricted to `keys` (several statements only when the keys must be bound one
 /// by one and exceed SQLite's limit on bound values). A related query with a limit or
 /// offset applies it per parent key, with `ROW_NUMBER()`.
+///
+/// A large batch whose keys are (nearly) all of `parents`' column selects them from it,
+/// `IN (SELECT t0."id" FROM "author" t0)`: nothing to send, and SQLite reads the keys
+/// from the parent table's own B-tree rather than building one from a JSON array.
 pub(crate) fn batch(
     table: &'static Table,
     select: &Select,
     key: &BatchKey,
     keys: &[Value],
+    parents: Option<(&'static Table, &'static str)>,
 ) -> Result<Vec<Statement>> {
+    if let Some((parent, column)) = parents.filter(|_| keys.len() >= JSON_KEYS_FROM) {
+        return Ok(vec![batch_statement(table, select, key, Keys::Column(parent, column))?]);
+    }
     let as_json = keys.len() >= JSON_KEYS_FROM
         && keys.iter().all(|k| matches!(k, Value::Integer(_) | Value::Text(_)));
     if as_json {
@@ -59,6 +67,8 @@ pub(crate) fn batch(
 enum Keys<'a> {
     Bound(&'a [Value]),
     Json(String),
+    /// Every value of a parent table's column.
+    Column(&'static Table, &'static str),
 }
 
 fn batch_statement(
@@ -74,8 +84,10 @@ fn batch_statement(
     }
     out.push("SELECT ");
     columns(&mut out, table, select);
-    out.push(", ");
-    out.column(key.alias, key.column);
+    if key.own_column(table).is_none() {
+        out.push(", ");
+        out.column(key.alias, key.column);
+    }
     if per_parent {
         out.push(", ROW_NUMBER() OVER (PARTITION BY ");
         out.column(key.alias, key.column);
@@ -108,6 +120,17 @@ fn batch_statement(
             out.push(" IN (SELECT value FROM json_each(");
             out.param(Value::Text(array));
             out.push("))");
+        }
+        Keys::Column(parent, column) => {
+            // The subquery's `t0` is its own (SQLite resolves names innermost first), and
+            // it is left out of the statement's shape: it filters nothing.
+            out.push(" IN (SELECT ");
+            out.column(Alias::Base, column);
+            out.push(" FROM ");
+            out.ident(parent.name);
+            out.push(" ");
+            out.alias(Alias::Base);
+            out.push(")");
         }
     }
     if per_parent {

@@ -1,0 +1,546 @@
+//! eagerly against its peers, in one run: hand-written rusqlite (plain and best), the
+//! naive N+1 loop, Diesel 2.3 and SeaORM 2.0, on four workloads, three sizes, in memory
+//! and on disk. Each measurement runs in its own process (so peak memory is its own); the
+//! driver prints one table per workload and storage, with medians and ratios to the plain
+//! hand-written code, and marks any contender whose checksum differs.
+//!
+//! ```sh
+//! bench/run                       # everything (see BENCHMARKS.md)
+//! bench/run --sizes 1000 --storage mem --workloads prefetch
+//! bench/run compile-cost          # rebuild time of a 50-model schema, eagerly vs Diesel
+//! ```
+
+mod compile_cost;
+mod data;
+mod diesel_side;
+mod eagerly_side;
+mod hand;
+mod measure;
+mod seaorm_side;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use data::Storage;
+
+#[global_allocator]
+static ALLOCATOR: measure::Counting = measure::Counting;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Workload {
+    /// Authors with their books: a has-many relation.
+    Prefetch,
+    /// Books with their author and the author's publisher (nullable): a belongs-to chain.
+    Join,
+    /// Authors with the number of their books.
+    Count,
+    /// Chinook: artists, their albums, the albums' tracks.
+    Chinook,
+}
+
+impl Workload {
+    const ALL: [Workload; 4] =
+        [Workload::Prefetch, Workload::Join, Workload::Count, Workload::Chinook];
+
+    fn name(self) -> &'static str {
+        match self {
+            Workload::Prefetch => "prefetch",
+            Workload::Join => "join",
+            Workload::Count => "count",
+            Workload::Chinook => "chinook",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Workload::Prefetch => "authors with their books (prefetch; N authors x 10 books)",
+            Workload::Join => {
+                "books with author and the author's publisher (select_related chain, nullable FK; 10 x N books)"
+            }
+            Workload::Count => "authors with their book counts (N authors x 10 books)",
+            Workload::Chinook => "Chinook: artists -> albums -> tracks (275 / 347 / 3,503 rows)",
+        }
+    }
+
+    fn parse(name: &str) -> Workload {
+        Workload::ALL
+            .into_iter()
+            .find(|w| w.name() == name)
+            .unwrap_or_else(|| panic!("unknown workload {name}"))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Contender {
+    Eagerly,
+    HandPlain,
+    HandBest,
+    Naive,
+    Diesel,
+    SeaOrm,
+}
+
+impl Contender {
+    const ALL: [Contender; 6] = [
+        Contender::Eagerly,
+        Contender::HandPlain,
+        Contender::HandBest,
+        Contender::Naive,
+        Contender::Diesel,
+        Contender::SeaOrm,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Contender::Eagerly => "eagerly",
+            Contender::HandPlain => "hand-plain",
+            Contender::HandBest => "hand-best",
+            Contender::Naive => "naive",
+            Contender::Diesel => "diesel",
+            Contender::SeaOrm => "seaorm",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Contender::Eagerly => "eagerly",
+            Contender::HandPlain => "hand-written rusqlite, plain",
+            Contender::HandBest => "hand-written rusqlite, best",
+            Contender::Naive => "naive N+1 loop (eagerly queries)",
+            Contender::Diesel => "Diesel 2.3",
+            Contender::SeaOrm => "SeaORM 2.0",
+        }
+    }
+
+    fn parse(name: &str) -> Contender {
+        Contender::ALL
+            .into_iter()
+            .find(|c| c.name() == name)
+            .unwrap_or_else(|| panic!("unknown contender {name}"))
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("one") => one(&args[1..]),
+        Some("compile-cost") => compile_cost::run(),
+        // For profiling one contender by hand: `peers script prefetch 10000 /tmp/db.sql`,
+        // then `perf record peers one eagerly prefetch 10000 mem:/tmp/db.sql 20`.
+        Some("script") => {
+            let [workload, size, file] = &args[1..] else {
+                panic!("usage: peers script <workload> <size> <file>")
+            };
+            std::fs::write(file, script(Workload::parse(workload), size.parse().expect("a size")))
+                .expect("written");
+        }
+        _ => drive(&args),
+    }
+}
+
+/// One measurement, printed as one line for the driver.
+fn one(args: &[String]) {
+    let [contender, workload, size, storage, runs] = args else {
+        panic!("usage: peers one <contender> <workload> <size> <storage> <min runs>")
+    };
+    let (contender, workload) = (Contender::parse(contender), Workload::parse(workload));
+    let storage = Storage::from_arg(storage);
+    let runs: usize = runs.parse().expect("runs is a number");
+    let result = measure_one(contender, workload, &storage, runs);
+    match result {
+        Ok(m) => println!(
+            "RESULT {} {} {} {} {} {} {}",
+            m.median.as_nanos(),
+            m.min.as_nanos(),
+            m.checksum,
+            m.heap,
+            measure::max_rss_kib(),
+            size,
+            contender.name()
+        ),
+        Err(message) => println!("FAIL {}", message.replace('\n', " ")),
+    }
+}
+
+fn measure_one(
+    contender: Contender,
+    workload: Workload,
+    storage: &Storage,
+    runs: usize,
+) -> Result<measure::Measured, String> {
+    match contender {
+        Contender::Eagerly | Contender::HandPlain | Contender::HandBest | Contender::Naive => {
+            let conn = match storage {
+                Storage::Memory { .. } => {
+                    let conn = rusqlite::Connection::open_in_memory().map_err(|e| e.to_string())?;
+                    conn.execute_batch(&storage.script().unwrap_or_default())
+                        .map_err(|e| e.to_string())?;
+                    conn
+                }
+                Storage::Disk { file } => {
+                    rusqlite::Connection::open(file).map_err(|e| e.to_string())?
+                }
+            };
+            let work = match contender {
+                Contender::Eagerly => eagerly_side::eagerly,
+                Contender::HandPlain => hand::plain,
+                Contender::HandBest => hand::best,
+                _ => eagerly_side::naive,
+            };
+            measure::time(runs, || work(&conn, workload))
+        }
+        Contender::Diesel => {
+            use diesel::{Connection as _, connection::SimpleConnection as _};
+            let mut conn = match storage {
+                Storage::Memory { .. } => {
+                    let mut conn = diesel::SqliteConnection::establish(":memory:")
+                        .map_err(|e| e.to_string())?;
+                    conn.batch_execute(&storage.script().unwrap_or_default())
+                        .map_err(|e| e.to_string())?;
+                    conn
+                }
+                Storage::Disk { file } => {
+                    diesel::SqliteConnection::establish(&file.display().to_string())
+                        .map_err(|e| e.to_string())?
+                }
+            };
+            measure::time(runs, || diesel_side::run(&mut conn, workload))
+        }
+        Contender::SeaOrm => {
+            use sea_orm::ConnectionTrait as _;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let url = match storage {
+                Storage::Memory { .. } => "sqlite::memory:".to_string(),
+                Storage::Disk { file } => format!("sqlite://{}", file.display()),
+            };
+            let db = runtime.block_on(async {
+                // One connection: each connection to `:memory:` is a database of its own.
+                let mut options = sea_orm::ConnectOptions::new(url);
+                options.max_connections(1).min_connections(1).sqlx_logging(false);
+                let db = sea_orm::Database::connect(options).await.map_err(|e| e.to_string())?;
+                if let Some(script) = storage.script() {
+                    db.execute_unprepared(&script).await.map_err(|e| e.to_string())?;
+                }
+                Ok::<_, String>(db)
+            })?;
+            measure::time(runs, || runtime.block_on(seaorm_side::run(&db, workload)))
+        }
+    }
+}
+
+/// The options of a full run.
+struct Plan {
+    sizes: Vec<u64>,
+    storages: Vec<&'static str>,
+    workloads: Vec<Workload>,
+    contenders: Vec<Contender>,
+    rounds: usize,
+}
+
+impl Plan {
+    fn from_args(args: &[String]) -> Plan {
+        let mut plan = Plan {
+            sizes: vec![1_000, 10_000, 100_000],
+            storages: vec!["mem", "disk"],
+            workloads: Workload::ALL.to_vec(),
+            contenders: Contender::ALL.to_vec(),
+            rounds: 3,
+        };
+        let mut args = args.iter();
+        while let Some(flag) = args.next() {
+            let values: Vec<&str> = args.next().map(|v| v.split(',').collect()).unwrap_or_default();
+            match flag.as_str() {
+                "--sizes" => {
+                    plan.sizes = values.iter().map(|v| v.parse().expect("a size")).collect()
+                }
+                "--storage" => {
+                    plan.storages =
+                        values.iter().map(|v| if *v == "mem" { "mem" } else { "disk" }).collect()
+                }
+                "--workloads" => {
+                    plan.workloads = values.iter().map(|v| Workload::parse(v)).collect()
+                }
+                "--contenders" => {
+                    plan.contenders = values.iter().map(|v| Contender::parse(v)).collect()
+                }
+                "--rounds" => {
+                    plan.rounds =
+                        values.first().and_then(|v| v.parse().ok()).expect("a number of rounds")
+                }
+                other => panic!(
+                    "unknown option {other}; options: --sizes, --storage, --workloads, --contenders, --rounds"
+                ),
+            }
+        }
+        plan
+    }
+}
+
+/// What a measurement printed.
+#[derive(Clone)]
+enum Outcome {
+    Measured { median: Duration, checksum: u64, heap: usize, rss_kib: u64 },
+    Failed(String),
+}
+
+/// Runs every measurement of the plan, each in a process of its own, and prints the tables.
+fn drive(args: &[String]) {
+    let plan = Plan::from_args(args);
+    let me = std::env::current_exe().expect("the program's path");
+    let dir = std::env::temp_dir().join(format!("eagerly-peers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+
+    println!(
+        "eagerly against its peers: medians; ratio = median / hand-written plain; one process per measurement"
+    );
+    let mut memory: BTreeMap<(Workload, Contender), Outcome> = BTreeMap::new();
+    for &workload in &plan.workloads {
+        let sizes: Vec<u64> =
+            if workload == Workload::Chinook { vec![275] } else { plan.sizes.clone() };
+        for &storage in &plan.storages {
+            let mut results: BTreeMap<(Contender, u64), Outcome> = BTreeMap::new();
+            for &size in &sizes {
+                let script = script(workload, size);
+                let script_file = dir.join(format!("{}-{size}.sql", workload.name()));
+                std::fs::write(&script_file, &script).expect("the script is written");
+                let storage_arg = if storage == "mem" {
+                    Storage::Memory { script: script_file }
+                } else {
+                    let file = dir.join(format!("{}-{size}.sqlite", workload.name()));
+                    data::write_file(&file, &script);
+                    Storage::Disk { file }
+                };
+                // Rounds go round-robin over the contenders, so a slow spell of the machine
+                // hits every contender alike; each cell is the median of the rounds' medians.
+                let mut rounds: BTreeMap<Contender, Vec<Outcome>> = BTreeMap::new();
+                for round in 0..plan.rounds {
+                    for &contender in &plan.contenders {
+                        // Each measurement also repeats for a second (see `measure::time`).
+                        let (runs, slow) = match (size, contender) {
+                            (100_000.., Contender::Naive | Contender::SeaOrm) => (1, true),
+                            _ => (3, false),
+                        };
+                        if slow && round > 0 {
+                            continue;
+                        }
+                        let outcome = spawn(&me, contender, workload, size, &storage_arg, runs);
+                        rounds.entry(contender).or_default().push(outcome);
+                    }
+                }
+                for (contender, outcomes) in rounds {
+                    let outcome = median_outcome(outcomes);
+                    if storage == "mem" && (size == 10_000 || workload == Workload::Chinook) {
+                        memory.insert((workload, contender), outcome.clone());
+                    }
+                    results.insert((contender, size), outcome);
+                }
+            }
+            print_table(workload, storage, &sizes, &plan.contenders, &results);
+        }
+    }
+    print_memory(&plan.workloads, &plan.contenders, &memory);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The median of the rounds' medians (and peak memory); a failure in any round fails the cell.
+fn median_outcome(mut outcomes: Vec<Outcome>) -> Outcome {
+    if let Some(failed) = outcomes.iter().find(|o| matches!(o, Outcome::Failed(_))) {
+        return failed.clone();
+    }
+    let key = |o: &Outcome| match o {
+        Outcome::Measured { median, .. } => *median,
+        Outcome::Failed(_) => Duration::ZERO,
+    };
+    outcomes.sort_by_key(key);
+    let checksums: Vec<u64> = outcomes
+        .iter()
+        .map(|o| match o {
+            Outcome::Measured { checksum, .. } => *checksum,
+            Outcome::Failed(_) => 0,
+        })
+        .collect();
+    let middle = outcomes.swap_remove(outcomes.len() / 2);
+    match middle {
+        // A checksum that changes between rounds is as wrong as a wrong one.
+        Outcome::Measured { median, heap, rss_kib, .. }
+            if checksums.windows(2).any(|w| w[0] != w[1]) =>
+        {
+            Outcome::Measured { median, checksum: 0, heap, rss_kib }
+        }
+        other => other,
+    }
+}
+
+/// The SQL that builds the workload's database.
+fn script(workload: Workload, size: u64) -> String {
+    if workload == Workload::Chinook {
+        data::chinook_sql(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/chinook/Chinook_Sqlite.sqlite"),
+        )
+    } else {
+        data::synthetic_sql(size)
+    }
+}
+
+fn spawn(
+    me: &PathBuf,
+    contender: Contender,
+    workload: Workload,
+    size: u64,
+    storage: &Storage,
+    runs: usize,
+) -> Outcome {
+    let output = Command::new(me)
+        .args([
+            "one",
+            contender.name(),
+            workload.name(),
+            &size.to_string(),
+            &storage.to_arg(),
+            &runs.to_string(),
+        ])
+        .output()
+        .expect("the measurement starts");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().find(|l| l.starts_with("RESULT") || l.starts_with("FAIL"));
+    match line {
+        Some(line) if line.starts_with("RESULT") => {
+            let v: Vec<&str> = line.split(' ').collect();
+            Outcome::Measured {
+                median: Duration::from_nanos(v[1].parse().unwrap_or(0)),
+                checksum: v[3].parse().unwrap_or(0),
+                heap: v[4].parse().unwrap_or(0),
+                rss_kib: v[5].parse().unwrap_or(0),
+            }
+        }
+        Some(line) => Outcome::Failed(line.trim_start_matches("FAIL ").to_string()),
+        None => {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
+            Outcome::Failed(format!("crashed: {last}"))
+        }
+    }
+}
+
+fn shorten(message: &str, width: usize) -> String {
+    let message = message.trim();
+    if message.chars().count() > width {
+        format!("{}...", message.chars().take(width - 3).collect::<String>())
+    } else {
+        message.to_string()
+    }
+}
+
+fn millis(duration: Duration) -> String {
+    let ms = duration.as_secs_f64() * 1e3;
+    if ms >= 100.0 { format!("{ms:.0} ms") } else { format!("{ms:.2} ms") }
+}
+
+fn print_table(
+    workload: Workload,
+    storage: &str,
+    sizes: &[u64],
+    contenders: &[Contender],
+    results: &BTreeMap<(Contender, u64), Outcome>,
+) {
+    println!();
+    println!(
+        "== {} -- {}",
+        workload.title(),
+        if storage == "mem" { "in memory" } else { "on disk (WAL)" }
+    );
+    print!("{:<34}", "contender");
+    for size in sizes {
+        print!(
+            " {:>24}",
+            if workload == Workload::Chinook {
+                "Chinook".to_string()
+            } else {
+                format!("{size} parents")
+            }
+        );
+    }
+    println!();
+    for &contender in contenders {
+        print!("{:<34}", contender.label());
+        for &size in sizes {
+            let reference = results.get(&(Contender::HandPlain, size));
+            let cell = match (results.get(&(contender, size)), reference) {
+                (
+                    Some(Outcome::Measured { median, checksum, .. }),
+                    Some(Outcome::Measured { median: plain, checksum: expected, .. }),
+                ) => {
+                    let ratio = median.as_secs_f64() / plain.as_secs_f64();
+                    let wrong = if checksum == expected { "" } else { " WRONG" };
+                    format!("{} {:>5.2}x{wrong}", millis(*median), ratio)
+                }
+                (Some(Outcome::Measured { median, .. }), _) => millis(*median),
+                (Some(Outcome::Failed(message)), _) => format!("fails: {}", shorten(message, 16)),
+                (None, _) => "-".to_string(),
+            };
+            print!(" {cell:>24}");
+        }
+        println!();
+    }
+    // The targets compare eagerly with the best hand-written form too.
+    print!("{:<34}", "eagerly / hand-written best");
+    for &size in sizes {
+        let cell = match (
+            results.get(&(Contender::Eagerly, size)),
+            results.get(&(Contender::HandBest, size)),
+        ) {
+            (
+                Some(Outcome::Measured { median, .. }),
+                Some(Outcome::Measured { median: best, .. }),
+            ) => {
+                format!("{:.2}x", median.as_secs_f64() / best.as_secs_f64())
+            }
+            _ => "-".to_string(),
+        };
+        print!(" {cell:>24}");
+    }
+    println!();
+    for (contender, size) in results.keys() {
+        if let Some(Outcome::Failed(message)) = results.get(&(*contender, *size)) {
+            println!("  {} at {size}: {message}", contender.label());
+        }
+    }
+}
+
+fn print_memory(
+    workloads: &[Workload],
+    contenders: &[Contender],
+    memory: &BTreeMap<(Workload, Contender), Outcome>,
+) {
+    if memory.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "== Memory, in memory, 10,000 parents (Chinook: whole): peak Rust heap during one load / peak RSS of the process"
+    );
+    print!("{:<34}", "contender");
+    for workload in workloads {
+        print!(" {:>22}", workload.name());
+    }
+    println!();
+    for &contender in contenders {
+        print!("{:<34}", contender.label());
+        for &workload in workloads {
+            let cell = match memory.get(&(workload, contender)) {
+                Some(Outcome::Measured { heap, rss_kib, .. }) => {
+                    format!("{:.1} MB / {:.0} MB", *heap as f64 / 1e6, *rss_kib as f64 / 1024.0)
+                }
+                Some(Outcome::Failed(_)) => "fails".to_string(),
+                None => "-".to_string(),
+            };
+            print!(" {cell:>22}");
+        }
+        println!();
+    }
+}

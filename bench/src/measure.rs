@@ -1,0 +1,151 @@
+//! What every contender shares: the checksum of what it loaded, the heap it used, and the
+//! line it prints for the driver.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// The system allocator, counting the bytes in use and their peak: the Rust side of a
+/// contender's memory (SQLite allocates through its own `malloc`, the same for all).
+pub struct Counting;
+
+static IN_USE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let pointer = unsafe { System.alloc(layout) };
+        if !pointer.is_null() {
+            let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        pointer
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(pointer, layout) };
+        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+/// Heap in use now.
+pub fn heap_in_use() -> usize {
+    IN_USE.load(Ordering::Relaxed)
+}
+
+/// Starts measuring the heap's peak from now.
+pub fn reset_peak() {
+    PEAK.store(IN_USE.load(Ordering::Relaxed), Ordering::Relaxed);
+}
+
+/// The heap's peak since `reset_peak`.
+pub fn peak() -> usize {
+    PEAK.load(Ordering::Relaxed)
+}
+
+/// The process's peak resident set, in KiB (`VmHWM`), 0 where unknown.
+pub fn max_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// One value folded into a hash (FNV-style, then rotated so sums do not cancel).
+pub fn mix(hash: u64, value: u64) -> u64 {
+    (hash ^ value).wrapping_mul(0x0000_0100_0000_01B3).rotate_left(29)
+}
+
+/// The hash of a row's fields.
+pub fn fields(values: &[u64]) -> u64 {
+    values.iter().fold(0xCBF2_9CE4_8422_2325, |hash, &v| mix(hash, v))
+}
+
+/// A parent's hash and its children's: a sum, so neither the order of the parents nor the
+/// order of the children within one parent changes the checksum.
+pub fn with_children(parent: u64, children: impl IntoIterator<Item = u64>) -> u64 {
+    mix(parent, children.into_iter().fold(0u64, u64::wrapping_add))
+}
+
+/// The hash of a Chinook track, every column of it: all contenders load whole rows.
+#[allow(clippy::too_many_arguments)]
+pub fn track(
+    id: i64,
+    name: &str,
+    media_type_id: i64,
+    genre_id: Option<i64>,
+    composer: Option<&str>,
+    milliseconds: i64,
+    bytes: Option<i64>,
+    unit_price: f64,
+) -> u64 {
+    fields(&[
+        id as u64,
+        name.len() as u64,
+        media_type_id as u64,
+        genre_id.map_or(u64::MAX, |g| g as u64),
+        composer.map_or(u64::MAX, |c| c.len() as u64),
+        milliseconds as u64,
+        bytes.map_or(u64::MAX, |b| b as u64),
+        (unit_price * 100.0).round() as u64,
+    ])
+}
+
+/// The sum of the rows' hashes.
+pub fn total(rows: impl IntoIterator<Item = u64>) -> u64 {
+    rows.into_iter().fold(0u64, u64::wrapping_add)
+}
+
+/// How long a measurement keeps repeating `work` once it has run it `min_runs` times;
+/// `PEERS_BUDGET_MS=0` makes it run exactly `min_runs` times (for profiles).
+fn budget() -> Duration {
+    let millis =
+        std::env::var("PEERS_BUDGET_MS").ok().and_then(|ms| ms.parse().ok()).unwrap_or(1_000);
+    Duration::from_millis(millis)
+}
+/// The most runs a measurement makes.
+const MAX_RUNS: usize = 1_000;
+
+/// Times `work` after one untimed run (which also warms SQLite's cache): at least
+/// `min_runs` times, and more until a second has gone by, so short loads get enough
+/// samples for a steady median. Returns the median, the minimum, the checksum and the
+/// heap's peak above where it was before the first timed run.
+pub fn time(
+    min_runs: usize,
+    mut work: impl FnMut() -> Result<u64, String>,
+) -> Result<Measured, String> {
+    let checksum = work()?;
+    let mut times = Vec::new();
+    let mut heap = 0;
+    let (started_all, budget) = (Instant::now(), budget());
+    while times.len() < min_runs.max(1)
+        || (started_all.elapsed() < budget && times.len() < MAX_RUNS)
+    {
+        let before = heap_in_use();
+        reset_peak();
+        let started = Instant::now();
+        let sum = work()?;
+        times.push(started.elapsed());
+        if times.len() == 1 {
+            heap = peak().saturating_sub(before);
+        }
+        if sum != checksum {
+            return Err(format!("checksum changed between runs: {checksum} then {sum}"));
+        }
+    }
+    times.sort();
+    Ok(Measured { median: times[times.len() / 2], min: times[0], checksum, heap })
+}
+
+/// What one contender measured on one workload.
+pub struct Measured {
+    pub median: Duration,
+    pub min: Duration,
+    pub checksum: u64,
+    pub heap: usize,
+}
