@@ -212,6 +212,9 @@ pub(crate) enum Source<'a> {
 }
 
 impl<'a> Source<'a> {
+    // Inlined into the generated `decode` functions (in the user's crate), where every
+    // field of every row passes through it.
+    #[inline]
     pub(crate) fn get(&self, index: usize) -> rusqlite::Result<ValueRef<'a>> {
         match self {
             Source::Sqlite(row) => row.get_ref(index),
@@ -223,6 +226,7 @@ impl<'a> Source<'a> {
     }
 
     /// Whether the value at `index` is NULL (an absent LEFT JOIN row, for a key column).
+    #[inline]
     pub(crate) fn is_null(&self, index: usize) -> bool {
         matches!(self.get(index), Ok(ValueRef::Null))
     }
@@ -230,6 +234,7 @@ impl<'a> Source<'a> {
 
 impl<'a> Reader<'a> {
     /// Reads `table`'s columns from `row`, starting at column `first`.
+    #[inline]
     pub(crate) fn new(row: Source<'a>, table: &'static Table, first: usize) -> Self {
         Reader { row, table, first, next: first }
     }
