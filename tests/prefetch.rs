@@ -562,3 +562,19 @@ fn keys_that_cannot_travel_as_json_are_bound_in_chunks() {
     assert_eq!(log.len(), 2);
     assert!(log.records()[1].params.is_empty());
 }
+
+#[test]
+fn small_batches_send_their_keys_even_below_every_row() {
+    let conn = empty_db();
+    let authors =
+        |n: i64| (1..=n).map(|id| Author { id, name: format!("a{id}"), publisher_id: None });
+    Author::insert_all(&conn, authors(99)).unwrap();
+    let (_, log) = eagerly::capture(|| Author::query().prefetch(Author::books).all(&conn).unwrap());
+    assert_eq!(log.records()[1].params.len(), 99, "{}", log.sql()[1]);
+    // From 100 keys on, the author table itself is the key list.
+    Author::insert_all(&conn, [Author { id: 100, name: "a100".into(), publisher_id: None }])
+        .unwrap();
+    let (_, log) = eagerly::capture(|| Author::query().prefetch(Author::books).all(&conn).unwrap());
+    assert!(log.records()[1].params.is_empty());
+    assert!(log.sql()[1].contains(r#"IN (SELECT t0."id" FROM "author" t0)"#), "{}", log.sql()[1]);
+}

@@ -284,29 +284,41 @@ fn chinook(conn: &Connection, subqueries: bool) -> Result<u64, String> {
             Ok(())
         })?;
     }
+    // Grouped as a program keeps them: each album with its tracks, each artist with its
+    // albums; then hashed like every contender's rows.
     let album_position: HashMap<i64, usize> =
         albums.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
-    let mut album_tracks: Vec<Vec<u64>> = albums.iter().map(|_| Vec::new()).collect();
-    for t in &tracks {
-        album_tracks[album_position[&t.album_id]].push(crate::measure::track(
-            t.id,
-            &t.name,
-            t.media_type_id,
-            t.genre_id,
-            t.composer.as_deref(),
-            t.milliseconds,
-            t.bytes,
-            t.unit_price,
-        ));
+    let mut album_tracks: Vec<Vec<Track>> = albums.iter().map(|_| Vec::new()).collect();
+    for t in tracks {
+        album_tracks[album_position[&t.album_id]].push(t);
     }
     let artist_position: HashMap<i64, usize> =
         artists.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
-    let mut artist_albums: Vec<Vec<u64>> = artists.iter().map(|_| Vec::new()).collect();
-    for (a, ts) in albums.iter().zip(album_tracks) {
-        artist_albums[artist_position[&a.artist_id]]
-            .push(with_children(fields(&[a.id as u64, a.title.len() as u64]), ts));
+    let mut artist_albums: Vec<Vec<(Album, Vec<Track>)>> =
+        artists.iter().map(|_| Vec::new()).collect();
+    for (a, ts) in albums.into_iter().zip(album_tracks) {
+        artist_albums[artist_position[&a.artist_id]].push((a, ts));
     }
-    Ok(total(artists.iter().zip(artist_albums).map(|(a, albums)| {
-        with_children(fields(&[a.id as u64, a.name.as_deref().map_or(0, len)]), albums)
+    Ok(total(artists.iter().zip(&artist_albums).map(|(a, albums)| {
+        with_children(
+            fields(&[a.id as u64, a.name.as_deref().map_or(0, len)]),
+            albums.iter().map(|(al, ts)| {
+                with_children(
+                    fields(&[al.id as u64, al.title.len() as u64]),
+                    ts.iter().map(|t| {
+                        crate::measure::track(
+                            t.id,
+                            &t.name,
+                            t.media_type_id,
+                            t.genre_id,
+                            t.composer.as_deref(),
+                            t.milliseconds,
+                            t.bytes,
+                            t.unit_price,
+                        )
+                    }),
+                )
+            }),
+        )
     })))
 }

@@ -161,15 +161,15 @@ where
         batch.fetch_distinct(run, related, &keys)?
     };
     let usage = Usage::start(Rel::NAME, false, run.caller);
-    parents
-        .into_iter()
-        .zip(children)
-        .map(|(parent, rows)| {
-            let mut slot = Rel::Card::from_rows(rows, Rel::NAME)?;
-            Rel::Card::watch(&mut slot, &usage);
-            Ok(parent.set(slot))
-        })
-        .collect()
+    // Allocated once at its size: collecting through `Result` would grow it by doubling,
+    // copying every row several times.
+    let mut loaded = Vec::with_capacity(parents.len());
+    for (parent, rows) in parents.into_iter().zip(children) {
+        let mut slot = Rel::Card::from_rows(rows, Rel::NAME)?;
+        Rel::Card::watch(&mut slot, &usage);
+        loaded.push(parent.set(slot));
+    }
+    Ok(loaded)
 }
 
 /// The distinct keys of a set of parent rows.

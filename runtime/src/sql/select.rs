@@ -22,6 +22,11 @@ pub(crate) const MAX_PARAMS: usize = 32_766;
 /// are integers or text, rather than one value per key. See BENCHMARKS.md.
 pub(crate) const JSON_KEYS_FROM: usize = 1_000;
 
+/// Batches of this many keys or more, below every row of their parent table, select their
+/// keys from it rather than send them (see [`batch`]); smaller ones keep the readable
+/// `IN (?, ?)`, whose cost is the same at that size.
+pub(crate) const SUBQUERY_KEYS_FROM: usize = 100;
+
 /// `SELECT t0."a", .., j1."x", (SELECT COUNT(*) ..) FROM "t" t0 JOIN .. WHERE .. ORDER BY ..
 /// LIMIT ? OFFSET ?`.
 pub(crate) fn rows(table: &'static Table, select: &Select) -> Result<Statement> {
@@ -49,7 +54,7 @@ pub(crate) fn batch(
     keys: &[Value],
     parents: Option<(&'static Table, &'static str)>,
 ) -> Result<Vec<Statement>> {
-    if let Some((parent, column)) = parents.filter(|_| keys.len() >= JSON_KEYS_FROM) {
+    if let Some((parent, column)) = parents.filter(|_| keys.len() >= SUBQUERY_KEYS_FROM) {
         return Ok(vec![batch_statement(table, select, key, Keys::Column(parent, column))?]);
     }
     let as_json = keys.len() >= JSON_KEYS_FROM
