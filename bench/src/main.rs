@@ -1,8 +1,11 @@
 //! eagerly against its peers, in one run: hand-written rusqlite (plain and best), the
 //! naive N+1 loop, Diesel 2.3 and SeaORM 2.0, on four workloads, three sizes, in memory
-//! and on disk. Each measurement runs in its own process (so peak memory is its own); the
-//! driver prints one table per workload and storage, with medians and ratios to the plain
-//! hand-written code, and marks any contender whose checksum differs.
+//! and on disk. For each workload, storage and size, one process times every contender
+//! round-robin, each on its own connection (so the machine's slow spells, which on a
+//! shared VM make one process up to 30% slower than the next, hit all alike); peak memory
+//! is measured with each contender alone in a process. The driver prints one table per
+//! workload and storage, with medians and ratios to the plain hand-written code, and marks
+//! any contender whose checksum differs.
 //!
 //! ```sh
 //! bench/run                       # everything (see BENCHMARKS.md)
@@ -126,9 +129,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("one") => one(&args[1..]),
+        Some("together") => together(&args[1..]),
         Some("compile-cost") => compile_cost::run(),
         // For profiling one contender by hand: `peers script prefetch 10000 /tmp/db.sql`,
-        // then `perf record peers one eagerly prefetch 10000 mem:/tmp/db.sql 20`.
+        // then `perf record peers one eagerly prefetch mem:/tmp/db.sql 20`.
         Some("script") => {
             let [workload, size, file] = &args[1..] else {
                 panic!("usage: peers script <workload> <size> <file>")
@@ -140,36 +144,62 @@ fn main() {
     }
 }
 
-/// One measurement, printed as one line for the driver.
+/// One contender alone in its process, printed as one line for the driver: for its peak
+/// memory, which must not be shared with anyone's.
 fn one(args: &[String]) {
-    let [contender, workload, size, storage, runs] = args else {
-        panic!("usage: peers one <contender> <workload> <size> <storage> <min runs>")
+    let [contender, workload, storage, runs] = args else {
+        panic!("usage: peers one <contender> <workload> <storage> <min runs>")
     };
     let (contender, workload) = (Contender::parse(contender), Workload::parse(workload));
     let storage = Storage::from_arg(storage);
     let runs: usize = runs.parse().expect("runs is a number");
-    let result = measure_one(contender, workload, &storage, runs);
-    match result {
+    let measured =
+        prepare(contender, workload, &storage).and_then(|work| measure::time(runs, work));
+    report(contender, measured);
+}
+
+/// Several contenders in one process, timed round-robin (see `measure::time_together`),
+/// one line each for the driver.
+fn together(args: &[String]) {
+    let [workload, storage, rounds, contenders] = args else {
+        panic!("usage: peers together <workload> <storage> <min rounds> <contender,contender,..>")
+    };
+    let workload = Workload::parse(workload);
+    let storage = Storage::from_arg(storage);
+    let rounds: usize = rounds.parse().expect("rounds is a number");
+    let mut works = Vec::new();
+    for contender in contenders.split(',').map(Contender::parse) {
+        match prepare(contender, workload, &storage) {
+            Ok(work) => works.push((contender.name().to_string(), work)),
+            Err(message) => report(contender, Err(message)),
+        }
+    }
+    for (name, measured) in measure::time_together(rounds, &mut works) {
+        report(Contender::parse(&name), measured);
+    }
+}
+
+fn report(contender: Contender, measured: Result<measure::Measured, String>) {
+    match measured {
         Ok(m) => println!(
-            "RESULT {} {} {} {} {} {} {}",
+            "RESULT {} {} {} {} {} {}",
+            contender.name(),
             m.median.as_nanos(),
             m.min.as_nanos(),
             m.checksum,
             m.heap,
             measure::max_rss_kib(),
-            size,
-            contender.name()
         ),
-        Err(message) => println!("FAIL {}", message.replace('\n', " ")),
+        Err(message) => println!("FAIL {} {}", contender.name(), message.replace('\n', " ")),
     }
 }
 
-fn measure_one(
+/// Opens the contender's connection to the workload's database and returns its load.
+fn prepare(
     contender: Contender,
     workload: Workload,
     storage: &Storage,
-    runs: usize,
-) -> Result<measure::Measured, String> {
+) -> Result<measure::Work<'static>, String> {
     match contender {
         Contender::Eagerly | Contender::HandPlain | Contender::HandBest | Contender::Naive => {
             let conn = match storage {
@@ -189,7 +219,7 @@ fn measure_one(
                 Contender::HandBest => hand::best,
                 _ => eagerly_side::naive,
             };
-            measure::time(runs, || work(&conn, workload))
+            Ok(Box::new(move || work(&conn, workload)))
         }
         Contender::Diesel => {
             use diesel::{Connection as _, connection::SimpleConnection as _};
@@ -206,7 +236,7 @@ fn measure_one(
                         .map_err(|e| e.to_string())?
                 }
             };
-            measure::time(runs, || diesel_side::run(&mut conn, workload))
+            Ok(Box::new(move || diesel_side::run(&mut conn, workload)))
         }
         Contender::SeaOrm => {
             use sea_orm::ConnectionTrait as _;
@@ -228,7 +258,7 @@ fn measure_one(
                 }
                 Ok::<_, String>(db)
             })?;
-            measure::time(runs, || runtime.block_on(seaorm_side::run(&db, workload)))
+            Ok(Box::new(move || runtime.block_on(seaorm_side::run(&db, workload))))
         }
     }
 }
@@ -249,7 +279,7 @@ impl Plan {
             storages: vec!["mem", "disk"],
             workloads: Workload::ALL.to_vec(),
             contenders: Contender::ALL.to_vec(),
-            rounds: 3,
+            rounds: 5,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -296,7 +326,7 @@ fn drive(args: &[String]) {
     std::fs::create_dir_all(&dir).expect("a scratch directory");
 
     println!(
-        "eagerly against its peers: medians; ratio = median / hand-written plain; one process per measurement"
+        "eagerly against its peers: medians; ratio = median / hand-written plain; contenders timed round-robin in one process"
     );
     let mut memory: BTreeMap<(Workload, Contender), Outcome> = BTreeMap::new();
     for &workload in &plan.workloads {
@@ -315,29 +345,32 @@ fn drive(args: &[String]) {
                     data::write_file(&file, &script);
                     Storage::Disk { file }
                 };
-                // Rounds go round-robin over the contenders, so a slow spell of the machine
-                // hits every contender alike; each cell is the median of the rounds' medians.
-                let mut rounds: BTreeMap<Contender, Vec<Outcome>> = BTreeMap::new();
-                for round in 0..plan.rounds {
-                    for &contender in &plan.contenders {
-                        // Each measurement also repeats for a second (see `measure::time`).
-                        let (runs, slow) = match (size, contender) {
-                            (100_000.., Contender::Naive | Contender::SeaOrm) => (1, true),
-                            _ => (3, false),
-                        };
-                        if slow && round > 0 {
-                            continue;
-                        }
-                        let outcome = spawn(&me, contender, workload, size, &storage_arg, runs);
-                        rounds.entry(contender).or_default().push(outcome);
-                    }
-                }
-                for (contender, outcomes) in rounds {
-                    let outcome = median_outcome(outcomes);
-                    if storage == "mem" && (size == 10_000 || workload == Workload::Chinook) {
-                        memory.insert((workload, contender), outcome.clone());
-                    }
+                let names: Vec<&str> = plan.contenders.iter().map(|c| c.name()).collect();
+                let rounds = if size >= 100_000 { 3 } else { plan.rounds };
+                let args = [
+                    "together".to_string(),
+                    workload.name().to_string(),
+                    storage_arg.to_arg(),
+                    rounds.to_string(),
+                    names.join(","),
+                ];
+                for (contender, outcome) in spawn(&me, &args, &plan.contenders) {
                     results.insert((contender, size), outcome);
+                }
+                // Peak memory: each contender alone in a process of its own.
+                if storage == "mem" && (size == 10_000 || workload == Workload::Chinook) {
+                    for &contender in &plan.contenders {
+                        let args = [
+                            "one".to_string(),
+                            contender.name().to_string(),
+                            workload.name().to_string(),
+                            storage_arg.to_arg(),
+                            "1".to_string(),
+                        ];
+                        for (contender, outcome) in spawn(&me, &args, &[contender]) {
+                            memory.insert((workload, contender), outcome);
+                        }
+                    }
                 }
             }
             print_table(workload, storage, &sizes, &plan.contenders, &results);
@@ -345,35 +378,6 @@ fn drive(args: &[String]) {
     }
     print_memory(&plan.workloads, &plan.contenders, &memory);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// The median of the rounds' medians (and peak memory); a failure in any round fails the cell.
-fn median_outcome(mut outcomes: Vec<Outcome>) -> Outcome {
-    if let Some(failed) = outcomes.iter().find(|o| matches!(o, Outcome::Failed(_))) {
-        return failed.clone();
-    }
-    let key = |o: &Outcome| match o {
-        Outcome::Measured { median, .. } => *median,
-        Outcome::Failed(_) => Duration::ZERO,
-    };
-    outcomes.sort_by_key(key);
-    let checksums: Vec<u64> = outcomes
-        .iter()
-        .map(|o| match o {
-            Outcome::Measured { checksum, .. } => *checksum,
-            Outcome::Failed(_) => 0,
-        })
-        .collect();
-    let middle = outcomes.swap_remove(outcomes.len() / 2);
-    match middle {
-        // A checksum that changes between rounds is as wrong as a wrong one.
-        Outcome::Measured { median, heap, rss_kib, .. }
-            if checksums.windows(2).any(|w| w[0] != w[1]) =>
-        {
-            Outcome::Measured { median, checksum: 0, heap, rss_kib }
-        }
-        other => other,
-    }
 }
 
 /// The SQL that builds the workload's database.
@@ -387,44 +391,37 @@ fn script(workload: Workload, size: u64) -> String {
     }
 }
 
-fn spawn(
-    me: &PathBuf,
-    contender: Contender,
-    workload: Workload,
-    size: u64,
-    storage: &Storage,
-    runs: usize,
-) -> Outcome {
-    let output = Command::new(me)
-        .args([
-            "one",
-            contender.name(),
-            workload.name(),
-            &size.to_string(),
-            &storage.to_arg(),
-            &runs.to_string(),
-        ])
-        .output()
-        .expect("the measurement starts");
+/// Runs the program with `args` and reads one outcome per contender; a contender it did
+/// not report on (the process crashed) fails with the process's last words.
+fn spawn(me: &PathBuf, args: &[String], contenders: &[Contender]) -> Vec<(Contender, Outcome)> {
+    let output = Command::new(me).args(args).output().expect("the measurement starts");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout.lines().find(|l| l.starts_with("RESULT") || l.starts_with("FAIL"));
-    match line {
-        Some(line) if line.starts_with("RESULT") => {
-            let v: Vec<&str> = line.split(' ').collect();
-            Outcome::Measured {
-                median: Duration::from_nanos(v[1].parse().unwrap_or(0)),
-                checksum: v[3].parse().unwrap_or(0),
-                heap: v[4].parse().unwrap_or(0),
-                rss_kib: v[5].parse().unwrap_or(0),
+    let mut outcomes: Vec<(Contender, Outcome)> = stdout
+        .lines()
+        .filter_map(|line| {
+            let (kind, rest) = line.split_once(' ')?;
+            let (name, rest) = rest.split_once(' ')?;
+            let contender = Contender::parse(name);
+            match kind {
+                "RESULT" => {
+                    let v: Vec<u64> = rest.split(' ').map(|n| n.parse().unwrap_or(0)).collect();
+                    let median = Duration::from_nanos(v[0]);
+                    let (checksum, heap, rss_kib) = (v[2], v[3] as usize, v[4]);
+                    Some((contender, Outcome::Measured { median, checksum, heap, rss_kib }))
+                }
+                "FAIL" => Some((contender, Outcome::Failed(rest.to_string()))),
+                _ => None,
             }
-        }
-        Some(line) => Outcome::Failed(line.trim_start_matches("FAIL ").to_string()),
-        None => {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
-            Outcome::Failed(format!("crashed: {last}"))
+        })
+        .collect();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
+    for &contender in contenders {
+        if !outcomes.iter().any(|(c, _)| *c == contender) {
+            outcomes.push((contender, Outcome::Failed(format!("crashed: {last}"))));
         }
     }
+    outcomes
 }
 
 fn shorten(message: &str, width: usize) -> String {

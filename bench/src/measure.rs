@@ -142,6 +142,56 @@ pub fn time(
     Ok(Measured { median: times[times.len() / 2], min: times[0], checksum, heap })
 }
 
+/// One contender's load, ready to run: it returns the checksum of what it loaded.
+pub type Work<'a> = Box<dyn FnMut() -> Result<u64, String> + 'a>;
+
+/// Times several contenders in one process, round-robin: each round runs every contender
+/// once, so a slow spell of the machine (frequent on a shared VM, where one process can
+/// run 30% slower than the next) hits them all alike. Each contender runs once untimed
+/// first; then rounds go on until `min_rounds` are done and the budget is spent. A
+/// contender that fails is dropped from later rounds with its error.
+pub fn time_together(
+    min_rounds: usize,
+    works: &mut [(String, Work<'_>)],
+) -> Vec<(String, Result<Measured, String>)> {
+    let mut state: Vec<Result<(u64, Vec<Duration>, usize), String>> = works
+        .iter_mut()
+        .map(|(_, work)| {
+            let before = heap_in_use();
+            reset_peak();
+            let checksum = work()?;
+            Ok((checksum, Vec::new(), peak().saturating_sub(before)))
+        })
+        .collect();
+    let (started_all, budget) = (Instant::now(), budget());
+    let mut rounds = 0;
+    while rounds < min_rounds.max(1) || (started_all.elapsed() < budget && rounds < MAX_RUNS) {
+        for ((_, work), state) in works.iter_mut().zip(&mut state) {
+            let Ok((checksum, times, _)) = state else { continue };
+            let started = Instant::now();
+            match work() {
+                Ok(sum) if sum == *checksum => times.push(started.elapsed()),
+                Ok(sum) => {
+                    *state = Err(format!("checksum changed between runs: {checksum} then {sum}"))
+                }
+                Err(e) => *state = Err(e),
+            }
+        }
+        rounds += 1;
+    }
+    works
+        .iter()
+        .zip(state)
+        .map(|((name, _), state)| {
+            let measured = state.map(|(checksum, mut times, heap)| {
+                times.sort();
+                Measured { median: times[times.len() / 2], min: times[0], checksum, heap }
+            });
+            (name.clone(), measured)
+        })
+        .collect()
+}
+
 /// What one contender measured on one workload.
 pub struct Measured {
     pub median: Duration,
