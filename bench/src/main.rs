@@ -279,7 +279,7 @@ impl Plan {
             storages: vec!["mem", "disk"],
             workloads: Workload::ALL.to_vec(),
             contenders: Contender::ALL.to_vec(),
-            rounds: 5,
+            rounds: 7,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {

@@ -148,7 +148,7 @@ pub type Work<'a> = Box<dyn FnMut() -> Result<u64, String> + 'a>;
 /// Times several contenders in one process, round-robin: each round runs every contender
 /// once, so a slow spell of the machine (frequent on a shared VM, where one process can
 /// run 30% slower than the next) hits them all alike. Each contender runs once untimed
-/// first; then rounds go on until `min_rounds` are done and the budget is spent. A
+/// first; then rounds go on until `min_rounds` are done and three budgets are spent. A
 /// contender that fails is dropped from later rounds with its error.
 pub fn time_together(
     min_rounds: usize,
@@ -163,10 +163,14 @@ pub fn time_together(
             Ok((checksum, Vec::new(), peak().saturating_sub(before)))
         })
         .collect();
-    let (started_all, budget) = (Instant::now(), budget());
+    let (started_all, budget) = (Instant::now(), budget() * 3);
     let mut rounds = 0;
+    let count = works.len();
     while rounds < min_rounds.max(1) || (started_all.elapsed() < budget && rounds < MAX_RUNS) {
-        for ((_, work), state) in works.iter_mut().zip(&mut state) {
+        // Each round starts one contender further on, so none always runs right after
+        // the same neighbour (they share the process's heap).
+        for i in (0..count).map(|i| (i + rounds) % count) {
+            let (work, state) = (&mut works[i].1, &mut state[i]);
             let Ok((checksum, times, _)) = state else { continue };
             let started = Instant::now();
             match work() {
