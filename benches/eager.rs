@@ -115,8 +115,7 @@ fn hand_written(conn: &Connection, keys: Keys) -> u64 {
                 title: r.get(1).unwrap(),
                 author_id: r.get(2).unwrap(),
             };
-            let key: i64 = r.get(3).unwrap();
-            books[position[&key]].push(book);
+            books[position[&book.author_id]].push(book);
         }
     };
     match keys {

@@ -154,13 +154,19 @@ pub fn time_together(
     min_rounds: usize,
     works: &mut [(String, Work<'_>)],
 ) -> Vec<(String, Result<Measured, String>)> {
-    let mut state: Vec<Result<(u64, Vec<Duration>, usize), String>> = works
+    /// A contender's checksum, its runs' times and its heap's peak, so far.
+    struct Timing {
+        checksum: u64,
+        times: Vec<Duration>,
+        heap: usize,
+    }
+    let mut state: Vec<Result<Timing, String>> = works
         .iter_mut()
         .map(|(_, work)| {
             let before = heap_in_use();
             reset_peak();
             let checksum = work()?;
-            Ok((checksum, Vec::new(), peak().saturating_sub(before)))
+            Ok(Timing { checksum, times: Vec::new(), heap: peak().saturating_sub(before) })
         })
         .collect();
     let (started_all, budget) = (Instant::now(), budget() * 3);
@@ -171,11 +177,12 @@ pub fn time_together(
         // the same neighbour (they share the process's heap).
         for i in (0..count).map(|i| (i + rounds) % count) {
             let (work, state) = (&mut works[i].1, &mut state[i]);
-            let Ok((checksum, times, _)) = state else { continue };
+            let Ok(timing) = state else { continue };
             let started = Instant::now();
             match work() {
-                Ok(sum) if sum == *checksum => times.push(started.elapsed()),
+                Ok(sum) if sum == timing.checksum => timing.times.push(started.elapsed()),
                 Ok(sum) => {
+                    let checksum = timing.checksum;
                     *state = Err(format!("checksum changed between runs: {checksum} then {sum}"))
                 }
                 Err(e) => *state = Err(e),
@@ -187,7 +194,7 @@ pub fn time_together(
         .iter()
         .zip(state)
         .map(|((name, _), state)| {
-            let measured = state.map(|(checksum, mut times, heap)| {
+            let measured = state.map(|Timing { checksum, mut times, heap }| {
                 times.sort();
                 Measured { median: times[times.len() / 2], min: times[0], checksum, heap }
             });
