@@ -4,9 +4,12 @@
 //! counted values, and decoding a level of rows.
 //!
 //! A query's row type changes with every loading call, in the order the calls are made,
-//! while joined and counted values arrive with the base row. So each call adds one step to
-//! the query's chain (`Vec<Before> -> Vec<After>`), and values that come with the base row
-//! are decoded while streaming into side columns, one per call, that its step takes.
+//! while joined and counted values arrive with the base row. A query's [`RowPlan`] says how
+//! its rows are made: while every call so far reads values of the row itself (JOINs,
+//! counts), each row is made whole as it streams (`Before -> After`, per row). Once a call
+//! needs the whole level (a prefetch), the rows as streamed so far and the values of later
+//! JOINs and counts stream into side columns, and the calls become steps of a chain
+//! (`Vec<Before> -> Vec<After>`), each taking its own column.
 //!
 //! `typestate.md` (section 6) reads every result row into a `Vec<Value>` first and decodes
 //! from there. Here rows decode straight from SQLite; values are kept aside only when a
