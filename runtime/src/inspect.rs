@@ -666,7 +666,7 @@ fn scan_advice(table: &'static Table, column: &str, test: Test) -> Option<String
     let field = field_of(table, column);
     let model = table.model;
     let indexed = table.indexes().iter().any(|i| table.columns[i.columns[0]].name == column)
-        || table.columns[table.primary_key[0]].name == column;
+        || table.key_column() == column;
     match test {
         Test::Equal | Test::Range | Test::Prefix if !indexed => {
             Some(format!("add `#[model(index)]` to `{model}::{field}`"))
@@ -719,25 +719,12 @@ impl fmt::Display for Report {
             }
         })?;
         section(f, "Duplicate queries", &self.duplicates, |f, d| {
-            let at: Vec<String> = d.locations.iter().map(ToString::to_string).collect();
-            writeln!(
-                f,
-                "  {} with {:?} ran {} times, from {}",
-                d.sql,
-                d.params,
-                d.count,
-                at.join(", ")
-            )
+            let at = places(&d.locations);
+            writeln!(f, "  {} with {:?} ran {} times, from {at}", d.sql, d.params, d.count)
         })?;
         section(f, "Similar queries", &self.similar, |f, s| {
-            let at: Vec<String> = s.locations.iter().map(ToString::to_string).collect();
-            writeln!(
-                f,
-                "  {} ran {} times with different values, from {}",
-                s.sql,
-                s.count,
-                at.join(", ")
-            )
+            let at = places(&s.locations);
+            writeln!(f, "  {} ran {} times with different values, from {at}", s.sql, s.count)
         })?;
         section(f, "Scans", &self.scans, |f, s| {
             let what = match s.kind {
@@ -755,6 +742,12 @@ impl fmt::Display for Report {
             writeln!(f, "  {what}`{}`, loaded at {}, was never read", u.relation, u.location)
         })
     }
+}
+
+/// `file.rs:1:2, file.rs:3:4`.
+fn places(locations: &[&'static Location<'static>]) -> String {
+    let places: Vec<String> = locations.iter().map(ToString::to_string).collect();
+    places.join(", ")
 }
 
 fn section<T>(

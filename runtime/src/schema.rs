@@ -152,6 +152,11 @@ impl Table {
         self.primary_key.iter().map(|&i| self.columns[i].name)
     }
 
+    /// The (first) primary key column: the one relations point at.
+    pub(crate) fn key_column(&self) -> &'static str {
+        self.columns[self.primary_key[0]].name
+    }
+
     /// Every index `create_tables` creates or relies on: the declared ones, plus one per
     /// foreign-key column that no other index (or the primary key) starts with, because
     /// batched loading filters on foreign keys.

@@ -66,7 +66,7 @@ where
     Rel::Card: Countable,
 {
     let from = <Rel::From as Model>::TABLE;
-    let key = from.columns[from.primary_key[0]].name;
+    let key = from.key_column();
     let (table, fk) = match Rel::LINK {
         Link::HasMany { fk } => (<Rel::To as Model>::TABLE, fk),
         Link::ManyToMany { through, from, .. } => (through, from),

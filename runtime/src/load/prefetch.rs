@@ -380,7 +380,7 @@ impl BatchKey {
 
 fn batch_key<Rel: Relation>() -> BatchKey {
     let target = <Rel::To as Model>::TABLE;
-    let target_key = target.columns[target.primary_key[0]].name;
+    let target_key = target.key_column();
     match Rel::LINK {
         Link::HasMany { fk } => {
             BatchKey { relation: Rel::NAME, alias: Alias::Base, column: fk, through: None }
@@ -403,9 +403,7 @@ fn parent_column<Rel: Relation>() -> (&'static Table, &'static str) {
     let parent = <Rel::From as Model>::TABLE;
     match Rel::LINK {
         Link::BelongsTo { fk } => (parent, fk),
-        Link::HasMany { .. } | Link::ManyToMany { .. } => {
-            (parent, parent.columns[parent.primary_key[0]].name)
-        }
+        Link::HasMany { .. } | Link::ManyToMany { .. } => (parent, parent.key_column()),
     }
 }
 

@@ -212,10 +212,15 @@ impl Statement {
 
     /// `"table" alias`, noted in the shape.
     fn table(&mut self, table: &'static Table, alias: Alias) {
+        self.table_unnoted(table, alias);
+        self.note_table(alias, table);
+    }
+
+    /// `"table" alias`, left out of the shape: for a subquery that only lists keys.
+    fn table_unnoted(&mut self, table: &'static Table, alias: Alias) {
         self.ident(table.name);
         self.text.push(' ');
         self.alias(alias);
-        self.note_table(alias, table);
     }
 
     /// The alias of a table named just before (`UPDATE "t" AS t0`), noted in the shape.

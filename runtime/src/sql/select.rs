@@ -132,9 +132,7 @@ fn batch_statement(
             out.push(" IN (SELECT ");
             out.column(Alias::Base, column);
             out.push(" FROM ");
-            out.ident(parent.name);
-            out.push(" ");
-            out.alias(Alias::Base);
+            out.table_unnoted(parent, Alias::Base);
             out.push(")");
         }
     }
