@@ -212,18 +212,7 @@ pub fn run(conn: &mut SqliteConnection, workload: Workload) -> Result<u64, Strin
                     albums.iter().map(|(al, ts)| {
                         with_children(
                             fields(&[al.album_id as u64, len(&al.title)]),
-                            ts.iter().map(|t| {
-                                crate::measure::track(
-                                    t.track_id,
-                                    &t.name,
-                                    t.media_type_id,
-                                    t.genre_id,
-                                    t.composer.as_deref(),
-                                    t.milliseconds,
-                                    t.bytes,
-                                    t.unit_price,
-                                )
-                            }),
+                            ts.iter().map(|t| crate::measure::track_hash!(t, track_id)),
                         )
                     }),
                 )

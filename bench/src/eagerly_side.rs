@@ -82,16 +82,7 @@ pub fn album(a: &Album) -> u64 {
 }
 
 pub fn track(t: &Track) -> u64 {
-    crate::measure::track(
-        t.track_id,
-        &t.name,
-        t.media_type_id,
-        t.genre_id,
-        t.composer.as_deref(),
-        t.milliseconds,
-        t.bytes,
-        t.unit_price,
-    )
+    crate::measure::track_hash!(t, track_id)
 }
 
 pub fn eagerly(conn: &Connection, workload: Workload) -> Result<u64, String> {

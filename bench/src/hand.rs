@@ -23,6 +23,30 @@ struct Book {
     author_id: i64,
 }
 
+impl Author {
+    /// The author whose columns start at `first`.
+    fn read(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Author> {
+        Ok(Author { id: r.get(first)?, name: r.get(first + 1)?, publisher_id: r.get(first + 2)? })
+    }
+}
+
+impl Book {
+    /// The book whose columns start at `first`.
+    fn read(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Book> {
+        Ok(Book { id: r.get(first)?, title: r.get(first + 1)?, author_id: r.get(first + 2)? })
+    }
+}
+
+/// Authors with their books, hashed.
+fn authors_with_books(authors: &[Author], books: &[Vec<Book>]) -> u64 {
+    total(
+        authors
+            .iter()
+            .zip(books)
+            .map(|(a, bs)| with_children(author_hash(a), bs.iter().map(book_hash))),
+    )
+}
+
 fn len(text: &str) -> u64 {
     text.len() as u64
 }
@@ -46,9 +70,7 @@ fn authors(conn: &Connection) -> Result<Vec<Author>, String> {
     let mut statement = conn
         .prepare_cached(r#"SELECT "id", "name", "publisher_id" FROM "author" ORDER BY "id""#)
         .map_err(err)?;
-    let rows = statement
-        .query_map([], |r| Ok(Author { id: r.get(0)?, name: r.get(1)?, publisher_id: r.get(2)? }))
-        .map_err(err)?;
+    let rows = statement.query_map([], |r| Author::read(r, 0)).map_err(err)?;
     rows.collect::<Result<_, _>>().map_err(err)
 }
 
@@ -89,8 +111,7 @@ fn joined(conn: &Connection) -> Result<u64, String> {
         .map_err(err)?;
     let rows: Vec<(Book, Author, Option<Publisher>)> = statement
         .query_map([], |r| {
-            let book = Book { id: r.get(0)?, title: r.get(1)?, author_id: r.get(2)? };
-            let author = Author { id: r.get(3)?, name: r.get(4)?, publisher_id: r.get(5)? };
+            let (book, author) = (Book::read(r, 0)?, Author::read(r, 3)?);
             let publisher = match r.get::<_, Option<i64>>(6)? {
                 Some(id) => Some(Publisher { id, name: r.get(7)? }),
                 None => None,
@@ -116,9 +137,7 @@ fn joined(conn: &Connection) -> Result<u64, String> {
 fn counted(conn: &Connection, sql: &str) -> Result<u64, String> {
     let mut statement = conn.prepare_cached(sql).map_err(err)?;
     let rows: Vec<(Author, i64)> = statement
-        .query_map([], |r| {
-            Ok((Author { id: r.get(0)?, name: r.get(1)?, publisher_id: r.get(2)? }, r.get(3)?))
-        })
+        .query_map([], |r| Ok((Author::read(r, 0)?, r.get(3)?)))
         .map_err(err)?
         .collect::<Result<_, _>>()
         .map_err(err)?;
@@ -138,17 +157,12 @@ pub fn plain(conn: &Connection, workload: Workload) -> Result<u64, String> {
                 r#"SELECT "id", "title", "author_id" FROM "book" WHERE "author_id" IN ({keys}) ORDER BY "author_id", "id""#,
                 &ids,
                 |r| {
-                    let book = Book { id: r.get(0)?, title: r.get(1)?, author_id: r.get(2)? };
+                    let book = Book::read(r, 0)?;
                     books[position[&book.author_id]].push(book);
                     Ok(())
                 },
             )?;
-            Ok(total(
-                authors
-                    .iter()
-                    .zip(&books)
-                    .map(|(a, bs)| with_children(author_hash(a), bs.iter().map(book_hash))),
-            ))
+            Ok(authors_with_books(&authors, &books))
         }
         Workload::Join => joined(conn),
         Workload::Count => counted(
@@ -175,22 +189,13 @@ pub fn best(conn: &Connection, workload: Workload) -> Result<u64, String> {
             let mut books: Vec<Vec<Book>> = authors.iter().map(|_| Vec::new()).collect();
             let mut at = 0;
             while let Some(r) = rows.next().map_err(err)? {
-                let book = Book {
-                    id: r.get(0).map_err(err)?,
-                    title: r.get(1).map_err(err)?,
-                    author_id: r.get(2).map_err(err)?,
-                };
+                let book = Book::read(r, 0).map_err(err)?;
                 while authors[at].id != book.author_id {
                     at += 1;
                 }
                 books[at].push(book);
             }
-            Ok(total(
-                authors
-                    .iter()
-                    .zip(&books)
-                    .map(|(a, bs)| with_children(author_hash(a), bs.iter().map(book_hash))),
-            ))
+            Ok(authors_with_books(&authors, &books))
         }
         Workload::Join => joined(conn),
         Workload::Count => counted(
@@ -305,18 +310,7 @@ fn chinook(conn: &Connection, subqueries: bool) -> Result<u64, String> {
             albums.iter().map(|(al, ts)| {
                 with_children(
                     fields(&[al.id as u64, al.title.len() as u64]),
-                    ts.iter().map(|t| {
-                        crate::measure::track(
-                            t.id,
-                            &t.name,
-                            t.media_type_id,
-                            t.genre_id,
-                            t.composer.as_deref(),
-                            t.milliseconds,
-                            t.bytes,
-                            t.unit_price,
-                        )
-                    }),
+                    ts.iter().map(|t| crate::measure::track_hash!(t, id)),
                 )
             }),
         )

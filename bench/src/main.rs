@@ -457,11 +457,8 @@ fn alone(
         storage.to_arg(),
         runs.to_string(),
     ];
-    spawn(me, &args, &[contender])
-        .into_iter()
-        .map(|(_, outcome)| outcome)
-        .next()
-        .unwrap_or_else(|| Outcome::Failed("no outcome".to_string()))
+    let mut outcomes = spawn(me, &args, &[contender]);
+    outcomes.pop().map(|(_, outcome)| outcome).expect("`spawn` reports on every contender")
 }
 
 /// Runs the program with `args` and reads one outcome per contender; a contender it did

@@ -96,6 +96,24 @@ pub fn track(
     ])
 }
 
+/// [`track`] of any contender's track row: they all name the columns alike, but the key.
+/// `track_hash!(t, track_id)`.
+macro_rules! track_hash {
+    ($track:expr, $id:ident) => {
+        $crate::measure::track(
+            $track.$id,
+            &$track.name,
+            $track.media_type_id,
+            $track.genre_id,
+            $track.composer.as_deref(),
+            $track.milliseconds,
+            $track.bytes,
+            $track.unit_price,
+        )
+    };
+}
+pub(crate) use track_hash;
+
 /// The sum of the rows' hashes.
 pub fn total(rows: impl IntoIterator<Item = u64>) -> u64 {
     rows.into_iter().fold(0u64, u64::wrapping_add)

@@ -294,18 +294,7 @@ pub async fn run(db: &DatabaseConnection, workload: Workload) -> Result<u64, Str
                         let ts = tracks.next().unwrap_or_default();
                         with_children(
                             fields(&[al.album_id as u64, len(&al.title)]),
-                            ts.iter().map(|t| {
-                                crate::measure::track(
-                                    t.track_id,
-                                    &t.name,
-                                    t.media_type_id,
-                                    t.genre_id,
-                                    t.composer.as_deref(),
-                                    t.milliseconds,
-                                    t.bytes,
-                                    t.unit_price,
-                                )
-                            }),
+                            ts.iter().map(|t| crate::measure::track_hash!(t, track_id)),
                         )
                     }),
                 )
