@@ -183,3 +183,92 @@ fn a_dangling_not_null_foreign_key_drops_the_row_as_an_inner_join_does() {
         "{batched:?}"
     );
 }
+
+#[test]
+fn a_left_joined_row_that_is_there_but_holds_a_bad_null_is_an_error_not_a_missing_row() {
+    // A database written by another program: a publisher whose name is NULL.
+    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute_batch(
+        "CREATE TABLE publisher (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT NOT NULL, publisher_id INTEGER);
+         INSERT INTO publisher VALUES (1, NULL), (2, 'Tor');
+         INSERT INTO author VALUES (1, 'Ann', 2), (2, 'Bo', NULL);",
+    )
+    .unwrap();
+    let authors = Author::query().select_related(Author::publisher).all(&conn).unwrap();
+    let publishers: Vec<Option<&str>> =
+        authors.iter().map(|a| a.publisher().map(|p| p.name.as_str())).collect();
+    assert_eq!(publishers, [Some("Tor"), None], "no publisher is a LEFT JOIN's all-NULL row");
+
+    conn.execute("INSERT INTO author VALUES (3, 'Cy', 1)", []).unwrap();
+    let error = Author::query().select_related(Author::publisher).all(&conn).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            eagerly::Error::Decode {
+                table: "publisher",
+                column: "name",
+                problem: eagerly::DecodeProblem::Null,
+                ..
+            }
+        ),
+        "publisher 1 is there (its key is not NULL), so its NULL name is an error: {error:?}"
+    );
+}
+
+mod key_that_decodes_from_null {
+    use eagerly::Model;
+    use eagerly::rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+
+    /// A key type that reads NULL as 0, as a hand-written `FromSql` might.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct LabelId(i64);
+
+    impl FromSql for LabelId {
+        fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+            match value {
+                ValueRef::Null => Ok(LabelId(0)),
+                other => i64::column_result(other).map(LabelId),
+            }
+        }
+    }
+
+    impl ToSql for LabelId {
+        fn to_sql(&self) -> eagerly::rusqlite::Result<ToSqlOutput<'_>> {
+            self.0.to_sql()
+        }
+    }
+
+    /// Every field of it decodes from NULL: an absent LEFT JOIN row decodes without
+    /// error, so it is told apart by its key.
+    #[derive(Model, Debug)]
+    pub struct Label {
+        #[model(primary_key)]
+        pub id: LabelId,
+        pub name: Option<String>,
+    }
+
+    #[derive(Model, Debug)]
+    pub struct Record {
+        #[model(primary_key)]
+        pub id: i64,
+        #[model(belongs_to(label = Label))]
+        pub label_id: Option<LabelId>,
+    }
+
+    #[test]
+    fn an_absent_row_of_a_model_whose_key_decodes_from_null_is_none() {
+        let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE label (id INTEGER PRIMARY KEY, name TEXT);
+             CREATE TABLE record (id INTEGER PRIMARY KEY, label_id INTEGER);
+             INSERT INTO label VALUES (1, NULL), (2, 'Blue Note');
+             INSERT INTO record VALUES (1, 1), (2, 2), (3, NULL);",
+        )
+        .unwrap();
+        let records = Record::query().select_related(Record::label).all(&conn).unwrap();
+        let labels: Vec<Option<(i64, Option<&str>)>> =
+            records.iter().map(|r| r.label().map(|l| (l.id.0, l.name.as_deref()))).collect();
+        assert_eq!(labels, [Some((1, None)), Some((2, Some("Blue Note"))), None]);
+    }
+}

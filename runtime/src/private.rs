@@ -11,12 +11,13 @@ pub use rusqlite::{Connection, ToSql};
 pub use crate::__serialize_row as serialize_row;
 pub use crate::column::Column;
 pub use crate::error::Result;
+pub use crate::load::join::{DecodeJoined, JoinedModel, WithCount, WithJoin};
 pub use crate::model::{Insertable, Model};
 pub use crate::query::Query;
 pub use crate::relation::{
     Card, CountOf, Link, RelNamed, Relation, SlotKey, ToMany, ToOne, ToOptional, name,
 };
-pub use crate::row::{Loaded, NotLoaded, Reader, SetSlot, SlotDebug, Unloaded};
+pub use crate::row::{Loaded, NotLoaded, Reader, SetSlot, SlotDebug, Source, Unloaded};
 pub use crate::schema::{ColumnDef, ForeignKey, IndexDef, RelationDef, SqlType, Table};
 #[cfg(feature = "serde")]
 pub use crate::serialize::{FlattenInto, SlotSerialize};

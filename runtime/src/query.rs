@@ -9,7 +9,7 @@ use rusqlite::{Connection, ToSql};
 use crate::column::{Assignment, Order, OrderTerm};
 use crate::error::{Error, Result};
 use crate::filter::{CompareOp, Cond, Expr};
-use crate::load::{Alias, Extra, JoinClause, LevelDecoder, RowPlan, Run};
+use crate::load::{Alias, Extra, JoinClause, LevelDecoder, RowMaker, RowPlan, Run};
 use crate::model::Model;
 use crate::row::Source;
 use crate::value::to_value;
@@ -210,10 +210,12 @@ impl<M: Model, R> Query<M, R> {
         let run =
             Run { whole_table: self.select.is_whole_table(), ..Run::new(conn, Location::caller()) };
         let statement = sql::select::rows(M::TABLE, &self.select)?;
+        let params = statement.param_refs();
+        if let Some(maker) = RowMaker::new(&self.plan, run) {
+            return exec::query(run, &statement, &params, |row| maker.make(Source::Sqlite(row)));
+        }
         let mut rows = LevelDecoder::new(&self.plan, run);
-        exec::query(run, &statement, &statement.param_refs(), |row| {
-            rows.push(Source::Sqlite(row))
-        })?;
+        exec::query(run, &statement, &params, |row| rows.push(Source::Sqlite(row)))?;
         rows.finish(run)
     }
 

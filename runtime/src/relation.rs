@@ -208,7 +208,7 @@ pub trait Joinable: Card {
 impl Joinable for ToOne {
     const OPTIONAL: bool = false;
     fn from_joined<R>(row: Option<R>, relation: &'static str) -> Result<Self::Slot<R>> {
-        row.map(Loaded::new).ok_or(Error::MissingRelated { relation })
+        row.map(Loaded::new).ok_or_else(|| Error::MissingRelated { relation })
     }
 }
 

@@ -62,7 +62,10 @@ impl<T> Loaded<T> {
 
     /// Lets an inspection know when this slot is read.
     pub(crate) fn watch(&mut self, usage: &Option<Arc<Usage>>) {
-        self.usage.clone_from(usage);
+        // Slots are made unwatched, and outside inspections stay so: no write per row.
+        if let Some(usage) = usage {
+            self.usage = Some(usage.clone());
+        }
     }
 }
 
@@ -206,7 +209,8 @@ pub struct Reader<'a> {
 /// A result row: straight from SQLite, or kept aside as values (when a batched loader must
 /// decode the same row once per parent that shares it).
 #[derive(Clone, Copy)]
-pub(crate) enum Source<'a> {
+#[doc(hidden)]
+pub enum Source<'a> {
     Sqlite(&'a rusqlite::Row<'a>),
     Values(&'a [rusqlite::types::Value]),
 }
@@ -246,27 +250,35 @@ impl<'a> Reader<'a> {
     /// ```text
     /// Ok(Author { id: reader.read()?, name: reader.read()?, publisher_id: reader.read()? })
     /// ```
+    #[inline]
     pub fn read<T: FromSql>(&mut self) -> Result<T> {
         let index = self.next;
         self.next += 1;
-        let value = self.row.get(index).map_err(|e| {
-            self.error(index, DecodeProblem::Other(FromSqlError::Other(Box::new(e))))
-        })?;
-        T::column_result(value).map_err(|e| {
-            let problem = match e {
-                FromSqlError::InvalidType if value == ValueRef::Null => DecodeProblem::Null,
-                FromSqlError::InvalidType => DecodeProblem::WrongType { found: value.data_type() },
-                FromSqlError::OutOfRange(i) => DecodeProblem::OutOfRange(i),
-                other => DecodeProblem::Other(other),
-            };
-            self.error_as::<T>(index, problem)
-        })
+        // Every field of every row passes here: the errors are made out of line.
+        match self.row.get(index) {
+            Ok(value) => {
+                T::column_result(value).map_err(|e| self.not_decoded::<T>(index, value, e))
+            }
+            Err(e) => {
+                Err(self
+                    .error_as::<()>(index, DecodeProblem::Other(FromSqlError::Other(Box::new(e)))))
+            }
+        }
     }
 
-    fn error(&self, index: usize, problem: DecodeProblem) -> Error {
-        self.error_as::<()>(index, problem)
+    #[cold]
+    #[inline(never)]
+    fn not_decoded<T>(&self, index: usize, value: ValueRef<'_>, error: FromSqlError) -> Error {
+        let problem = match error {
+            FromSqlError::InvalidType if value == ValueRef::Null => DecodeProblem::Null,
+            FromSqlError::InvalidType => DecodeProblem::WrongType { found: value.data_type() },
+            FromSqlError::OutOfRange(i) => DecodeProblem::OutOfRange(i),
+            other => DecodeProblem::Other(other),
+        };
+        self.error_as::<T>(index, problem)
     }
 
+    #[cold]
     fn error_as<T>(&self, index: usize, problem: DecodeProblem) -> Error {
         let column = self.table.columns.get(index - self.first);
         Error::Decode {

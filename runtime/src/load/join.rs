@@ -1,17 +1,17 @@
 //! `select_related`: loading `belongs_to` relations with a JOIN in the query's own
 //! statement, nested to any depth (`Book` -> author -> publisher).
 
-use std::sync::Arc;
+use std::marker::PhantomData;
+
+use rusqlite::types::{FromSql, ValueRef};
 
 use super::{Alias, Extra, JoinClause};
-use crate::error::Result;
+use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
 use crate::query::{Query, Select};
 use crate::relation::Card;
 use crate::relation::{CountKey, Countable, DefaultSlot, Joinable, Link, Relation, SlotOf};
 use crate::row::{Counted, Reader, SetSlot, Source};
-
-type Decode<R> = Arc<dyn Fn(Source<'_>) -> Result<Option<R>> + Send + Sync>;
 
 /// A joined model inside [`Query::select_related_with`]: what to load along with it, by
 /// further JOINs (`select_related`) or counting subqueries (`with_count`).
@@ -42,17 +42,21 @@ type Decode<R> = Arc<dyn Fn(Source<'_>) -> Result<Option<R>> + Send + Sync>;
 /// }
 /// # Ok::<(), eagerly::Error>(())
 /// ```
-pub struct Join<M: Model, R = <M as Model>::Row> {
+///
+/// `D` decodes the joined row (its `Row` is the row type); it grows with each call, so
+/// that a whole path of JOINs decodes in one inlined function, without a dynamic call per
+/// level.
+pub struct Join<M: Model, D = JoinedModel<M>> {
     select: Select,
     alias: Alias,
     /// A LEFT JOIN lies on the way here: joins below must be LEFT too, or they would drop
     /// the rows where this one found nothing.
     optional: bool,
-    decode: Decode<R>,
-    model: std::marker::PhantomData<fn() -> M>,
+    decode: D,
+    model: PhantomData<fn() -> M>,
 }
 
-impl<M: Model, R: 'static> Join<M, R> {
+impl<M: Model, D: DecodeJoined> Join<M, D> {
     /// Also loads `rel` of the joined model, with one more JOIN.
     ///
     /// ```
@@ -64,15 +68,11 @@ impl<M: Model, R: 'static> Join<M, R> {
     /// assert_eq!(books[0].author().publisher().unwrap().name, "Tor");
     /// # Ok::<(), eagerly::Error>(())
     /// ```
-    pub fn select_related<Rel>(
-        self,
-        rel: Rel,
-    ) -> Join<M, <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out>
+    pub fn select_related<Rel>(self, rel: Rel) -> Join<M, WithJoin<D, Rel, JoinedModel<Rel::To>>>
     where
         Rel: Relation,
         Rel::Card: Joinable,
-        R: SetSlot<Rel, DefaultSlot<Rel>>,
-        <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out: 'static,
+        D::Row: SetSlot<Rel, DefaultSlot<Rel>>,
     {
         self.select_related_with(rel, |joined| joined)
     }
@@ -90,30 +90,23 @@ impl<M: Model, R: 'static> Join<M, R> {
     /// assert_eq!(publishers, [Some("Tor"), Some("Tor"), Some("Tor"), Some("Tor")]);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
-    pub fn select_related_with<Rel, R2: 'static>(
+    pub fn select_related_with<Rel, D2: DecodeJoined>(
         self,
         _rel: Rel,
-        nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, R2>,
-    ) -> Join<M, <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out>
+        nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2>,
+    ) -> Join<M, WithJoin<D, Rel, D2>>
     where
         Rel: Relation,
         Rel::Card: Joinable,
-        R: SetSlot<Rel, SlotOf<Rel, R2>>,
-        <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
+        D::Row: SetSlot<Rel, SlotOf<Rel, D2::Row>>,
     {
-        let (select, inner) = join::<Rel, R2>(self.select, self.alias, self.optional, nested);
-        let outer = self.decode;
+        let (select, inner) = join::<Rel, D2>(self.select, self.alias, self.optional, nested);
         Join {
             select,
             alias: self.alias,
             optional: self.optional,
-            decode: Arc::new(move |row| match outer(row)? {
-                None => Ok(None),
-                Some(parent) => {
-                    Ok(Some(parent.set(Rel::Card::from_joined(inner(row)?, Rel::NAME)?)))
-                }
-            }),
-            model: std::marker::PhantomData,
+            decode: WithJoin { outer: self.decode, inner, relation: PhantomData },
+            model: PhantomData,
         }
     }
 
@@ -126,25 +119,20 @@ impl<M: Model, R: 'static> Join<M, R> {
     /// assert_eq!(books[0].author().books_count(), 2);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
-    pub fn with_count<Rel>(self, _rel: Rel) -> Join<M, <R as SetSlot<CountKey<Rel>, Counted>>::Out>
+    pub fn with_count<Rel>(self, _rel: Rel) -> Join<M, WithCount<D, Rel>>
     where
         Rel: Relation,
         Rel::Card: Countable,
-        R: SetSlot<CountKey<Rel>, Counted>,
-        <R as SetSlot<CountKey<Rel>, Counted>>::Out: 'static,
+        D::Row: SetSlot<CountKey<Rel>, Counted>,
     {
         let mut select = self.select;
         let offset = super::count::add::<Rel>(&mut select, self.alias);
-        let outer = self.decode;
         Join {
             select,
             alias: self.alias,
             optional: self.optional,
-            decode: Arc::new(move |row| match outer(row)? {
-                None => Ok(None),
-                Some(parent) => Ok(Some(parent.set(super::count::read(row, offset, Rel::NAME)?))),
-            }),
-            model: std::marker::PhantomData,
+            decode: WithCount { outer: self.decode, offset, relation: PhantomData },
+            model: PhantomData,
         }
     }
 }
@@ -188,10 +176,10 @@ impl<M: Model, R: 'static> Query<M, R> {
 
     /// Loads `rel` with a JOIN, and what `nested` adds to the joined model: further JOINs
     /// (Django's `select_related("author__publisher")`) and counts. See [`Join`].
-    pub fn select_related_with<Rel, R2: 'static>(
+    pub fn select_related_with<Rel, R2: 'static, D2: DecodeJoined<Row = R2>>(
         mut self,
         _rel: Rel,
-        nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, R2>,
+        nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2>,
     ) -> Query<M, <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out>
     where
         Rel: Relation,
@@ -200,13 +188,13 @@ impl<M: Model, R: 'static> Query<M, R> {
         <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
     {
         let select = std::mem::take(&mut self.select);
-        let (select, decode) = join::<Rel, R2>(select, Alias::Base, false, nested);
+        let (select, decode) = join::<Rel, D2>(select, Alias::Base, false, nested);
         self.select = select;
         self.map_plan(|plan| {
             plan.with_value(
                 Rel::NAME,
                 false,
-                move |row| Rel::Card::from_joined(decode(row)?, Rel::NAME),
+                move |row| Rel::Card::from_joined(decode.decode(row)?, Rel::NAME),
                 |row: R, mut slot, usage| {
                     Rel::Card::watch(&mut slot, usage);
                     row.set(slot)
@@ -217,14 +205,13 @@ impl<M: Model, R: 'static> Query<M, R> {
 }
 
 /// Adds the JOIN of `Rel` below `parent` and its target's columns to `select`, lets
-/// `nested` add more, and returns the decoder of the joined row (`None` where the JOIN
-/// found nothing).
-fn join<Rel: Relation, R2>(
+/// `nested` add more, and returns the decoder of the joined row.
+fn join<Rel: Relation, D2>(
     mut select: Select,
     parent: Alias,
     parent_optional: bool,
-    nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, R2>,
-) -> (Select, Decode<R2>)
+    nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2>,
+) -> (Select, D2)
 where
     Rel::Card: Joinable,
 {
@@ -245,15 +232,105 @@ where
     });
     let offset = select.width();
     select.extras.extend(target.columns.iter().map(|c| Extra::Column { alias, name: c.name }));
-    let decode: Decode<<Rel::To as Model>::Row> = Arc::new(move |row| {
-        // An INNER JOIN's row is always there; only a LEFT JOIN's may be all NULL.
-        if optional && row.is_null(offset + key) {
-            return Ok(None);
-        }
-        let model = <Rel::To as Model>::decode(&mut Reader::new(row, target, offset))?;
-        Ok(Some(model.into_row()))
-    });
-    let joined = Join { select, alias, optional, decode, model: std::marker::PhantomData };
+    let decode = JoinedModel {
+        offset,
+        key: optional.then_some(offset + key),
+        // A primary key is never an `Option`, but a hand-written `FromSql` may take NULL.
+        key_takes_null: <Rel::Key as FromSql>::column_result(ValueRef::Null).is_ok(),
+        model: PhantomData,
+    };
+    let joined = Join { select, alias, optional, decode, model: PhantomData };
     let joined = nested(joined);
     (joined.select, joined.decode)
+}
+
+/// Decodes a joined row, with what is loaded along with it, from a result row: `None`
+/// where a LEFT JOIN found nothing. Each loading call inside `select_related_with` wraps
+/// the decoder so far in its own ([`WithJoin`], [`WithCount`]), so the whole path is one
+/// type, decoded without a dynamic call per level.
+#[doc(hidden)]
+pub trait DecodeJoined: Send + Sync + 'static {
+    /// The joined row type.
+    type Row;
+    /// The joined row of `row`, `None` where a LEFT JOIN found nothing.
+    fn decode(&self, row: Source<'_>) -> Result<Option<Self::Row>>;
+}
+
+/// A joined model's own columns, from `offset` on.
+#[doc(hidden)]
+pub struct JoinedModel<M> {
+    offset: usize,
+    /// The key's column, for a LEFT JOIN (NULL where it found nothing).
+    key: Option<usize>,
+    /// The key's type decodes from NULL (so an all-NULL row may decode).
+    key_takes_null: bool,
+    model: PhantomData<fn() -> M>,
+}
+
+impl<M: Model> DecodeJoined for JoinedModel<M> {
+    type Row = M::Row;
+
+    #[inline]
+    fn decode(&self, row: Source<'_>) -> Result<Option<M::Row>> {
+        let decoded = M::decode(&mut Reader::new(row, M::TABLE, self.offset));
+        // An INNER JOIN's row is always there; only a LEFT JOIN's may be all NULL. Its key
+        // is tested only when the decoding leaves a doubt (a NULL in a field that takes
+        // none, or a key type that takes NULL), so a row that is there reads its key once.
+        let Some(key) = self.key else { return Ok(Some(decoded?.into_row())) };
+        match decoded {
+            Ok(model) if !(self.key_takes_null && row.is_null(key)) => Ok(Some(model.into_row())),
+            Ok(_) => Ok(None),
+            Err(Error::Decode { problem: DecodeProblem::Null, .. }) if row.is_null(key) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// A joined row, then `Rel` joined below it.
+#[doc(hidden)]
+pub struct WithJoin<D, Rel, D2> {
+    outer: D,
+    inner: D2,
+    relation: PhantomData<fn() -> Rel>,
+}
+
+impl<D, Rel, D2> DecodeJoined for WithJoin<D, Rel, D2>
+where
+    D: DecodeJoined,
+    D2: DecodeJoined,
+    Rel: Relation,
+    Rel::Card: Joinable,
+    D::Row: SetSlot<Rel, SlotOf<Rel, D2::Row>>,
+{
+    type Row = <D::Row as SetSlot<Rel, SlotOf<Rel, D2::Row>>>::Out;
+
+    #[inline]
+    fn decode(&self, row: Source<'_>) -> Result<Option<Self::Row>> {
+        let Some(parent) = self.outer.decode(row)? else { return Ok(None) };
+        Ok(Some(parent.set(Rel::Card::from_joined(self.inner.decode(row)?, Rel::NAME)?)))
+    }
+}
+
+/// A joined row, then the count of its `Rel`.
+#[doc(hidden)]
+pub struct WithCount<D, Rel> {
+    outer: D,
+    offset: usize,
+    relation: PhantomData<fn() -> Rel>,
+}
+
+impl<D, Rel> DecodeJoined for WithCount<D, Rel>
+where
+    D: DecodeJoined,
+    Rel: Relation,
+    Rel::Card: Countable,
+    D::Row: SetSlot<CountKey<Rel>, Counted>,
+{
+    type Row = <D::Row as SetSlot<CountKey<Rel>, Counted>>::Out;
+
+    #[inline]
+    fn decode(&self, row: Source<'_>) -> Result<Option<Self::Row>> {
+        let Some(parent) = self.outer.decode(row)? else { return Ok(None) };
+        Ok(Some(parent.set(super::count::read(row, self.offset, Rel::NAME)?)))
+    }
 }
