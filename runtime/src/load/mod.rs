@@ -129,6 +129,11 @@ impl<R> Stream<R> {
             .map(|&(relation, count)| Usage::start(relation, count, run.caller))
             .collect()
     }
+
+    /// Makes this plan's rows for one execution.
+    fn maker(&self, run: Run<'_>) -> RowMaker<'_, R> {
+        RowMaker { make: &*self.make, usages: self.usages(run) }
+    }
 }
 
 impl<R: 'static> RowPlan<R> {
@@ -160,7 +165,9 @@ impl<R: 'static> RowPlan<R> {
                 RowPlan::Streamed(Stream { make, watched })
             }
             RowPlan::Chained { mut sides, chain } => {
-                sides.push(Arc::new(Side { decode: Arc::new(value) }));
+                // The value's own column: a stream that watches nothing.
+                let make: Arc<Make<T>> = Arc::new(move |row, _| value(row));
+                sides.push(Arc::new(Stream { make, watched: Vec::new() }));
                 let side = sides.len() - 1;
                 let chain: Arc<Chain<R2>> = Arc::new(move |run, columns| {
                     let rows = chain(run, columns)?;
@@ -189,13 +196,9 @@ impl<R: 'static> RowPlan<R> {
     }
 }
 
-/// Decodes one value per result row for a step of the chain: a joined row, a count.
-struct Side<T> {
-    decode: Arc<dyn Fn(Source<'_>) -> Result<T> + Send + Sync>,
-}
-
-/// A column of values decoded from each result row ([`Side`], [`Stream`]), with its
-/// value type erased, so a query can hold several.
+/// A column of values decoded from each result row (a [`Stream`]: the rows as streamed
+/// so far, or a joined row or count for a step of the chain), with its value type erased,
+/// so a query can hold several.
 pub(crate) trait AnySide: Send + Sync {
     /// An empty column to decode one execution's values into.
     fn column(&self, run: Run<'_>) -> Box<dyn SideColumn>;
@@ -205,17 +208,6 @@ pub(crate) trait AnySide: Send + Sync {
 pub(crate) trait SideColumn {
     fn push(&mut self, row: Source<'_>) -> Result<()>;
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
-}
-
-impl<T: 'static> AnySide for Side<T> {
-    fn column(&self, _: Run<'_>) -> Box<dyn SideColumn> {
-        let decode = self.decode.clone();
-        Box::new(Column {
-            make: Arc::new(move |row, _| decode(row)),
-            usages: Vec::new(),
-            values: Vec::new(),
-        })
-    }
 }
 
 impl<R: 'static> AnySide for Stream<R> {
@@ -272,9 +264,7 @@ impl<'q, R> RowMaker<'q, R> {
     /// `None` for a [`RowPlan::Chained`] plan.
     pub(crate) fn new(plan: &'q RowPlan<R>, run: Run<'_>) -> Option<Self> {
         match plan {
-            RowPlan::Streamed(stream) => {
-                Some(RowMaker { make: &*stream.make, usages: stream.usages(run) })
-            }
+            RowPlan::Streamed(stream) => Some(stream.maker(run)),
             RowPlan::Chained { .. } => None,
         }
     }
@@ -294,10 +284,9 @@ pub(crate) enum LevelDecoder<'q, R> {
 impl<'q, R> LevelDecoder<'q, R> {
     pub(crate) fn new(plan: &'q RowPlan<R>, run: Run<'_>) -> Self {
         match plan {
-            RowPlan::Streamed(stream) => LevelDecoder::Streamed {
-                maker: RowMaker { make: &*stream.make, usages: stream.usages(run) },
-                rows: Vec::new(),
-            },
+            RowPlan::Streamed(stream) => {
+                LevelDecoder::Streamed { maker: stream.maker(run), rows: Vec::new() }
+            }
             RowPlan::Chained { sides, chain } => LevelDecoder::Chained {
                 chain: &**chain,
                 columns: sides.iter().map(|s| s.column(run)).collect(),
