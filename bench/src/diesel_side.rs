@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
 use crate::Workload;
-use crate::measure::{fields, total, with_children};
+use crate::measure::{author_count, book_author_publisher, keyed, total, with_children};
 
 mod schema {
     diesel::table! {
@@ -140,10 +140,6 @@ pub struct Track {
     pub unit_price: f64,
 }
 
-fn len(text: &str) -> u64 {
-    text.len() as u64
-}
-
 fn err(e: diesel::result::Error) -> String {
     e.to_string()
 }
@@ -159,10 +155,7 @@ pub fn run(conn: &mut SqliteConnection, workload: Workload) -> Result<u64, Strin
                 .map_err(err)?;
             let grouped = books.grouped_by(&authors);
             total(authors.iter().zip(grouped).map(|(a, bs)| {
-                with_children(
-                    fields(&[a.id as u64, len(&a.name)]),
-                    bs.iter().map(|b| fields(&[b.id as u64, len(&b.title)])),
-                )
+                with_children(keyed(a.id, &a.name), bs.iter().map(|b| keyed(b.id, &b.title)))
             }))
         }
         Workload::Join => {
@@ -172,14 +165,11 @@ pub fn run(conn: &mut SqliteConnection, workload: Workload) -> Result<u64, Strin
                 .load(conn)
                 .map_err(err)?;
             total(rows.iter().map(|(b, a, p)| {
-                fields(&[
-                    b.id as u64,
-                    len(&b.title),
-                    a.id as u64,
-                    len(&a.name),
-                    p.as_ref().map_or(0, |p| p.id as u64),
-                    p.as_ref().map_or(0, |p| len(&p.name)),
-                ])
+                book_author_publisher(
+                    (b.id, &b.title),
+                    (a.id, &a.name),
+                    p.as_ref().map(|p| (p.id, p.name.as_str())),
+                )
             }))
         }
         Workload::Count => {
@@ -189,7 +179,7 @@ pub fn run(conn: &mut SqliteConnection, workload: Workload) -> Result<u64, Strin
                 .select((Author::as_select(), diesel::dsl::count(book::id.nullable())))
                 .load(conn)
                 .map_err(err)?;
-            total(rows.iter().map(|(a, count)| fields(&[a.id as u64, len(&a.name), *count as u64])))
+            total(rows.iter().map(|(a, count)| author_count(a.id, &a.name, *count as u64)))
         }
         Workload::Chinook => {
             let artists = artist::table.select(Artist::as_select()).load(conn).map_err(err)?;
@@ -208,10 +198,10 @@ pub fn run(conn: &mut SqliteConnection, workload: Workload) -> Result<u64, Strin
             let albums = albums.grouped_by(&artists);
             total(artists.iter().zip(albums).map(|(ar, albums)| {
                 with_children(
-                    fields(&[ar.artist_id as u64, ar.name.as_deref().map_or(0, len)]),
+                    keyed(ar.artist_id, ar.name.as_deref().unwrap_or_default()),
                     albums.iter().map(|(al, ts)| {
                         with_children(
-                            fields(&[al.album_id as u64, len(&al.title)]),
+                            keyed(al.album_id, &al.title),
                             ts.iter().map(|t| crate::measure::track_hash!(t, track_id)),
                         )
                     }),

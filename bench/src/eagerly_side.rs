@@ -4,7 +4,7 @@ use eagerly::Model;
 use eagerly::rusqlite::Connection;
 
 use crate::Workload;
-use crate::measure::{fields, total, with_children};
+use crate::measure::{keyed, total, with_children};
 
 #[path = "../../tests/common/chinook.rs"]
 pub mod chinook;
@@ -41,44 +41,33 @@ fn err(e: eagerly::Error) -> String {
     e.to_string()
 }
 
-fn len(text: &str) -> u64 {
-    text.len() as u64
-}
-
-fn opt_len(text: &Option<String>) -> u64 {
-    text.as_deref().map_or(0, len)
-}
-
 pub fn book(b: &Book) -> u64 {
-    fields(&[b.id as u64, len(&b.title)])
+    keyed(b.id, &b.title)
 }
 
 pub fn author(a: &Author) -> u64 {
-    fields(&[a.id as u64, len(&a.name)])
+    keyed(a.id, &a.name)
 }
 
 /// A book with its author and the author's publisher.
 pub fn book_author_publisher(b: &Book, a: &Author, p: Option<&Publisher>) -> u64 {
-    fields(&[
-        b.id as u64,
-        len(&b.title),
-        a.id as u64,
-        len(&a.name),
-        p.map_or(0, |p| p.id as u64),
-        p.map_or(0, |p| len(&p.name)),
-    ])
+    crate::measure::book_author_publisher(
+        (b.id, &b.title),
+        (a.id, &a.name),
+        p.map(|p| (p.id, p.name.as_str())),
+    )
 }
 
 pub fn author_count(a: &Author, count: u64) -> u64 {
-    fields(&[a.id as u64, len(&a.name), count])
+    crate::measure::author_count(a.id, &a.name, count)
 }
 
 pub fn artist(a: &Artist) -> u64 {
-    fields(&[a.artist_id as u64, opt_len(&a.name)])
+    keyed(a.artist_id, a.name.as_deref().unwrap_or_default())
 }
 
 pub fn album(a: &Album) -> u64 {
-    fields(&[a.album_id as u64, len(&a.title)])
+    keyed(a.album_id, &a.title)
 }
 
 pub fn track(t: &Track) -> u64 {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use rusqlite::{Connection, ToSql};
 
 use crate::Workload;
-use crate::measure::{fields, total, with_children};
+use crate::measure::{author_count, book_author_publisher, keyed, total, with_children};
 
 struct Author {
     id: i64,
@@ -47,16 +47,12 @@ fn authors_with_books(authors: &[Author], books: &[Vec<Book>]) -> u64 {
     )
 }
 
-fn len(text: &str) -> u64 {
-    text.len() as u64
-}
-
 fn author_hash(a: &Author) -> u64 {
-    fields(&[a.id as u64, len(&a.name)])
+    keyed(a.id, &a.name)
 }
 
 fn book_hash(b: &Book) -> u64 {
-    fields(&[b.id as u64, len(&b.title)])
+    keyed(b.id, &b.title)
 }
 
 fn err(e: rusqlite::Error) -> String {
@@ -122,14 +118,11 @@ fn joined(conn: &Connection) -> Result<u64, String> {
         .collect::<Result<_, _>>()
         .map_err(err)?;
     Ok(total(rows.iter().map(|(b, a, p)| {
-        fields(&[
-            b.id as u64,
-            len(&b.title),
-            a.id as u64,
-            len(&a.name),
-            p.as_ref().map_or(0, |p| p.id as u64),
-            p.as_ref().map_or(0, |p| len(&p.name)),
-        ])
+        book_author_publisher(
+            (b.id, &b.title),
+            (a.id, &a.name),
+            p.as_ref().map(|p| (p.id, p.name.as_str())),
+        )
     })))
 }
 
@@ -141,7 +134,7 @@ fn counted(conn: &Connection, sql: &str) -> Result<u64, String> {
         .map_err(err)?
         .collect::<Result<_, _>>()
         .map_err(err)?;
-    Ok(total(rows.iter().map(|(a, count)| fields(&[a.id as u64, len(&a.name), *count as u64]))))
+    Ok(total(rows.iter().map(|(a, count)| author_count(a.id, &a.name, *count as u64))))
 }
 
 pub fn plain(conn: &Connection, workload: Workload) -> Result<u64, String> {
@@ -306,10 +299,10 @@ fn chinook(conn: &Connection, subqueries: bool) -> Result<u64, String> {
     }
     Ok(total(artists.iter().zip(&artist_albums).map(|(a, albums)| {
         with_children(
-            fields(&[a.id as u64, a.name.as_deref().map_or(0, len)]),
+            keyed(a.id, a.name.as_deref().unwrap_or_default()),
             albums.iter().map(|(al, ts)| {
                 with_children(
-                    fields(&[al.id as u64, al.title.len() as u64]),
+                    keyed(al.id, &al.title),
                     ts.iter().map(|t| crate::measure::track_hash!(t, id)),
                 )
             }),

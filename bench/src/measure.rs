@@ -72,6 +72,35 @@ pub fn with_children(parent: u64, children: impl IntoIterator<Item = u64>) -> u6
     mix(parent, children.into_iter().fold(0u64, u64::wrapping_add))
 }
 
+/// A row as every contender hashes it: its key and the length of its text (a NULL text
+/// counts as empty). One definition for all, so the checksums of libraries whose structs
+/// differ can agree.
+pub fn keyed(id: i64, text: &str) -> u64 {
+    fields(&[id as u64, text.len() as u64])
+}
+
+/// A book with its author and the author's publisher (zeros where it has none).
+pub fn book_author_publisher(
+    book: (i64, &str),
+    author: (i64, &str),
+    publisher: Option<(i64, &str)>,
+) -> u64 {
+    let (publisher_id, publisher_name) = publisher.unwrap_or((0, ""));
+    fields(&[
+        book.0 as u64,
+        book.1.len() as u64,
+        author.0 as u64,
+        author.1.len() as u64,
+        publisher_id as u64,
+        publisher_name.len() as u64,
+    ])
+}
+
+/// An author with the number of its books.
+pub fn author_count(id: i64, name: &str, count: u64) -> u64 {
+    fields(&[id as u64, name.len() as u64, count])
+}
+
 /// The hash of a Chinook track, every column of it: all contenders load whole rows.
 #[allow(clippy::too_many_arguments)]
 pub fn track(

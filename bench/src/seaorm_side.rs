@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::{DatabaseConnection, FromQueryResult, JoinType, LoaderTrait, QuerySelect};
 
 use crate::Workload;
-use crate::measure::{fields, total, with_children};
+use crate::measure::{author_count, book_author_publisher, keyed, total, with_children};
 
 pub mod publisher {
     use sea_orm::entity::prelude::*;
@@ -223,10 +223,6 @@ struct AuthorWithCount {
     book_count: i64,
 }
 
-fn len(text: &str) -> u64 {
-    text.len() as u64
-}
-
 fn err(e: DbErr) -> String {
     e.to_string()
 }
@@ -237,10 +233,7 @@ pub async fn run(db: &DatabaseConnection, workload: Workload) -> Result<u64, Str
             let authors = author::Entity::find().all(db).await.map_err(err)?;
             let books = authors.load_many(book::Entity, db).await.map_err(err)?;
             total(authors.iter().zip(books).map(|(a, bs)| {
-                with_children(
-                    fields(&[a.id as u64, len(&a.name)]),
-                    bs.iter().map(|b| fields(&[b.id as u64, len(&b.title)])),
-                )
+                with_children(keyed(a.id, &a.name), bs.iter().map(|b| keyed(b.id, &b.title)))
             }))
         }
         Workload::Join => {
@@ -253,18 +246,15 @@ pub async fn run(db: &DatabaseConnection, workload: Workload) -> Result<u64, Str
             let publishers = authors.load_one(publisher::Entity, db).await.map_err(err)?;
             let mut publishers = publishers.into_iter();
             total(rows.iter().map(|(b, a)| {
-                let (a_id, a_len, p) = match a {
-                    Some(a) => (a.id as u64, len(&a.name), publishers.next().flatten()),
-                    None => (0, 0, None),
+                let (author, p) = match a {
+                    Some(a) => ((a.id, a.name.as_str()), publishers.next().flatten()),
+                    None => ((0, ""), None),
                 };
-                fields(&[
-                    b.id as u64,
-                    len(&b.title),
-                    a_id,
-                    a_len,
-                    p.as_ref().map_or(0, |p| p.id as u64),
-                    p.as_ref().map_or(0, |p| len(&p.name)),
-                ])
+                book_author_publisher(
+                    (b.id, &b.title),
+                    author,
+                    p.as_ref().map(|p| (p.id, p.name.as_str())),
+                )
             }))
         }
         Workload::Count => {
@@ -279,7 +269,7 @@ pub async fn run(db: &DatabaseConnection, workload: Workload) -> Result<u64, Str
                 .all(db)
                 .await
                 .map_err(err)?;
-            total(rows.iter().map(|a| fields(&[a.id as u64, len(&a.name), a.book_count as u64])))
+            total(rows.iter().map(|a| author_count(a.id, &a.name, a.book_count as u64)))
         }
         Workload::Chinook => {
             let artists = artist::Entity::find().all(db).await.map_err(err)?;
@@ -289,11 +279,11 @@ pub async fn run(db: &DatabaseConnection, workload: Workload) -> Result<u64, Str
             let mut tracks = flat.load_many(track::Entity, db).await.map_err(err)?.into_iter();
             total(artists.iter().zip(&albums).map(|(ar, albums)| {
                 with_children(
-                    fields(&[ar.artist_id as u64, ar.name.as_deref().map_or(0, len)]),
+                    keyed(ar.artist_id, ar.name.as_deref().unwrap_or_default()),
                     albums.iter().map(|al| {
                         let ts = tracks.next().unwrap_or_default();
                         with_children(
-                            fields(&[al.album_id as u64, len(&al.title)]),
+                            keyed(al.album_id, &al.title),
                             ts.iter().map(|t| crate::measure::track_hash!(t, track_id)),
                         )
                     }),
