@@ -161,32 +161,14 @@ const MAX_RUNS: usize = 1_000;
 /// Times `work` after one untimed run (which also warms SQLite's cache): at least
 /// `min_runs` times, and more until a second has gone by, so short loads get enough
 /// samples for a steady median. Returns the median, the minimum, the checksum and the
-/// heap's peak above where it was before the first timed run.
+/// heap's peak during the first timed run above what was in use before it.
 pub fn time(
     min_runs: usize,
-    mut work: impl FnMut() -> Result<u64, String>,
+    work: impl FnMut() -> Result<u64, String>,
 ) -> Result<Measured, String> {
-    let checksum = work()?;
-    let mut times = Vec::new();
-    let mut heap = 0;
-    let (started_all, budget) = (Instant::now(), budget());
-    while times.len() < min_runs.max(1)
-        || (started_all.elapsed() < budget && times.len() < MAX_RUNS)
-    {
-        let before = heap_in_use();
-        reset_peak();
-        let started = Instant::now();
-        let sum = work()?;
-        times.push(started.elapsed());
-        if times.len() == 1 {
-            heap = peak().saturating_sub(before);
-        }
-        if sum != checksum {
-            return Err(format!("checksum changed between runs: {checksum} then {sum}"));
-        }
-    }
-    times.sort();
-    Ok(Measured { median: times[times.len() / 2], min: times[0], checksum, heap })
+    let mut works: [(String, Work<'_>); 1] = [(String::new(), Box::new(work))];
+    let (_, measured) = rounds(min_runs, budget(), &mut works).swap_remove(0);
+    measured
 }
 
 /// One contender's load, ready to run: it returns the checksum of what it loaded.
@@ -201,6 +183,16 @@ pub fn time_together(
     min_rounds: usize,
     works: &mut [(String, Work<'_>)],
 ) -> Vec<(String, Result<Measured, String>)> {
+    rounds(min_rounds, budget() * 3, works)
+}
+
+/// Runs every work once untimed, then in rounds until `min_rounds` are done and `budget`
+/// has passed; each work's heap is its peak during its first timed run.
+fn rounds(
+    min_rounds: usize,
+    budget: Duration,
+    works: &mut [(String, Work<'_>)],
+) -> Vec<(String, Result<Measured, String>)> {
     /// A contender's checksum, its runs' times and its heap's peak, so far.
     struct Timing {
         checksum: u64,
@@ -209,25 +201,30 @@ pub fn time_together(
     }
     let mut state: Vec<Result<Timing, String>> = works
         .iter_mut()
-        .map(|(_, work)| {
-            let before = heap_in_use();
-            reset_peak();
-            let checksum = work()?;
-            Ok(Timing { checksum, times: Vec::new(), heap: peak().saturating_sub(before) })
-        })
+        .map(|(_, work)| Ok(Timing { checksum: work()?, times: Vec::new(), heap: 0 }))
         .collect();
-    let (started_all, budget) = (Instant::now(), budget() * 3);
+    let started_all = Instant::now();
     let mut rounds = 0;
     let count = works.len();
-    while rounds < min_rounds.max(1) || (started_all.elapsed() < budget && rounds < MAX_RUNS) {
+    let more = |rounds: usize| {
+        rounds < min_rounds.max(1) || (started_all.elapsed() < budget && rounds < MAX_RUNS)
+    };
+    while more(rounds) && state.iter().any(Result::is_ok) {
         // Each round starts one contender further on, so none always runs right after
         // the same neighbour (they share the process's heap).
         for i in (0..count).map(|i| (i + rounds) % count) {
             let (work, state) = (&mut works[i].1, &mut state[i]);
             let Ok(timing) = state else { continue };
+            let before = heap_in_use();
+            reset_peak();
             let started = Instant::now();
             match work() {
-                Ok(sum) if sum == timing.checksum => timing.times.push(started.elapsed()),
+                Ok(sum) if sum == timing.checksum => {
+                    timing.times.push(started.elapsed());
+                    if timing.times.len() == 1 {
+                        timing.heap = peak().saturating_sub(before);
+                    }
+                }
                 Ok(sum) => {
                     let checksum = timing.checksum;
                     *state = Err(format!("checksum changed between runs: {checksum} then {sum}"))
