@@ -66,6 +66,45 @@ fn a_value_of_the_wrong_type() {
     );
 }
 
+/// A prefetched row is decoded once, and its key is read from the decoded row; a row that
+/// does not decode is still an error naming its own table and column, and the key's
+/// column is read from SQLite only to tell whether the row belongs to a parent.
+#[test]
+fn a_prefetched_row_that_does_not_decode() {
+    let conn = loose_author_table();
+    conn.execute_batch(
+        "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT, author_id INTEGER);
+         INSERT INTO books VALUES (1, 'Fine', 1), (2, NULL, 1), (3, NULL, 7);",
+    )
+    .unwrap();
+    let (result, log) = eagerly::capture(|| Author::query().prefetch(Author::books).all(&conn));
+    let error = result.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Decode {
+                table: "books",
+                column: "title",
+                rust_type: "String",
+                problem: DecodeProblem::Null
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        log.sql()[1],
+        r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0 WHERE t0."author_id" IN (?) ORDER BY t0."author_id" ASC, t0."id" ASC"#
+    );
+
+    // Without the bad row of author 1, the bad row of author 7 (no such author here)
+    // is not asked for: the batch loads author 1's books.
+    conn.execute("DELETE FROM books WHERE id = 2", []).unwrap();
+    let authors = Author::query().prefetch(Author::books).all(&conn).unwrap();
+    let titles: Vec<&str> = authors[0].books().iter().map(|b| b.title.as_str()).collect();
+    assert_eq!(titles, ["Fine"]);
+}
+
 #[derive(Model, Debug)]
 #[model(table = "author")]
 pub struct NarrowAuthor {

@@ -22,6 +22,7 @@ use crate::value::ValueFor;
 /// ```
 pub struct Column<M, T> {
     name: &'static str,
+    field: fn(&M) -> &T,
     marker: PhantomData<fn() -> (M, T)>,
 }
 
@@ -79,8 +80,24 @@ impl Text<()> for Option<String> {}
 
 impl<M, T> Column<M, T> {
     #[doc(hidden)]
-    pub const fn new(name: &'static str) -> Self {
-        Column { name, marker: PhantomData }
+    pub const fn new(name: &'static str, field: fn(&M) -> &T) -> Self {
+        Column { name, field, marker: PhantomData }
+    }
+
+    /// The field this column holds, read from a model: lets code that is handed a column
+    /// (`Book::author_id`) read it from rows, as the batched loader groups related rows.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let book = Book::get(&conn, 3)?;
+    /// assert_eq!(Book::author_id.of(&book), &2);
+    /// assert_eq!(Book::title.of(&book), &book.title);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
+    #[inline]
+    pub fn of(self, model: &M) -> &T {
+        (self.field)(model)
     }
 
     /// The column's name in the database.

@@ -15,7 +15,7 @@ pub use crate::load::join::{DecodeJoined, JoinedModel, WithCount, WithJoin};
 pub use crate::model::{Insertable, Model};
 pub use crate::query::Query;
 pub use crate::relation::{
-    Card, CountOf, Link, RelNamed, Relation, SlotKey, ToMany, ToOne, ToOptional, name,
+    Card, CountOf, Link, RelNamed, RelatedKey, Relation, SlotKey, ToMany, ToOne, ToOptional, name,
 };
 pub use crate::row::{Loaded, NotLoaded, Reader, SetSlot, SlotDebug, Source, Unloaded};
 pub use crate::schema::{ColumnDef, ForeignKey, IndexDef, RelationDef, SqlType, Table};
@@ -91,10 +91,29 @@ pub fn relation_target<R: Relation>() -> &'static Table {
     <R::To as Model>::TABLE
 }
 
-/// Checks at compile time that a `has_many` foreign-key column of `Child` fits `Parent`'s
-/// key, and returns its name.
+/// Checks at compile time that a foreign-key column of `Child` (of a `has_many`, or of a
+/// `many_to_many`'s table of pairs) fits `Parent`'s key. Both the column's name and the
+/// reading of a child's key come through here, so a mismatch is one error, not two.
 pub const fn has_many_fk<Parent: Model, Child: Model, F: ForeignKeyTo<Parent::Key>>(
     column: Column<Child, F>,
-) -> &'static str {
-    column.name()
+) -> ChildKey<Child, F, Parent::Key> {
+    ChildKey { column, to_key: <F as ForeignKeyTo<Parent::Key>>::to_key }
+}
+
+/// A foreign-key column of `Child` holding keys of type `K` (see [`has_many_fk`]).
+pub struct ChildKey<Child, F, K> {
+    column: Column<Child, F>,
+    to_key: fn(&F) -> Option<K>,
+}
+
+impl<Child, F, K> ChildKey<Child, F, K> {
+    pub const fn name(&self) -> &'static str {
+        self.column.name()
+    }
+
+    /// The key `child` refers to; `None` for NULL.
+    #[inline]
+    pub fn of(&self, child: &Child) -> Option<K> {
+        (self.to_key)(self.column.of(child))
+    }
 }

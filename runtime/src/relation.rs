@@ -85,7 +85,17 @@ pub trait Relation: Copy + Send + Sync + 'static {
     const LINK: Link;
     /// The key of `from`'s related rows; `None` for a NULL foreign key.
     fn key_of(from: &Self::From) -> Option<Self::Key>;
+    /// Reads the key a related row is grouped under from the row itself, where it is one
+    /// of its fields (the foreign key of `has_many`, the primary key of `belongs_to`);
+    /// `None` for `many_to_many`, whose key is in the table of pairs. The batched loader
+    /// then need not read the key's column a second time.
+    #[doc(hidden)]
+    const RELATED_KEY: Option<RelatedKey<Self>> = None;
 }
+
+/// Reads the key of a related row of `Rel` from the row (see [`Relation::RELATED_KEY`]).
+#[doc(hidden)]
+pub type RelatedKey<Rel> = fn(&<Rel as Relation>::To) -> Option<<Rel as Relation>::Key>;
 
 /// The cardinality of a relation, and the type its loaded rows take in a row's slot.
 ///

@@ -28,7 +28,8 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
         quote! {
             #(#docs)*
             #[doc = #doc]
-            #field_vis const #name: #p::Column<#ident, #ty> = #p::Column::new(#column);
+            #field_vis const #name: #p::Column<#ident, #ty> =
+                #p::Column::new(#column, |model: &#ident| &model.#name);
         }
     });
     let query_doc = format!("All rows of [`{ident}`]: filter, order, load relations, then run.");

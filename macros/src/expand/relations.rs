@@ -39,7 +39,8 @@ fn marker(model: &Model, relation: &Relation) -> TokenStream {
     let full_name = format!("{ident}::{name}");
     let target_text = quote!(#target).to_string().replace(' ', "");
 
-    let (card, link, key, key_of, description) = match &relation.kind {
+    // `related_key`: how the batched loader reads a related row's key from the row.
+    let (card, link, key, key_of, related_key, description) = match &relation.kind {
         RelationKind::BelongsTo { field } => {
             let field = &model.fields[*field];
             let (fk, ty, fk_field) = (&field.column, field.ty, field.ident);
@@ -59,19 +60,24 @@ fn marker(model: &Model, relation: &Relation) -> TokenStream {
                 quote!(#p::Link::BelongsTo { fk: #fk }),
                 quote_spanned!(target.span()=> <#target as ::eagerly::__private::Model>::Key),
                 key_of,
+                // Read from the result row: a `belongs_to` is batched only when asked to
+                // be, and its target's key is then read once anyway.
+                None,
                 description,
             )
         }
         RelationKind::HasMany { fk } => {
             let column =
                 quote_spanned!(fk.span()=> #p::has_many_fk::<#ident, #target, _>(<#target>::#fk));
+            let related_key = quote!(#p::Option::Some(|to: &Self::To| #column.of(to)));
             let description =
                 format!("the `{target_text}` rows whose `{fk}` refers to this `{ident}`");
             (
                 quote!(ToMany),
-                quote!(#p::Link::HasMany { fk: #column }),
+                quote!(#p::Link::HasMany { fk: #column.name() }),
                 quote!(<#ident as #p::Model>::Key),
                 quote!(#p::Option::Some(<#ident as #p::Model>::key(from))),
+                Some(related_key),
                 description,
             )
         }
@@ -84,17 +90,27 @@ fn marker(model: &Model, relation: &Relation) -> TokenStream {
                 "the `{target_text}` rows linked to this `{ident}` through `{through_text}`"
             );
             let link = quote! {
-                #p::Link::ManyToMany { through: #through_table, from: #from_column, to: #to_column }
+                #p::Link::ManyToMany {
+                    through: #through_table,
+                    from: #from_column.name(),
+                    to: #to_column.name(),
+                }
             };
             (
                 quote!(ToMany),
                 link,
                 quote!(<#ident as #p::Model>::Key),
                 quote!(#p::Option::Some(<#ident as #p::Model>::key(from))),
+                None,
                 description,
             )
         }
     };
+    let related_key = related_key.map(|related_key| {
+        quote! {
+            const RELATED_KEY: #p::Option<#p::RelatedKey<Self>> = #related_key;
+        }
+    });
     // Spanned at the target: the key type is the target's, and a target that is not a
     // model should be reported where it is named (once: equal errors at one span merge).
     let key_of_fn = quote_spanned! {target.span()=>
@@ -120,6 +136,7 @@ fn marker(model: &Model, relation: &Relation) -> TokenStream {
             const NAME: &'static str = #full_name;
             const LINK: #p::Link = #link;
             #key_of_fn
+            #related_key
         }
 
         #[automatically_derived]

@@ -1,10 +1,12 @@
 //! `prefetch`: one batched statement per relation and level, `WHERE key IN (..)` over the
 //! distinct keys of the parent rows, with the children grouped back to their parents here.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::hash::Hash;
+use std::ops::Deref;
 use std::panic::Location;
 
+use foldhash::{HashMap, HashMapExt};
 use rusqlite::Connection;
 use rusqlite::types::{FromSql, FromSqlError, Value};
 
@@ -80,13 +82,14 @@ impl<M: Model, R: 'static> Query<M, R> {
     ///     .all(&conn)?;
     /// # Ok::<(), eagerly::Error>(())
     /// ```
-    pub fn prefetch_with<Rel, R2: 'static>(
+    pub fn prefetch_with<Rel, R2>(
         self,
         _rel: Rel,
         related: impl FnOnce(Query<Rel::To>) -> Query<Rel::To, R2>,
     ) -> Query<M, <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out>
     where
         Rel: Relation,
+        R2: Deref<Target = Rel::To> + 'static,
         R: SetSlot<Rel, SlotOf<Rel, R2>>,
         <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
     {
@@ -135,6 +138,7 @@ pub fn prefetch_with<Rel, P, R2>(
 ) -> Result<Vec<P::Out>>
 where
     Rel: Relation,
+    R2: Deref<Target = Rel::To>,
     P: SetSlot<Rel, SlotOf<Rel, R2>>,
 {
     let run = Run::new(conn, Location::caller());
@@ -149,6 +153,7 @@ fn load<Rel, P, R2>(
 ) -> Result<Vec<P::Out>>
 where
     Rel: Relation,
+    R2: Deref<Target = Rel::To>,
     P: SetSlot<Rel, SlotOf<Rel, R2>>,
 {
     let keys: Vec<Option<Rel::Key>> = parents.iter().map(SetSlot::key).collect();
@@ -204,7 +209,7 @@ impl<Rel: Relation> Batch<Rel> {
 
     /// Every parent has its own key: decode the related rows as they stream, then hand
     /// each group to its parent.
-    fn fetch_distinct<R2>(
+    fn fetch_distinct<R2: Deref<Target = Rel::To>>(
         &self,
         run: Run<'_>,
         related: &Query<Rel::To, R2>,
@@ -225,8 +230,9 @@ impl<Rel: Relation> Batch<Rel> {
 
     /// The related rows are whole as they stream (the related query prefetches nothing):
     /// each goes straight to its group, and each group is allocated once, at its size,
-    /// when its run of rows ends.
-    fn fetch_streamed<R2>(
+    /// when its run of rows ends. Where the key is a field of the row, it is read from the
+    /// decoded row rather than from SQLite a second time.
+    fn fetch_streamed<R2: Deref<Target = Rel::To>>(
         &self,
         run: Run<'_>,
         related: &Query<Rel::To, R2>,
@@ -241,14 +247,23 @@ impl<Rel: Relation> Batch<Rel> {
         let mut groups: Vec<Vec<R2>> = self.values.iter().map(|_| Vec::new()).collect();
         let mut pending = Vec::new();
         let mut pending_key = None;
-        self.run(run, related, |row, key| {
+        let mut lookup = Lookup::new(&self.index);
+        self.rows(run, related, |row, key_column| {
+            let made = maker.make(Source::Sqlite(row));
+            let key = match (&made, Rel::RELATED_KEY) {
+                (Ok(made), Some(related_key)) => related_key(made),
+                _ => Some(key_column.read::<Rel::Key>(row)?),
+            };
+            // A row no parent has is skipped (see `run`), even one that does not decode.
+            let Some(key) = key.and_then(|key| lookup.find(key)) else { return Ok(()) };
+            let made = made?;
             if pending_key != Some(key) {
                 if let Some(previous) = pending_key {
                     move_run(&mut groups[previous], &mut pending);
                 }
                 pending_key = Some(key);
             }
-            pending.push(maker.make(Source::Sqlite(row))?);
+            pending.push(made);
             Ok(())
         })?;
         if let Some(previous) = pending_key {
@@ -306,52 +321,96 @@ impl<Rel: Relation> Batch<Rel> {
         Ok(counts.into_iter().map(|n| rows.by_ref().take(n).collect()).collect())
     }
 
-    /// Runs the batched statements and calls `each` with every related row and the index
-    /// of its key in `values`.
+    /// Runs the batched statements and calls `each` with every related row that belongs
+    /// to a parent, and the index of its key in `values`.
     fn run<R2>(
         &self,
         run: Run<'_>,
         related: &Query<Rel::To, R2>,
         mut each: impl FnMut(&rusqlite::Row<'_>, usize) -> Result<()>,
     ) -> Result<()> {
+        let mut lookup = Lookup::new(&self.index);
+        self.rows(run, related, |row, key_column| {
+            match lookup.find(key_column.read::<Rel::Key>(row)?) {
+                Some(index) => each(row, index),
+                // SQLite compared with its own rules (`1 = 1.0`), or the batch selected
+                // its keys from the parent table (`Run::whole_table`): a row for a key no
+                // parent has cannot be placed, and no parent asked for it.
+                None => Ok(()),
+            }
+        })
+    }
+
+    /// Runs the batched statements and calls `each` with every related row, and where its
+    /// key is.
+    fn rows<R2>(
+        &self,
+        run: Run<'_>,
+        related: &Query<Rel::To, R2>,
+        mut each: impl FnMut(&rusqlite::Row<'_>, &KeyColumn<'_>) -> Result<()>,
+    ) -> Result<()> {
         let table = <Rel::To as Model>::TABLE;
         let by = batch_key::<Rel>();
         let select = ordered::<Rel>(&related.select, &by);
-        let key_at = by.own_column(table).unwrap_or(select.width());
-        let (key_table, key_column) = key_column::<Rel>();
-        // The last key seen and its position: consecutive rows mostly share their key, and
-        // comparing is cheaper than hashing.
-        let mut last: Option<(Rel::Key, usize)> = None;
+        let (key_table, key_name) = key_column::<Rel>();
         let parents = run.whole_table.then(|| parent_column::<Rel>());
         for statement in sql::select::batch(table, &select, &by, &self.values, parents)? {
-            exec::query(run, &statement, &statement.param_refs(), |row| {
-                let value = row.get_ref(key_at).map_err(|e| Error::Database {
-                    table: table.name,
-                    sql: statement.text.clone(),
-                    source: e,
-                })?;
-                let key = Rel::Key::column_result(value).map_err(|e| Error::Decode {
-                    table: key_table,
-                    column: key_column,
-                    rust_type: std::any::type_name::<Rel::Key>(),
-                    problem: DecodeProblem::Other(e),
-                })?;
-                let index = match &last {
-                    Some((previous, index)) if *previous == key => Some(*index),
-                    _ => self.index.get(&key).copied(),
-                };
-                match index {
-                    Some(index) => {
-                        last = Some((key, index));
-                        each(row, index)
-                    }
-                    // SQLite compared with its own rules (`1 = 1.0`); a row for a key no
-                    // parent has cannot be placed, and the IN list did not ask for it.
-                    None => Ok(()),
-                }
-            })?;
+            let key_column = KeyColumn {
+                at: by.own_column(table).unwrap_or(select.width()),
+                table: key_table,
+                name: key_name,
+                statement: &statement,
+            };
+            exec::query(run, &statement, &statement.param_refs(), |row| each(row, &key_column))?;
         }
         Ok(())
+    }
+}
+
+/// Where a batched statement's rows hold their key.
+struct KeyColumn<'s> {
+    at: usize,
+    table: &'static str,
+    name: &'static str,
+    statement: &'s sql::Statement,
+}
+
+impl KeyColumn<'_> {
+    fn read<K: FromSql>(&self, row: &rusqlite::Row<'_>) -> Result<K> {
+        let value = row.get_ref(self.at).map_err(|e| Error::Database {
+            table: self.table,
+            sql: self.statement.text.clone(),
+            source: e,
+        })?;
+        K::column_result(value).map_err(|e| Error::Decode {
+            table: self.table,
+            column: self.name,
+            rust_type: std::any::type_name::<K>(),
+            problem: DecodeProblem::Other(e),
+        })
+    }
+}
+
+/// Finds the position of a related row's key among the parents' keys.
+struct Lookup<'b, K> {
+    index: &'b HashMap<K, usize>,
+    /// The last key found and its position: consecutive rows mostly share their key, and
+    /// comparing is cheaper than hashing.
+    last: Option<(K, usize)>,
+}
+
+impl<'b, K: Eq + Hash> Lookup<'b, K> {
+    fn new(index: &'b HashMap<K, usize>) -> Self {
+        Lookup { index, last: None }
+    }
+
+    fn find(&mut self, key: K) -> Option<usize> {
+        let index = match &self.last {
+            Some((last, index)) if *last == key => *index,
+            _ => *self.index.get(&key)?,
+        };
+        self.last = Some((key, index));
+        Some(index)
     }
 }
 
