@@ -272,3 +272,55 @@ mod key_that_decodes_from_null {
         assert_eq!(labels, [Some((1, None)), Some((2, Some("Blue Note"))), None]);
     }
 }
+
+mod key_after_other_fields {
+    use eagerly::Model;
+
+    /// The key is not the first field: decoding an absent row stops at `name`, so the
+    /// key's column is read to tell an absent row from a bad one.
+    #[derive(Model, Debug)]
+    pub struct Studio {
+        pub name: String,
+        #[model(primary_key)]
+        pub id: i64,
+    }
+
+    #[derive(Model, Debug)]
+    pub struct Film {
+        #[model(primary_key)]
+        pub id: i64,
+        #[model(belongs_to(studio = Studio))]
+        pub studio_id: Option<i64>,
+    }
+
+    #[test]
+    fn an_absent_row_is_none_and_a_bad_one_is_an_error() {
+        let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE studio (name TEXT, id INTEGER PRIMARY KEY);
+             CREATE TABLE film (id INTEGER PRIMARY KEY, studio_id INTEGER);
+             INSERT INTO studio VALUES ('Ghibli', 1), (NULL, 2);
+             INSERT INTO film VALUES (1, 1), (2, NULL);",
+        )
+        .unwrap();
+        let films = Film::query().select_related(Film::studio).all(&conn).unwrap();
+        let studios: Vec<Option<&str>> =
+            films.iter().map(|f| f.studio().map(|s| s.name.as_str())).collect();
+        assert_eq!(studios, [Some("Ghibli"), None]);
+
+        conn.execute("INSERT INTO film VALUES (3, 2)", []).unwrap();
+        let error = Film::query().select_related(Film::studio).all(&conn).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                eagerly::Error::Decode {
+                    table: "studio",
+                    column: "name",
+                    problem: eagerly::DecodeProblem::Null,
+                    ..
+                }
+            ),
+            "studio 2 is there, so its NULL name is an error: {error:?}"
+        );
+    }
+}

@@ -280,7 +280,13 @@ impl<M: Model> DecodeJoined for JoinedModel<M> {
         match decoded {
             Ok(model) if !(self.key_takes_null && row.is_null(key)) => Ok(Some(model.into_row())),
             Ok(_) => Ok(None),
-            Err(Error::Decode { problem: DecodeProblem::Null, .. }) if row.is_null(key) => Ok(None),
+            // A NULL key is an absent row; the decoder names the key's column when it
+            // reached it first (the key is usually the first field), else it is read.
+            Err(Error::Decode { problem: DecodeProblem::Null, column, .. })
+                if column == M::TABLE.key_column() || row.is_null(key) =>
+            {
+                Ok(None)
+            }
             Err(error) => Err(error),
         }
     }
