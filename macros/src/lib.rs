@@ -93,7 +93,8 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// - `impl Model for Author`: `Author::TABLE`, `Author::get`, `author.insert(..)`,
 ///   `author.update(..)`, `author.delete(..)`, `Author::insert_all(..)`.
-/// - A column constant per field, named like it: `Author::name: Column<Author, String>`.
+/// - A column constant per field, named like it: `Author::name: Column<Author, String>`,
+///   for filters and orderings, and to read the field from a model (`Author::name.of(&a)`).
 /// - A relation constant per relation: `Author::books`, `Author::publisher`, and their
 ///   marker types `AuthorBooks`, `AuthorPublisher`.
 /// - `Author::query()`, a [`Query`](https://docs.rs/eagerly/latest/eagerly/struct.Query.html)
