@@ -112,10 +112,12 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
             type Key = #key_type;
             const TABLE: &'static #p::Table = &#table;
 
+            #[inline]
             fn decode(reader: &mut #p::Reader<'_>) -> #p::Result<Self> {
                 #p::Ok(#ident { #(#field_names: #reads,)* })
             }
 
+            #[inline]
             fn into_row(self) -> #row {
                 #row { __model: self, #(#slot_fields: #p::NotLoaded,)* }
             }
