@@ -107,6 +107,7 @@ pub struct ChildKey<Child, F, K> {
 }
 
 impl<Child, F, K> ChildKey<Child, F, K> {
+    /// The column's name.
     pub const fn name(&self) -> &'static str {
         self.column.name()
     }

@@ -85,10 +85,11 @@ pub trait Relation: Copy + Send + Sync + 'static {
     const LINK: Link;
     /// The key of `from`'s related rows; `None` for a NULL foreign key.
     fn key_of(from: &Self::From) -> Option<Self::Key>;
-    /// Reads the key a related row is grouped under from the row itself, where it is one
-    /// of its fields (the foreign key of `has_many`, the primary key of `belongs_to`);
-    /// `None` for `many_to_many`, whose key is in the table of pairs. The batched loader
-    /// then need not read the key's column a second time.
+    /// Reads the key a related row is grouped under from the decoded row itself, so that
+    /// the batched loader need not read the key's column a second time. Set for
+    /// `has_many` (the foreign key is a field of the related row); `None` for
+    /// `many_to_many`, whose key is in the table of pairs, and for `belongs_to`, whose
+    /// batches (rare: it is usually joined) read the key's column.
     #[doc(hidden)]
     const RELATED_KEY: Option<RelatedKey<Self>> = None;
 }

@@ -60,8 +60,9 @@ fn marker(model: &Model, relation: &Relation) -> TokenStream {
                 quote!(#p::Link::BelongsTo { fk: #fk }),
                 quote_spanned!(target.span()=> <#target as ::eagerly::__private::Model>::Key),
                 key_of,
-                // Read from the result row: a `belongs_to` is batched only when asked to
-                // be, and its target's key is then read once anyway.
+                // None: its batches read the key's column. A `belongs_to` is batched only
+                // when asked to be, and a key reader here (`Model::key` of the target)
+                // added two errors to those of a target that is not a model.
                 None,
                 description,
             )
