@@ -22,8 +22,8 @@ use crate::value::ValueFor;
 /// ```
 pub struct Column<M, T> {
     name: &'static str,
+    /// Reads the field from a model; also what ties the column to `M` and `T`.
     field: fn(&M) -> &T,
-    marker: PhantomData<fn() -> (M, T)>,
 }
 
 impl<M, T> Clone for Column<M, T> {
@@ -81,7 +81,7 @@ impl Text<()> for Option<String> {}
 impl<M, T> Column<M, T> {
     #[doc(hidden)]
     pub const fn new(name: &'static str, field: fn(&M) -> &T) -> Self {
-        Column { name, field, marker: PhantomData }
+        Column { name, field }
     }
 
     /// The field this column holds, read from a model: lets code that is handed a column

@@ -353,14 +353,11 @@ impl<Rel: Relation> Batch<Rel> {
         let by = batch_key::<Rel>();
         let select = ordered::<Rel>(&related.select, &by);
         let (key_table, key_name) = key_column::<Rel>();
+        let key_at = by.own_column(table).unwrap_or(select.width());
         let parents = run.whole_table.then(|| parent_column::<Rel>());
         for statement in sql::select::batch(table, &select, &by, &self.values, parents)? {
-            let key_column = KeyColumn {
-                at: by.own_column(table).unwrap_or(select.width()),
-                table: key_table,
-                name: key_name,
-                statement: &statement,
-            };
+            let key_column =
+                KeyColumn { at: key_at, table: key_table, name: key_name, statement: &statement };
             exec::query(run, &statement, &statement.param_refs(), |row| each(row, &key_column))?;
         }
         Ok(())
