@@ -15,7 +15,7 @@ fn a_not_null_foreign_key_is_an_inner_join() {
     assert_eq!(
         log.sql(),
         [
-            r#"SELECT t0."id", t0."title", t0."author_id", j1."id", j1."name", j1."publisher_id" FROM "books" t0 INNER JOIN "author" j1 ON j1."id" = t0."author_id" ORDER BY t0."id" ASC"#
+            r#"SELECT t0."id", t0."title", t0."author_id", j1."name", j1."publisher_id" FROM "books" t0 INNER JOIN "author" j1 ON j1."id" = t0."author_id" ORDER BY t0."id" ASC"#
         ]
     );
     let pairs: Vec<(i64, &str)> = books.iter().map(|b| (b.id, b.author().name.as_str())).collect();
@@ -73,7 +73,7 @@ fn chains_join_in_one_statement() {
     assert_eq!(
         log.sql(),
         [
-            r#"SELECT t0."id", t0."title", t0."author_id", j1."id", j1."name", j1."publisher_id", j2."id", j2."name" FROM "books" t0 INNER JOIN "author" j1 ON j1."id" = t0."author_id" LEFT JOIN "publisher" j2 ON j2."id" = j1."publisher_id" WHERE t0."id" IN (?, ?) ORDER BY t0."id" ASC"#
+            r#"SELECT t0."id", t0."title", t0."author_id", j1."name", j1."publisher_id", j2."id", j2."name" FROM "books" t0 INNER JOIN "author" j1 ON j1."id" = t0."author_id" LEFT JOIN "publisher" j2 ON j2."id" = j1."publisher_id" WHERE t0."id" IN (?, ?) ORDER BY t0."id" ASC"#
         ]
     );
     let publishers: Vec<(&str, Option<&str>)> = books
@@ -321,6 +321,181 @@ mod key_after_other_fields {
                 }
             ),
             "studio 2 is there, so its NULL name is an error: {error:?}"
+        );
+    }
+}
+
+#[test]
+fn inner_joins_below_inner_joins_take_each_key_from_the_foreign_key_before_it() {
+    use chinook::*;
+    use eagerly::Model;
+    let conn = open();
+    let (lines, log) = eagerly::capture(|| {
+        InvoiceLine::query()
+            .select_related_with(InvoiceLine::invoice, |invoice| {
+                invoice.select_related(Invoice::customer)
+            })
+            .filter(InvoiceLine::invoice_line_id.le(3))
+            .all(&conn)
+            .unwrap()
+    });
+    let sql = log.sql()[0];
+    // The joined keys equal the foreign keys already selected: neither is selected again.
+    assert!(
+        sql.starts_with(r#"SELECT t0."InvoiceLineId", t0."InvoiceId", t0."TrackId", t0."UnitPrice", t0."Quantity", j1."CustomerId", j1."InvoiceDate", "#),
+        "{sql}"
+    );
+    let (columns, _) = sql.split_once(" FROM ").unwrap();
+    assert!(!columns.contains(r#"j1."InvoiceId""#) && !columns.contains(r#"j2."CustomerId""#));
+    assert!(sql.contains(r#" INNER JOIN "Customer" j2 ON j2."CustomerId" = j1."CustomerId""#));
+    let joined: Vec<(i64, i64, i64, &str, &str)> = lines
+        .iter()
+        .map(|l| {
+            let invoice = l.invoice();
+            let customer = invoice.customer();
+            (
+                l.invoice_line_id,
+                invoice.invoice_id,
+                customer.customer_id,
+                &*customer.first_name,
+                &*customer.last_name,
+            )
+        })
+        .collect();
+    assert_eq!(
+        joined,
+        [
+            (1, 1, 2, "Leonie", "Köhler"),
+            (2, 1, 2, "Leonie", "Köhler"),
+            (3, 2, 4, "Bjørn", "Hansen")
+        ]
+    );
+    // The same rows as loading each one by its key.
+    for line in &lines {
+        let invoice = Invoice::get(&conn, line.invoice_id).unwrap();
+        assert_eq!(**line.invoice(), *invoice);
+        assert_eq!(
+            **line.invoice().customer(),
+            *Customer::get(&conn, invoice.customer_id).unwrap()
+        );
+    }
+}
+
+mod inner_join_key_between_other_fields {
+    use eagerly::Model;
+
+    /// The key sits between two fields: with its column not selected, the field after it
+    /// reads the column the key would have had.
+    #[derive(Model, Debug, PartialEq)]
+    pub struct Shelf {
+        pub room: String,
+        #[model(primary_key)]
+        pub id: i64,
+        pub label: String,
+    }
+
+    #[derive(Model, Debug)]
+    #[model(has_many(notes = Note))]
+    pub struct Item {
+        #[model(primary_key)]
+        pub id: i64,
+        pub name: String,
+        #[model(belongs_to(shelf = Shelf))]
+        pub shelf_id: i64,
+    }
+
+    #[derive(Model, Debug)]
+    pub struct Note {
+        #[model(primary_key)]
+        pub id: i64,
+        #[model(belongs_to(item = Item))]
+        pub item_id: i64,
+        pub text: String,
+    }
+
+    fn db() -> eagerly::rusqlite::Connection {
+        let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+        // Written by hand, as another program might: `label` may be NULL.
+        conn.execute_batch(
+            "CREATE TABLE shelf (room TEXT NOT NULL, id INTEGER PRIMARY KEY, label TEXT);
+             CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL, shelf_id INTEGER NOT NULL);
+             CREATE TABLE note (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL, text TEXT NOT NULL);
+             INSERT INTO shelf VALUES ('attic', 10, 'A1'), ('cellar', 20, 'C7');
+             INSERT INTO item VALUES (1, 'lamp', 20), (2, 'globe', 10), (3, 'clock', 20);
+             INSERT INTO note VALUES (1, 3, 'slow'), (2, 1, 'no bulb'), (3, 3, 'chimes');",
+        )
+        .unwrap();
+        conn
+    }
+
+    type Placed<'a> = Vec<(&'a str, &'a Shelf)>;
+
+    fn placed<'a, R>(items: &'a [R], shelf: impl Fn(&'a R) -> (&'a str, &'a Shelf)) -> Placed<'a> {
+        items.iter().map(shelf).collect()
+    }
+
+    fn expected() -> [(&'static str, Shelf); 3] {
+        let shelf =
+            |room: &str, id, label: &str| Shelf { room: room.into(), id, label: label.into() };
+        [
+            ("lamp", shelf("cellar", 20, "C7")),
+            ("globe", shelf("attic", 10, "A1")),
+            ("clock", shelf("cellar", 20, "C7")),
+        ]
+    }
+
+    #[test]
+    fn the_key_comes_from_the_foreign_key_and_the_fields_after_it_from_their_columns() {
+        let conn = db();
+        let (items, log) =
+            eagerly::capture(|| Item::query().select_related(Item::shelf).all(&conn).unwrap());
+        assert_eq!(
+            log.sql(),
+            [
+                r#"SELECT t0."id", t0."name", t0."shelf_id", j1."room", j1."label" FROM "item" t0 INNER JOIN "shelf" j1 ON j1."id" = t0."shelf_id""#
+            ]
+        );
+        let expected = expected();
+        let expected: Placed<'_> = expected.iter().map(|(n, s)| (*n, s)).collect();
+        assert_eq!(placed(&items, |i| (i.name.as_str(), &**i.shelf())), expected);
+    }
+
+    #[test]
+    fn after_a_prefetch_the_key_is_read_from_the_foreign_keys_column() {
+        // The prefetch needs the whole level, so the joined rows are made apart from
+        // the items they belong to, without the item at hand.
+        let conn = db();
+        let (items, log) = eagerly::capture(|| {
+            Item::query().prefetch(Item::notes).select_related(Item::shelf).all(&conn).unwrap()
+        });
+        assert_eq!(log.len(), 2);
+        assert_eq!(
+            log.sql()[0],
+            r#"SELECT t0."id", t0."name", t0."shelf_id", j1."room", j1."label" FROM "item" t0 INNER JOIN "shelf" j1 ON j1."id" = t0."shelf_id""#
+        );
+        let expected = expected();
+        let expected: Placed<'_> = expected.iter().map(|(n, s)| (*n, s)).collect();
+        assert_eq!(placed(&items, |i| (i.name.as_str(), &**i.shelf())), expected);
+        let notes: Vec<usize> = items.iter().map(|i| i.notes().len()).collect();
+        assert_eq!(notes, [1, 0, 2]);
+    }
+
+    #[test]
+    fn a_bad_value_after_the_key_is_an_error_naming_its_column() {
+        let conn = db();
+        conn.execute("UPDATE shelf SET label = NULL WHERE id = 10", []).unwrap();
+        let error = Item::query().select_related(Item::shelf).all(&conn).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                eagerly::Error::Decode {
+                    table: "shelf",
+                    column: "label",
+                    rust_type: "String",
+                    problem: eagerly::DecodeProblem::Null,
+                }
+            ),
+            "{error:?}"
         );
     }
 }

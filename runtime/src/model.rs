@@ -56,10 +56,11 @@ pub trait Model: Sized + 'static {
 
     /// Reads the model's columns, in declaration order, from a result row.
     ///
-    /// Generated: reads the fields in declaration order.
+    /// Generated: reads the fields in declaration order, a single-field key with
+    /// `read_key` (a joined row's key may come from the parent's foreign key).
     /// ```text
     /// fn decode(reader: &mut Reader<'_>) -> Result<Self> {
-    ///     Ok(Author { id: reader.read()?, name: reader.read()?, publisher_id: reader.read()? })
+    ///     Ok(Author { id: reader.read_key()?, name: reader.read()?, publisher_id: reader.read()? })
     /// }
     /// ```
     fn decode(reader: &mut Reader<'_>) -> Result<Self>;

@@ -193,17 +193,22 @@ pub trait SetSlot<Slot, V> {
 }
 
 /// Reads one model's columns, left to right, from a result row. Generated `decode`
-/// functions call [`read`](Reader::read) once per field, in declaration order.
+/// functions call [`read`](Reader::read) once per field, in declaration order, and
+/// [`read_key`](Reader::read_key) for a single-field primary key.
 ///
-/// Generated code decodes a model with one `read` per field:
+/// Generated code decodes a model with one call per field:
 /// ```text
-/// Ok(Author { id: reader.read()?, name: reader.read()?, publisher_id: reader.read()? })
+/// Ok(Author { id: reader.read_key()?, name: reader.read()?, publisher_id: reader.read()? })
 /// ```
 pub struct Reader<'a> {
     row: Source<'a>,
     table: &'static Table,
+    /// The column of the model's first field (one less once a given key is passed: the
+    /// fields after it sit one column to the left).
     first: usize,
     next: usize,
+    /// The key's value when its column is not selected (see `Reader::with_key`).
+    key: Option<ValueRef<'a>>,
 }
 
 /// A result row: straight from SQLite, or kept aside as values (when a batched loader must
@@ -240,7 +245,37 @@ impl<'a> Reader<'a> {
     /// Reads `table`'s columns from `row`, starting at column `first`.
     #[inline]
     pub(crate) fn new(row: Source<'a>, table: &'static Table, first: usize) -> Self {
-        Reader { row, table, first, next: first }
+        Reader { row, table, first, next: first, key: None }
+    }
+
+    /// Reads `table`'s columns from `row`, starting at column `first`, except the key's,
+    /// which the statement did not select: `key` is its value. (An INNER JOIN's key equals
+    /// the foreign key the parent row already holds; reading it again costs a column.)
+    #[inline]
+    pub(crate) fn with_key(
+        row: Source<'a>,
+        table: &'static Table,
+        first: usize,
+        key: ValueRef<'a>,
+    ) -> Self {
+        Reader { row, table, first, next: first, key: Some(key) }
+    }
+
+    /// Reads the primary key as a `T`: the key's value when the statement did not select
+    /// its column (a row joined by an INNER JOIN on an integer key takes it from the
+    /// parent's foreign key), else the next column, as [`read`](Reader::read) does.
+    ///
+    /// Generated `decode` functions read a single-field primary key with it:
+    /// ```text
+    /// Ok(Author { id: reader.read_key()?, name: reader.read()?, publisher_id: reader.read()? })
+    /// ```
+    #[inline]
+    pub fn read_key<T: FromSql>(&mut self) -> Result<T> {
+        let Some(value) = self.key.take() else { return self.read() };
+        let key = T::column_result(value).map_err(|e| self.not_decoded::<T>(self.next, value, e));
+        // No column was read: the next field's column is this field's place.
+        self.first = self.first.wrapping_sub(1);
+        key
     }
 
     /// Reads the next column as a `T`. A value that does not fit is an [`Error::Decode`]
@@ -280,7 +315,7 @@ impl<'a> Reader<'a> {
 
     #[cold]
     fn error_as<T>(&self, index: usize, problem: DecodeProblem) -> Error {
-        let column = self.table.columns.get(index - self.first);
+        let column = self.table.columns.get(index.wrapping_sub(self.first));
         Error::Decode {
             table: self.table.name,
             column: column.map_or("?", |c| c.name),

@@ -35,11 +35,20 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
     let query_doc = format!("All rows of [`{ident}`]: filter, order, load relations, then run.");
 
     let field_names: Vec<_> = model.fields.iter().map(|f| f.ident).collect();
-    let reads = model.fields.iter().map(|f| quote_spanned!(f.ty.span()=> reader.read()?));
+    let key_fields: Vec<_> = model.key_fields().collect();
+    // A single key is read with `read_key`: a joined row's may come from the foreign key.
+    let single_key = if let [(index, _)] = key_fields.as_slice() { Some(*index) } else { None };
+    let reads = model.fields.iter().enumerate().map(|(i, f)| {
+        if Some(i) == single_key {
+            quote_spanned!(f.ty.span()=> reader.read_key()?)
+        } else {
+            quote_spanned!(f.ty.span()=> reader.read()?)
+        }
+    });
     let all_pushes = pushes(model.fields.iter());
     let slot_fields = names.slots.iter().map(|s| &s.field);
 
-    let keys: Vec<_> = model.key_fields().map(|(_, f)| f).collect();
+    let keys: Vec<_> = key_fields.iter().map(|(_, f)| *f).collect();
     let (key_type, key_value, key_pushes) = if let [key] = keys.as_slice() {
         let (name, ty) = (key.ident, key.ty);
         (quote!(#ty), quote!(::core::clone::Clone::clone(&self.#name)), quote!(out.push(key);))

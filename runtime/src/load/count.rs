@@ -49,7 +49,7 @@ impl<M: Model, R: 'static> Query<M, R> {
             plan.with_value(
                 Rel::NAME,
                 true,
-                move |row| read(row, offset, Rel::NAME),
+                move |row, _| read(row, offset, Rel::NAME),
                 |row: R, mut count: Counted, usage| {
                     count.watch(usage);
                     row.set(count)

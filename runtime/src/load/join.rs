@@ -3,7 +3,8 @@
 
 use std::marker::PhantomData;
 
-use rusqlite::types::{FromSql, ValueRef};
+use rusqlite::ToSql;
+use rusqlite::types::{FromSql, FromSqlError, ToSqlOutput, Value, ValueRef};
 
 use super::{Alias, Extra, JoinClause};
 use crate::error::{DecodeProblem, Error, Result};
@@ -49,6 +50,8 @@ use crate::row::{Counted, Reader, SetSlot, Source};
 pub struct Join<M: Model, D = JoinedModel<M>> {
     select: Select,
     alias: Alias,
+    /// The result column of the joined model's first selected column.
+    offset: usize,
     /// A LEFT JOIN lies on the way here: joins below must be LEFT too, or they would drop
     /// the rows where this one found nothing.
     optional: bool,
@@ -100,10 +103,12 @@ impl<M: Model, D: DecodeJoined> Join<M, D> {
         Rel::Card: Joinable,
         D::Row: SetSlot<Rel, SlotOf<Rel, D2::Row>>,
     {
-        let (select, inner) = join::<Rel, D2>(self.select, self.alias, self.optional, nested);
+        let parent = Parent { alias: self.alias, offset: self.offset, optional: self.optional };
+        let (select, inner) = join::<Rel, D2>(self.select, parent, nested);
         Join {
             select,
             alias: self.alias,
+            offset: self.offset,
             optional: self.optional,
             decode: WithJoin { outer: self.decode, inner, relation: PhantomData },
             model: PhantomData,
@@ -130,6 +135,7 @@ impl<M: Model, D: DecodeJoined> Join<M, D> {
         Join {
             select,
             alias: self.alias,
+            offset: self.offset,
             optional: self.optional,
             decode: WithCount { outer: self.decode, offset, relation: PhantomData },
             model: PhantomData,
@@ -141,7 +147,8 @@ impl<M: Model, R: 'static> Query<M, R> {
     /// Loads the `belongs_to` relation `rel` with a JOIN in this query's statement
     /// (Django's `select_related`): an INNER JOIN for a NOT NULL foreign key, a LEFT JOIN
     /// for a nullable one, read as `row.author()` (`&AuthorRow`) or `row.publisher()`
-    /// (`Option<&PublisherRow>`).
+    /// (`Option<&PublisherRow>`). An INNER JOIN on an integer key does not select the
+    /// joined key: it is the foreign key's value, already in the row.
     ///
     /// ```
     /// # use eagerly::Model;
@@ -188,13 +195,17 @@ impl<M: Model, R: 'static> Query<M, R> {
         <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
     {
         let select = std::mem::take(&mut self.select);
-        let (select, decode) = join::<Rel, D2>(select, Alias::Base, false, nested);
+        let base = Parent { alias: Alias::Base, offset: 0, optional: false };
+        let (select, decode) = join::<Rel, D2>(select, base, nested);
         self.select = select;
         self.map_plan(|plan| {
             plan.with_value(
                 Rel::NAME,
                 false,
-                move |row| Rel::Card::from_joined(decode.decode(row)?, Rel::NAME),
+                move |row, parent: Option<&R>| {
+                    let fk = || parent.and_then(<R as SetSlot<Rel, SlotOf<Rel, R2>>>::key);
+                    Rel::Card::from_joined(decode.decode(row, fk)?, Rel::NAME)
+                },
                 |row: R, mut slot, usage| {
                     Rel::Card::watch(&mut slot, usage);
                     row.set(slot)
@@ -204,12 +215,20 @@ impl<M: Model, R: 'static> Query<M, R> {
     }
 }
 
+/// The row a JOIN hangs from: the queried table's, or a joined one's.
+struct Parent {
+    alias: Alias,
+    /// The result column of its first selected column.
+    offset: usize,
+    /// A LEFT JOIN lies on the way to it.
+    optional: bool,
+}
+
 /// Adds the JOIN of `Rel` below `parent` and its target's columns to `select`, lets
 /// `nested` add more, and returns the decoder of the joined row.
 fn join<Rel: Relation, D2>(
     mut select: Select,
-    parent: Alias,
-    parent_optional: bool,
+    parent: Parent,
     nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2>,
 ) -> (Select, D2)
 where
@@ -219,27 +238,38 @@ where
     let Link::BelongsTo { fk } = Rel::LINK else {
         unreachable!("the derive makes only belongs_to relations Joinable ({})", Rel::NAME)
     };
-    let key = target.primary_key[0];
+    let key_field = target.primary_key[0];
     let alias = select.next_alias(Alias::Join);
-    let optional = parent_optional || <Rel::Card as Joinable>::OPTIONAL;
+    let optional = parent.optional || <Rel::Card as Joinable>::OPTIONAL;
     select.joins.push(JoinClause {
         table: target,
         alias,
-        key: target.columns[key].name,
-        parent,
+        key: target.columns[key_field].name,
+        parent: parent.alias,
         fk,
         optional,
     });
     let offset = select.width();
-    select.extras.extend(target.columns.iter().map(|c| Extra::Column { alias, name: c.name }));
-    let decode = JoinedModel {
-        offset,
-        key: optional.then_some(offset + key),
+    let key = if optional {
         // A primary key is never an `Option`, but a hand-written `FromSql` may take NULL.
-        key_takes_null: <Rel::Key as FromSql>::column_result(ValueRef::Null).is_ok(),
-        model: PhantomData,
+        let takes_null = <Rel::Key as FromSql>::column_result(ValueRef::Null).is_ok();
+        JoinedKey::Optional { column: offset + key_field, takes_null }
+    } else if target.auto_key {
+        // `ON key = fk` between integers: the key is the foreign key's value, exactly.
+        let from = <Rel::From as Model>::TABLE;
+        let fk_column = from.columns.iter().position(|c| c.name == fk).map(|i| parent.offset + i);
+        fk_column.map_or(JoinedKey::Selected, |fk_column| JoinedKey::FromParent { fk_column })
+    } else {
+        JoinedKey::Selected
     };
-    let joined = Join { select, alias, optional, decode, model: PhantomData };
+    let skipped = matches!(key, JoinedKey::FromParent { .. }).then_some(key_field);
+    select.extras.extend(
+        (target.columns.iter().enumerate())
+            .filter(|&(i, _)| Some(i) != skipped)
+            .map(|(_, c)| Extra::Column { alias, name: c.name }),
+    );
+    let decode = JoinedModel { offset, key, model: PhantomData };
+    let joined = Join { select, alias, offset, optional, decode, model: PhantomData };
     let joined = nested(joined);
     (joined.select, joined.decode)
 }
@@ -252,43 +282,99 @@ where
 pub trait DecodeJoined: Send + Sync + 'static {
     /// The joined row type.
     type Row;
-    /// The joined row of `row`, `None` where a LEFT JOIN found nothing.
-    fn decode(&self, row: Source<'_>) -> Result<Option<Self::Row>>;
+    /// The joined row of `row`, `None` where a LEFT JOIN found nothing. `fk` gives the
+    /// parent row's foreign key, when the caller has that row.
+    fn decode<K: ToSql>(
+        &self,
+        row: Source<'_>,
+        fk: impl FnOnce() -> Option<K>,
+    ) -> Result<Option<Self::Row>>;
 }
 
 /// A joined model's own columns, from `offset` on.
 #[doc(hidden)]
 pub struct JoinedModel<M> {
     offset: usize,
-    /// The key's column, for a LEFT JOIN (NULL where it found nothing).
-    key: Option<usize>,
-    /// The key's type decodes from NULL (so an all-NULL row may decode).
-    key_takes_null: bool,
+    key: JoinedKey,
     model: PhantomData<fn() -> M>,
+}
+
+/// Where a joined row's key comes from, and whether the row may be absent.
+#[derive(Clone, Copy)]
+enum JoinedKey {
+    /// An INNER JOIN on an integer key: the key's column is not selected, its value is the
+    /// foreign key's (the parent row's, or read from `fk_column` without one).
+    FromParent { fk_column: usize },
+    /// Another INNER JOIN: the key is selected, and the row is always there.
+    Selected,
+    /// A LEFT JOIN: the key's `column` is NULL where it found nothing; `takes_null`: the
+    /// key's type decodes from NULL (so an all-NULL row may decode).
+    Optional { column: usize, takes_null: bool },
 }
 
 impl<M: Model> DecodeJoined for JoinedModel<M> {
     type Row = M::Row;
 
     #[inline]
-    fn decode(&self, row: Source<'_>) -> Result<Option<M::Row>> {
-        let decoded = M::decode(&mut Reader::new(row, M::TABLE, self.offset));
-        // An INNER JOIN's row is always there; only a LEFT JOIN's may be all NULL. Its key
-        // is tested only when the decoding leaves a doubt (a NULL in a field that takes
-        // none, or a key type that takes NULL), so a row that is there reads its key once.
-        let Some(key) = self.key else { return Ok(Some(decoded?.into_row())) };
-        match decoded {
-            Ok(model) if !(self.key_takes_null && row.is_null(key)) => Ok(Some(model.into_row())),
+    fn decode<K: ToSql>(
+        &self,
+        row: Source<'_>,
+        fk: impl FnOnce() -> Option<K>,
+    ) -> Result<Option<M::Row>> {
+        let (column, takes_null) = match self.key {
+            JoinedKey::FromParent { fk_column } => {
+                let key = match fk().and_then(|key| integer(&key)) {
+                    Some(key) => key,
+                    None => row.get(fk_column).map_err(key_unreadable::<M>)?,
+                };
+                let model = M::decode(&mut Reader::with_key(row, M::TABLE, self.offset, key))?;
+                return Ok(Some(model.into_row()));
+            }
+            JoinedKey::Selected => {
+                let model = M::decode(&mut Reader::new(row, M::TABLE, self.offset))?;
+                return Ok(Some(model.into_row()));
+            }
+            JoinedKey::Optional { column, takes_null } => (column, takes_null),
+        };
+        // Only a LEFT JOIN's row may be all NULL. Its key is tested only when the decoding
+        // leaves a doubt (a NULL in a field that takes none, or a key type that takes
+        // NULL), so a row that is there reads its key once.
+        match M::decode(&mut Reader::new(row, M::TABLE, self.offset)) {
+            Ok(model) if !(takes_null && row.is_null(column)) => Ok(Some(model.into_row())),
             Ok(_) => Ok(None),
             // A NULL key is an absent row; the decoder names the key's column when it
             // reached it first (the key is usually the first field), else it is read.
-            Err(Error::Decode { problem: DecodeProblem::Null, column, .. })
-                if column == M::TABLE.key_column() || row.is_null(key) =>
+            Err(Error::Decode { problem: DecodeProblem::Null, column: name, .. })
+                if name == M::TABLE.key_column() || row.is_null(column) =>
             {
                 Ok(None)
             }
             Err(error) => Err(error),
         }
+    }
+}
+
+/// The foreign key's column, read for a joined row's key, is not in the result row.
+#[cold]
+fn key_unreadable<M: Model>(error: rusqlite::Error) -> Error {
+    let key = &M::TABLE.columns[M::TABLE.primary_key[0]];
+    Error::Decode {
+        table: M::TABLE.name,
+        column: key.name,
+        rust_type: key.rust_type,
+        problem: DecodeProblem::Other(FromSqlError::Other(Box::new(error))),
+    }
+}
+
+/// An integer key as SQLite holds it (`None` for anything else: the caller reads the
+/// foreign key's column instead).
+#[inline]
+fn integer<K: ToSql>(key: &K) -> Option<ValueRef<'static>> {
+    match key.to_sql() {
+        Ok(ToSqlOutput::Owned(Value::Integer(i)) | ToSqlOutput::Borrowed(ValueRef::Integer(i))) => {
+            Some(ValueRef::Integer(i))
+        }
+        _ => None,
     }
 }
 
@@ -311,9 +397,15 @@ where
     type Row = <D::Row as SetSlot<Rel, SlotOf<Rel, D2::Row>>>::Out;
 
     #[inline]
-    fn decode(&self, row: Source<'_>) -> Result<Option<Self::Row>> {
-        let Some(parent) = self.outer.decode(row)? else { return Ok(None) };
-        Ok(Some(parent.set(Rel::Card::from_joined(self.inner.decode(row)?, Rel::NAME)?)))
+    fn decode<K: ToSql>(
+        &self,
+        row: Source<'_>,
+        fk: impl FnOnce() -> Option<K>,
+    ) -> Result<Option<Self::Row>> {
+        let Some(parent) = self.outer.decode(row, fk)? else { return Ok(None) };
+        let fk = || <D::Row as SetSlot<Rel, SlotOf<Rel, D2::Row>>>::key(&parent);
+        let joined = self.inner.decode(row, fk)?;
+        Ok(Some(parent.set(Rel::Card::from_joined(joined, Rel::NAME)?)))
     }
 }
 
@@ -335,8 +427,12 @@ where
     type Row = <D::Row as SetSlot<CountKey<Rel>, Counted>>::Out;
 
     #[inline]
-    fn decode(&self, row: Source<'_>) -> Result<Option<Self::Row>> {
-        let Some(parent) = self.outer.decode(row)? else { return Ok(None) };
+    fn decode<K: ToSql>(
+        &self,
+        row: Source<'_>,
+        fk: impl FnOnce() -> Option<K>,
+    ) -> Result<Option<Self::Row>> {
+        let Some(parent) = self.outer.decode(row, fk)? else { return Ok(None) };
         Ok(Some(parent.set(super::count::read(row, self.offset, Rel::NAME)?)))
     }
 }

@@ -145,13 +145,14 @@ impl<R: 'static> RowPlan<R> {
         })
     }
 
-    /// Adds a loading call whose value arrives with each row: `value` decodes it, `set`
-    /// puts it into the row, watched for the inspector as `relation` (a count if `count`).
+    /// Adds a loading call whose value arrives with each row: `value` decodes it (given
+    /// the row made so far, unless the row is made later, from a side column), `set` puts
+    /// it into the row, watched for the inspector as `relation` (a count if `count`).
     pub(crate) fn with_value<T: 'static, R2: 'static>(
         self,
         relation: &'static str,
         count: bool,
-        value: impl Fn(Source<'_>) -> Result<T> + Send + Sync + 'static,
+        value: impl Fn(Source<'_>, Option<&R>) -> Result<T> + Send + Sync + 'static,
         set: impl Fn(R, T, &Option<Arc<Usage>>) -> R2 + Send + Sync + 'static,
     ) -> RowPlan<R2> {
         match self {
@@ -160,13 +161,14 @@ impl<R: 'static> RowPlan<R> {
                 watched.push((relation, count));
                 let make: Arc<Make<R2>> = Arc::new(move |row, usages| {
                     let before = make(row, usages)?;
-                    Ok(set(before, value(row)?, &usages[at]))
+                    let value = value(row, Some(&before))?;
+                    Ok(set(before, value, &usages[at]))
                 });
                 RowPlan::Streamed(Stream { make, watched })
             }
             RowPlan::Chained { mut sides, chain } => {
                 // The value's own column: a stream that watches nothing.
-                let make: Arc<Make<T>> = Arc::new(move |row, _| value(row));
+                let make: Arc<Make<T>> = Arc::new(move |row, _| value(row, None));
                 sides.push(Arc::new(Stream { make, watched: Vec::new() }));
                 let side = sides.len() - 1;
                 let chain: Arc<Chain<R2>> = Arc::new(move |run, columns| {
