@@ -321,25 +321,25 @@ impl<M: Model> DecodeJoined for JoinedModel<M> {
         row: Source<'_>,
         fk: impl FnOnce() -> Option<K>,
     ) -> Result<Option<M::Row>> {
-        let (column, takes_null) = match self.key {
+        let (mut reader, left) = match self.key {
             JoinedKey::FromParent { fk_column } => {
                 let key = match fk().and_then(|key| integer(&key)) {
                     Some(key) => key,
                     None => row.get(fk_column).map_err(key_unreadable::<M>)?,
                 };
-                let model = M::decode(&mut Reader::with_key(row, M::TABLE, self.offset, key))?;
-                return Ok(Some(model.into_row()));
+                (Reader::with_key(row, M::TABLE, self.offset, key), None)
             }
-            JoinedKey::Selected => {
-                let model = M::decode(&mut Reader::new(row, M::TABLE, self.offset))?;
-                return Ok(Some(model.into_row()));
+            JoinedKey::Selected => (Reader::new(row, M::TABLE, self.offset), None),
+            JoinedKey::Optional { column, takes_null } => {
+                (Reader::new(row, M::TABLE, self.offset), Some((column, takes_null)))
             }
-            JoinedKey::Optional { column, takes_null } => (column, takes_null),
         };
+        let decoded = M::decode(&mut reader);
+        let Some((column, takes_null)) = left else { return Ok(Some(decoded?.into_row())) };
         // Only a LEFT JOIN's row may be all NULL. Its key is tested only when the decoding
         // leaves a doubt (a NULL in a field that takes none, or a key type that takes
         // NULL), so a row that is there reads its key once.
-        match M::decode(&mut Reader::new(row, M::TABLE, self.offset)) {
+        match decoded {
             Ok(model) if !(takes_null && row.is_null(column)) => Ok(Some(model.into_row())),
             Ok(_) => Ok(None),
             // A NULL key is an absent row; the decoder names the key's column when it

@@ -197,7 +197,7 @@ impl<Rel: Relation> Batch<Rel> {
                 Entry::Occupied(_) => batch.shared = true,
                 Entry::Vacant(entry) => {
                     batch.values.push(to_value(key).map_err(|source| {
-                        let (table, column) = key_column::<Rel>();
+                        let (table, column) = key_names::<Rel>();
                         Error::Bind { table, column, source }
                     })?);
                     entry.insert(batch.values.len() - 1);
@@ -352,7 +352,7 @@ impl<Rel: Relation> Batch<Rel> {
         let table = <Rel::To as Model>::TABLE;
         let by = batch_key::<Rel>();
         let select = ordered::<Rel>(&related.select, &by);
-        let (key_table, key_name) = key_column::<Rel>();
+        let (key_table, key_name) = key_names::<Rel>();
         let key_at = by.own_column(table).unwrap_or(select.width());
         let parents = run.whole_table.then(|| parent_column::<Rel>());
         for statement in sql::select::batch(table, &select, &by, &self.values, parents)? {
@@ -473,7 +473,7 @@ fn child_run<'c, Rel: Relation, R2>(run: Run<'c>, related: &Query<Rel::To, R2>) 
 }
 
 /// The table and column holding the key, for messages.
-fn key_column<Rel: Relation>() -> (&'static str, &'static str) {
+fn key_names<Rel: Relation>() -> (&'static str, &'static str) {
     let key = batch_key::<Rel>();
     match Rel::LINK {
         Link::ManyToMany { through, .. } => (through.name, key.column),
