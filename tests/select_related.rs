@@ -499,3 +499,67 @@ mod inner_join_key_between_other_fields {
         );
     }
 }
+
+mod inner_join_through_a_key_that_is_a_foreign_key {
+    use eagerly::Model;
+
+    #[derive(Model, Debug)]
+    pub struct Account {
+        #[model(primary_key)]
+        pub id: i64,
+        pub email: String,
+    }
+
+    /// One-to-one with `Account`: its key is the account's.
+    #[derive(Model, Debug)]
+    pub struct Profile {
+        #[model(primary_key, belongs_to(account = Account))]
+        pub account_id: i64,
+        pub bio: String,
+    }
+
+    #[derive(Model, Debug)]
+    pub struct Post {
+        #[model(primary_key)]
+        pub id: i64,
+        #[model(belongs_to(profile = Profile))]
+        pub profile_id: i64,
+    }
+
+    #[test]
+    fn a_join_below_a_row_whose_key_was_not_selected_selects_its_own_key() {
+        let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+        eagerly::create_tables(&conn, &[Account::TABLE, Profile::TABLE, Post::TABLE]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO account VALUES (1, 'a@x.org'), (2, 'b@x.org');
+             INSERT INTO profile VALUES (2, 'second'), (1, 'first');
+             INSERT INTO post VALUES (10, 2), (11, 1);",
+        )
+        .unwrap();
+        let (posts, log) = eagerly::capture(|| {
+            Post::query()
+                .select_related_with(Post::profile, |profile| {
+                    profile.select_related(Profile::account)
+                })
+                .all(&conn)
+                .unwrap()
+        });
+        // The profile's key is the post's `profile_id`; the account's would be the
+        // profile's `account_id`, which is not selected, so the account's key is.
+        assert_eq!(
+            log.sql(),
+            [
+                r#"SELECT t0."id", t0."profile_id", j1."bio", j2."id", j2."email" FROM "post" t0 INNER JOIN "profile" j1 ON j1."account_id" = t0."profile_id" INNER JOIN "account" j2 ON j2."id" = j1."account_id""#
+            ]
+        );
+        let rows: Vec<(i64, i64, &str, i64, &str)> = posts
+            .iter()
+            .map(|p| {
+                let profile = p.profile();
+                let account = profile.account();
+                (p.id, profile.account_id, &*profile.bio, account.id, &*account.email)
+            })
+            .collect();
+        assert_eq!(rows, [(10, 2, "second", 2, "b@x.org"), (11, 1, "first", 1, "a@x.org")]);
+    }
+}

@@ -49,12 +49,7 @@ use crate::row::{Counted, Reader, SetSlot, Source};
 /// level.
 pub struct Join<M: Model, D = JoinedModel<M>> {
     select: Select,
-    alias: Alias,
-    /// The result column of the joined model's first selected column.
-    offset: usize,
-    /// A LEFT JOIN lies on the way here: joins below must be LEFT too, or they would drop
-    /// the rows where this one found nothing.
-    optional: bool,
+    place: Place,
     decode: D,
     model: PhantomData<fn() -> M>,
 }
@@ -103,13 +98,10 @@ impl<M: Model, D: DecodeJoined> Join<M, D> {
         Rel::Card: Joinable,
         D::Row: SetSlot<Rel, SlotOf<Rel, D2::Row>>,
     {
-        let parent = Parent { alias: self.alias, offset: self.offset, optional: self.optional };
-        let (select, inner) = join::<Rel, D2>(self.select, parent, nested);
+        let (select, inner) = join::<Rel, D2>(self.select, self.place, nested);
         Join {
             select,
-            alias: self.alias,
-            offset: self.offset,
-            optional: self.optional,
+            place: self.place,
             decode: WithJoin { outer: self.decode, inner, relation: PhantomData },
             model: PhantomData,
         }
@@ -131,12 +123,10 @@ impl<M: Model, D: DecodeJoined> Join<M, D> {
         D::Row: SetSlot<CountKey<Rel>, Counted>,
     {
         let mut select = self.select;
-        let offset = super::count::add::<Rel>(&mut select, self.alias);
+        let offset = super::count::add::<Rel>(&mut select, self.place.alias);
         Join {
             select,
-            alias: self.alias,
-            offset: self.offset,
-            optional: self.optional,
+            place: self.place,
             decode: WithCount { outer: self.decode, offset, relation: PhantomData },
             model: PhantomData,
         }
@@ -195,7 +185,7 @@ impl<M: Model, R: 'static> Query<M, R> {
         <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
     {
         let select = std::mem::take(&mut self.select);
-        let base = Parent { alias: Alias::Base, offset: 0, optional: false };
+        let base = Place { alias: Alias::Base, offset: 0, skipped: None, optional: false };
         let (select, decode) = join::<Rel, D2>(select, base, nested);
         self.select = select;
         self.map_plan(|plan| {
@@ -215,20 +205,35 @@ impl<M: Model, R: 'static> Query<M, R> {
     }
 }
 
-/// The row a JOIN hangs from: the queried table's, or a joined one's.
-struct Parent {
+/// Where a model's columns are in a statement: the queried table's, or a joined one's.
+#[derive(Clone, Copy)]
+struct Place {
     alias: Alias,
     /// The result column of its first selected column.
     offset: usize,
-    /// A LEFT JOIN lies on the way to it.
+    /// The field whose column is not selected (a key taken from the foreign key).
+    skipped: Option<usize>,
+    /// A LEFT JOIN lies on the way to it: joins below must be LEFT too, or they would drop
+    /// the rows where this one found nothing.
     optional: bool,
+}
+
+impl Place {
+    /// The result column of the model's `field`, if selected.
+    fn column(&self, field: usize) -> Option<usize> {
+        match self.skipped {
+            Some(skipped) if skipped == field => None,
+            Some(skipped) if skipped < field => Some(self.offset + field - 1),
+            _ => Some(self.offset + field),
+        }
+    }
 }
 
 /// Adds the JOIN of `Rel` below `parent` and its target's columns to `select`, lets
 /// `nested` add more, and returns the decoder of the joined row.
 fn join<Rel: Relation, D2>(
     mut select: Select,
-    parent: Parent,
+    parent: Place,
     nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2>,
 ) -> (Select, D2)
 where
@@ -257,8 +262,12 @@ where
     } else if target.auto_key {
         // `ON key = fk` between integers: the key is the foreign key's value, exactly.
         let from = <Rel::From as Model>::TABLE;
-        let fk_column = from.columns.iter().position(|c| c.name == fk).map(|i| parent.offset + i);
-        fk_column.map_or(JoinedKey::Selected, |fk_column| JoinedKey::FromParent { fk_column })
+        let fk_field = from.columns.iter().position(|c| c.name == fk);
+        match fk_field.and_then(|field| parent.column(field)) {
+            Some(fk_column) => JoinedKey::FromParent { fk_column },
+            // The foreign key is the parent's own key, itself not selected.
+            None => JoinedKey::Selected,
+        }
     } else {
         JoinedKey::Selected
     };
@@ -269,7 +278,8 @@ where
             .map(|(_, c)| Extra::Column { alias, name: c.name }),
     );
     let decode = JoinedModel { offset, key, model: PhantomData };
-    let joined = Join { select, alias, offset, optional, decode, model: PhantomData };
+    let place = Place { alias, offset, skipped, optional };
+    let joined = Join { select, place, decode, model: PhantomData };
     let joined = nested(joined);
     (joined.select, joined.decode)
 }
