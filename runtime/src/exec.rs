@@ -21,6 +21,20 @@ pub(crate) fn query<T>(
     params: &[&dyn ToSql],
     mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
 ) -> Result<Vec<T>> {
+    query_into(run, statement, params, |row, out| {
+        out.push(each(row)?);
+        Ok(())
+    })
+}
+
+/// Runs a statement that returns rows and lets `each` add what it makes of each row to the
+/// result, stopping at the first error.
+pub(crate) fn query_into<T>(
+    run: Run<'_>,
+    statement: &Statement,
+    params: &[&dyn ToSql],
+    mut each: impl FnMut(&rusqlite::Row<'_>, &mut Vec<T>) -> Result<()>,
+) -> Result<Vec<T>> {
     let watch = log::watch(run.caller, statement)?;
     let started = watch.is_some().then(Instant::now);
     let mut out = Vec::new();
@@ -33,7 +47,7 @@ pub(crate) fn query<T>(
         }
         let mut rows = prepared.query(params).map_err(|e| database(statement, e))?;
         while let Some(row) = rows.next().map_err(|e| database(statement, e))? {
-            out.push(each(row)?);
+            each(row, &mut out)?;
         }
         drop(rows);
         if watched {

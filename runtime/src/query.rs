@@ -212,7 +212,9 @@ impl<M: Model, R> Query<M, R> {
         let statement = sql::select::rows(M::TABLE, &self.select)?;
         let params = statement.param_refs();
         if let Some(maker) = RowMaker::new(&self.plan, run) {
-            return exec::query(run, &statement, &params, |row| maker.make(Source::Sqlite(row)));
+            return exec::query_into(run, &statement, &params, |row, out| {
+                maker.push(Source::Sqlite(row), out)
+            });
         }
         let mut rows = LevelDecoder::new(&self.plan, run);
         exec::query(run, &statement, &params, |row| rows.push(Source::Sqlite(row)))?;

@@ -97,16 +97,21 @@ pub(crate) type Chain<R> = dyn Fn(Run<'_>, &mut Sides) -> Result<Vec<R>> + Send 
 /// Makes one row from a result row, with the inspector's watch of each relation loaded.
 type Make<R> = dyn Fn(Source<'_>, &[Option<Arc<Usage>>]) -> Result<R> + Send + Sync;
 
+/// [`Make`], pushing the row onto a vector: the last loading call's row is written once,
+/// where it stays.
+type Push<R> = dyn Fn(Source<'_>, &[Option<Arc<Usage>>], &mut Vec<R>) -> Result<()> + Send + Sync;
+
 /// A [`RowPlan::Streamed`] plan.
 pub(crate) struct Stream<R> {
     make: Arc<Make<R>>,
+    push: Arc<Push<R>>,
     /// The relations (and counts, `true`) loaded with the row, watched for the inspector.
     watched: Vec<(&'static str, bool)>,
 }
 
 impl<R> Clone for Stream<R> {
     fn clone(&self) -> Self {
-        Stream { make: self.make.clone(), watched: self.watched.clone() }
+        Stream { make: self.make.clone(), push: self.push.clone(), watched: self.watched.clone() }
     }
 }
 
@@ -121,6 +126,21 @@ impl<R> Clone for RowPlan<R> {
     }
 }
 
+impl<R: 'static> Stream<R> {
+    /// A plan that makes each row with `make`, watching `watched`.
+    fn new(
+        make: impl Fn(Source<'_>, &[Option<Arc<Usage>>]) -> Result<R> + Clone + Send + Sync + 'static,
+        watched: Vec<(&'static str, bool)>,
+    ) -> Self {
+        let pushing = make.clone();
+        let push: Arc<Push<R>> = Arc::new(move |row, usages, out| {
+            out.push(pushing(row, usages)?);
+            Ok(())
+        });
+        Stream { make: Arc::new(make), push, watched }
+    }
+}
+
 impl<R> Stream<R> {
     /// One execution's watches, one per relation loaded (none unless an inspection runs).
     fn usages(&self, run: Run<'_>) -> Vec<Option<Arc<Usage>>> {
@@ -132,17 +152,14 @@ impl<R> Stream<R> {
 
     /// Makes this plan's rows for one execution.
     fn maker(&self, run: Run<'_>) -> RowMaker<'_, R> {
-        RowMaker { make: &*self.make, usages: self.usages(run) }
+        RowMaker { make: &*self.make, push: &*self.push, usages: self.usages(run) }
     }
 }
 
 impl<R: 'static> RowPlan<R> {
     /// The rows of `M`, nothing loaded.
     pub(crate) fn rows_of<M: Model<Row = R>>() -> Self {
-        RowPlan::Streamed(Stream {
-            make: Arc::new(|row, _| decode_row::<M>(row)),
-            watched: Vec::new(),
-        })
+        RowPlan::Streamed(Stream::new(|row, _| decode_row::<M>(row), Vec::new()))
     }
 
     /// Adds a loading call whose value arrives with each row: `value` decodes it (given
@@ -156,20 +173,29 @@ impl<R: 'static> RowPlan<R> {
         set: impl Fn(R, T, &Option<Arc<Usage>>) -> R2 + Send + Sync + 'static,
     ) -> RowPlan<R2> {
         match self {
-            RowPlan::Streamed(Stream { make, mut watched }) => {
+            RowPlan::Streamed(Stream { make, push: _, mut watched }) => {
                 let at = watched.len();
                 watched.push((relation, count));
+                let (value, set) = (Arc::new(value), Arc::new(set));
+                // Written out twice: pushed where it is made, the row is not moved again.
+                let (make_, value_, set_) = (make.clone(), value.clone(), set.clone());
+                let push: Arc<Push<R2>> = Arc::new(move |row, usages, out| {
+                    let before = make_(row, usages)?;
+                    let value = value_(row, Some(&before))?;
+                    out.push(set_(before, value, &usages[at]));
+                    Ok(())
+                });
                 let make: Arc<Make<R2>> = Arc::new(move |row, usages| {
                     let before = make(row, usages)?;
                     let value = value(row, Some(&before))?;
                     Ok(set(before, value, &usages[at]))
                 });
-                RowPlan::Streamed(Stream { make, watched })
+                RowPlan::Streamed(Stream { make, push, watched })
             }
             RowPlan::Chained { mut sides, chain } => {
                 // The value's own column: a stream that watches nothing.
-                let make: Arc<Make<T>> = Arc::new(move |row, _| value(row, None));
-                sides.push(Arc::new(Stream { make, watched: Vec::new() }));
+                let value = Arc::new(value);
+                sides.push(Arc::new(Stream::new(move |row, _| value(row, None), Vec::new())));
                 let side = sides.len() - 1;
                 let chain: Arc<Chain<R2>> = Arc::new(move |run, columns| {
                     let rows = chain(run, columns)?;
@@ -214,20 +240,19 @@ pub(crate) trait SideColumn {
 
 impl<R: 'static> AnySide for Stream<R> {
     fn column(&self, run: Run<'_>) -> Box<dyn SideColumn> {
-        Box::new(Column { make: self.make.clone(), usages: self.usages(run), values: Vec::new() })
+        Box::new(Column { push: self.push.clone(), usages: self.usages(run), values: Vec::new() })
     }
 }
 
 struct Column<T> {
-    make: Arc<Make<T>>,
+    push: Arc<Push<T>>,
     usages: Vec<Option<Arc<Usage>>>,
     values: Vec<T>,
 }
 
 impl<T: 'static> SideColumn for Column<T> {
     fn push(&mut self, row: Source<'_>) -> Result<()> {
-        self.values.push((self.make)(row, &self.usages)?);
-        Ok(())
+        (self.push)(row, &self.usages, &mut self.values)
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn Any> {
@@ -259,6 +284,7 @@ pub(crate) fn decode_row<M: Model>(row: Source<'_>) -> Result<M::Row> {
 /// Makes rows one at a time, for a plan that makes them whole as they stream.
 pub(crate) struct RowMaker<'q, R> {
     make: &'q Make<R>,
+    push: &'q Push<R>,
     usages: Vec<Option<Arc<Usage>>>,
 }
 
@@ -273,6 +299,11 @@ impl<'q, R> RowMaker<'q, R> {
 
     pub(crate) fn make(&self, row: Source<'_>) -> Result<R> {
         (self.make)(row, &self.usages)
+    }
+
+    /// Makes a row and pushes it onto `out`.
+    pub(crate) fn push(&self, row: Source<'_>, out: &mut Vec<R>) -> Result<()> {
+        (self.push)(row, &self.usages, out)
     }
 }
 
@@ -298,7 +329,7 @@ impl<'q, R> LevelDecoder<'q, R> {
 
     pub(crate) fn push(&mut self, row: Source<'_>) -> Result<()> {
         match self {
-            LevelDecoder::Streamed { maker, rows } => rows.push(maker.make(row)?),
+            LevelDecoder::Streamed { maker, rows } => maker.push(row, rows)?,
             LevelDecoder::Chained { columns, .. } => {
                 for column in columns {
                     column.push(row)?;
