@@ -207,8 +207,11 @@ pub struct Reader<'a> {
     /// fields after it sit one column to the left).
     first: usize,
     next: usize,
-    /// The key's value when its column is not selected (see `Reader::with_key`).
+    /// The key's value, already known (see `Reader::with_key`).
     key: Option<ValueRef<'a>>,
+    /// The statement selected the key's column (it was read before decoding), rather than
+    /// leaving it out.
+    key_selected: bool,
 }
 
 /// A result row: straight from SQLite, or kept aside as values (when a batched loader must
@@ -233,32 +236,28 @@ impl<'a> Source<'a> {
                 .ok_or(rusqlite::Error::InvalidColumnIndex(index)),
         }
     }
-
-    /// Whether the value at `index` is NULL (an absent LEFT JOIN row, for a key column).
-    #[inline]
-    pub(crate) fn is_null(&self, index: usize) -> bool {
-        matches!(self.get(index), Ok(ValueRef::Null))
-    }
 }
 
 impl<'a> Reader<'a> {
     /// Reads `table`'s columns from `row`, starting at column `first`.
     #[inline]
     pub(crate) fn new(row: Source<'a>, table: &'static Table, first: usize) -> Self {
-        Reader { row, table, first, next: first, key: None }
+        Reader { row, table, first, next: first, key: None, key_selected: false }
     }
 
     /// Reads `table`'s columns from `row`, starting at column `first`, except the key's,
-    /// which the statement did not select: `key` is its value. (An INNER JOIN's key equals
-    /// the foreign key the parent row already holds; reading it again costs a column.)
+    /// whose value is already known: `key`. Its column was either not selected
+    /// (`selected: false`: an INNER JOIN's key equals the foreign key the parent row
+    /// already holds) or read before decoding (a LEFT JOIN's, to tell an absent row).
     #[inline]
     pub(crate) fn with_key(
         row: Source<'a>,
         table: &'static Table,
         first: usize,
         key: ValueRef<'a>,
+        selected: bool,
     ) -> Self {
-        Reader { row, table, first, next: first, key: Some(key) }
+        Reader { row, table, first, next: first, key: Some(key), key_selected: selected }
     }
 
     /// Reads the primary key as a `T`: the key's value when the statement did not select
@@ -273,8 +272,12 @@ impl<'a> Reader<'a> {
     pub fn read_key<T: FromSql>(&mut self) -> Result<T> {
         let Some(value) = self.key.take() else { return self.read() };
         let key = T::column_result(value).map_err(|e| self.not_decoded::<T>(self.next, value, e));
-        // No column was read: the next field's column is this field's place.
-        self.first = self.first.wrapping_sub(1);
+        if self.key_selected {
+            self.next += 1;
+        } else {
+            // No column for the key: the next field's column is the key's place.
+            self.first = self.first.wrapping_sub(1);
+        }
         key
     }
 

@@ -4,7 +4,7 @@
 use std::marker::PhantomData;
 
 use rusqlite::ToSql;
-use rusqlite::types::{FromSql, FromSqlError, ToSqlOutput, Value, ValueRef};
+use rusqlite::types::{FromSqlError, ToSqlOutput, Value, ValueRef};
 
 use super::{Alias, Extra, JoinClause};
 use crate::error::{DecodeProblem, Error, Result};
@@ -256,9 +256,7 @@ where
     });
     let offset = select.width();
     let key = if optional {
-        // A primary key is never an `Option`, but a hand-written `FromSql` may take NULL.
-        let takes_null = <Rel::Key as FromSql>::column_result(ValueRef::Null).is_ok();
-        JoinedKey::Optional { column: offset + key_field, takes_null }
+        JoinedKey::Optional { column: offset + key_field }
     } else if target.auto_key {
         // `ON key = fk` between integers: the key is the foreign key's value, exactly.
         let from = <Rel::From as Model>::TABLE;
@@ -317,9 +315,8 @@ enum JoinedKey {
     FromParent { fk_column: usize },
     /// Another INNER JOIN: the key is selected, and the row is always there.
     Selected,
-    /// A LEFT JOIN: the key's `column` is NULL where it found nothing; `takes_null`: the
-    /// key's type decodes from NULL (so an all-NULL row may decode).
-    Optional { column: usize, takes_null: bool },
+    /// A LEFT JOIN: the key's `column` is NULL where it found nothing.
+    Optional { column: usize },
 }
 
 impl<M: Model> DecodeJoined for JoinedModel<M> {
@@ -331,40 +328,31 @@ impl<M: Model> DecodeJoined for JoinedModel<M> {
         row: Source<'_>,
         fk: impl FnOnce() -> Option<K>,
     ) -> Result<Option<M::Row>> {
-        let (mut reader, left) = match self.key {
+        let mut reader = match self.key {
             JoinedKey::FromParent { fk_column } => {
                 let key = match fk().and_then(|key| integer(&key)) {
                     Some(key) => key,
                     None => row.get(fk_column).map_err(key_unreadable::<M>)?,
                 };
-                (Reader::with_key(row, M::TABLE, self.offset, key), None)
+                Reader::with_key(row, M::TABLE, self.offset, key, false)
             }
-            JoinedKey::Selected => (Reader::new(row, M::TABLE, self.offset), None),
-            JoinedKey::Optional { column, takes_null } => {
-                (Reader::new(row, M::TABLE, self.offset), Some((column, takes_null)))
+            JoinedKey::Selected => Reader::new(row, M::TABLE, self.offset),
+            JoinedKey::Optional { column } => {
+                // A primary key is never NULL: where it is, the LEFT JOIN found nothing
+                // (whatever the key's `FromSql` makes of NULL). Read here, it is not read
+                // again, and a NULL elsewhere in a row that is there is an error.
+                let key = row.get(column).map_err(key_unreadable::<M>)?;
+                if key == ValueRef::Null {
+                    return Ok(None);
+                }
+                Reader::with_key(row, M::TABLE, self.offset, key, true)
             }
         };
-        let decoded = M::decode(&mut reader);
-        let Some((column, takes_null)) = left else { return Ok(Some(decoded?.into_row())) };
-        // Only a LEFT JOIN's row may be all NULL. Its key is tested only when the decoding
-        // leaves a doubt (a NULL in a field that takes none, or a key type that takes
-        // NULL), so a row that is there reads its key once.
-        match decoded {
-            Ok(model) if !(takes_null && row.is_null(column)) => Ok(Some(model.into_row())),
-            Ok(_) => Ok(None),
-            // A NULL key is an absent row; the decoder names the key's column when it
-            // reached it first (the key is usually the first field), else it is read.
-            Err(Error::Decode { problem: DecodeProblem::Null, column: name, .. })
-                if name == M::TABLE.key_column() || row.is_null(column) =>
-            {
-                Ok(None)
-            }
-            Err(error) => Err(error),
-        }
+        Ok(Some(M::decode(&mut reader)?.into_row()))
     }
 }
 
-/// The foreign key's column, read for a joined row's key, is not in the result row.
+/// The column read for a joined row's key is not in the result row.
 #[cold]
 fn key_unreadable<M: Model>(error: rusqlite::Error) -> Error {
     let key = &M::TABLE.columns[M::TABLE.primary_key[0]];
