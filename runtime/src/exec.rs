@@ -10,7 +10,7 @@ use rusqlite::{CachedStatement, Connection, StatementStatus, ToSql};
 use crate::error::{Error, Result};
 use crate::load::Run;
 use crate::log::{self, Counters, QueryRecord, Watch};
-use crate::sql::{Statement, StatementKind};
+use crate::sql::Statement;
 use crate::value::to_value;
 
 /// Runs a statement that returns rows and maps each with `each`, stopping at the first
@@ -75,34 +75,6 @@ pub(crate) fn execute(run: Run<'_>, statement: &Statement, params: &[&dyn ToSql]
     result
 }
 
-/// Runs `f` inside a savepoint: everything it wrote is kept if it returns `Ok` and undone
-/// if it returns `Err`. Works inside the caller's own transaction too.
-pub(crate) fn atomically<T>(
-    run: Run<'_>,
-    table: &'static crate::schema::Table,
-    f: impl FnOnce() -> Result<T>,
-) -> Result<T> {
-    let step = |text: &str| {
-        let mut statement = Statement::new(StatementKind::Other);
-        statement.text.push_str(text);
-        statement.note_table(crate::sql::Alias::Base, table);
-        execute(run, &statement, &[])
-    };
-    step("SAVEPOINT eagerly")?;
-    match f() {
-        Ok(value) => {
-            step("RELEASE eagerly")?;
-            Ok(value)
-        }
-        Err(error) => {
-            // The first error is the one worth reporting; a failed rollback leaves the
-            // savepoint open, and the caller's connection reports that on its next use.
-            let _ = step("ROLLBACK TO eagerly").and_then(|_| step("RELEASE eagerly"));
-            Err(error)
-        }
-    }
-}
-
 fn prepare<'c>(conn: &'c Connection, statement: &Statement) -> Result<CachedStatement<'c>> {
     conn.prepare_cached(&statement.text).map_err(|e| database(statement, e))
 }
@@ -158,7 +130,7 @@ fn finish(
 /// SQLite's plan for a statement (`EXPLAIN QUERY PLAN`), one line per step, indented by
 /// depth; `None` if SQLite cannot explain it. Run outside the log.
 fn explain(conn: &Connection, statement: &Statement, params: &[&dyn ToSql]) -> Option<Vec<String>> {
-    if statement.kind == StatementKind::Other {
+    if !statement.kind.touches_rows() {
         return None;
     }
     let mut prepared = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", statement.text)).ok()?;

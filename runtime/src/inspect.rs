@@ -514,9 +514,8 @@ fn base(shape: &Shape) -> Option<&'static Table> {
 
 fn duplicates(records: &[QueryRecord]) -> Vec<Duplicate> {
     let mut groups: Vec<Duplicate> = Vec::new();
-    for record in records
-        .iter()
-        .filter(|r| r.shape.as_deref().is_some_and(|s| s.kind != StatementKind::Other))
+    for record in
+        records.iter().filter(|r| r.shape.as_deref().is_some_and(|s| s.kind.touches_rows()))
     {
         match groups.iter_mut().find(|d| d.sql == record.sql && d.params == record.params) {
             Some(duplicate) => {
@@ -539,9 +538,8 @@ fn duplicates(records: &[QueryRecord]) -> Vec<Duplicate> {
 
 fn similar(records: &[QueryRecord]) -> Vec<Similar> {
     let mut groups: Vec<(Similar, Vec<&[Value]>)> = Vec::new();
-    for record in records
-        .iter()
-        .filter(|r| r.shape.as_deref().is_some_and(|s| s.kind != StatementKind::Other))
+    for record in
+        records.iter().filter(|r| r.shape.as_deref().is_some_and(|s| s.kind.touches_rows()))
     {
         let sql = normalized(&record.sql);
         match groups.iter_mut().find(|(s, _)| s.sql == sql) {

@@ -19,6 +19,7 @@ pub mod schema;
 mod serialize;
 mod sql;
 mod trace;
+mod transaction;
 mod usage;
 mod value;
 mod write;

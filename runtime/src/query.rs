@@ -13,7 +13,7 @@ use crate::load::{Alias, Extra, JoinClause, LevelDecoder, RowMaker, RowPlan, Run
 use crate::model::Model;
 use crate::row::Source;
 use crate::value::to_value;
-use crate::{exec, sql};
+use crate::{exec, sql, transaction};
 
 /// A query for rows of model `M`, returned as `R` (the model's row type, carrying what
 /// the query loads). Made by `Author::query()`; nothing runs until a terminal method
@@ -216,9 +216,12 @@ impl<M: Model, R> Query<M, R> {
                 maker.push(Source::Sqlite(row), out)
             });
         }
-        let mut rows = LevelDecoder::new(&self.plan, run);
-        exec::query(run, &statement, &params, |row| rows.push(Source::Sqlite(row)))?;
-        rows.finish(run)
+        // Prefetches run more statements: all of them read one snapshot.
+        transaction::one_snapshot(run, M::TABLE, || {
+            let mut rows = LevelDecoder::new(&self.plan, run);
+            exec::query(run, &statement, &params, |row| rows.push(Source::Sqlite(row)))?;
+            rows.finish(run)
+        })
     }
 
     /// The first row, if any. A query without `order_by` is ordered by primary key here,

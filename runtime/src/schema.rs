@@ -297,7 +297,7 @@ pub fn create_tables(conn: &Connection, tables: &[&'static Table]) -> Result<()>
     let ordered = in_foreign_key_order(tables);
     let Some(&first) = ordered.first() else { return Ok(()) };
     let run = crate::write::run(conn, std::panic::Location::caller());
-    exec::atomically(run, first, || {
+    crate::transaction::atomically(run, first, || {
         for table in &ordered {
             exec::execute(run, &sql::ddl::create_table(table), &[])?;
             for index in table.indexes() {

@@ -8,7 +8,7 @@ use crate::model::{Insertable, Model};
 use crate::row::{Reader, Source};
 use crate::schema::Table;
 use crate::sql::Statement;
-use crate::{exec, sql};
+use crate::{exec, sql, transaction};
 
 /// Inserts one row and returns it as stored (`RETURNING`), so a database-assigned key and
 /// any conversion SQLite applied come back.
@@ -34,7 +34,7 @@ pub(crate) fn insert_all<I: Insertable>(
 ) -> Result<Vec<I::Model>> {
     let items = items.into_iter();
     let statement = sql::write::insert(I::Model::TABLE, I::COLUMNS);
-    exec::atomically(run, I::Model::TABLE, || {
+    transaction::atomically(run, I::Model::TABLE, || {
         let mut stored = Vec::with_capacity(items.size_hint().0);
         for item in items {
             stored.push(insert_with(run, &statement, &item)?);

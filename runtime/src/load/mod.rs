@@ -156,6 +156,13 @@ impl<R> Stream<R> {
     }
 }
 
+impl<R> RowPlan<R> {
+    /// Whether some loading call runs statements of its own (a prefetch).
+    pub(crate) fn is_chained(&self) -> bool {
+        matches!(self, RowPlan::Chained { .. })
+    }
+}
+
 impl<R: 'static> RowPlan<R> {
     /// The rows of `M`, nothing loaded.
     pub(crate) fn rows_of<M: Model<Row = R>>() -> Self {

@@ -20,7 +20,7 @@ use crate::row::{SetSlot, Source};
 use crate::schema::Table;
 use crate::usage::Usage;
 use crate::value::to_value;
-use crate::{exec, sql};
+use crate::{exec, sql, transaction};
 
 impl<M: Model, R: 'static> Query<M, R> {
     /// Loads `rel` with one more statement, `WHERE key IN (..)` over the keys of all the
@@ -142,7 +142,13 @@ where
     P: SetSlot<Rel, SlotOf<Rel, R2>>,
 {
     let run = Run::new(conn, Location::caller());
-    load::<Rel, P, R2>(run, rows, &related(Query::new()))
+    let related = related(Query::new());
+    if related.plan.is_chained() {
+        // The related rows load relations of their own: one snapshot for all of it.
+        transaction::one_snapshot(run, <Rel::To as Model>::TABLE, || load(run, rows, &related))
+    } else {
+        load::<Rel, P, R2>(run, rows, &related)
+    }
 }
 
 /// Fills `rel`'s slot of every parent with its rows from `related`.
@@ -355,12 +361,21 @@ impl<Rel: Relation> Batch<Rel> {
         let (key_table, key_name) = key_names::<Rel>();
         let key_at = by.own_column(table).unwrap_or(select.width());
         let parents = run.whole_table.then(|| parent_column::<Rel>());
-        for statement in sql::select::batch(table, &select, &by, &self.values, parents)? {
-            let key_column =
-                KeyColumn { at: key_at, table: key_table, name: key_name, statement: &statement };
-            exec::query(run, &statement, &statement.param_refs(), |row| each(row, &key_column))?;
+        let statements = sql::select::batch(table, &select, &by, &self.values, parents)?;
+        let mut each_statement = || {
+            for statement in &statements {
+                let key_column =
+                    KeyColumn { at: key_at, table: key_table, name: key_name, statement };
+                exec::query(run, statement, &statement.param_refs(), |row| each(row, &key_column))?;
+            }
+            Ok(())
+        };
+        if statements.len() > 1 {
+            // Keys sent in several statements: one snapshot for all of them.
+            transaction::one_snapshot(run, table, each_statement)
+        } else {
+            each_statement()
         }
-        Ok(())
     }
 }
 

@@ -9,6 +9,7 @@
 pub(crate) mod ddl;
 pub(crate) mod filter;
 pub(crate) mod select;
+pub(crate) mod transaction;
 pub(crate) mod write;
 
 use std::fmt;
@@ -62,8 +63,21 @@ pub(crate) enum StatementKind {
     Update,
     /// `DELETE`.
     Delete,
-    /// `CREATE TABLE`, `CREATE INDEX`, savepoints.
+    /// `CREATE TABLE`, `CREATE INDEX`.
     Other,
+    /// A savepoint around a multi-row write: recorded, never forbidden (it reads and
+    /// writes no rows itself, and undoing must always be possible).
+    Transaction,
+    /// The read transaction around a load of several statements: neither recorded nor
+    /// forbidden, as it reads nothing.
+    Snapshot,
+}
+
+impl StatementKind {
+    /// Whether the statement reads or writes rows (rather than tables or transactions).
+    pub(crate) fn touches_rows(self) -> bool {
+        !matches!(self, StatementKind::Other | StatementKind::Transaction | StatementKind::Snapshot)
+    }
 }
 
 /// A column a condition tests.

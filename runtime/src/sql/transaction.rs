@@ -1,0 +1,54 @@
+//! Transaction control: the savepoint around a multi-row write, and the read transaction
+//! that gives a load of several statements one snapshot.
+
+use super::{Alias, Statement, StatementKind};
+use crate::schema::Table;
+
+/// The savepoint's name. A caller's own savepoint of the same name does no harm: SQLite
+/// releases and rolls back to the most recent savepoint of a name, which is this one.
+const SAVEPOINT: &str = "eagerly";
+
+/// What a transaction statement does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Control {
+    /// `SAVEPOINT eagerly`: opens a transaction in autocommit mode, nests in the caller's.
+    Savepoint,
+    /// `RELEASE eagerly`: keeps what was written since (commits, if it opened the
+    /// transaction).
+    Release,
+    /// `ROLLBACK TO eagerly`: undoes what was written since; the savepoint stays open.
+    RollbackTo,
+    /// `BEGIN`: a read transaction, so that several statements see one snapshot.
+    Begin,
+    /// `COMMIT`.
+    Commit,
+    /// `ROLLBACK`: ends the transaction, undoing everything in it.
+    Rollback,
+}
+
+/// The statement for `control`, about `table` (for messages). The savepoint's statements
+/// are recorded like any other; a read transaction's are not, since they read nothing
+/// ([`StatementKind::Snapshot`]).
+pub(crate) fn statement(control: Control, table: &'static Table, recorded: bool) -> Statement {
+    let kind = if recorded { StatementKind::Transaction } else { StatementKind::Snapshot };
+    let mut out = Statement::new(kind);
+    match control {
+        Control::Savepoint => {
+            out.push("SAVEPOINT ");
+            out.push(SAVEPOINT);
+        }
+        Control::Release => {
+            out.push("RELEASE ");
+            out.push(SAVEPOINT);
+        }
+        Control::RollbackTo => {
+            out.push("ROLLBACK TO ");
+            out.push(SAVEPOINT);
+        }
+        Control::Begin => out.push("BEGIN"),
+        Control::Commit => out.push("COMMIT"),
+        Control::Rollback => out.push("ROLLBACK"),
+    }
+    out.note_table(Alias::Base, table);
+    out
+}

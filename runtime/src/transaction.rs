@@ -1,0 +1,127 @@
+//! Transactions eagerly opens itself: a savepoint around a write of several statements
+//! (all of it or none), and a read transaction around a load of several statements (one
+//! snapshot, so that a load never mixes rows from before and after another connection's
+//! commit).
+//!
+//! Either way the connection is left as it was found. A [`Transaction`] undoes its work on
+//! every error, when its commit fails (an on-disk file whose readers hold it: the commit
+//! returns `SQLITE_BUSY` and leaves the transaction open), and when it is dropped unfinished
+//! (a panic in the caller's iterator). A transaction eagerly opened on a connection in
+//! autocommit mode is ended by `ROLLBACK`, so the connection is in autocommit mode again
+//! and the caller's next write is committed, not left pending in a forgotten transaction.
+//! Inside the caller's own transaction, a write's savepoint nests in it and a load reads
+//! from it as it is.
+
+use crate::error::Result;
+use crate::exec;
+use crate::load::Run;
+use crate::schema::Table;
+use crate::sql::transaction::{self, Control};
+
+/// A transaction (or savepoint) eagerly opened; undone unless [`commit`](Self::commit)
+/// succeeds.
+pub(crate) struct Transaction<'c> {
+    run: Run<'c>,
+    /// The table the work is about, for messages.
+    table: &'static Table,
+    kind: Kind,
+    /// Begun and neither committed nor undone yet.
+    open: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A write's savepoint inside the caller's transaction.
+    Nested,
+    /// A write's savepoint that began the transaction (the connection was in autocommit
+    /// mode).
+    Outermost,
+    /// A read transaction.
+    Snapshot,
+}
+
+impl<'c> Transaction<'c> {
+    /// Opens a savepoint for a write of several statements.
+    pub(crate) fn write(run: Run<'c>, table: &'static Table) -> Result<Self> {
+        let kind = if run.conn.is_autocommit() { Kind::Outermost } else { Kind::Nested };
+        let transaction = Transaction { run, table, kind, open: false };
+        transaction.control(Control::Savepoint)?;
+        Ok(Transaction { open: true, ..transaction })
+    }
+
+    /// Begins a read transaction for a load of several statements, unless the caller is in
+    /// a transaction already: then that one is the load's snapshot.
+    pub(crate) fn snapshot(run: Run<'c>, table: &'static Table) -> Result<Option<Self>> {
+        if !run.conn.is_autocommit() {
+            return Ok(None);
+        }
+        let transaction = Transaction { run, table, kind: Kind::Snapshot, open: false };
+        transaction.control(Control::Begin)?;
+        Ok(Some(Transaction { open: true, ..transaction }))
+    }
+
+    /// Keeps what was done. If that fails, everything is undone and the error returned.
+    pub(crate) fn commit(mut self) -> Result<()> {
+        self.open = false;
+        let end = if self.kind == Kind::Snapshot { Control::Commit } else { Control::Release };
+        self.control(end).inspect_err(|_| self.undo())
+    }
+
+    /// Undoes everything since the transaction began. Its own errors are dropped: the
+    /// error worth reporting is the one that made it undo, and a transaction eagerly began
+    /// is ended by `ROLLBACK` whatever state it is in.
+    fn undo(&self) {
+        match self.kind {
+            Kind::Nested => {
+                let _ =
+                    self.control(Control::RollbackTo).and_then(|()| self.control(Control::Release));
+            }
+            Kind::Outermost | Kind::Snapshot => {
+                let _ = self.control(Control::Rollback);
+            }
+        }
+    }
+
+    fn control(&self, control: Control) -> Result<()> {
+        let recorded = self.kind != Kind::Snapshot;
+        let statement = transaction::statement(control, self.table, recorded);
+        exec::execute(self.run, &statement, &[]).map(drop)
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            self.undo();
+        }
+    }
+}
+
+/// Runs `write` inside a savepoint: everything it wrote is kept if it returns `Ok`, and
+/// undone if it returns `Err`, panics, or the savepoint cannot be released.
+pub(crate) fn atomically<T>(
+    run: Run<'_>,
+    table: &'static Table,
+    write: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let transaction = Transaction::write(run, table)?;
+    let value = write()?;
+    transaction.commit()?;
+    Ok(value)
+}
+
+/// Runs `load`, a load of several statements, inside one read transaction, so that every
+/// statement sees the same snapshot of the database; inside the caller's transaction,
+/// that one is the snapshot.
+pub(crate) fn one_snapshot<T>(
+    run: Run<'_>,
+    table: &'static Table,
+    load: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let snapshot = Transaction::snapshot(run, table)?;
+    let value = load()?;
+    if let Some(snapshot) = snapshot {
+        snapshot.commit()?;
+    }
+    Ok(value)
+}

@@ -1,0 +1,313 @@
+//! Nothing lost, and one snapshot per load: after any error or panic eagerly leaves the
+//! connection as it found it (rolled back, in autocommit mode again if it was), and a load
+//! of several statements never mixes rows from before and after another connection's
+//! commit.
+
+mod common;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
+
+use common::*;
+use eagerly::rusqlite::Connection;
+use eagerly::{Error, Model};
+
+/// A database file in a fresh temporary directory, removed on drop.
+struct TempFile {
+    dir: std::path::PathBuf,
+}
+
+impl TempFile {
+    fn new(name: &str) -> TempFile {
+        let dir = std::env::temp_dir().join(format!("eagerly-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempFile { dir }
+    }
+
+    fn path(&self) -> std::path::PathBuf {
+        self.dir.join("db.sqlite")
+    }
+
+    /// A connection that gives up at once on a lock, so a busy file fails instead of
+    /// waiting.
+    fn open(&self) -> Connection {
+        let conn = Connection::open(self.path()).unwrap();
+        conn.busy_timeout(Duration::ZERO).unwrap();
+        conn
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn tag_count(file: &TempFile) -> usize {
+    Tag::query().count(&file.open()).unwrap()
+}
+
+fn tags(names: &[&str]) -> Vec<NewTag> {
+    names.iter().map(|n| NewTag { name: n.to_string() }).collect()
+}
+
+#[test]
+fn a_commit_refused_by_a_reader_rolls_back_and_the_next_write_persists() {
+    let file = TempFile::new("busy-release");
+    let writer = file.open();
+    eagerly::create_tables(&writer, &[Tag::TABLE]).unwrap();
+    // Another connection in a read transaction: in the default journal mode its lock
+    // lets the writer insert but not commit.
+    let reader = file.open();
+    reader.execute_batch("BEGIN").unwrap();
+    assert_eq!(Tag::query().count(&reader).unwrap(), 0);
+
+    let (result, log) = eagerly::capture(|| Tag::insert_all(&writer, tags(&["a", "b"])));
+    match result {
+        Err(Error::Database { table: "tag", sql, source }) => {
+            assert_eq!(sql, "RELEASE eagerly");
+            assert_eq!(
+                source.sqlite_error_code(),
+                Some(eagerly::rusqlite::ErrorCode::DatabaseBusy)
+            );
+        }
+        other => panic!("expected the release to fail as busy, got {other:?}"),
+    }
+    assert_eq!(
+        log.sql()[3..],
+        ["RELEASE eagerly", "ROLLBACK"],
+        "the refused release is followed by the rollback"
+    );
+    assert!(writer.is_autocommit(), "the writer's connection is in autocommit mode again");
+
+    reader.execute_batch("COMMIT").unwrap();
+    NewTag { name: "after".into() }.insert(&writer).unwrap();
+    drop(writer);
+    assert_eq!(tag_count(&file), 1, "only the write after the failure, committed");
+    assert_eq!(Tag::query().one(&file.open()).unwrap().name, "after");
+}
+
+#[test]
+fn creating_tables_refused_by_a_reader_rolls_back_too() {
+    let file = TempFile::new("busy-create");
+    let writer = file.open();
+    eagerly::create_tables(&writer, &[Publisher::TABLE]).unwrap();
+    let reader = file.open();
+    reader.execute_batch("BEGIN").unwrap();
+    assert_eq!(Publisher::query().count(&reader).unwrap(), 0);
+
+    let created = eagerly::create_tables(&writer, &[Author::TABLE, Book::TABLE]);
+    assert!(matches!(created, Err(Error::Database { .. })), "{created:?}");
+    assert!(writer.is_autocommit());
+    reader.execute_batch("COMMIT").unwrap();
+    eagerly::create_tables(&writer, &[Tag::TABLE]).unwrap();
+    drop(writer);
+    let tables: Vec<String> = file
+        .open()
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(tables, ["publisher", "sqlite_sequence", "tag"], "author and book were undone");
+}
+
+/// An iterator that panics when asked for its item number `at`.
+fn panicking_after(at: usize) -> impl Iterator<Item = NewTag> {
+    (0..).map(move |i| {
+        assert!(i < at, "the caller's iterator fails at item {i}");
+        NewTag { name: format!("tag {i}") }
+    })
+}
+
+#[test]
+fn a_panic_in_the_callers_iterator_undoes_the_rows_before_it() {
+    let file = TempFile::new("panic");
+    let writer = file.open();
+    eagerly::create_tables(&writer, &[Tag::TABLE]).unwrap();
+
+    let panicked = catch_unwind(AssertUnwindSafe(|| Tag::insert_all(&writer, panicking_after(5))));
+    assert!(panicked.is_err());
+    assert!(writer.is_autocommit(), "no transaction left open by the panic");
+    assert_eq!(Tag::query().count(&writer).unwrap(), 0, "the 5 rows before the panic are undone");
+
+    NewTag { name: "after".into() }.insert(&writer).unwrap();
+    drop(writer);
+    assert_eq!(tag_count(&file), 1, "the write after the panic is committed");
+}
+
+#[test]
+fn inside_the_callers_transaction_only_the_savepoint_is_undone() {
+    let conn = empty_db();
+    conn.execute_batch("BEGIN").unwrap();
+    NewTag { name: "mine".into() }.insert(&conn).unwrap();
+
+    // A failure: the unique name repeats.
+    let (result, log) = eagerly::capture(|| Tag::insert_all(&conn, tags(&["x", "mine"])));
+    assert!(matches!(result, Err(Error::Database { table: "tag", .. })), "{result:?}");
+    assert_eq!(log.sql()[3..], ["ROLLBACK TO eagerly", "RELEASE eagerly"]);
+    // A panic.
+    let panicked = catch_unwind(AssertUnwindSafe(|| Tag::insert_all(&conn, panicking_after(3))));
+    assert!(panicked.is_err());
+
+    assert!(!conn.is_autocommit(), "the caller's transaction is still theirs to end");
+    let names: Vec<String> =
+        Tag::query().all(&conn).unwrap().into_iter().map(|t| t.name.clone()).collect();
+    assert_eq!(names, ["mine"], "the caller's own write stays, eagerly's are undone");
+    conn.execute_batch("COMMIT").unwrap();
+    assert_eq!(Tag::query().count(&conn).unwrap(), 1);
+}
+
+#[test]
+fn a_load_of_several_statements_reads_in_one_transaction_that_is_not_in_the_log() {
+    let conn = seeded_db();
+    let (authors, log) = eagerly::capture(|| {
+        Author::query().prefetch(Author::books).with_count(Author::books).all(&conn)
+    });
+    assert_eq!(authors.unwrap().len(), 3);
+    assert_eq!(log.len(), 2, "BEGIN and COMMIT read nothing and are not counted");
+    assert!(log.sql().iter().all(|sql| sql.starts_with("SELECT")), "{:?}", log.sql());
+    assert!(conn.is_autocommit(), "the read transaction is over");
+
+    // Inside the caller's transaction, that one is the snapshot: nothing is begun, and the
+    // transaction is still open afterwards.
+    conn.execute_batch("BEGIN").unwrap();
+    Author::query().prefetch(Author::books).all(&conn).unwrap();
+    assert!(!conn.is_autocommit());
+    conn.execute_batch("COMMIT").unwrap();
+}
+
+#[test]
+fn a_load_that_fails_halfway_ends_its_read_transaction() {
+    // The books' table is missing: the authors load, the batch of books fails.
+    let conn = Connection::open_in_memory().unwrap();
+    eagerly::create_tables(&conn, &[Publisher::TABLE, Author::TABLE]).unwrap();
+    NewAuthor { name: "Ann".into(), publisher_id: None }.insert(&conn).unwrap();
+    let failed = Author::query().prefetch(Author::books).all(&conn);
+    assert!(matches!(failed, Err(Error::Database { table: "books", .. })), "{failed:?}");
+    assert!(conn.is_autocommit());
+
+    // A forbidden load is refused at its first statement that reads rows.
+    let forbidden = eagerly::forbid_queries(|| Author::query().prefetch(Author::books).all(&conn));
+    match forbidden {
+        Err(Error::QueryForbidden { sql, .. }) => assert!(sql.starts_with("SELECT"), "{sql}"),
+        other => panic!("expected QueryForbidden, got {other:?}"),
+    }
+    assert!(conn.is_autocommit());
+}
+
+/// Parents whose children other connections keep adding and removing while loads run.
+mod concurrent {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use eagerly::Model;
+
+    use super::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[model(has_many(children = Child))]
+    pub struct Parent {
+        #[model(primary_key)]
+        pub id: i64,
+        pub name: String,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[model(has_many(toys = Toy))]
+    pub struct Child {
+        #[model(primary_key)]
+        pub id: i64,
+        #[model(belongs_to(parent = Parent))]
+        pub parent_id: i64,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    pub struct Toy {
+        #[model(primary_key)]
+        pub id: i64,
+        #[model(belongs_to(child = Child))]
+        pub child_id: i64,
+    }
+
+    const PARENTS: i64 = 8;
+    /// Loads checked; each sees the writers' commits of the one before.
+    const LOADS: usize = 300;
+    const WRITERS: usize = 2;
+
+    fn open(file: &TempFile) -> Connection {
+        let conn = Connection::open(file.path()).unwrap();
+        // Writers wait for each other; readers of a WAL file never wait.
+        conn.busy_timeout(Duration::from_secs(30)).unwrap();
+        conn
+    }
+
+    /// Adds a child with a toy to one of its parents and removes another one's oldest
+    /// child, each write committed on its own, until told to stop. Each writer has its own
+    /// parents, so the writers never remove each other's children.
+    fn write_until(file: &TempFile, stop: &AtomicBool, writer: i64) {
+        let conn = open(file);
+        let own: Vec<i64> = (1..=PARENTS).filter(|p| p % WRITERS as i64 == writer).collect();
+        let mut turn = 0;
+        while !stop.load(Ordering::Relaxed) {
+            turn += 1;
+            let child = NewChild { parent_id: own[turn % own.len()] }.insert(&conn).unwrap();
+            NewToy { child_id: child.id }.insert(&conn).unwrap();
+            let oldest = Child::query()
+                .filter(Child::parent_id.eq(own[(turn * 7 + 1) % own.len()]))
+                .order_by(Child::id.asc())
+                .first(&conn)
+                .unwrap();
+            if let Some(oldest) = oldest {
+                Toy::query().filter(Toy::child_id.eq(oldest.id)).delete(&conn).unwrap();
+                oldest.delete(&conn).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_load_never_mixes_rows_from_before_and_after_a_commit() {
+        let file = TempFile::new("snapshot");
+        let setup = open(&file);
+        setup.pragma_update(None, "journal_mode", "WAL").unwrap();
+        eagerly::create_tables(&setup, &[Parent::TABLE, Child::TABLE, Toy::TABLE]).unwrap();
+        Parent::insert_all(&setup, (1..=PARENTS).map(|i| NewParent { name: format!("p{i}") }))
+            .unwrap();
+
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            for writer in 0..WRITERS {
+                let (file, stop) = (&file, &stop);
+                scope.spawn(move || write_until(file, stop, writer as i64));
+            }
+            let reader = open(&file);
+            let checked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                for load in 0..LOADS {
+                    let parents = Parent::query()
+                        .prefetch_with(Parent::children, |children| {
+                            children.prefetch(Child::toys).with_count(Child::toys)
+                        })
+                        .with_count(Parent::children)
+                        .all(&reader)
+                        .unwrap();
+                    for parent in &parents {
+                        assert_eq!(
+                            parent.children().len(),
+                            parent.children_count(),
+                            "load {load}: parent {}'s children and their count",
+                            parent.id
+                        );
+                        for child in parent.children() {
+                            assert_eq!(child.toys().len(), child.toys_count(), "load {load}");
+                        }
+                    }
+                }
+            }));
+            stop.store(true, Ordering::Relaxed);
+            if let Err(panic) = checked {
+                std::panic::resume_unwind(panic);
+            }
+        });
+    }
+}
