@@ -212,3 +212,66 @@ fn a_value_that_cannot_be_bound() {
     assert!(matches!(error, Error::Bind { table: "reading", column: "value", .. }), "{error:?}");
     assert_eq!(Reading::query().count(&conn).unwrap(), 0);
 }
+
+#[test]
+fn an_error_on_a_long_statement_stays_readable_and_the_log_keeps_it_whole() {
+    // No `author` table, and a long list of names (each bound: JSON cannot carry NUL).
+    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+    let names: Vec<String> = (0..10_000).map(|i| format!("name\0{i}")).collect();
+    let (error, log) = eagerly::capture(|| {
+        Author::query().filter(Author::name.is_in(names.clone())).all(&conn).unwrap_err()
+    });
+    let message = error.to_string();
+    assert!(message.starts_with("database error on table `author`: no such table: author"));
+    assert!(message.len() < 600, "{} bytes: {message}", message.len());
+    assert!(message.contains("bytes in all)"), "{message}");
+    assert!(format!("{error:?}").len() < 1000, "so is its Debug form, which `unwrap` prints");
+    let record = &log.records()[0];
+    assert!(record.sql.len() > 30_000, "the log has the whole statement");
+    assert_eq!(record.params.len(), 10_000);
+    assert_eq!(record.error.as_deref(), Some(message.as_str()));
+}
+
+mod floats {
+    use eagerly::Model;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    pub struct Measure {
+        #[model(primary_key)]
+        pub id: i64,
+        pub value: f64,
+        pub maybe: Option<f64>,
+    }
+}
+
+#[test]
+fn nan_is_refused_naming_the_column_and_nothing_is_stored() {
+    use floats::*;
+    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+    eagerly::create_tables(&conn, &[Measure::TABLE]).unwrap();
+    let refused = |result: eagerly::Result<()>, column: &str| match result {
+        Err(Error::Bind { table: "measure", column: c, source }) if c == column => {
+            assert!(source.to_string().contains("NaN"), "{source}");
+        }
+        other => panic!("expected NaN refused for `{column}`, got {other:?}"),
+    };
+    refused(NewMeasure { value: f64::NAN, maybe: None }.insert(&conn).map(drop), "value");
+    refused(NewMeasure { value: 1.0, maybe: Some(f64::NAN) }.insert(&conn).map(drop), "maybe");
+    let three = [1.0, f64::NAN, 3.0].map(|value| NewMeasure { value, maybe: Some(value) });
+    refused(Measure::insert_all(&conn, three).map(drop), "value");
+    assert_eq!(Measure::query().count(&conn).unwrap(), 0, "nothing of the three is stored");
+
+    // Infinities are stored and read back as they are.
+    let stored =
+        NewMeasure { value: f64::INFINITY, maybe: Some(f64::NEG_INFINITY) }.insert(&conn).unwrap();
+    let read = Measure::get(&conn, stored.id).unwrap().into_model();
+    assert_eq!((read.value, read.maybe), (f64::INFINITY, Some(f64::NEG_INFINITY)));
+
+    let mut changed = read.clone();
+    changed.maybe = Some(f64::NAN);
+    refused(changed.update(&conn), "maybe");
+    refused(Measure::query().update(&conn, [Measure::value.set(f64::NAN)]).map(drop), "value");
+    refused(Measure::query().filter(Measure::value.eq(f64::NAN)).all(&conn).map(drop), "value");
+    refused(Measure::query().filter(Measure::maybe.lt(f64::NAN)).count(&conn).map(drop), "maybe");
+    assert_eq!(Measure::get(&conn, stored.id).unwrap().into_model(), read, "unchanged");
+}

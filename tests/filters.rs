@@ -126,8 +126,8 @@ fn text_matching_is_literal_and_as_case_sensitive_as_its_name() {
     }
     let (rows, sql, params) = run(&Book::query().filter(Book::title.iexact("100% rust")));
     assert_eq!(rows, [2]);
-    assert_eq!(where_clause(&sql), r#"t0."title" LIKE ? ESCAPE '\'"#);
-    assert_eq!(params, [text(r"100\% rust")]);
+    assert_eq!(where_clause(&sql), r#"lower(t0."title") = ?"#);
+    assert_eq!(params, [text("100% rust")]);
     let (_, sql, params) = run(&Book::query().filter(Book::title.starts_with("C:\\[")));
     assert_eq!(where_clause(&sql), r#"t0."title" GLOB ?"#);
     assert_eq!(params, [text(r"C:\[[]*")]);
@@ -139,12 +139,12 @@ fn conditions_combine_with_operators_and_methods() {
     let b = || Book::title.icontains("rust");
     let (rows, sql, _) = run(&Book::query().filter(a() & b()));
     assert_eq!(rows, [2, 6]);
-    assert_eq!(where_clause(&sql), r#"(t0."author_id" = ? AND t0."title" LIKE ? ESCAPE '\')"#);
+    assert_eq!(where_clause(&sql), r#"(t0."author_id" = ? AND instr(lower(t0."title"), ?) > 0)"#);
     assert_eq!(run(&Book::query().filter(a().and(b()))).0, [2, 6]);
 
     let (rows, sql, _) = run(&Book::query().filter(a() | b()));
     assert_eq!(rows, [1, 2, 5, 6]);
-    assert_eq!(where_clause(&sql), r#"(t0."author_id" = ? OR t0."title" LIKE ? ESCAPE '\')"#);
+    assert_eq!(where_clause(&sql), r#"(t0."author_id" = ? OR instr(lower(t0."title"), ?) > 0)"#);
     assert_eq!(run(&Book::query().filter(a().or(b()))).0, [1, 2, 5, 6]);
 
     let (rows, sql, _) = run(&Book::query().filter(!a()));
@@ -159,7 +159,7 @@ fn conditions_combine_with_operators_and_methods() {
     assert_eq!(rows, [1, 2, 3]);
     assert_eq!(
         where_clause(&sql),
-        r#"((t0."author_id" = ? OR t0."id" = ?) AND ((t0."title" LIKE ? ESCAPE '\' AND t0."id" > ?)) IS NOT TRUE)"#
+        r#"((t0."author_id" = ? OR t0."id" = ?) AND ((instr(lower(t0."title"), ?) > 0 AND t0."id" > ?)) IS NOT TRUE)"#
     );
 }
 
@@ -172,4 +172,153 @@ fn negation_keeps_rows_whose_column_is_null() {
     assert_eq!(ids(&others), [3]);
     let not_later = Author::query().filter(!Author::publisher_id.gt(1)).all(&conn).unwrap();
     assert_eq!(ids(&not_later), [1, 2, 3]);
+}
+
+mod sizes {
+    use eagerly::Model;
+    use eagerly::rusqlite::Connection;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[model(has_many(parts = Part))]
+    pub struct Item {
+        #[model(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub weight: f64,
+        pub code: Vec<u8>,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    pub struct Part {
+        #[model(primary_key)]
+        pub id: i64,
+        #[model(belongs_to(item = Item))]
+        pub item_id: i64,
+    }
+
+    /// More items than SQLite binds values in one statement.
+    pub const ITEMS: i64 = 50_000;
+
+    /// Items 1..=`items` with a name, a weight and a code that each identify them, and
+    /// one part each.
+    pub fn db(items: i64) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        eagerly::create_tables(&conn, &[Item::TABLE, Part::TABLE]).unwrap();
+        Item::insert_all(&conn, (1..=items).map(item)).unwrap();
+        Part::insert_all(&conn, (1..=items).map(|id| Part { id, item_id: id })).unwrap();
+        conn
+    }
+
+    pub fn item(id: i64) -> Item {
+        Item {
+            id,
+            name: format!("item {id}"),
+            weight: id as f64 / 3.0,
+            code: id.to_be_bytes().to_vec(),
+        }
+    }
+}
+
+#[test]
+fn is_in_takes_any_number_of_values_of_any_type() {
+    use sizes::*;
+    let conn = db(ITEMS);
+    // Every third item, more than SQLite binds in one statement (32,766).
+    let wanted: Vec<i64> = (1..=ITEMS).filter(|i| i % 3 != 0).collect();
+    assert!(wanted.len() > 32_766);
+    let by = |cond: eagerly::Cond<Item>| {
+        let (rows, log) = eagerly::capture(|| {
+            Item::query().filter(cond).prefetch(Item::parts).order_by(Item::id.asc()).all(&conn)
+        });
+        let rows = rows.unwrap();
+        assert!(rows.iter().all(|i| i.parts().len() == 1));
+        assert!(log.records().iter().all(|r| r.params.len() <= 32_766), "{log}");
+        rows.iter().map(|i| i.id).collect::<Vec<i64>>()
+    };
+    assert_eq!(by(Item::id.is_in(wanted.clone())), wanted);
+    assert_eq!(by(Item::name.is_in(wanted.iter().map(|&i| item(i).name))), wanted);
+    assert_eq!(by(Item::weight.is_in(wanted.iter().map(|&i| item(i).weight))), wanted);
+    assert_eq!(by(Item::code.is_in(wanted.iter().map(|&i| item(i).code))), wanted);
+    // Text JSON cannot carry (NUL): bound one by one, and too many for one statement.
+    let nul = Item::name.is_in((0..40_000).map(|i| format!("\0{i}")));
+    let error = Item::query().filter(nul).count(&conn).unwrap_err();
+    assert!(error.to_string().contains("too many SQL variables"), "{error}");
+
+    // Forty short lists, 39,960 values in all: sent as JSON arrays once they do not fit.
+    let mut cond = Item::id.lt(0);
+    for chunk in 0..40 {
+        cond = cond | Item::id.is_in((0..999).map(|i| chunk * 1000 + i + 1));
+    }
+    let (count, log) = eagerly::capture(|| Item::query().filter(cond).count(&conn));
+    assert_eq!(count.unwrap(), 39_960);
+    assert_eq!(log.records()[0].params.len(), 41);
+}
+
+/// The deepest filter eagerly writes on an integer column (`and` inside `or` inside
+/// `not`, over and over), and its number of levels.
+fn deepest<M>(column: eagerly::Column<M, i64>) -> (eagerly::Cond<M>, i64) {
+    let mut deep = column.gt(10);
+    let mut levels = 0;
+    loop {
+        let deeper = !(deep.clone() & column.ne(levels) | column.eq(-1));
+        if format!("{deeper:?}") == "TooDeep" {
+            return (deep, levels);
+        }
+        deep = deeper;
+        levels += 1;
+    }
+}
+
+#[test]
+fn wide_filters_are_fine_and_deep_ones_a_clear_error() {
+    use sizes::*;
+    let conn = db(2_000);
+    // An `or` of 5,000 conditions, built in a loop (SQLite alone refuses more than 999).
+    let mut wide = Item::id.eq(0);
+    for i in 1..5_000 {
+        wide = wide | Item::id.eq(i * 7);
+    }
+    assert_eq!(Item::query().filter(wide).count(&conn).unwrap(), 2_000 / 7);
+
+    // `and` inside `or` inside `not`, as deep as eagerly writes: SQLite evaluates it in
+    // every kind of statement.
+    let (deep, levels) = deepest(Item::id);
+    assert!(levels > 150, "{levels} levels");
+    let query = Item::query().filter(deep.clone());
+    let expected = query.count(&conn).unwrap();
+    assert!(expected > 100, "{expected}");
+    assert_eq!(query.all(&conn).unwrap().len(), expected);
+    assert!(query.exists(&conn).unwrap());
+    assert_eq!(query.clone().limit(5).count(&conn).unwrap(), 5);
+    let rows = query.clone().order_by(Item::id.asc()).all(&conn).unwrap();
+    assert_eq!(query.first(&conn).unwrap().unwrap().id, rows[0].id);
+    let sliced = query.clone().order_by(Item::id.asc()).offset(1).limit(3);
+    assert_eq!(sliced.get(&conn, rows[1].id).unwrap().id, rows[1].id);
+    assert!(matches!(sliced.get(&conn, rows[0].id), Err(eagerly::Error::NotFound { .. })));
+    let (deep_parts, _) = deepest(Part::id);
+    let expected_parts = Part::query().filter(deep_parts.clone()).count(&conn).unwrap();
+    let items = Item::query()
+        .prefetch_with(Item::parts, |parts| parts.filter(deep_parts.clone()))
+        .all(&conn)
+        .unwrap();
+    assert_eq!(items.iter().map(|i| i.parts().len()).sum::<usize>(), expected_parts);
+    let items = Item::query()
+        .prefetch_with(Item::parts, |parts| parts.filter(deep_parts).limit(1))
+        .all(&conn)
+        .unwrap();
+    assert_eq!(items.iter().map(|i| i.parts().len()).sum::<usize>(), expected_parts);
+    assert_eq!(query.clone().limit(2).update(&conn, [Item::name.set("renamed")]).unwrap(), 2);
+    Part::query().delete(&conn).unwrap();
+    assert_eq!(query.clone().limit(2).delete(&conn).unwrap(), 2);
+    assert_eq!(query.delete(&conn).unwrap(), expected - 2);
+
+    // Built 200,000 levels deep: one small value, and an error when it runs.
+    let mut deeper = Item::id.eq(0);
+    for i in 0..200_000 {
+        deeper = !(deeper & Item::id.ne(i)) | Item::id.eq(i);
+    }
+    let error = Item::query().filter(deeper.clone()).all(&conn).unwrap_err();
+    assert!(matches!(error, eagerly::Error::FilterTooDeep { table: "item" }), "{error}");
+    assert!(error.to_string().contains("more deeply than SQLite evaluates"), "{error}");
+    drop(deeper);
 }

@@ -539,22 +539,57 @@ fn large_batches_below_every_row_of_a_table_select_their_keys_from_it() {
 }
 
 #[test]
-fn keys_that_cannot_travel_as_json_are_bound_in_chunks() {
+fn blob_keys_travel_as_hex_json_and_keys_json_cannot_carry_are_bound_in_chunks() {
     use keys::*;
     use uuid::Uuid;
     let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
     eagerly::create_tables(&conn, &[User::TABLE, Post::TABLE, Comment::TABLE]).unwrap();
-    User::insert_all(&conn, [User { name: "ann".into() }]).unwrap();
+    // Names holding NUL, which JSON text cannot carry exactly.
+    let users: Vec<User> = (0..40_000).map(|i| User { name: format!("user\0{i}") }).collect();
+    User::insert_all(&conn, users).unwrap();
     let posts: Vec<Post> = (0..40_000u32)
-        .map(|i| Post { id: Uuid::from_u128(u128::from(i) + 1), user_name: "ann".into() })
+        .map(|i| Post { id: Uuid::from_u128(u128::from(i) + 1), user_name: format!("user\0{i}") })
         .collect();
     Post::insert_all(&conn, posts).unwrap();
+    let comment = |id, post: u128| Comment {
+        id,
+        post_id: Some(Uuid::from_u128(post)),
+        text: format!("c{id}"),
+    };
+    Comment::insert_all(&conn, [comment(1, 7), comment(2, 7), comment(3, 39_999)]).unwrap();
+
     let (posts, log) = eagerly::capture(|| {
-        Post::query().filter(Post::user_name.eq("ann")).prefetch(Post::comments).all(&conn).unwrap()
+        Post::query()
+            .filter(Post::user_name.ne("nobody"))
+            .prefetch(Post::comments)
+            .all(&conn)
+            .unwrap()
     });
     assert_eq!(posts.len(), 40_000);
-    // UUIDs are blobs, which JSON cannot carry: two statements of at most 32,766 keys.
-    assert_eq!(log.len(), 3, "{}", log.sql().len());
+    // UUIDs are blobs: one JSON array of hex strings, read back with `unhex`.
+    assert_eq!(log.len(), 2);
+    assert!(
+        log.sql()[1].contains("IN (SELECT unhex(value) FROM json_each(?))"),
+        "{}",
+        log.sql()[1]
+    );
+    let texts = |id: u128| -> Vec<String> {
+        let post = posts.iter().find(|p| p.id == Uuid::from_u128(id)).unwrap();
+        post.comments().iter().map(|c| c.text.clone()).collect()
+    };
+    assert_eq!(
+        (texts(7), texts(39_999), texts(8)),
+        (vec!["c1".into(), "c2".into()], vec!["c3".into()], vec![])
+    );
+
+    let (users, log) = eagerly::capture(|| {
+        User::query().filter(User::name.ne("nobody")).prefetch(User::posts).all(&conn).unwrap()
+    });
+    assert_eq!(users.len(), 40_000);
+    assert!(users.iter().all(|u| u.posts().len() == 1 && u.posts()[0].user_name == u.name));
+    // Keys holding NUL: two statements of at most 32,766 keys, one after the other in one
+    // read transaction.
+    assert_eq!(log.len(), 3, "{:?}", log.sql().len());
     assert_eq!(log.records()[1].params.len(), 32_766);
     assert_eq!(log.records()[2].params.len(), 40_000 - 32_766);
     // Below every post, the keys need not travel at all.

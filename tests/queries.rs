@@ -108,9 +108,9 @@ fn count_and_exists_run_in_sqlite() {
         [
             r#"SELECT COUNT(*) FROM "books" t0"#,
             r#"SELECT COUNT(*) FROM "books" t0 WHERE t0."author_id" = ?"#,
-            r#"SELECT COUNT(*) FROM (SELECT 1 FROM "books" t0 LIMIT ? OFFSET ?)"#,
-            r#"SELECT EXISTS (SELECT 1 FROM "books" t0 WHERE t0."title" GLOB ?)"#,
-            r#"SELECT EXISTS (SELECT 1 FROM "books" t0 WHERE t0."title" GLOB ?)"#,
+            r#"SELECT COUNT(*) FROM (SELECT 1 FROM "books" t0 ORDER BY t0."id" ASC LIMIT ? OFFSET ?)"#,
+            r#"SELECT EXISTS (SELECT 1 FROM "books" t0 WHERE instr(t0."title", ?) > 0)"#,
+            r#"SELECT EXISTS (SELECT 1 FROM "books" t0 WHERE instr(t0."title", ?) > 0)"#,
         ]
     );
     assert!(log.records().iter().all(|r| r.rows == 1), "each returns one value:\n{log}");
@@ -144,4 +144,63 @@ fn rows_dereference_to_the_model() {
     );
     let model: Author = row.into_model();
     assert_eq!(model.publisher_id, Some(1));
+}
+
+#[test]
+fn first_one_and_get_see_the_rows_all_returns() {
+    let conn = seeded_db();
+    // Every slice of the six books, with and without an order: `first`, `one` and `get`
+    // answer from exactly the rows `all` returns.
+    for ordered in [false, true] {
+        for offset in [None, Some(0), Some(1), Some(4), Some(6)] {
+            for limit in [None, Some(0), Some(1), Some(2), Some(9)] {
+                let mut query = Book::query();
+                if ordered {
+                    query = query.order_by(Book::title.desc());
+                }
+                if let Some(offset) = offset {
+                    query = query.offset(offset);
+                }
+                if let Some(limit) = limit {
+                    query = query.limit(limit);
+                }
+                let all = ids(&query.all(&conn).unwrap());
+                let case =
+                    format!("ordered {ordered}, offset {offset:?}, limit {limit:?}: {all:?}");
+                if ordered {
+                    let first = query.first(&conn).unwrap().map(|b| b.id);
+                    assert_eq!(first, all.first().copied(), "first, {case}");
+                }
+                match (query.one(&conn), all.len()) {
+                    (Ok(one), 1) => assert_eq!(one.id, all[0], "{case}"),
+                    (Err(eagerly::Error::NotFound { .. }), 0) => {}
+                    (Err(eagerly::Error::MultipleRows { .. }), n) if n > 1 => {}
+                    (other, _) => panic!("one, {case}: {other:?}"),
+                }
+                for id in 1..=6 {
+                    let got = query.get(&conn, id).map(|b| b.id);
+                    if all.contains(&id) {
+                        assert_eq!(got.unwrap(), id, "get({id}), {case}");
+                    } else {
+                        assert!(
+                            matches!(got, Err(eagerly::Error::NotFound { .. })),
+                            "get({id}), {case}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let (book, log) = eagerly::capture(|| {
+        Book::query().order_by(Book::id.asc()).offset(1).limit(2).get(&conn, 3).unwrap()
+    });
+    assert_eq!(book.id, 3);
+    assert_eq!(
+        log.sql(),
+        [format!(
+            r#"{BOOK_COLUMNS} WHERE t0."id" = ? AND (t0."id") IN (SELECT t0."id" FROM "books" t0 ORDER BY t0."id" ASC LIMIT ? OFFSET ?) LIMIT ?"#
+        )]
+    );
+    assert!(Book::query().limit(0).first(&conn).unwrap().is_none());
+    assert_eq!(Book::query().limit(1).one(&conn).unwrap().id, 1);
 }

@@ -248,8 +248,11 @@ impl<M, T> Column<M, T> {
         Cond::new(Expr::Pattern { column: self.name, kind, text: text.to_owned() })
     }
 
-    /// Contains `text`, case-sensitively. `%`, `_`, `*`, `?`, `[` and `\` in `text` match
-    /// themselves.
+    /// Contains `text`, case-sensitively: exactly the values for which Rust's
+    /// `str::contains` is true, whatever they hold (`%`, `_`, `*`, `?`, `[`, `\` and NUL
+    /// match themselves, and `text` may be of any length). This holds for every text
+    /// filter, the `i..` forms comparing as `to_ascii_lowercase` does. A NULL column
+    /// matches no text filter.
     ///
     /// ```
     /// # use eagerly::__doc::*;
@@ -265,7 +268,8 @@ impl<M, T> Column<M, T> {
         self.pattern(PatternKind::Contains, text)
     }
 
-    /// Starts with `text`, case-sensitively. Can use an ordinary index on the column.
+    /// Starts with `text`, case-sensitively. Can use an ordinary index on the column (as
+    /// `GLOB 'text*'`, unless `text` holds NUL or is tens of kilobytes long).
     ///
     /// ```
     /// # use eagerly::__doc::*;
@@ -295,8 +299,9 @@ impl<M, T> Column<M, T> {
         self.pattern(PatternKind::EndsWith, text)
     }
 
-    /// Equal to `text` ignoring case. Case folding covers ASCII letters only (SQLite's
-    /// `LIKE` without the ICU extension), as for all `i..` filters.
+    /// Equal to `text` ignoring case, as `str::eq_ignore_ascii_case`: case folding covers
+    /// ASCII letters only (SQLite's `lower()` without the ICU extension), as for all `i..`
+    /// filters, so `É` and `é` differ. No ordinary index serves a case-insensitive match.
     ///
     /// ```
     /// # use eagerly::__doc::*;

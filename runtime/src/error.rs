@@ -78,17 +78,42 @@ pub enum Error {
     Database {
         /// The table the statement is about.
         table: &'static str,
-        /// The statement's SQL text (values are bound separately and not included).
+        /// The statement's SQL text (values are bound separately and not included). A long
+        /// statement is cut short, so that the error stays readable; the whole of it is in
+        /// the query log of a [`capture`](crate::capture).
         sql: String,
         /// rusqlite's error.
         #[source]
         source: rusqlite::Error,
     },
 
+    /// A filter nests `and`, `or` and `not` more deeply than SQLite evaluates (it refuses
+    /// expressions more than 1,000 levels high). Wide filters are not deep: an `or` of any
+    /// number of conditions is fine.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let mut deep = Book::id.eq(0);
+    /// for i in 1..100_000 {
+    ///     deep = (deep | Book::id.eq(i)) & Book::year.ne(i); // one level more each time
+    /// }
+    /// let refused = Book::query().filter(deep).all(&conn);
+    /// assert!(matches!(refused, Err(eagerly::Error::FilterTooDeep { table: "book" })));
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
+    #[error(
+        "the filter on table `{table}` nests `and`, `or` and `not` more deeply than SQLite evaluates; flatten it (an `or` of any number of conditions is fine)"
+    )]
+    FilterTooDeep {
+        /// The queried table.
+        table: &'static str,
+    },
+
     /// A statement was about to run inside [`forbid_queries`](crate::forbid_queries).
     #[error("a query ran where queries are forbidden, at {location}: `{sql}`")]
     QueryForbidden {
-        /// The statement's SQL.
+        /// The statement's SQL, cut short if long (see [`Error::Database`]).
         sql: String,
         /// The line of the application that asked for it.
         location: &'static std::panic::Location<'static>,
@@ -99,6 +124,17 @@ pub enum Error {
     /// [`Error::Database`] instead, with the table and the SQL.
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+}
+
+/// A statement's SQL for an error: all of a short one, the start of a long one (a
+/// statement with a long `IN (..)` list runs to hundreds of kilobytes).
+pub(crate) fn abbreviated(sql: &str) -> String {
+    /// Characters of a long statement an error keeps.
+    const KEPT: usize = 300;
+    match sql.char_indices().nth(KEPT) {
+        None => sql.to_owned(),
+        Some((end, _)) => format!("{}… ({} bytes in all)", &sql[..end], sql.len()),
+    }
 }
 
 /// Why a stored value could not be decoded; part of [`Error::Decode`].

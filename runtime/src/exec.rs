@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use rusqlite::{CachedStatement, Connection, StatementStatus, ToSql};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, abbreviated};
 use crate::load::Run;
 use crate::log::{self, Counters, QueryRecord, Watch};
 use crate::sql::Statement;
-use crate::value::to_value;
+use crate::value::{bindable, to_value};
 
 /// Runs a statement that returns rows and maps each with `each`, stopping at the first
 /// error.
@@ -45,7 +45,8 @@ pub(crate) fn query_into<T>(
         if watched {
             read_counters(&prepared);
         }
-        let mut rows = prepared.query(params).map_err(|e| database(statement, e))?;
+        bind(&mut prepared, statement, params)?;
+        let mut rows = prepared.raw_query();
         while let Some(row) = rows.next().map_err(|e| database(statement, e))? {
             each(row, &mut out)?;
         }
@@ -65,8 +66,10 @@ pub(crate) fn query_into<T>(
 pub(crate) fn execute(run: Run<'_>, statement: &Statement, params: &[&dyn ToSql]) -> Result<usize> {
     let watch = log::watch(run.caller, statement)?;
     let started = watch.is_some().then(Instant::now);
-    let result = prepare(run.conn, statement)
-        .and_then(|mut prepared| prepared.execute(params).map_err(|e| database(statement, e)));
+    let result = prepare(run.conn, statement).and_then(|mut prepared| {
+        bind(&mut prepared, statement, params)?;
+        prepared.raw_execute().map_err(|e| database(statement, e))
+    });
     if let (Some(watch), Some(started)) = (watch, started) {
         let rows = *result.as_ref().unwrap_or(&0);
         let error = result.as_ref().err();
@@ -77,6 +80,27 @@ pub(crate) fn execute(run: Run<'_>, statement: &Statement, params: &[&dyn ToSql]
 
 fn prepare<'c>(conn: &'c Connection, statement: &Statement) -> Result<CachedStatement<'c>> {
     conn.prepare_cached(&statement.text).map_err(|e| database(statement, e))
+}
+
+/// Binds `params` to the statement's placeholders, in order, refusing what SQLite cannot
+/// store faithfully ([`bindable`]).
+fn bind(
+    prepared: &mut CachedStatement<'_>,
+    statement: &Statement,
+    params: &[&dyn ToSql],
+) -> Result<()> {
+    let expected = prepared.parameter_count();
+    if expected != params.len() {
+        return Err(database(
+            statement,
+            rusqlite::Error::InvalidParameterCount(params.len(), expected),
+        ));
+    }
+    for (i, param) in params.iter().enumerate() {
+        let value = bindable(*param).map_err(|e| database(statement, e))?;
+        prepared.raw_bind_parameter(i + 1, value).map_err(|e| database(statement, e))?;
+    }
+    Ok(())
 }
 
 /// The statement's counters since they were last read, and zero again.
@@ -91,7 +115,7 @@ fn read_counters(prepared: &CachedStatement<'_>) -> Counters {
 }
 
 fn database(statement: &Statement, source: rusqlite::Error) -> Error {
-    Error::Database { table: statement.table_name(), sql: statement.text.clone(), source }
+    Error::Database { table: statement.table_name(), sql: abbreviated(&statement.text), source }
 }
 
 #[allow(clippy::too_many_arguments)] // one call site per statement kind, all above

@@ -29,6 +29,12 @@ pub struct Cond<M> {
 }
 
 /// The untyped filter tree the SQL writer reads.
+///
+/// Every tree is at most [`MAX_HEIGHT`] high, whatever was built: combining filters into
+/// a deeper one gives [`Expr::TooDeep`] instead, an error when the query runs. So the
+/// functions that walk a tree (rendering, and the compiler's `Clone`, `PartialEq`, `Debug`
+/// and drop) recurse a bounded number of levels, and a filter built 200,000 levels deep
+/// in a loop is one small value, not a stack overflow.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expr {
     Compare {
@@ -49,29 +55,104 @@ pub(crate) enum Expr {
         kind: PatternKind,
         text: String,
     },
-    All(Vec<Expr>),
-    Any(Vec<Expr>),
+    All(Group),
+    Any(Group),
     Not(Box<Expr>),
     /// A value that could not be converted; reported as an error when the query runs.
     Unbindable {
         column: &'static str,
         message: String,
     },
+    /// A filter nested more deeply than SQLite evaluates; reported as an error when the
+    /// query runs.
+    TooDeep,
+}
+
+/// The parts of an `and` or an `or`, with the height of the SQL expression they make.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Group {
+    pub parts: Vec<Expr>,
+    height: usize,
+}
+
+/// The highest filter eagerly writes, in levels of SQLite's expression tree. SQLite
+/// refuses expressions higher than 1,000 (`SQLITE_MAX_EXPR_DEPTH`), and a filter inside a
+/// subquery (`x IN (SELECT .. WHERE filter)`, `EXISTS (..)`) counts about twice: a
+/// filter this high runs in every statement eagerly writes (`tests/filters.rs` tries them).
+pub(crate) const MAX_HEIGHT: usize = 480;
+
+/// The height of a condition on one column, as the SQL writer writes it (an upper bound:
+/// `substr(CAST(lower(c) AS BLOB), ..) = CAST(? AS BLOB)` is 5).
+const LEAF_HEIGHT: usize = 5;
+
+/// Groups up to this many parts are written flat, `(a OR b OR c)`, which SQLite parses as
+/// a chain one level higher per part; larger ones are split in halves, `((a OR b) OR (c
+/// OR d))`, so that a group of any size stays low.
+pub(crate) const FLAT_GROUP: usize = 8;
+
+/// The levels a group of `parts` parts adds above its highest part.
+pub(crate) fn group_height(parts: usize) -> usize {
+    if parts <= FLAT_GROUP { parts.saturating_sub(1) } else { 1 + group_height(parts.div_ceil(2)) }
 }
 
 impl Expr {
+    /// The height of the SQL expression, in levels (see [`MAX_HEIGHT`]).
+    pub(crate) fn height(&self) -> usize {
+        match self {
+            Expr::All(group) | Expr::Any(group) => group.height,
+            Expr::Not(inner) => inner.height() + 1,
+            Expr::TooDeep => usize::MAX,
+            _ => LEAF_HEIGHT,
+        }
+    }
+
     /// All of `parts`, flattening nested conjunctions; a single part stands alone.
     pub(crate) fn all(parts: impl IntoIterator<Item = Expr>) -> Expr {
+        Expr::group(parts, Expr::All, |expr| match expr {
+            Expr::All(group) => Ok(group.parts),
+            other => Err(other),
+        })
+    }
+
+    /// Any of `parts`, flattening nested disjunctions; a single part stands alone.
+    pub(crate) fn any(parts: impl IntoIterator<Item = Expr>) -> Expr {
+        Expr::group(parts, Expr::Any, |expr| match expr {
+            Expr::Any(group) => Ok(group.parts),
+            other => Err(other),
+        })
+    }
+
+    fn group(
+        parts: impl IntoIterator<Item = Expr>,
+        make: fn(Group) -> Expr,
+        nested: fn(Expr) -> Result<Vec<Expr>, Expr>,
+    ) -> Expr {
         let mut flat = Vec::new();
         for part in parts {
-            match part {
-                Expr::All(nested) => flat.extend(nested),
-                part => flat.push(part),
+            match nested(part) {
+                Ok(nested) => flat.extend(nested),
+                Err(Expr::TooDeep) => return Expr::TooDeep,
+                Err(part) => flat.push(part),
             }
         }
-        match <[Expr; 1]>::try_from(flat) {
-            Ok([only]) => only,
-            Err(flat) => Expr::All(flat),
+        if flat.len() == 1 {
+            return flat.pop().expect("one part");
+        }
+        let highest = flat.iter().map(Expr::height).max().unwrap_or(0);
+        let height = highest + group_height(flat.len());
+        if height > MAX_HEIGHT {
+            return Expr::TooDeep;
+        }
+        make(Group { parts: flat, height })
+    }
+
+    /// The negation of `inner`; `not` twice is the filter itself.
+    pub(crate) fn not(inner: Expr) -> Expr {
+        match inner {
+            Expr::Not(inner) => *inner,
+            Expr::TooDeep => Expr::TooDeep,
+            inner if inner.height() >= MAX_HEIGHT => Expr::TooDeep,
+            inner => Expr::Not(Box::new(inner)),
         }
     }
 }
@@ -126,14 +207,7 @@ impl<M> Cond<M> {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     pub fn or(self, other: Cond<M>) -> Cond<M> {
-        let mut parts = Vec::new();
-        for expr in [self.expr, other.expr] {
-            match expr {
-                Expr::Any(nested) => parts.extend(nested),
-                expr => parts.push(expr),
-            }
-        }
-        Cond::new(Expr::Any(parts))
+        Cond::new(Expr::any([self.expr, other.expr]))
     }
 
     /// Rows not matching the condition.
@@ -147,10 +221,7 @@ impl<M> Cond<M> {
     /// ```
     #[allow(clippy::should_implement_trait)] // it is implemented too; this reads better in chains
     pub fn not(self) -> Cond<M> {
-        Cond::new(match self.expr {
-            Expr::Not(inner) => *inner,
-            expr => Expr::Not(Box::new(expr)),
-        })
+        Cond::new(Expr::not(self.expr))
     }
 }
 

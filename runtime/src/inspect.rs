@@ -669,14 +669,14 @@ fn scan_advice(table: &'static Table, column: &str, test: Test) -> Option<String
         Test::Equal | Test::Range | Test::Prefix if !indexed => {
             Some(format!("add `#[model(index)]` to `{model}::{field}`"))
         }
-        Test::PrefixIgnoringCase if indexed => Some(format!(
-            "an ordinary index does not serve a case-insensitive match (`LIKE`) on `{model}::{field}`: match case with `starts_with` (`GLOB`), which its index can serve"
+        Test::IgnoringCase if indexed => Some(format!(
+            "an ordinary index does not serve a case-insensitive match on `{model}::{field}`: match case (`eq`, `starts_with`), which its index can serve"
         )),
-        Test::PrefixIgnoringCase => Some(format!(
-            "add `#[model(index)]` to `{model}::{field}` and match case with `starts_with` (`GLOB`), which an ordinary index can serve"
+        Test::IgnoringCase => Some(format!(
+            "add `#[model(index)]` to `{model}::{field}` and match case (`eq`, `starts_with`), which an ordinary index can serve"
         )),
         Test::Inside => Some(format!(
-            "no index can find `{model}::{field}` values by what they contain or end with (a pattern starting with a wildcard): match a prefix (`starts_with`), or search text with SQLite's FTS5"
+            "no index can find `{model}::{field}` values by what they contain or end with: match a prefix (`starts_with`), or search text with SQLite's FTS5"
         )),
         _ => None,
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use rusqlite::types::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, abbreviated};
 use crate::sql::{Shape, Statement, StatementKind};
 use crate::usage::Usage;
 
@@ -388,7 +388,10 @@ pub(crate) fn watch(
     STATE.with(|state| {
         let mut state = state.borrow_mut();
         if state.forbidden > 0 && !control {
-            return Err(Error::QueryForbidden { sql: statement.text.clone(), location: caller });
+            return Err(Error::QueryForbidden {
+                sql: abbreviated(&statement.text),
+                location: caller,
+            });
         }
         if state.frames.is_empty() && !crate::trace::enabled() {
             return Ok(None);

@@ -71,6 +71,12 @@ pub(crate) struct Select {
     pub extras: Vec<Extra>,
     /// Aliases handed out so far to joins and counts.
     pub aliases: u16,
+    /// Only rows among those this query selects (its filter, order, limit and offset):
+    /// how a sliced query is narrowed further (`get`) or written (`update`, `delete`).
+    pub within: Option<Box<Select>>,
+    /// The limit only asks whether more rows match than wanted (`one`'s `LIMIT 2`): it may
+    /// take them in any order.
+    pub limit_probes: bool,
 }
 
 impl Select {
@@ -79,16 +85,55 @@ impl Select {
         self.base_width + self.extras.len()
     }
 
-    /// Nothing narrows the rows to fewer than the table's (joins aside): no filter, limit
-    /// or offset.
+    /// Nothing narrows the rows to fewer than the table's (joins aside): no filter, limit,
+    /// offset or slice.
     pub(crate) fn is_whole_table(&self) -> bool {
-        self.filter.is_none() && self.limit.is_none() && self.offset.is_none()
+        self.filter.is_none()
+            && self.limit.is_none()
+            && self.offset.is_none()
+            && self.within.is_none()
     }
 
     /// A new alias of the kind `make` builds: `j1`, `c2`, ...
     pub(crate) fn next_alias(&mut self, make: fn(u16) -> Alias) -> Alias {
         self.aliases += 1;
         make(self.aliases)
+    }
+
+    /// The same rows, as a select without limit or offset that a filter can narrow
+    /// further: a limited or offset select becomes "among the rows of that select"
+    /// ([`within`](Select::within)), so that a filter added later applies to the slice's
+    /// rows, not before the slice is taken.
+    pub(crate) fn sliced(&self) -> Select {
+        if !self.is_sliced() {
+            return self.clone();
+        }
+        let slice = Select {
+            filter: self.filter.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            within: self.within.clone(),
+            ..Select::default()
+        };
+        Select {
+            filter: None,
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+            within: Some(Box::new(slice)),
+            ..self.clone()
+        }
+    }
+
+    /// At most `n` rows of those this select returns.
+    fn at_most(&mut self, n: i64) {
+        self.limit = Some(self.limit.map_or(n, |limit| limit.min(n)));
+    }
+
+    /// A limit or offset of the query's own: which rows it returns depends on its order.
+    pub(crate) fn is_sliced(&self) -> bool {
+        (self.limit.is_some() && !self.limit_probes) || self.offset.is_some()
     }
 }
 
@@ -224,8 +269,9 @@ impl<M: Model, R> Query<M, R> {
         })
     }
 
-    /// The first row, if any. A query without `order_by` is ordered by primary key here,
-    /// so "first" means something.
+    /// The first row, if any: the first the query returns, after its offset and within
+    /// its limit (`limit(0).first()` is `None`). A query without `order_by` is ordered by
+    /// primary key here, so "first" means something.
     ///
     /// ```
     /// # use eagerly::__doc::*;
@@ -233,6 +279,7 @@ impl<M: Model, R> Query<M, R> {
     /// let first = Author::query().first(&conn)?; // ordered by primary key
     /// assert_eq!(first.unwrap().name, "Ann Leckie");
     /// assert!(Author::query().filter(Author::id.gt(99)).first(&conn)?.is_none());
+    /// assert_eq!(Author::query().offset(1).first(&conn)?.unwrap().name, "Brandon Sanderson");
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
@@ -241,11 +288,13 @@ impl<M: Model, R> Query<M, R> {
         if query.select.order.is_empty() {
             query.select.order = M::TABLE.key_columns().map(OrderTerm::ascending).collect();
         }
-        Ok(query.limit(1).all(conn)?.pop())
+        query.select.at_most(1);
+        Ok(query.all(conn)?.pop())
     }
 
-    /// The only row: [`Error::NotFound`] if there is none, [`Error::MultipleRows`] if there
-    /// are several.
+    /// The only row the query returns: [`Error::NotFound`] if it returns none,
+    /// [`Error::MultipleRows`] if it returns several (within its limit: `limit(1).one()`
+    /// is the first row, if there is one).
     ///
     /// ```
     /// # use eagerly::__doc::*;
@@ -258,7 +307,10 @@ impl<M: Model, R> Query<M, R> {
     /// ```
     #[track_caller]
     pub fn one(&self, conn: &Connection) -> Result<R> {
-        let mut rows = self.clone().limit(2).all(conn)?;
+        let mut query = self.clone();
+        query.select.limit_probes = !query.select.is_sliced();
+        query.select.at_most(2);
+        let mut rows = query.all(conn)?;
         match rows.len() {
             0 => Err(Error::NotFound { table: M::TABLE.name }),
             1 => Ok(rows.remove(0)),
@@ -266,8 +318,9 @@ impl<M: Model, R> Query<M, R> {
         }
     }
 
-    /// The row with primary key `key` (a tuple for a composite key), with everything the
-    /// query loads; [`Error::NotFound`] if there is none.
+    /// The row with primary key `key` (a tuple for a composite key) among the rows the
+    /// query returns, with everything the query loads; [`Error::NotFound`] if there is
+    /// none. On a query with a limit or offset, that is among the rows of the slice.
     ///
     /// ```
     /// # use eagerly::__doc::*;
@@ -275,6 +328,10 @@ impl<M: Model, R> Query<M, R> {
     /// let ann = Author::query().prefetch(Author::books).get(&conn, 1)?;
     /// assert_eq!(ann.books().len(), 2);
     /// assert!(matches!(Author::query().get(&conn, 99), Err(eagerly::Error::NotFound { .. })));
+    /// // Author 1 is not among the last two.
+    /// let last_two = Author::query().order_by(Author::id.desc()).limit(2);
+    /// assert!(matches!(last_two.get(&conn, 1), Err(eagerly::Error::NotFound { .. })));
+    /// assert_eq!(last_two.get(&conn, 2)?.name, "Brandon Sanderson");
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
@@ -290,8 +347,9 @@ impl<M: Model, R> Query<M, R> {
             })?;
             conditions.push(Expr::Compare { column, op: CompareOp::Eq, value });
         }
-        let by_key = Cond::<M>::new(Expr::all(conditions));
-        self.clone().filter(by_key).one(conn)
+        let mut query = self.clone();
+        query.select = query.select.sliced();
+        query.filter(Cond::new(Expr::all(conditions))).one(conn)
     }
 
     /// The number of rows the query returns, counted by SQLite.
@@ -360,7 +418,7 @@ impl<M: Model, R> Query<M, R> {
         if assignments.is_empty() {
             return Ok(0);
         }
-        let statement = sql::write::update_where(table, &self.select, assignments)?;
+        let statement = sql::write::update_where(table, &self.select, &assignments)?;
         exec::execute(Run::new(conn, Location::caller()), &statement, &statement.param_refs())
     }
 
@@ -389,7 +447,7 @@ fn single_value<T: rusqlite::types::FromSql>(
     let mut values = exec::query(run, statement, &statement.param_refs(), |row| {
         row.get::<_, T>(0).map_err(|source| Error::Database {
             table,
-            sql: statement.text.clone(),
+            sql: crate::error::abbreviated(&statement.text),
             source,
         })
     })?;

@@ -1,7 +1,7 @@
 //! Rust values on their way into SQL parameters.
 
 use rusqlite::ToSql;
-use rusqlite::types::{ToSqlOutput, Value};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 
 /// A Rust value that can be compared with, or stored in, a column of type `T`.
 ///
@@ -27,9 +27,27 @@ pub trait ValueFor<T> {
     fn into_value(self) -> rusqlite::Result<Value>;
 }
 
-/// Converts anything rusqlite can bind into an owned [`Value`].
-pub(crate) fn to_value<T: ToSql + ?Sized>(value: &T) -> rusqlite::Result<Value> {
+/// What `value` is bound as, refusing NaN: SQLite has no NaN and would store NULL (an
+/// `Option<f64>` would come back `None`, an `f64` column refuse the row as NULL), or
+/// compare with NULL. Every value eagerly binds passes here.
+#[inline]
+pub(crate) fn bindable<T: ToSql + ?Sized>(value: &T) -> rusqlite::Result<ToSqlOutput<'_>> {
     match value.to_sql()? {
+        ToSqlOutput::Owned(Value::Real(r)) | ToSqlOutput::Borrowed(ValueRef::Real(r))
+            if r.is_nan() =>
+        {
+            Err(rusqlite::Error::ToSqlConversionFailure(
+                "NaN cannot be stored or compared: SQLite has no NaN, and would make it NULL"
+                    .into(),
+            ))
+        }
+        output => Ok(output),
+    }
+}
+
+/// Converts anything rusqlite can bind into an owned [`Value`] (not NaN, see [`bindable`]).
+pub(crate) fn to_value<T: ToSql + ?Sized>(value: &T) -> rusqlite::Result<Value> {
+    match bindable(value)? {
         ToSqlOutput::Owned(value) => Ok(value),
         ToSqlOutput::Borrowed(value) => {
             Value::try_from(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))

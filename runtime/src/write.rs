@@ -88,8 +88,8 @@ fn name_unbindable_column(
 ) -> Error {
     match error {
         Error::Database { source: rusqlite::Error::ToSqlConversionFailure(_), .. } => {
-            let failed =
-                fields.iter().enumerate().find_map(|(i, f)| f.to_sql().err().map(|e| (i, e)));
+            let failed = (fields.iter().enumerate())
+                .find_map(|(i, f)| crate::value::bindable(*f).err().map(|e| (i, e)));
             match failed {
                 Some((i, source)) => Error::Bind {
                     table: table.name,

@@ -80,6 +80,16 @@ pub(crate) enum Extra {
     },
 }
 
+impl Extra {
+    /// The name SQLite gives the value in a subquery's result, if it is a column.
+    pub(crate) fn name(&self) -> Option<&'static str> {
+        match *self {
+            Extra::Column { name, .. } => Some(name),
+            Extra::Count { .. } => None,
+        }
+    }
+}
+
 /// How a query makes its rows from result rows.
 pub(crate) enum RowPlan<R> {
     /// Every loading call so far reads values that arrive with the row (JOINs, counts):

@@ -391,7 +391,7 @@ impl KeyColumn<'_> {
     fn read<K: FromSql>(&self, row: &rusqlite::Row<'_>) -> Result<K> {
         let value = row.get_ref(self.at).map_err(|e| Error::Database {
             table: self.table,
-            sql: self.statement.text.clone(),
+            sql: crate::error::abbreviated(&self.statement.text),
             source: e,
         })?;
         K::column_result(value).map_err(|e| Error::Decode {

@@ -1,26 +1,102 @@
 //! `WHERE` clauses.
+//!
+//! Text filters match exactly what Rust's `str` methods match, for every string: no
+//! function here stops at a NUL character or limits the pattern's length, and the `i..`
+//! forms fold ASCII letters only, as `to_ascii_lowercase` does (SQLite's `lower()` without
+//! the ICU extension). `contains` is `instr(..) > 0`; `ends_with` compares the value's last
+//! bytes (`substr(CAST(.. AS BLOB), -n)`); `starts_with` is `GLOB 'prefix*'`, which an
+//! ordinary index serves, where that is exact (a prefix without NUL, within SQLite's
+//! pattern length), else it compares the first bytes. Comparisons (`eq`, `lt`, `is_in`, ..)
+//! follow the column's collation: BINARY, byte for byte as Rust compares strings, on every
+//! table eagerly creates.
 
 use rusqlite::types::Value;
 
+use super::values::Sent;
 use super::{Alias, Statement, Test};
 use crate::error::{Error, Result};
-use crate::filter::{CompareOp, Expr, PatternKind};
+use crate::filter::{CompareOp, Expr, FLAT_GROUP, PatternKind};
+
+/// SQLite's limit on the length of a `GLOB` pattern, in bytes
+/// (`SQLITE_MAX_LIKE_PATTERN_LENGTH`).
+const MAX_PATTERN_BYTES: usize = 50_000;
 
 /// Writes `expr` as a condition on the table aliased `alias`, noting each column it tests
 /// in the statement's shape.
+///
+/// Written with a stack of tasks rather than by recursion, so that the depth of the filter
+/// never becomes the depth of the call stack.
 pub(crate) fn condition(
     out: &mut Statement,
     table: &'static str,
     alias: Alias,
     expr: &Expr,
 ) -> Result<()> {
-    let tested = |out: &mut Statement, column: &'static str, test: Test| {
-        out.note_filter(alias, column, test);
-    };
+    enum Task<'e> {
+        Expr(&'e Expr),
+        /// Parts of a group, joined by the separator, in parentheses.
+        Parts(&'e [Expr], &'static str),
+        Text(&'static str),
+        /// The conditions noted from this one on were negated.
+        NegateFrom(usize),
+    }
+    let mut tasks = vec![Task::Expr(expr)];
+    while let Some(task) = tasks.pop() {
+        match task {
+            Task::Text(text) => out.push(text),
+            Task::NegateFrom(from) => out.negate_filters_from(from),
+            Task::Parts(parts, separator) if parts.len() > FLAT_GROUP => {
+                // Halves, so that SQLite's tree of a long group stays low (`filter::Group`).
+                let (left, right) = parts.split_at(parts.len().div_ceil(2));
+                out.push("(");
+                tasks.extend([
+                    Task::Text(")"),
+                    Task::Parts(right, separator),
+                    Task::Text(separator),
+                    Task::Parts(left, separator),
+                ]);
+            }
+            Task::Parts(parts, separator) => {
+                out.push("(");
+                tasks.push(Task::Text(")"));
+                for (i, part) in parts.iter().enumerate().rev() {
+                    tasks.push(Task::Expr(part));
+                    if i > 0 {
+                        tasks.push(Task::Text(separator));
+                    }
+                }
+            }
+            Task::Expr(Expr::All(group)) if group.parts.is_empty() => out.push("TRUE"),
+            Task::Expr(Expr::Any(group)) if group.parts.is_empty() => out.push("FALSE"),
+            Task::Expr(Expr::All(group)) => tasks.push(Task::Parts(&group.parts, " AND ")),
+            Task::Expr(Expr::Any(group)) => tasks.push(Task::Parts(&group.parts, " OR ")),
+            Task::Expr(Expr::Not(inner)) => {
+                // `IS NOT TRUE` rather than `NOT`: a row whose inner condition is NULL (a
+                // NULL column) does not match the inner filter, so it matches its negation.
+                out.push("(");
+                tasks.extend([
+                    Task::Text(") IS NOT TRUE"),
+                    Task::NegateFrom(out.filters_noted()),
+                    Task::Expr(inner),
+                ]);
+            }
+            Task::Expr(leaf) => condition_on_column(out, table, alias, leaf)?,
+        }
+    }
+    Ok(())
+}
+
+/// A condition on one column: everything but `and`, `or` and `not`.
+fn condition_on_column(
+    out: &mut Statement,
+    table: &'static str,
+    alias: Alias,
+    expr: &Expr,
+) -> Result<()> {
     match expr {
         Expr::Compare { column, op, value } => {
-            tested(
-                out,
+            out.note_filter(
+                alias,
                 column,
                 match op {
                     CompareOp::Eq => Test::Equal,
@@ -47,7 +123,7 @@ pub(crate) fn condition(
             }
         }
         Expr::In { column, values } => {
-            tested(out, column, Test::Equal);
+            out.note_filter(alias, column, Test::Equal);
             let (nulls, values): (Vec<&Value>, Vec<&Value>) =
                 values.iter().partition(|v| matches!(v, Value::Null));
             match (values.is_empty(), nulls.is_empty()) {
@@ -61,9 +137,8 @@ pub(crate) fn condition(
                         out.push("(");
                     }
                     out.column(alias, column);
-                    out.push(" IN (");
-                    out.list(values, |out, v| out.param(v.clone()));
-                    out.push(")");
+                    let sent = Sent::choose(values.iter().copied(), out.compact_lists);
+                    out.in_values(values, sent);
                     if !has_no_null {
                         out.push(" OR ");
                         out.column(alias, column);
@@ -73,36 +148,11 @@ pub(crate) fn condition(
             }
         }
         Expr::IsNull { column, negated } => {
-            tested(out, column, if *negated { Test::Other } else { Test::Equal });
+            out.note_filter(alias, column, if *negated { Test::Other } else { Test::Equal });
             out.column(alias, column);
             out.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
         }
-        Expr::Pattern { column, kind, text } => {
-            let test = match kind {
-                PatternKind::StartsWith => Test::Prefix,
-                PatternKind::IStartsWith | PatternKind::IExact => Test::PrefixIgnoringCase,
-                _ => Test::Inside,
-            };
-            tested(out, column, test);
-            out.column(alias, column);
-            let (operator, pattern) = pattern(*kind, text);
-            out.push(operator);
-            out.param(Value::Text(pattern));
-            if operator == " LIKE " {
-                out.push(r" ESCAPE '\'");
-            }
-        }
-        Expr::All(parts) => group(out, table, alias, parts, " AND ", "TRUE")?,
-        Expr::Any(parts) => group(out, table, alias, parts, " OR ", "FALSE")?,
-        Expr::Not(inner) => {
-            // `IS NOT TRUE` rather than `NOT`: a row whose inner condition is NULL (a NULL
-            // column) does not match the inner filter, so it matches its negation.
-            out.push("(");
-            let before = out.filters_noted();
-            condition(out, table, alias, inner)?;
-            out.negate_filters_from(before);
-            out.push(") IS NOT TRUE");
-        }
+        Expr::Pattern { column, kind, text } => pattern(out, alias, column, *kind, text),
         Expr::Unbindable { column, message } => {
             return Err(Error::Bind {
                 table,
@@ -110,90 +160,127 @@ pub(crate) fn condition(
                 source: rusqlite::Error::ToSqlConversionFailure(message.clone().into()),
             });
         }
+        Expr::TooDeep => return Err(Error::FilterTooDeep { table }),
+        Expr::All(_) | Expr::Any(_) | Expr::Not(_) => {
+            unreachable!("`condition` writes groups and negations itself")
+        }
     }
     Ok(())
 }
 
-fn group(
-    out: &mut Statement,
-    table: &'static str,
-    alias: Alias,
-    parts: &[Expr],
-    separator: &str,
-    empty: &str,
-) -> Result<()> {
-    if parts.is_empty() {
-        out.push(empty);
-        return Ok(());
+/// A text filter, exact for every string (see the module's documentation).
+fn pattern(out: &mut Statement, alias: Alias, column: &'static str, kind: PatternKind, text: &str) {
+    let ignoring_case = matches!(
+        kind,
+        PatternKind::IExact
+            | PatternKind::IContains
+            | PatternKind::IStartsWith
+            | PatternKind::IEndsWith
+    );
+    let text = if ignoring_case { text.to_ascii_lowercase() } else { text.to_owned() };
+    // Every string contains, starts and ends with the empty one.
+    if text.is_empty() && kind != PatternKind::IExact {
+        out.note_filter(alias, column, Test::Other);
+        out.column(alias, column);
+        out.push(" IS NOT NULL");
+        return;
     }
-    out.push("(");
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push(separator);
+    let value = |out: &mut Statement| {
+        if ignoring_case {
+            out.push("lower(");
+            out.column(alias, column);
+            out.push(")");
+        } else {
+            out.column(alias, column);
         }
-        condition(out, table, alias, part)?;
-    }
-    out.push(")");
-    Ok(())
-}
-
-/// The operator and pattern for a text filter. Case-sensitive filters use `GLOB`, whose
-/// wildcards `*`, `?` and `[` are escaped as one-character classes; the others use `LIKE`
-/// (ASCII case-insensitive in SQLite) with `\` escaping `%`, `_` and itself. Both forms
-/// can use an index for a prefix match (`GLOB` an ordinary one, `LIKE` a `NOCASE` one).
-fn pattern(kind: PatternKind, text: &str) -> (&'static str, String) {
-    let glob = |prefix: &str, suffix: &str| {
-        let mut p = String::with_capacity(text.len() + 2);
-        p.push_str(prefix);
-        for c in text.chars() {
-            match c {
-                '*' => p.push_str("[*]"),
-                '?' => p.push_str("[?]"),
-                '[' => p.push_str("[[]"),
-                c => p.push(c),
-            }
-        }
-        p.push_str(suffix);
-        (" GLOB ", p)
     };
-    let like = |prefix: &str, suffix: &str| {
-        let mut p = String::with_capacity(text.len() + 2);
-        p.push_str(prefix);
-        for c in text.chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                p.push('\\');
-            }
-            p.push(c);
-        }
-        p.push_str(suffix);
-        (" LIKE ", p)
+    // `CAST(.. AS BLOB)` compares bytes: text functions stop at a NUL. Both sides are in
+    // the database's encoding, so `length` counts the same bytes the comparison does.
+    let bytes_at = |out: &mut Statement, from_end: bool| {
+        out.push("substr(CAST(");
+        value(out);
+        out.push(if from_end { " AS BLOB), -length(CAST(" } else { " AS BLOB), 1, length(CAST(" });
+        out.param(Value::Text(text.clone()));
+        out.push(" AS BLOB))) = CAST(");
+        out.param(Value::Text(text.clone()));
+        out.push(" AS BLOB)");
     };
     match kind {
-        PatternKind::Contains => glob("*", "*"),
-        PatternKind::StartsWith => glob("", "*"),
-        PatternKind::EndsWith => glob("*", ""),
-        PatternKind::IExact => like("", ""),
-        PatternKind::IContains => like("%", "%"),
-        PatternKind::IStartsWith => like("", "%"),
-        PatternKind::IEndsWith => like("%", ""),
+        PatternKind::Contains | PatternKind::IContains => {
+            out.note_filter(alias, column, Test::Inside);
+            out.push("instr(");
+            value(out);
+            out.push(", ");
+            out.param(Value::Text(text));
+            out.push(") > 0");
+        }
+        PatternKind::EndsWith | PatternKind::IEndsWith => {
+            out.note_filter(alias, column, Test::Inside);
+            bytes_at(out, true);
+        }
+        PatternKind::IExact => {
+            out.note_filter(alias, column, Test::IgnoringCase);
+            value(out);
+            out.push(" = ");
+            out.param(Value::Text(text));
+        }
+        PatternKind::IStartsWith => {
+            out.note_filter(alias, column, Test::IgnoringCase);
+            bytes_at(out, false);
+        }
+        PatternKind::StartsWith => match glob_prefix(&text) {
+            // Exact: the value is read up to its first NUL, and a prefix without one
+            // ends before it.
+            Some(glob) => {
+                out.note_filter(alias, column, Test::Prefix);
+                value(out);
+                out.push(" GLOB ");
+                out.param(Value::Text(glob));
+            }
+            None => {
+                out.note_filter(alias, column, Test::Other);
+                bytes_at(out, false);
+            }
+        },
     }
+}
+
+/// `prefix*` with `GLOB`'s wildcards escaped as one-character classes (`[*]`, `[?]`,
+/// `[[]`); `None` where `GLOB` would not be exact: a prefix holding NUL, or a pattern
+/// longer than SQLite takes.
+fn glob_prefix(prefix: &str) -> Option<String> {
+    if prefix.contains('\0') {
+        return None;
+    }
+    let mut glob = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        match c {
+            '*' => glob.push_str("[*]"),
+            '?' => glob.push_str("[?]"),
+            '[' => glob.push_str("[[]"),
+            c => glob.push(c),
+        }
+    }
+    glob.push('*');
+    (glob.len() <= MAX_PATTERN_BYTES).then_some(glob)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filter::MAX_HEIGHT;
     use crate::sql::StatementKind;
 
     #[test]
     fn the_shape_notes_each_tested_column_and_how() {
-        let e = Expr::All(vec![
+        let e = Expr::all([
             Expr::Compare { column: "a", op: CompareOp::Eq, value: Value::Integer(1) },
             Expr::Pattern { column: "b", kind: PatternKind::IContains, text: "x".into() },
-            Expr::Not(Box::new(Expr::Pattern {
+            Expr::not(Expr::Pattern {
                 column: "c",
                 kind: PatternKind::StartsWith,
                 text: "y".into(),
-            })),
+            }),
         ]);
         let ((), _) = crate::log::within(crate::log::Frame::inspecting(), || {
             let shape = render(&e).shape.expect("an inspection records shapes");
@@ -240,13 +327,13 @@ mod tests {
 
     #[test]
     fn groups_and_negation_nest() {
-        let e = Expr::Not(Box::new(Expr::Any(vec![
+        let e = Expr::not(Expr::any([
             compare(CompareOp::Eq, Value::Integer(1)),
-            Expr::All(vec![
+            Expr::all([
                 compare(CompareOp::Gt, Value::Integer(2)),
                 Expr::IsNull { column: "d", negated: false },
             ]),
-        ])));
+        ]));
         assert_eq!(
             render(&e).text,
             r#"((t0."c" = ? OR (t0."c" > ? AND t0."d" IS NULL))) IS NOT TRUE"#
@@ -254,21 +341,55 @@ mod tests {
     }
 
     #[test]
-    fn text_patterns_escape_their_wildcards() {
-        let p = |kind, text| {
+    fn a_long_group_is_written_in_halves_and_stays_low() {
+        let parts = |n: i64| Expr::any((0..n).map(|i| compare(CompareOp::Eq, Value::Integer(i))));
+        let eight = render(&parts(8)).text;
+        assert_eq!(eight.matches('(').count(), 1, "up to eight parts are flat: {eight}");
+        assert_eq!(
+            render(&parts(9)).text,
+            r#"((t0."c" = ? OR t0."c" = ? OR t0."c" = ? OR t0."c" = ? OR t0."c" = ?) OR (t0."c" = ? OR t0."c" = ? OR t0."c" = ? OR t0."c" = ?))"#
+        );
+        let wide = parts(100_000);
+        assert!(wide.height() < 30, "{}", wide.height());
+        assert_eq!(render(&wide).params.len(), 100_000);
+    }
+
+    #[test]
+    fn text_patterns_match_bytes_and_escape_globs() {
+        let p = |kind, text: &str| {
             let s = render(&Expr::Pattern { column: "c", kind, text: String::from(text) });
             (s.text, s.params)
         };
+        let text = |t: &str| Value::Text(t.into());
         assert_eq!(
-            p(PatternKind::Contains, "a*b?[c]%_\\"),
-            (r#"t0."c" GLOB ?"#.into(), vec![Value::Text(r"*a[*]b[?][[]c]%_\*".into())])
+            p(PatternKind::StartsWith, "a*b?[c]%_\\"),
+            (r#"t0."c" GLOB ?"#.into(), vec![text(r"a[*]b[?][[]c]%_\*")])
         );
         assert_eq!(
-            p(PatternKind::IStartsWith, r"50%_\"),
-            (r#"t0."c" LIKE ? ESCAPE '\'"#.into(), vec![Value::Text(r"50\%\_\\%".into())])
+            p(PatternKind::Contains, "50%_"),
+            (r#"instr(t0."c", ?) > 0"#.into(), vec![text("50%_")])
         );
-        assert_eq!(p(PatternKind::EndsWith, "x").1, [Value::Text("*x".into())]);
-        assert_eq!(p(PatternKind::IExact, "x").1, [Value::Text("x".into())]);
+        assert_eq!(
+            p(PatternKind::IContains, "ÉtÉ"),
+            (r#"instr(lower(t0."c"), ?) > 0"#.into(), vec![text("ÉtÉ")]),
+            "ASCII letters only are folded"
+        );
+        assert_eq!(
+            p(PatternKind::IEndsWith, "X"),
+            (
+                r#"substr(CAST(lower(t0."c") AS BLOB), -length(CAST(? AS BLOB))) = CAST(? AS BLOB)"#.into(),
+                vec![text("x"), text("x")]
+            )
+        );
+        assert_eq!(p(PatternKind::IExact, "AbC").0, r#"lower(t0."c") = ?"#);
+        // A NUL, or a pattern longer than GLOB takes: the first bytes are compared.
+        let first_bytes =
+            r#"substr(CAST(t0."c" AS BLOB), 1, length(CAST(? AS BLOB))) = CAST(? AS BLOB)"#;
+        assert_eq!(p(PatternKind::StartsWith, "a\0").0, first_bytes);
+        assert_eq!(p(PatternKind::StartsWith, &"*".repeat(20_000)).0, first_bytes);
+        assert_eq!(p(PatternKind::StartsWith, &"x".repeat(40_000)).0, r#"t0."c" GLOB ?"#);
+        // Every string contains the empty one.
+        assert_eq!(p(PatternKind::EndsWith, "").0, r#"t0."c" IS NOT NULL"#);
     }
 
     #[test]
@@ -277,5 +398,40 @@ mod tests {
         let e = Expr::Unbindable { column: "c", message: "too big".into() };
         let err = condition(&mut out, "t", Alias::Base, &e).unwrap_err();
         assert!(matches!(err, Error::Bind { table: "t", column: "c", .. }), "{err}");
+    }
+
+    #[test]
+    fn a_filter_too_deep_for_sqlite_is_an_error_and_never_recursion() {
+        let mut deep = compare(CompareOp::Eq, Value::Integer(0));
+        for i in 0..200_000 {
+            deep = Expr::all([
+                Expr::any([deep, compare(CompareOp::Eq, Value::Integer(i))]),
+                compare(CompareOp::Gt, Value::Integer(i)),
+            ]);
+            deep = if i % 3 == 0 { Expr::not(deep) } else { deep };
+        }
+        assert_eq!(deep, Expr::TooDeep);
+        let mut out = Statement::new(StatementKind::Select);
+        let err = condition(&mut out, "t", Alias::Base, &deep).unwrap_err();
+        assert!(matches!(err, Error::FilterTooDeep { table: "t" }), "{err}");
+
+        // Just below the limit: written without recursion, on a thread with a small stack.
+        let mut high = compare(CompareOp::Eq, Value::Integer(0));
+        loop {
+            let higher =
+                Expr::not(Expr::all([high.clone(), compare(CompareOp::Eq, Value::Integer(1))]));
+            if higher == Expr::TooDeep {
+                break;
+            }
+            high = higher;
+        }
+        assert!(high.height() > MAX_HEIGHT - 3, "{}", high.height());
+        let sql = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || render(&high).text.len())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(sql > 4_000, "{sql}");
     }
 }

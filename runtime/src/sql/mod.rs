@@ -10,6 +10,7 @@ pub(crate) mod ddl;
 pub(crate) mod filter;
 pub(crate) mod select;
 pub(crate) mod transaction;
+pub(crate) mod values;
 pub(crate) mod write;
 
 use std::fmt;
@@ -30,6 +31,10 @@ pub(crate) struct Statement {
     pub table: Option<&'static Table>,
     /// Recorded only for an inspection: building it allocates.
     pub shape: Option<Shape>,
+    /// Send every list of values JSON can carry as one value (see [`values`]): set when
+    /// the statement, written with short lists bound value by value, binds more values
+    /// than SQLite takes.
+    pub compact_lists: bool,
 }
 
 /// What a statement does, as the inspector needs it: no SQL parsing there.
@@ -103,9 +108,10 @@ pub(crate) enum Test {
     Other,
     /// `GLOB 'prefix*'`: an ordinary (binary) index finds the range.
     Prefix,
-    /// `LIKE 'prefix%'`: only an index with `COLLATE NOCASE` finds the range.
-    PrefixIgnoringCase,
-    /// A pattern with a leading wildcard (`contains`, `ends_with` and their `i..`
+    /// A case-insensitive match (`lower(c) = ?`, `istarts_with`): an ordinary index does
+    /// not serve it.
+    IgnoringCase,
+    /// What a value contains or ends with (`contains`, `ends_with` and their `i..`
     /// forms): no B-tree index can find the rows.
     Inside,
 }
@@ -166,7 +172,29 @@ impl Statement {
             filters: Vec::new(),
             order: Vec::new(),
         });
-        Statement { text: String::new(), params: Vec::new(), kind, table: None, shape }
+        Statement {
+            text: String::new(),
+            params: Vec::new(),
+            kind,
+            table: None,
+            shape,
+            compact_lists: false,
+        }
+    }
+
+    /// The statement `write` writes, with long lists of values sent compactly if, written
+    /// plainly, it would bind more values than SQLite takes (see [`values`]).
+    pub(crate) fn fitted(
+        kind: StatementKind,
+        write: impl Fn(&mut Statement) -> crate::error::Result<()>,
+    ) -> crate::error::Result<Statement> {
+        let mut out = Statement::new(kind);
+        write(&mut out)?;
+        if out.params.len() > values::MAX_PARAMS {
+            out = Statement { compact_lists: true, ..Statement::new(kind) };
+            write(&mut out)?;
+        }
+        Ok(out)
     }
 
     /// The queried (or written) table's name, for messages.

@@ -2,10 +2,9 @@
 //! batched statements of prefetches, and the `FROM .. WHERE .. ORDER BY .. LIMIT` part
 //! that counting, existence checks and bulk writes share.
 
-use std::fmt::Write as _;
-
 use rusqlite::types::Value;
 
+use super::values::{MAX_PARAMS, Sent};
 use super::{Alias, Statement, StatementKind, Test, filter};
 use crate::column::Nulls;
 use crate::error::Result;
@@ -13,14 +12,6 @@ use crate::load::Extra;
 use crate::load::prefetch::BatchKey;
 use crate::query::Select;
 use crate::schema::Table;
-
-/// SQLite's limit on bound values in one statement (`SQLITE_MAX_VARIABLE_NUMBER` of the
-/// bundled build).
-pub(crate) const MAX_PARAMS: usize = 32_766;
-
-/// Batches larger than this bind their keys as one JSON array (`json_each`) when the keys
-/// are integers or text, rather than one value per key. See BENCHMARKS.md.
-pub(crate) const JSON_KEYS_FROM: usize = 1_000;
 
 /// Batches of this many keys or more, below every row of their parent table, select their
 /// keys from it rather than send them (see [`batch`]); smaller ones keep the readable
@@ -30,13 +21,14 @@ pub(crate) const SUBQUERY_KEYS_FROM: usize = 100;
 /// `SELECT t0."a", .., j1."x", (SELECT COUNT(*) ..) FROM "t" t0 JOIN .. WHERE .. ORDER BY ..
 /// LIMIT ? OFFSET ?`.
 pub(crate) fn rows(table: &'static Table, select: &Select) -> Result<Statement> {
-    let mut out = Statement::new(StatementKind::Select);
-    out.push("SELECT ");
-    columns(&mut out, table, select);
-    from(&mut out, table, select);
-    where_clause(&mut out, table, select)?;
-    order_limit(&mut out, select);
-    Ok(out)
+    Statement::fitted(StatementKind::Select, |out| {
+        out.push("SELECT ");
+        columns(out, table, select);
+        from(out, table, select);
+        where_clause(out, table, select)?;
+        order_limit(out, table, select);
+        Ok(())
+    })
 }
 
 /// The statements of one batched load: the related query's own statement plus the key
@@ -57,21 +49,20 @@ pub(crate) fn batch(
     if let Some((parent, column)) = parents.filter(|_| keys.len() >= SUBQUERY_KEYS_FROM) {
         return Ok(vec![batch_statement(table, select, key, Keys::Column(parent, column))?]);
     }
-    let as_json = keys.len() >= JSON_KEYS_FROM
-        && keys.iter().all(|k| matches!(k, Value::Integer(_) | Value::Text(_)));
-    if as_json {
-        return Ok(vec![batch_statement(table, select, key, Keys::Json(json_array(keys)))?]);
+    let sent = Sent::choose(keys.iter(), false);
+    if sent != Sent::Bound {
+        return Ok(vec![batch_statement(table, select, key, Keys::Values(keys, sent))?]);
     }
-    let others = batch_statement(table, select, key, Keys::Bound(&[]))?.params.len();
+    let others = batch_statement(table, select, key, Keys::Values(&[], Sent::Bound))?.params.len();
     let per_statement = MAX_PARAMS.saturating_sub(others).max(1);
     keys.chunks(per_statement)
-        .map(|chunk| batch_statement(table, select, key, Keys::Bound(chunk)))
+        .map(|chunk| batch_statement(table, select, key, Keys::Values(chunk, Sent::Bound)))
         .collect()
 }
 
 enum Keys<'a> {
-    Bound(&'a [Value]),
-    Json(String),
+    /// These keys, sent so.
+    Values(&'a [Value], Sent),
     /// Every value of a parent table's column.
     Column(&'static Table, &'static str),
 }
@@ -83,105 +74,90 @@ fn batch_statement(
     keys: Keys<'_>,
 ) -> Result<Statement> {
     let per_parent = select.limit.is_some() || select.offset.is_some();
-    let mut out = Statement::new(StatementKind::Batch(key.relation));
-    if per_parent {
-        out.push("SELECT * FROM (");
-    }
-    out.push("SELECT ");
-    columns(&mut out, table, select);
-    if key.own_column(table).is_none() {
-        out.push(", ");
+    let own_key = key.own_column(table).is_some();
+    // The rank's name differs from every column the subquery selects: the user's names
+    // are never captured (SQLite compares names ignoring ASCII case).
+    let rank = per_parent.then(|| {
+        let selected = (table.columns.iter().map(|c| c.name))
+            .chain(select.extras.iter().filter_map(Extra::name))
+            .chain((!own_key).then_some(key.column));
+        unused_name("__rank", selected)
+    });
+    Statement::fitted(StatementKind::Batch(key.relation), |out| {
+        if per_parent {
+            out.push("SELECT * FROM (");
+        }
+        out.push("SELECT ");
+        columns(out, table, select);
+        if !own_key {
+            out.push(", ");
+            out.column(key.alias, key.column);
+        }
+        if let Some(rank) = &rank {
+            out.push(", ROW_NUMBER() OVER (PARTITION BY ");
+            out.column(key.alias, key.column);
+            order_by(out, select);
+            out.push(") AS ");
+            out.ident(rank);
+        }
+        from(out, table, select);
+        if let Some((through, to, target_key)) = key.through {
+            out.push(" INNER JOIN ");
+            out.table(through, Alias::Link);
+            out.push(" ON ");
+            out.column(Alias::Link, to);
+            out.push(" = ");
+            out.column(Alias::Base, target_key);
+        }
+        out.push(" WHERE ");
+        if let Some(filter) = &select.filter {
+            filter::condition(out, table.name, Alias::Base, filter)?;
+            out.push(" AND ");
+        }
+        out.note_filter(key.alias, key.column, Test::Equal);
         out.column(key.alias, key.column);
-    }
-    if per_parent {
-        out.push(", ROW_NUMBER() OVER (PARTITION BY ");
-        out.column(key.alias, key.column);
-        order_by(&mut out, select);
-        out.push(r#") AS "__rank""#);
-    }
-    from(&mut out, table, select);
-    if let Some((through, to, target_key)) = key.through {
-        out.push(" INNER JOIN ");
-        out.table(through, Alias::Link);
-        out.push(" ON ");
-        out.column(Alias::Link, to);
-        out.push(" = ");
-        out.column(Alias::Base, target_key);
-    }
-    out.push(" WHERE ");
-    if let Some(filter) = &select.filter {
-        filter::condition(&mut out, table.name, Alias::Base, filter)?;
-        out.push(" AND ");
-    }
-    out.note_filter(key.alias, key.column, Test::Equal);
-    out.column(key.alias, key.column);
-    match keys {
-        Keys::Bound(keys) => {
-            out.push(" IN (");
-            out.list(keys, |out, k| out.param(k.clone()));
-            out.push(")");
+        match &keys {
+            Keys::Values(keys, sent) => out.in_values(keys.iter(), sent.clone()),
+            Keys::Column(parent, column) => {
+                // The subquery's `t0` is its own (SQLite resolves names innermost first),
+                // and it is left out of the statement's shape: it filters nothing.
+                out.push(" IN (SELECT ");
+                out.column(Alias::Base, column);
+                out.push(" FROM ");
+                out.table_unnoted(parent, Alias::Base);
+                out.push(")");
+            }
         }
-        Keys::Json(array) => {
-            out.push(" IN (SELECT value FROM json_each(");
-            out.param(Value::Text(array));
-            out.push("))");
+        if let Some(rank) = &rank {
+            out.push(") WHERE ");
+            out.ident(rank);
+            out.push(" > ");
+            out.param(Value::Integer(select.offset.unwrap_or(0)));
+            if let Some(limit) = select.limit {
+                out.push(" AND ");
+                out.ident(rank);
+                out.push(" <= ");
+                out.param(Value::Integer(select.offset.unwrap_or(0).saturating_add(limit)));
+            }
+            out.push(" ORDER BY ");
+            out.ident(rank);
+        } else {
+            order_by(out, select);
         }
-        Keys::Column(parent, column) => {
-            // The subquery's `t0` is its own (SQLite resolves names innermost first), and
-            // it is left out of the statement's shape: it filters nothing.
-            out.push(" IN (SELECT ");
-            out.column(Alias::Base, column);
-            out.push(" FROM ");
-            out.table_unnoted(parent, Alias::Base);
-            out.push(")");
-        }
-    }
-    if per_parent {
-        out.push(r#") WHERE "__rank" > "#);
-        out.param(Value::Integer(select.offset.unwrap_or(0)));
-        if let Some(limit) = select.limit {
-            out.push(r#" AND "__rank" <= "#);
-            out.param(Value::Integer(select.offset.unwrap_or(0).saturating_add(limit)));
-        }
-        out.push(r#" ORDER BY "__rank""#);
-    } else {
-        order_by(&mut out, select);
-    }
-    Ok(out)
+        Ok(())
+    })
 }
 
-/// `[1,2,3]` or `["a","b"]`: keys for `json_each`, which yields them back as SQLite
-/// integers and text.
-fn json_array(keys: &[Value]) -> String {
-    let mut out = String::with_capacity(keys.len() * 8 + 2);
-    out.push('[');
-    for (i, key) in keys.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        match key {
-            Value::Integer(n) => {
-                let _ = write!(out, "{n}");
-            }
-            Value::Text(s) => {
-                out.push('"');
-                for c in s.chars() {
-                    match c {
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        c if (c as u32) < 0x20 => {
-                            let _ = write!(out, "\\u{:04x}", c as u32);
-                        }
-                        c => out.push(c),
-                    }
-                }
-                out.push('"');
-            }
-            _ => unreachable!("only integer and text keys are sent as JSON"),
-        }
+/// `base`, or `base2`, `base3`, ..: the first that differs from every name in `taken`,
+/// ignoring ASCII case as SQLite does.
+fn unused_name<'a>(base: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String {
+    let mut name = base.to_owned();
+    let mut n = 1;
+    while taken.clone().any(|t| t.eq_ignore_ascii_case(&name)) {
+        n += 1;
+        name = format!("{base}{n}");
     }
-    out.push(']');
-    out
+    name
 }
 
 /// The selected values: the table's columns, then joined columns and counts.
@@ -223,27 +199,29 @@ fn from(out: &mut Statement, table: &'static Table, select: &Select) {
 /// `SELECT COUNT(*) ..`; a limited query is counted through a subquery, so the count is
 /// the number of rows `rows` would return.
 pub(crate) fn count(table: &'static Table, select: &Select) -> Result<Statement> {
-    let mut out = Statement::new(StatementKind::Count);
-    if select.limit.is_some() || select.offset.is_some() {
-        out.push("SELECT COUNT(*) FROM (SELECT 1");
-        from_where(&mut out, table, select)?;
-        order_limit(&mut out, select);
-        out.push(")");
-    } else {
-        out.push("SELECT COUNT(*)");
-        from_where(&mut out, table, select)?;
-    }
-    Ok(out)
+    Statement::fitted(StatementKind::Count, |out| {
+        if select.limit.is_some() || select.offset.is_some() {
+            out.push("SELECT COUNT(*) FROM (SELECT 1");
+            from_where(out, table, select)?;
+            order_limit(out, table, select);
+            out.push(")");
+        } else {
+            out.push("SELECT COUNT(*)");
+            from_where(out, table, select)?;
+        }
+        Ok(())
+    })
 }
 
 /// `SELECT EXISTS (SELECT 1 ..)`.
 pub(crate) fn exists(table: &'static Table, select: &Select) -> Result<Statement> {
-    let mut out = Statement::new(StatementKind::Exists);
-    out.push("SELECT EXISTS (SELECT 1");
-    from_where(&mut out, table, select)?;
-    order_limit(&mut out, select);
-    out.push(")");
-    Ok(out)
+    Statement::fitted(StatementKind::Exists, |out| {
+        out.push("SELECT EXISTS (SELECT 1");
+        from_where(out, table, select)?;
+        order_limit(out, table, select);
+        out.push(")");
+        Ok(())
+    })
 }
 
 /// ` FROM "t" t0 WHERE ..`, without JOINs: what counting and bulk writes select from.
@@ -257,7 +235,9 @@ pub(crate) fn from_where(
     where_clause(out, table, select)
 }
 
-/// ` WHERE ..`, if the query has a filter.
+/// ` WHERE ..`, if the query has a filter, or is among the rows of a slice
+/// ([`Select::within`]): `(t0."id") IN (SELECT t0."id" FROM "t" t0 .. LIMIT ?)`, the
+/// subquery's `t0` its own.
 pub(crate) fn where_clause(
     out: &mut Statement,
     table: &'static Table,
@@ -266,6 +246,15 @@ pub(crate) fn where_clause(
     if let Some(filter) = &select.filter {
         out.push(" WHERE ");
         filter::condition(out, table.name, Alias::Base, filter)?;
+    }
+    if let Some(slice) = &select.within {
+        out.push(if select.filter.is_some() { " AND (" } else { " WHERE (" });
+        out.list(table.key_columns(), |out, name| out.column(Alias::Base, name));
+        out.push(") IN (SELECT ");
+        out.list(table.key_columns(), |out, name| out.column(Alias::Base, name));
+        from_where(out, table, slice)?;
+        order_limit(out, table, slice);
+        out.push(")");
     }
     Ok(())
 }
@@ -287,9 +276,20 @@ fn order_by(out: &mut Statement, select: &Select) {
     }
 }
 
-/// ` ORDER BY .. LIMIT ? OFFSET ?`, for the parts the query has.
-pub(crate) fn order_limit(out: &mut Statement, select: &Select) {
-    order_by(out, select);
+/// ` ORDER BY .. LIMIT ? OFFSET ?`, for the parts the query has. A slice (a limit or an
+/// offset) of a query without an order of its own is taken in primary-key order, so that
+/// it is the same rows every time, whichever statement takes it (`all`, `get`, `update`).
+fn order_limit(out: &mut Statement, table: &'static Table, select: &Select) {
+    if select.is_sliced() && select.order.is_empty() {
+        out.push(" ORDER BY ");
+        out.list(table.key_columns(), |out, name| {
+            out.note_order(Alias::Base, name);
+            out.column(Alias::Base, name);
+            out.push(" ASC");
+        });
+    } else {
+        order_by(out, select);
+    }
     match (select.limit, select.offset) {
         (None, None) => {}
         (limit, offset) => {
@@ -309,9 +309,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_keys_escape_text() {
-        let keys = [Value::Text("a\"b\\c\n".into()), Value::Text("é".into())];
-        assert_eq!(json_array(&keys), r#"["a\"b\\c\u000a","é"]"#);
-        assert_eq!(json_array(&[Value::Integer(-1), Value::Integer(2)]), "[-1,2]");
+    fn an_unused_name_differs_from_every_taken_one_ignoring_case() {
+        assert_eq!(unused_name("__rank", ["id", "name"].into_iter()), "__rank");
+        assert_eq!(unused_name("__rank", ["__RANK", "__rank2"].into_iter()), "__rank3");
     }
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::types::Value;
 
-use super::select::{from_where, order_limit, where_clause};
+use super::select::where_clause;
 use super::{Alias, Statement, StatementKind, Test, push_ident};
 use crate::error::Result;
 use crate::query::Select;
@@ -63,48 +63,39 @@ pub(crate) fn delete_by_key(table: &'static Table) -> Statement {
 pub(crate) fn update_where(
     table: &'static Table,
     select: &Select,
-    assignments: Vec<(&'static str, Value)>,
+    assignments: &[(&'static str, Value)],
 ) -> Result<Statement> {
-    let mut out = Statement::new(StatementKind::Update);
-    out.push("UPDATE ");
-    out.ident(table.name);
-    out.push(" AS ");
-    out.table_alias(table, Alias::Base);
-    out.push(" SET ");
-    out.list(assignments, |out, (column, value)| {
-        out.ident(column);
-        out.push(" = ");
-        out.param(value);
-    });
-    rows_of(&mut out, table, select)?;
-    Ok(out)
+    Statement::fitted(StatementKind::Update, |out| {
+        out.push("UPDATE ");
+        out.ident(table.name);
+        out.push(" AS ");
+        out.table_alias(table, Alias::Base);
+        out.push(" SET ");
+        out.list(assignments, |out, (column, value)| {
+            out.ident(column);
+            out.push(" = ");
+            out.param(value.clone());
+        });
+        rows_of(out, table, select)
+    })
 }
 
 /// `DELETE FROM "t" AS t0 WHERE ..` for the rows a query selects.
 pub(crate) fn delete_where(table: &'static Table, select: &Select) -> Result<Statement> {
-    let mut out = Statement::new(StatementKind::Delete);
-    out.push("DELETE FROM ");
-    out.ident(table.name);
-    out.push(" AS ");
-    out.table_alias(table, Alias::Base);
-    rows_of(&mut out, table, select)?;
-    Ok(out)
+    Statement::fitted(StatementKind::Delete, |out| {
+        out.push("DELETE FROM ");
+        out.ident(table.name);
+        out.push(" AS ");
+        out.table_alias(table, Alias::Base);
+        rows_of(out, table, select)
+    })
 }
 
 /// The `WHERE` of a bulk write. SQLite's `UPDATE` and `DELETE` take no `LIMIT` (in the
-/// bundled build), so a limited or ordered query selects its keys in a subquery.
+/// bundled build), so a limited or ordered query's rows are those of a subquery
+/// ([`Select::sliced`]).
 fn rows_of(out: &mut Statement, table: &'static Table, select: &Select) -> Result<()> {
-    if select.limit.is_none() && select.offset.is_none() {
-        return where_clause(out, table, select);
-    }
-    out.push(" WHERE (");
-    out.list(table.key_columns(), |out, name| out.column(Alias::Base, name));
-    out.push(") IN (SELECT ");
-    out.list(table.key_columns(), |out, name| out.column(Alias::Base, name));
-    from_where(out, table, select)?;
-    order_limit(out, select);
-    out.push(")");
-    Ok(())
+    where_clause(out, table, &select.sliced())
 }
 
 fn where_key(out: &mut Statement, table: &'static Table) {
