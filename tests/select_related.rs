@@ -7,7 +7,7 @@ mod common;
 use common::*;
 
 #[test]
-fn a_not_null_foreign_key_is_an_inner_join() {
+fn a_not_null_foreign_key_is_joined_without_selecting_the_key() {
     let conn = seeded_db();
     let (books, log) = eagerly::capture(|| {
         Book::query().select_related(Book::author).order_by(Book::id.asc()).all(&conn).unwrap()
@@ -15,7 +15,7 @@ fn a_not_null_foreign_key_is_an_inner_join() {
     assert_eq!(
         log.sql(),
         [
-            r#"SELECT t0."id", t0."title", t0."author_id", j1."name", j1."publisher_id" FROM "books" t0 INNER JOIN "author" j1 ON j1."id" = t0."author_id" ORDER BY t0."id" ASC"#
+            r#"SELECT t0."id", t0."title", t0."author_id", j1."name", j1."publisher_id" FROM "books" t0 LEFT JOIN "author" j1 ON j1."id" = t0."author_id" ORDER BY t0."id" ASC"#
         ]
     );
     let pairs: Vec<(i64, &str)> = books.iter().map(|b| (b.id, b.author().name.as_str())).collect();
@@ -73,7 +73,7 @@ fn chains_join_in_one_statement() {
     assert_eq!(
         log.sql(),
         [
-            r#"SELECT t0."id", t0."title", t0."author_id", j1."name", j1."publisher_id", j2."id", j2."name" FROM "books" t0 INNER JOIN "author" j1 ON j1."id" = t0."author_id" LEFT JOIN "publisher" j2 ON j2."id" = j1."publisher_id" WHERE t0."id" IN (?, ?) ORDER BY t0."id" ASC"#
+            r#"SELECT t0."id", t0."title", t0."author_id", j1."name", j1."publisher_id", j2."id", j2."name" FROM "books" t0 LEFT JOIN "author" j1 ON j1."id" = t0."author_id" LEFT JOIN "publisher" j2 ON j2."id" = j1."publisher_id" WHERE t0."id" IN (?, ?) ORDER BY t0."id" ASC"#
         ]
     );
     let publishers: Vec<(&str, Option<&str>)> = books
@@ -130,7 +130,7 @@ fn a_self_reference_and_the_same_table_twice_use_aliases() {
 fn a_join_below_a_left_join_is_left_too() {
     use chinook::*;
     let conn = open();
-    // Track.AlbumId is nullable, Album.ArtistId is not: an INNER JOIN to Artist would
+    // Track.AlbumId is nullable, Album.ArtistId is not: an LEFT JOIN to Artist would
     // drop tracks without an album, so it is promoted to LEFT.
     let (tracks, log) = eagerly::capture(|| {
         Track::query()
@@ -143,7 +143,7 @@ fn a_join_below_a_left_join_is_left_too() {
     });
     let sql = log.sql()[0];
     assert!(
-        sql.contains(r#" FROM "Track" t0 LEFT JOIN "Album" j1 ON j1."AlbumId" = t0."AlbumId" LEFT JOIN "Artist" j2 ON j2."ArtistId" = j1."ArtistId" LEFT JOIN "Genre" j3 ON j3."GenreId" = t0."GenreId" INNER JOIN "MediaType" j4 ON j4."MediaTypeId" = t0."MediaTypeId""#),
+        sql.contains(r#" FROM "Track" t0 LEFT JOIN "Album" j1 ON j1."AlbumId" = t0."AlbumId" LEFT JOIN "Artist" j2 ON j2."ArtistId" = j1."ArtistId" LEFT JOIN "Genre" j3 ON j3."GenreId" = t0."GenreId" LEFT JOIN "MediaType" j4 ON j4."MediaTypeId" = t0."MediaTypeId""#),
         "{sql}"
     );
     let described: Vec<String> = tracks
@@ -171,17 +171,36 @@ fn a_join_below_a_left_join_is_left_too() {
 }
 
 #[test]
-fn a_dangling_not_null_foreign_key_drops_the_row_as_an_inner_join_does() {
+fn a_dangling_not_null_foreign_key_is_an_error_however_it_is_loaded() {
     let conn = seeded_db();
-    conn.execute_batch("PRAGMA foreign_keys = OFF; INSERT INTO books (id, title, author_id) VALUES (7, 'Orphan', 99);").unwrap();
-    let books = Book::query().select_related(Book::author).all(&conn).unwrap();
-    assert_eq!(books.len(), 6, "as in SQL (and Django), the INNER JOIN finds no author for book 7");
-    // Batched instead of joined, the missing row is an error naming the relation.
-    let batched = Book::query().prefetch(Book::author).all(&conn);
-    assert!(
-        matches!(batched, Err(eagerly::Error::MissingRelated { relation: "Book::author" })),
-        "{batched:?}"
-    );
+    conn.execute_batch(
+        "PRAGMA foreign_keys = OFF; INSERT INTO books (id, title, author_id) VALUES (7, 'Orphan', 99);",
+    )
+    .unwrap();
+    let missing = |result: eagerly::Result<usize>, how: &str| match result {
+        Err(eagerly::Error::MissingRelated {
+            relation: "Book::author",
+            table: "books",
+            column: "author_id",
+            target: "author",
+        }) => {}
+        other => panic!("{how}: expected MissingRelated, got {other:?}"),
+    };
+    // The row is there: counted, and loading its author is an error, never a dropped row.
+    assert_eq!(Book::query().count(&conn).unwrap(), 7);
+    assert_eq!(Book::query().all(&conn).unwrap().len(), 7);
+    let joined = Book::query().select_related(Book::author);
+    missing(joined.all(&conn).map(|b| b.len()), "select_related");
+    missing(joined.get(&conn, 7).map(|_| 1), "select_related, get");
+    assert_eq!(joined.get(&conn, 6).unwrap().author().name, "Ann Leckie", "other rows load");
+    assert_eq!(joined.count(&conn).unwrap(), 7);
+    missing(Book::query().prefetch(Book::author).all(&conn).map(|b| b.len()), "prefetch");
+    let rows = Book::query().all(&conn).unwrap();
+    missing(eagerly::prefetch(&conn, rows, Book::author).map(|b| b.len()), "eagerly::prefetch");
+    // Below another join, and inside a prefetch.
+    conn.execute_batch("INSERT INTO book_tag VALUES (7, 1)").unwrap();
+    let nested = Tag::query().prefetch_with(Tag::books, |books| books.select_related(Book::author));
+    missing(nested.all(&conn).map(|t| t.len()), "select_related inside a prefetch");
 }
 
 #[test]
@@ -347,7 +366,7 @@ fn inner_joins_below_inner_joins_take_each_key_from_the_foreign_key_before_it() 
     );
     let (columns, _) = sql.split_once(" FROM ").unwrap();
     assert!(!columns.contains(r#"j1."InvoiceId""#) && !columns.contains(r#"j2."CustomerId""#));
-    assert!(sql.contains(r#" INNER JOIN "Customer" j2 ON j2."CustomerId" = j1."CustomerId""#));
+    assert!(sql.contains(r#" LEFT JOIN "Customer" j2 ON j2."CustomerId" = j1."CustomerId""#));
     let joined: Vec<(i64, i64, i64, &str, &str)> = lines
         .iter()
         .map(|l| {
@@ -452,7 +471,7 @@ mod inner_join_key_between_other_fields {
         assert_eq!(
             log.sql(),
             [
-                r#"SELECT t0."id", t0."name", t0."shelf_id", j1."room", j1."label" FROM "item" t0 INNER JOIN "shelf" j1 ON j1."id" = t0."shelf_id""#
+                r#"SELECT t0."id", t0."name", t0."shelf_id", j1."room", j1."label" FROM "item" t0 LEFT JOIN "shelf" j1 ON j1."id" = t0."shelf_id""#
             ]
         );
         let expected = expected();
@@ -471,7 +490,7 @@ mod inner_join_key_between_other_fields {
         assert_eq!(log.len(), 2);
         assert_eq!(
             log.sql()[0],
-            r#"SELECT t0."id", t0."name", t0."shelf_id", j1."room", j1."label" FROM "item" t0 INNER JOIN "shelf" j1 ON j1."id" = t0."shelf_id""#
+            r#"SELECT t0."id", t0."name", t0."shelf_id", j1."room", j1."label" FROM "item" t0 LEFT JOIN "shelf" j1 ON j1."id" = t0."shelf_id""#
         );
         let expected = expected();
         let expected: Placed<'_> = expected.iter().map(|(n, s)| (*n, s)).collect();
@@ -549,7 +568,7 @@ mod inner_join_through_a_key_that_is_a_foreign_key {
         assert_eq!(
             log.sql(),
             [
-                r#"SELECT t0."id", t0."profile_id", j1."bio", j2."id", j2."email" FROM "post" t0 INNER JOIN "profile" j1 ON j1."account_id" = t0."profile_id" INNER JOIN "account" j2 ON j2."id" = j1."account_id""#
+                r#"SELECT t0."id", t0."profile_id", j1."bio", j2."id", j2."email" FROM "post" t0 LEFT JOIN "profile" j1 ON j1."account_id" = t0."profile_id" LEFT JOIN "account" j2 ON j2."id" = j1."account_id""#
             ]
         );
         let rows: Vec<(i64, i64, &str, i64, &str)> = posts
@@ -562,4 +581,32 @@ mod inner_join_through_a_key_that_is_a_foreign_key {
             .collect();
         assert_eq!(rows, [(10, 2, "second", 2, "b@x.org"), (11, 1, "first", 1, "a@x.org")]);
     }
+}
+
+#[test]
+fn a_joined_row_that_is_there_but_holds_a_bad_null_is_a_decode_error_not_a_missing_row() {
+    // A database written by another program: an author whose name is NULL.
+    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute_batch(
+        "CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT, publisher_id INTEGER);
+         CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT NOT NULL, author_id INTEGER NOT NULL);
+         INSERT INTO author VALUES (1, 'Ann', NULL), (2, NULL, 7);
+         INSERT INTO books VALUES (1, 'One', 1), (2, 'Two', 2);",
+    )
+    .unwrap();
+    let joined = Book::query().select_related(Book::author);
+    assert_eq!(joined.get(&conn, 1).unwrap().author().name, "Ann");
+    let error = joined.get(&conn, 2).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            eagerly::Error::Decode {
+                table: "author",
+                column: "name",
+                problem: eagerly::DecodeProblem::Null,
+                ..
+            }
+        ),
+        "author 2 is there (not every column of it is NULL): {error:?}"
+    );
 }

@@ -37,13 +37,37 @@ pub enum Error {
         table: &'static str,
     },
 
-    /// A `belongs_to` relation through a NOT NULL foreign key found no row: the foreign
-    /// key refers to a row that does not exist (SQLite enforces foreign keys only with
-    /// `PRAGMA foreign_keys = ON`).
-    #[error("relation `{relation}` found no row for a NOT NULL foreign key")]
+    /// A `belongs_to` relation through a NOT NULL foreign key found no row, whether it
+    /// was loaded by a JOIN or by a prefetch: the foreign key refers to a row that does not
+    /// exist (the database did not enforce it: foreign keys turned off, or rows written
+    /// before the constraint), or the prefetch's own filter left that row out. The row
+    /// holding the key is not dropped: `count()` counts it, and loading it is this error.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// conn.execute_batch("PRAGMA foreign_keys = OFF; UPDATE book SET author_id = 99 WHERE id = 1")?;
+    /// let joined = Book::query().select_related(Book::author).all(&conn);
+    /// assert!(matches!(joined, Err(eagerly::Error::MissingRelated { relation: "Book::author", .. })));
+    /// assert_eq!(
+    ///     joined.unwrap_err().to_string(),
+    ///     "relation `Book::author` found no row: no row of `author` has the key in `book`.`author_id` (a foreign key the database did not enforce), or the prefetch's filter left it out"
+    /// );
+    /// assert_eq!(Book::query().count(&conn)?, 4);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
+    #[error(
+        "relation `{relation}` found no row: no row of `{target}` has the key in `{table}`.`{column}` (a foreign key the database did not enforce), or the prefetch's filter left it out"
+    )]
     MissingRelated {
         /// The relation, as `Book::author`.
         relation: &'static str,
+        /// The table holding the foreign key.
+        table: &'static str,
+        /// The foreign key's column.
+        column: &'static str,
+        /// The table it refers to.
+        target: &'static str,
     },
 
     /// A value read from the database does not fit the field it is decoded into.

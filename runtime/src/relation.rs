@@ -94,6 +94,21 @@ pub trait Relation: Copy + Send + Sync + 'static {
     const RELATED_KEY: Option<RelatedKey<Self>> = None;
 }
 
+/// The error of `Rel`, a relation through a NOT NULL foreign key, where it found no row.
+pub(crate) fn missing<Rel: Relation>() -> Error {
+    let from = <Rel::From as Model>::TABLE.name;
+    let column = match Rel::LINK {
+        Link::BelongsTo { fk } => fk,
+        Link::HasMany { .. } | Link::ManyToMany { .. } => "?",
+    };
+    Error::MissingRelated {
+        relation: Rel::NAME,
+        table: from,
+        column,
+        target: <Rel::To as Model>::TABLE.name,
+    }
+}
+
 /// Reads the key of a related row of `Rel` from the row (see [`Relation::RELATED_KEY`]).
 #[doc(hidden)]
 pub type RelatedKey<Rel> = fn(&<Rel as Relation>::To) -> Option<<Rel as Relation>::Key>;
@@ -114,9 +129,10 @@ pub trait Card: Send + Sync + 'static {
     /// The slot value for related rows of type `R`.
     type Slot<R>;
 
-    /// The slot value from the related rows found for one source row.
+    /// The slot value from the related rows found for one source row; `missing` is the
+    /// error where a row must be there and is not.
     #[doc(hidden)]
-    fn from_rows<R>(rows: Vec<R>, relation: &'static str) -> Result<Self::Slot<R>>;
+    fn from_rows<R>(rows: Vec<R>, missing: fn() -> Error) -> Result<Self::Slot<R>>;
 
     /// Lets an inspection know when the slot is read.
     #[doc(hidden)]
@@ -162,7 +178,7 @@ pub struct ToOptional;
 
 impl Card for ToMany {
     type Slot<R> = Loaded<Vec<R>>;
-    fn from_rows<R>(rows: Vec<R>, _: &'static str) -> Result<Self::Slot<R>> {
+    fn from_rows<R>(rows: Vec<R>, _: fn() -> Error) -> Result<Self::Slot<R>> {
         Ok(Loaded::new(rows))
     }
     fn watch<R>(slot: &mut Self::Slot<R>, usage: &Option<Arc<Usage>>) {
@@ -172,10 +188,10 @@ impl Card for ToMany {
 
 impl Card for ToOne {
     type Slot<R> = Loaded<R>;
-    fn from_rows<R>(mut rows: Vec<R>, relation: &'static str) -> Result<Self::Slot<R>> {
+    fn from_rows<R>(mut rows: Vec<R>, missing: fn() -> Error) -> Result<Self::Slot<R>> {
         match rows.pop() {
             Some(row) if rows.is_empty() => Ok(Loaded::new(row)),
-            _ => Err(Error::MissingRelated { relation }),
+            _ => Err(missing()),
         }
     }
     fn watch<R>(slot: &mut Self::Slot<R>, usage: &Option<Arc<Usage>>) {
@@ -185,7 +201,7 @@ impl Card for ToOne {
 
 impl Card for ToOptional {
     type Slot<R> = Loaded<Option<R>>;
-    fn from_rows<R>(mut rows: Vec<R>, _: &'static str) -> Result<Self::Slot<R>> {
+    fn from_rows<R>(mut rows: Vec<R>, _: fn() -> Error) -> Result<Self::Slot<R>> {
         Ok(Loaded::new(rows.pop()))
     }
     fn watch<R>(slot: &mut Self::Slot<R>, usage: &Option<Arc<Usage>>) {
@@ -211,21 +227,22 @@ pub trait Joinable: Card {
     /// Whether the JOIN may find no row (a nullable foreign key): LEFT rather than INNER.
     const OPTIONAL: bool;
 
-    /// The slot value from what the JOIN found for one row.
+    /// The slot value from what the JOIN found for one row; `missing` is the error where
+    /// a row must be there and is not.
     #[doc(hidden)]
-    fn from_joined<R>(row: Option<R>, relation: &'static str) -> Result<Self::Slot<R>>;
+    fn from_joined<R>(row: Option<R>, missing: fn() -> Error) -> Result<Self::Slot<R>>;
 }
 
 impl Joinable for ToOne {
     const OPTIONAL: bool = false;
-    fn from_joined<R>(row: Option<R>, relation: &'static str) -> Result<Self::Slot<R>> {
-        row.map(Loaded::new).ok_or_else(|| Error::MissingRelated { relation })
+    fn from_joined<R>(row: Option<R>, missing: fn() -> Error) -> Result<Self::Slot<R>> {
+        row.map(Loaded::new).ok_or_else(missing)
     }
 }
 
 impl Joinable for ToOptional {
     const OPTIONAL: bool = true;
-    fn from_joined<R>(row: Option<R>, _: &'static str) -> Result<Self::Slot<R>> {
+    fn from_joined<R>(row: Option<R>, _: fn() -> Error) -> Result<Self::Slot<R>> {
         Ok(Loaded::new(row))
     }
 }

@@ -1,10 +1,11 @@
 //! `with_count`: the number of related rows, computed by SQLite in a correlated subquery
 //! per row. A subquery rather than a JOIN with GROUP BY, so counts never multiply rows,
-//! whatever else the statement joins or counts.
+//! whatever else the statement joins or counts. A count counts what a prefetch of the
+//! same relation loads: a many-to-many's pairs only where the related row is there.
 
 use rusqlite::types::{FromSql, FromSqlError};
 
-use super::{Alias, Extra};
+use super::{Alias, CountedTarget, Extra};
 use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
 use crate::query::{Query, Select};
@@ -67,16 +68,24 @@ where
 {
     let from = <Rel::From as Model>::TABLE;
     let key = from.key_column();
-    let (table, fk) = match Rel::LINK {
-        Link::HasMany { fk } => (<Rel::To as Model>::TABLE, fk),
-        Link::ManyToMany { through, from, .. } => (through, from),
+    let offset = select.width();
+    let alias = select.next_alias(Alias::Count);
+    let (table, fk, target) = match Rel::LINK {
+        Link::HasMany { fk } => (<Rel::To as Model>::TABLE, fk, None),
+        Link::ManyToMany { through, from, to } => {
+            let table = <Rel::To as Model>::TABLE;
+            let target_alias = select.next_alias(Alias::Count);
+            (
+                through,
+                from,
+                Some(CountedTarget { table, alias: target_alias, key: table.key_column(), to }),
+            )
+        }
         Link::BelongsTo { .. } => {
             unreachable!("the derive makes only to-many relations Countable ({})", Rel::NAME)
         }
     };
-    let offset = select.width();
-    let alias = select.next_alias(Alias::Count);
-    select.extras.push(Extra::Count { table, alias, fk, parent, key });
+    select.extras.push(Extra::Count { table, alias, fk, parent, key, target });
     offset
 }
 

@@ -11,7 +11,9 @@ use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
 use crate::query::{Query, Select};
 use crate::relation::Card;
-use crate::relation::{CountKey, Countable, DefaultSlot, Joinable, Link, Relation, SlotOf};
+use crate::relation::{
+    CountKey, Countable, DefaultSlot, Joinable, Link, Relation, SlotOf, missing,
+};
 use crate::row::{Counted, Reader, SetSlot, Source};
 
 /// A joined model inside [`Query::select_related_with`]: what to load along with it, by
@@ -185,7 +187,7 @@ impl<M: Model, R: 'static> Query<M, R> {
         <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
     {
         let select = std::mem::take(&mut self.select);
-        let base = Place { alias: Alias::Base, offset: 0, skipped: None, optional: false };
+        let base = Place { alias: Alias::Base, offset: 0, skipped: None };
         let (select, decode) = join::<Rel, D2>(select, base, nested);
         self.select = select;
         self.map_plan(|plan| {
@@ -194,7 +196,7 @@ impl<M: Model, R: 'static> Query<M, R> {
                 false,
                 move |row, parent: Option<&R>| {
                     let fk = || parent.and_then(<R as SetSlot<Rel, SlotOf<Rel, R2>>>::key);
-                    Rel::Card::from_joined(decode.decode(row, fk)?, Rel::NAME)
+                    Rel::Card::from_joined(decode.decode(row, fk)?, missing::<Rel>)
                 },
                 |row: R, mut slot, usage| {
                     Rel::Card::watch(&mut slot, usage);
@@ -213,9 +215,6 @@ struct Place {
     offset: usize,
     /// The field whose column is not selected (a key taken from the foreign key).
     skipped: Option<usize>,
-    /// A LEFT JOIN lies on the way to it: joins below must be LEFT too, or they would drop
-    /// the rows where this one found nothing.
-    optional: bool,
 }
 
 impl Place {
@@ -231,6 +230,11 @@ impl Place {
 
 /// Adds the JOIN of `Rel` below `parent` and its target's columns to `select`, lets
 /// `nested` add more, and returns the decoder of the joined row.
+///
+/// Every JOIN is a LEFT JOIN, also through a NOT NULL foreign key: where the key refers to
+/// no row (a database that does not enforce it), the row is not dropped as an INNER JOIN
+/// would, while `count()` counts it; decoding finds no joined row and reports it
+/// ([`Error::MissingRelated`](crate::Error::MissingRelated)), as a prefetch does.
 fn join<Rel: Relation, D2>(
     mut select: Select,
     parent: Place,
@@ -245,30 +249,15 @@ where
     };
     let key_field = target.primary_key[0];
     let alias = select.next_alias(Alias::Join);
-    let optional = parent.optional || <Rel::Card as Joinable>::OPTIONAL;
     select.joins.push(JoinClause {
         table: target,
         alias,
         key: target.columns[key_field].name,
         parent: parent.alias,
         fk,
-        optional,
     });
     let offset = select.width();
-    let key = if optional {
-        JoinedKey::Optional { column: offset + key_field }
-    } else if target.auto_key {
-        // `ON key = fk` between integers: the key is the foreign key's value, exactly.
-        let from = <Rel::From as Model>::TABLE;
-        let fk_field = from.columns.iter().position(|c| c.name == fk);
-        match fk_field.and_then(|field| parent.column(field)) {
-            Some(fk_column) => JoinedKey::FromParent { fk_column },
-            // The foreign key is the parent's own key, itself not selected.
-            None => JoinedKey::Selected,
-        }
-    } else {
-        JoinedKey::Selected
-    };
+    let key = joined_key::<Rel>(parent, offset, key_field);
     let skipped = matches!(key, JoinedKey::FromParent { .. }).then_some(key_field);
     select.extras.extend(
         (target.columns.iter().enumerate())
@@ -276,10 +265,40 @@ where
             .map(|(_, c)| Extra::Column { alias, name: c.name }),
     );
     let decode = JoinedModel { offset, key, model: PhantomData };
-    let place = Place { alias, offset, skipped, optional };
+    let place = Place { alias, offset, skipped };
     let joined = Join { select, place, decode, model: PhantomData };
     let joined = nested(joined);
     (joined.select, joined.decode)
+}
+
+/// How the joined row of `Rel`, whose columns start at `offset`, gets its key and tells
+/// that it is there.
+///
+/// Through a NOT NULL foreign key to an integer key (`ON key = fk`), the key is the
+/// foreign key's value, exactly, and is not selected; the row is there unless a NOT NULL
+/// column of it (the witness) is NULL. Otherwise, and through a nullable foreign key, the
+/// key is selected: NULL where the row is not there (a row that is there but holds a bad
+/// NULL is then told apart, and reported as such).
+fn joined_key<Rel: Relation>(parent: Place, offset: usize, key_field: usize) -> JoinedKey
+where
+    Rel::Card: Joinable,
+{
+    let target = <Rel::To as Model>::TABLE;
+    let selected = JoinedKey::Selected { column: offset + key_field };
+    let Link::BelongsTo { fk } = Rel::LINK else { return selected };
+    if <Rel::Card as Joinable>::OPTIONAL || !target.auto_key {
+        return selected;
+    }
+    let from = <Rel::From as Model>::TABLE;
+    // The foreign key's column, unless it is the parent's own key, itself not selected.
+    let fk_column = from.columns.iter().position(|c| c.name == fk).and_then(|f| parent.column(f));
+    let witness = (target.columns.iter().enumerate())
+        .position(|(i, c)| i != key_field && !c.nullable)
+        .map(|i| if i > key_field { offset + i - 1 } else { offset + i });
+    match (fk_column, witness) {
+        (Some(fk_column), Some(witness)) => JoinedKey::FromParent { fk_column, witness },
+        _ => selected,
+    }
 }
 
 /// Decodes a joined row, with what is loaded along with it, from a result row: `None`
@@ -307,16 +326,15 @@ pub struct JoinedModel<M> {
     model: PhantomData<fn() -> M>,
 }
 
-/// Where a joined row's key comes from, and whether the row may be absent.
+/// Where a joined row's key comes from, and how its absence shows (see [`joined_key`]).
 #[derive(Clone, Copy)]
 enum JoinedKey {
-    /// An INNER JOIN on an integer key: the key's column is not selected, its value is the
-    /// foreign key's (the parent row's, or read from `fk_column` without one).
-    FromParent { fk_column: usize },
-    /// Another INNER JOIN: the key is selected, and the row is always there.
-    Selected,
-    /// A LEFT JOIN: the key's `column` is NULL where it found nothing.
-    Optional { column: usize },
+    /// The key's column is not selected: its value is the foreign key's (the parent row's,
+    /// or read from `fk_column` without one). Where the `witness` column, NOT NULL, is
+    /// NULL, the LEFT JOIN found nothing.
+    FromParent { fk_column: usize, witness: usize },
+    /// The key's `column` is selected: NULL where the LEFT JOIN found nothing.
+    Selected { column: usize },
 }
 
 impl<M: Model> DecodeJoined for JoinedModel<M> {
@@ -328,16 +346,23 @@ impl<M: Model> DecodeJoined for JoinedModel<M> {
         row: Source<'_>,
         fk: impl FnOnce() -> Option<K>,
     ) -> Result<Option<M::Row>> {
-        let mut reader = match self.key {
-            JoinedKey::FromParent { fk_column } => {
+        match self.key {
+            JoinedKey::FromParent { fk_column, witness } => {
                 let key = match fk().and_then(|key| integer(&key)) {
                     Some(key) => key,
                     None => row.get(fk_column).map_err(key_unreadable::<M>)?,
                 };
-                Reader::with_key(row, M::TABLE, self.offset, key, false)
+                let mut reader =
+                    Reader::with_key(row, M::TABLE, self.offset, key, false, Some(witness));
+                // Decoded first: the decoder reads the witness's column anyway, and its
+                // NULL is the one sign of an absent row.
+                match M::decode(&mut reader) {
+                    Ok(model) => Ok(Some(model.into_row())),
+                    Err(error) if self.is_absent(row, &error, witness) => Ok(None),
+                    Err(error) => Err(error),
+                }
             }
-            JoinedKey::Selected => Reader::new(row, M::TABLE, self.offset),
-            JoinedKey::Optional { column } => {
+            JoinedKey::Selected { column } => {
                 // A primary key is never NULL: where it is, the LEFT JOIN found nothing
                 // (whatever the key's `FromSql` makes of NULL). Read here, it is not read
                 // again, and a NULL elsewhere in a row that is there is an error.
@@ -345,10 +370,27 @@ impl<M: Model> DecodeJoined for JoinedModel<M> {
                 if key == ValueRef::Null {
                     return Ok(None);
                 }
-                Reader::with_key(row, M::TABLE, self.offset, key, true)
+                let mut reader = Reader::with_key(row, M::TABLE, self.offset, key, true, None);
+                Ok(Some(M::decode(&mut reader)?.into_row()))
             }
-        };
-        Ok(Some(M::decode(&mut reader)?.into_row()))
+        }
+    }
+}
+
+impl<M: Model> JoinedModel<M> {
+    /// Decoding failed as where the LEFT JOIN found nothing: on the NULL of the `witness`
+    /// column, and every selected column of the row is NULL. A row that is there and
+    /// holds a bad NULL in its witness column is reported as such.
+    #[cold]
+    fn is_absent(&self, row: Source<'_>, error: &Error, witness: usize) -> bool {
+        let selected = M::TABLE.columns.len() - 1;
+        let witness_name = (M::TABLE.columns.iter().map(|c| c.name))
+            .filter(|&name| name != M::TABLE.key_column())
+            .nth(witness - self.offset);
+        matches!(error, Error::Decode { table, column, problem: DecodeProblem::Null, .. }
+                if *table == M::TABLE.name && Some(*column) == witness_name)
+            && (self.offset..self.offset + selected)
+                .all(|c| matches!(row.get(c), Ok(ValueRef::Null)))
     }
 }
 
@@ -403,7 +445,7 @@ where
         let Some(parent) = self.outer.decode(row, fk)? else { return Ok(None) };
         let fk = || <D::Row as SetSlot<Rel, SlotOf<Rel, D2::Row>>>::key(&parent);
         let joined = self.inner.decode(row, fk)?;
-        Ok(Some(parent.set(Rel::Card::from_joined(joined, Rel::NAME)?)))
+        Ok(Some(parent.set(Rel::Card::from_joined(joined, missing::<Rel>)?)))
     }
 }
 

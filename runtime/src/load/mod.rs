@@ -53,7 +53,7 @@ impl<'c> Run<'c> {
     }
 }
 
-/// `[LEFT] JOIN "table" alias ON alias."key" = parent."fk"`.
+/// `LEFT JOIN "table" alias ON alias."key" = parent."fk"`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct JoinClause {
     pub table: &'static Table,
@@ -61,8 +61,6 @@ pub(crate) struct JoinClause {
     pub key: &'static str,
     pub parent: Alias,
     pub fk: &'static str,
-    /// LEFT JOIN: the foreign key is nullable, or a join on the way here is.
-    pub optional: bool,
 }
 
 /// A value selected after the queried table's own columns.
@@ -70,14 +68,28 @@ pub(crate) struct JoinClause {
 pub(crate) enum Extra {
     /// A joined table's column.
     Column { alias: Alias, name: &'static str },
-    /// `(SELECT COUNT(*) FROM "table" alias WHERE alias."fk" = parent."key")`.
+    /// `(SELECT COUNT(*) FROM "table" alias [INNER JOIN ..] WHERE alias."fk" =
+    /// parent."key")`.
     Count {
         table: &'static Table,
         alias: Alias,
         fk: &'static str,
         parent: Alias,
         key: &'static str,
+        /// For a many-to-many relation, the related table joined to its table of pairs, so
+        /// that a pair whose row is missing is not counted (a prefetch would not load it).
+        target: Option<CountedTarget>,
     },
+}
+
+/// `INNER JOIN "table" alias ON alias."key" = link."to"` inside a count's subquery.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CountedTarget {
+    pub table: &'static Table,
+    pub alias: Alias,
+    pub key: &'static str,
+    /// The column of the table of pairs holding the related row's key.
+    pub to: &'static str,
 }
 
 impl Extra {

@@ -15,7 +15,7 @@ use crate::column::OrderTerm;
 use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
 use crate::query::{Query, Select};
-use crate::relation::{Card, DefaultSlot, Link, Relation, SlotOf};
+use crate::relation::{Card, DefaultSlot, Link, Relation, SlotOf, missing};
 use crate::row::{SetSlot, Source};
 use crate::schema::Table;
 use crate::usage::Usage;
@@ -176,7 +176,7 @@ where
     // copying every row several times.
     let mut loaded = Vec::with_capacity(parents.len());
     for (parent, rows) in parents.into_iter().zip(children) {
-        let mut slot = Rel::Card::from_rows(rows, Rel::NAME)?;
+        let mut slot = Rel::Card::from_rows(rows, missing::<Rel>)?;
         Rel::Card::watch(&mut slot, &usage);
         loaded.push(parent.set(slot));
     }

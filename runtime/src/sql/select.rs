@@ -167,9 +167,17 @@ fn columns(out: &mut Statement, table: &'static Table, select: &Select) {
         out.push(", ");
         match *extra {
             Extra::Column { alias, name } => out.column(alias, name),
-            Extra::Count { table, alias, fk, parent, key } => {
+            Extra::Count { table, alias, fk, parent, key, ref target } => {
                 out.push("(SELECT COUNT(*) FROM ");
                 out.table(table, alias);
+                if let Some(target) = target {
+                    out.push(" INNER JOIN ");
+                    out.table(target.table, target.alias);
+                    out.push(" ON ");
+                    out.column(target.alias, target.key);
+                    out.push(" = ");
+                    out.column(alias, target.to);
+                }
                 out.push(" WHERE ");
                 out.note_filter(alias, fk, Test::Equal);
                 out.column(alias, fk);
@@ -186,7 +194,7 @@ fn from(out: &mut Statement, table: &'static Table, select: &Select) {
     out.push(" FROM ");
     out.table(table, Alias::Base);
     for join in &select.joins {
-        out.push(if join.optional { " LEFT JOIN " } else { " INNER JOIN " });
+        out.push(" LEFT JOIN ");
         out.table(join.table, join.alias);
         out.push(" ON ");
         out.note_filter(join.alias, join.key, Test::Equal);
