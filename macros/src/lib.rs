@@ -95,13 +95,22 @@ use syn::{DeriveInput, parse_macro_input};
 ///   `author.update(..)`, `author.delete(..)`, `Author::insert_all(..)`.
 /// - A column constant per field, named like it: `Author::name: Column<Author, String>`,
 ///   for filters and orderings, and to read the field from a model (`Author::name.of(&a)`).
-/// - A relation constant per relation: `Author::books`, `Author::publisher`, and their
-///   marker types `AuthorBooks`, `AuthorPublisher`.
+/// - A relation constant per relation: `Author::books`, `Author::publisher`; name a
+///   relation's type with [`relation!`](https://docs.rs/eagerly/latest/eagerly/macro.relation.html)`(Author::books)`.
 /// - `Author::query()`, a [`Query`](https://docs.rs/eagerly/latest/eagerly/struct.Query.html)
 ///   returning `AuthorRow`s.
 /// - `AuthorRow<..>`: the model plus, in type parameters, what a query loaded; it
 ///   dereferences to `Author`.
 /// - `NewAuthor`: every field but a single integer key, to insert and let SQLite assign it.
+///
+/// `AuthorRow` and `NewAuthor` are the only names the derive adds to your module; the rest
+/// (relation types, the traits behind accessors) lives in a scope of its own, so a model
+/// may be called anything, a link model `AuthorBooks` included. Relations may have any
+/// name a field may have (`r#type`, `_books`, `bücher`). Column and relation constants are
+/// named after their fields and relations, so none may be named `query`, `get`,
+/// `insert_all` or `TABLE` (each would hide the model's own item of that name; keep such
+/// a column with `#[model(column = "get")]` on a field named otherwise); the model's
+/// other functions are called as methods, and a field may be called `key` or `insert`.
 ///
 /// Every mistake in the attributes is a compile error at the offending token, and all of
 /// a struct's mistakes are reported at once.

@@ -66,7 +66,7 @@ pub enum Link {
 /// use eagerly::Relation;
 /// fn describe<R: Relation>(_: R) -> &'static str { R::NAME }
 /// assert_eq!(describe(Author::books), "Author::books");
-/// assert_eq!(<eagerly::__doc::BookAuthor as Relation>::key_of(&*Book::get(&conn, 3)?), Some(2));
+/// assert_eq!(<eagerly::relation!(Book::author) as Relation>::key_of(&*Book::get(&conn, 3)?), Some(2));
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 pub trait Relation: Copy + Send + Sync + 'static {
@@ -120,7 +120,7 @@ pub type RelatedKey<Rel> = fn(&<Rel as Relation>::To) -> Option<<Rel as Relation
 /// # let conn = seeded();
 /// use eagerly::{Loaded, Many, Opt, SlotOf};
 /// // The slot of `Author::books` holding `BookRow`s is a `Many<BookRow>`:
-/// let slot: SlotOf<eagerly::__doc::AuthorBooks, BookRow> = Loaded::new(Vec::new());
+/// let slot: SlotOf<eagerly::relation!(Author::books), BookRow> = Loaded::new(Vec::new());
 /// let _: Many<BookRow> = slot;
 /// let _: Opt<PublisherRow> = Loaded::new(None);
 /// # Ok::<(), eagerly::Error>(())
@@ -279,8 +279,8 @@ impl Countable for ToMany {
 /// # use eagerly::__doc::*;
 /// # let conn = seeded();
 /// use eagerly::{CountOf, Counted, SetSlot};
-/// // `with_count(Author::books)` fills the `CountOf<AuthorBooks>` slot of a row:
-/// fn counted<R: SetSlot<CountOf<eagerly::__doc::AuthorBooks>, Counted>>(_: &R) {}
+/// // `with_count(Author::books)` fills the `CountOf<relation!(Author::books)>` slot of a row:
+/// fn counted<R: SetSlot<CountOf<eagerly::relation!(Author::books)>, Counted>>(_: &R) {}
 /// counted(&Author::get(&conn, 1)?);
 /// # Ok::<(), eagerly::Error>(())
 /// ```
@@ -294,8 +294,8 @@ pub struct CountOf<Rel>(PhantomData<Rel>);
 /// # let conn = seeded();
 /// use eagerly::{SetSlot, SlotKey};
 /// // The key an author's books are grouped by is the author's id.
-/// let key: Option<<eagerly::__doc::AuthorBooks as SlotKey>::Key> =
-///     SetSlot::<eagerly::__doc::AuthorBooks, eagerly::Many<BookRow>>::key(&Author::get(&conn, 2)?);
+/// let key: Option<<eagerly::relation!(Author::books) as SlotKey>::Key> =
+///     SetSlot::<eagerly::relation!(Author::books), eagerly::Many<BookRow>>::key(&Author::get(&conn, 2)?);
 /// assert_eq!(key, Some(2));
 /// # Ok::<(), eagerly::Error>(())
 /// ```
@@ -311,7 +311,7 @@ impl<Rel: Relation> SlotKey for CountOf<Rel> {
 }
 
 /// Looks a relation up by name, for [`row!`](crate::row!): implemented by the derive as
-/// `impl RelNamed<{ name("books") }> for Author { type Rel = AuthorBooks; }`.
+/// `impl RelNamed<{ name("books") }> for Author { type Rel = /* the marker of Author::books */; }`.
 ///
 /// ```
 /// # use eagerly::__doc::*;
@@ -326,12 +326,16 @@ pub trait RelNamed<const NAME: u128> {
     type Rel: Relation;
 }
 
-/// A relation's name as a const generic: its bytes when it has at most 16 of them, an
-/// FNV-1a hash otherwise. Two names of one model that collided would make two
+/// A relation's name as a const generic (without `r#`): its bytes when it has at most 16 of
+/// them, an FNV-1a hash otherwise. Two names of one model that collided would make two
 /// `RelNamed` impls overlap, a compile error, never a wrong lookup.
 #[doc(hidden)]
 pub const fn name(s: &str) -> u128 {
-    let bytes = s.as_bytes();
+    let mut bytes = s.as_bytes();
+    // `r#match` and `match` name the same relation.
+    if let [b'r', b'#', rest @ ..] = bytes {
+        bytes = rest;
+    }
     let mut out: u128 = 0;
     let mut i = 0;
     if bytes.len() <= 16 {
@@ -359,7 +363,7 @@ pub const fn name(s: &str) -> u128 {
 /// # use eagerly::__doc::*;
 /// # let conn = seeded();
 /// use eagerly::{CountKey, CountOf};
-/// let _: Option<CountKey<eagerly::__doc::AuthorBooks>> = None::<CountOf<eagerly::__doc::AuthorBooks>>;
+/// let _: Option<CountKey<eagerly::relation!(Author::books)>> = None::<CountOf<eagerly::relation!(Author::books)>>;
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 pub type CountKey<Rel> = <<Rel as Relation>::Card as Countable>::CountKey<Rel>;
@@ -370,7 +374,7 @@ pub type CountKey<Rel> = <<Rel as Relation>::Card as Countable>::CountKey<Rel>;
 /// # use eagerly::__doc::*;
 /// # let conn = seeded();
 /// use eagerly::{Many, SlotOf};
-/// let _: Option<SlotOf<eagerly::__doc::BookTags, TagRow>> = None::<Many<TagRow>>;
+/// let _: Option<SlotOf<eagerly::relation!(Book::tags), TagRow>> = None::<Many<TagRow>>;
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 pub type SlotOf<Rel, R> = <<Rel as Relation>::Card as Card>::Slot<R>;
@@ -381,7 +385,7 @@ pub type SlotOf<Rel, R> = <<Rel as Relation>::Card as Card>::Slot<R>;
 /// # use eagerly::__doc::*;
 /// # let conn = seeded();
 /// use eagerly::{DefaultSlot, Opt};
-/// let _: Option<DefaultSlot<eagerly::__doc::AuthorPublisher>> = None::<Opt<PublisherRow>>;
+/// let _: Option<DefaultSlot<eagerly::relation!(Author::publisher)>> = None::<Opt<PublisherRow>>;
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 pub type DefaultSlot<Rel> = SlotOf<Rel, <<Rel as Relation>::To as Model>::Row>;

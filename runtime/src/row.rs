@@ -173,7 +173,7 @@ impl Unloaded for NotLoaded {}
 /// // Any author row whose books are not loaded yet, whatever else is:
 /// fn with_books<R>(conn: &eagerly::rusqlite::Connection, rows: Vec<R>) -> eagerly::Result<Vec<R::Out>>
 /// where
-///     R: SetSlot<eagerly::__doc::AuthorBooks, DefaultSlot<eagerly::__doc::AuthorBooks>>,
+///     R: SetSlot<eagerly::relation!(Author::books), DefaultSlot<eagerly::relation!(Author::books)>>,
 /// {
 ///     eagerly::prefetch(conn, rows, Author::books)
 /// }
@@ -450,13 +450,49 @@ macro_rules! row {
             >>::Out
         ] $($($rest)*)?)
     };
-    // The relation named `$name` of `$model`; the `let` makes a typo an error that names
-    // the model ("no associated item named `bookz` found for struct `Author`").
+    // The relation named `$name` of `$model` (see `relation!`); the `let` makes a typo an
+    // error that names the model ("no associated item named `bookz` found for struct
+    // `Author`").
     (@relation $model:ty, $name:ident) => {
         <$model as $crate::RelNamed<{
             #[allow(clippy::let_underscore_untyped)]
             let _ = <$model>::$name;
             $crate::__private::name(::core::stringify!($name))
         }>>::Rel
+    };
+}
+
+/// The type of a relation, by its name: `relation!(Author::books)` is the type of the
+/// constant `Author::books`, for signatures of code generic over what a row loaded.
+/// (The derive keeps its relation types out of your module, so that no name it makes can
+/// clash with yours.) A misspelled name is a compile error naming the model.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{DefaultSlot, SetSlot, relation};
+/// // Any author row whose books are not loaded yet, whatever else is:
+/// fn with_books<R>(conn: &eagerly::rusqlite::Connection, rows: Vec<R>) -> eagerly::Result<Vec<R::Out>>
+/// where
+///     R: SetSlot<relation!(Author::books), DefaultSlot<relation!(Author::books)>>,
+/// {
+///     eagerly::prefetch(conn, rows, Author::books)
+/// }
+/// let authors = with_books(&conn, Author::query().all(&conn)?)?;
+/// assert_eq!(authors[0].books().len(), 2);
+/// let _: relation!(eagerly::__doc::Book::tags) = Book::tags;
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+#[macro_export]
+macro_rules! relation {
+    // The model's path, one segment at a time; the last segment is the relation.
+    (@split [$($model:ident)*] $segment:ident :: $($rest:tt)+) => {
+        $crate::relation!(@split [$($model)* $segment] $($rest)+)
+    };
+    (@split [$($model:ident)+] $name:ident) => {
+        $crate::row!(@relation $($model)::+, $name)
+    };
+    ($($path:tt)+) => {
+        $crate::relation!(@split [] $($path)+)
     };
 }

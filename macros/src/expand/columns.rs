@@ -6,15 +6,15 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{Names, private, schema, type_text};
+use super::{Generated, Names, private, schema, type_text};
 use crate::model::{Field, Model};
 
-pub fn expand(model: &Model, names: &Names) -> TokenStream {
+pub fn expand(model: &Model, names: &Names) -> Generated {
     let p = private();
     let ident = model.ident;
     let vis = model.vis;
     let row = &names.row;
-    let table = schema::table(model);
+    let table = schema::table(model, names);
 
     let constants = model.fields.iter().map(|field| {
         let (name, ty, docs, field_vis) = (field.ident, field.ty, &field.docs, field.vis);
@@ -64,47 +64,54 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
     };
     let all_columns = 0..model.fields.len();
 
-    let new_struct = model.auto_key().map(|auto| {
-        let new = &names.new;
-        let rest: Vec<_> = model.fields.iter().enumerate().filter(|(i, _)| *i != auto).collect();
-        let columns = rest.iter().map(|(i, _)| i);
-        let fields = rest.iter().map(|(_, f)| {
-            let (name, ty, docs, field_vis) = (f.ident, f.ty, &f.docs, f.vis);
-            quote!(#(#docs)* #field_vis #name: #ty)
-        });
-        let new_pushes = pushes(rest.iter().map(|(_, f)| *f));
-        let key = model.fields[auto].ident;
-        let doc = format!(
-            "An [`{ident}`] to insert, without `{key}`: SQLite assigns it, and \
-             [`insert`]({new}::insert) returns the stored row with it."
-        );
-        let insert_doc = format!("Inserts the row and returns it as stored, with its new `{key}`.");
-        quote! {
-            #[doc = #doc]
-            #vis struct #new {
-                #(#fields,)*
-            }
-
-            #[automatically_derived]
-            impl #p::Insertable for #new {
-                type Model = #ident;
-                const COLUMNS: &'static [usize] = &[#(#columns),*];
-                fn write_fields<'a>(&'a self, out: &mut ::std::vec::Vec<&'a dyn #p::ToSql>) {
-                    #(#new_pushes;)*
+    let (new_struct, new_impls) = model
+        .auto_key()
+        .map(|auto| {
+            let new = &names.new;
+            let rest: Vec<_> =
+                model.fields.iter().enumerate().filter(|(i, _)| *i != auto).collect();
+            let columns = rest.iter().map(|(i, _)| i);
+            let fields = rest.iter().map(|(_, f)| {
+                let (name, ty, docs, field_vis) = (f.ident, f.ty, &f.docs, f.vis);
+                quote!(#(#docs)* #field_vis #name: #ty)
+            });
+            let new_pushes = pushes(rest.iter().map(|(_, f)| *f));
+            let key = model.fields[auto].ident;
+            let doc = format!(
+                "An [`{ident}`] to insert, without `{key}`: SQLite assigns it, and \
+                 [`insert`]({new}::insert) returns the stored row with it."
+            );
+            let insert_doc =
+                format!("Inserts the row and returns it as stored, with its new `{key}`.");
+            let new_struct = quote! {
+                #[doc = #doc]
+                #vis struct #new {
+                    #(#fields,)*
                 }
-            }
-
-            impl #new {
-                #[doc = #insert_doc]
-                #[track_caller]
-                #vis fn insert(&self, conn: &#p::Connection) -> #p::Result<#ident> {
-                    #p::insert_one(conn, self)
+            };
+            let new_impls = quote! {
+                #[automatically_derived]
+                impl #p::Insertable for #new {
+                    type Model = #ident;
+                    const COLUMNS: &'static [usize] = &[#(#columns),*];
+                    fn write_fields<'a>(&'a self, out: &mut ::std::vec::Vec<&'a dyn #p::ToSql>) {
+                        #(#new_pushes;)*
+                    }
                 }
-            }
-        }
-    });
 
-    quote! {
+                impl #new {
+                    #[doc = #insert_doc]
+                    #[track_caller]
+                    #vis fn insert(&self, conn: &#p::Connection) -> #p::Result<#ident> {
+                        #p::insert_one(conn, self)
+                    }
+                }
+            };
+            (new_struct, new_impls)
+        })
+        .unwrap_or_default();
+
+    let impls = quote! {
         #[allow(non_upper_case_globals)]
         impl #ident {
             #(#constants)*
@@ -153,8 +160,9 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
             }
         }
 
-        #new_struct
-    }
+        #new_impls
+    };
+    Generated { public: new_struct, hidden: TokenStream::new(), impls }
 }
 
 /// `out.push(&self.field)` for each field, spanned at its type so a type that cannot be

@@ -1,41 +1,44 @@
 //! Everything per relation. `Author::books` is the constant of the unit struct
-//! `AuthorBooks`, which implements the runtime's `Relation` (the SQL shape and the key it
-//! is loaded by) and fills the `Books` slot of `AuthorRow`; the accessor `row.books()`
-//! exists only when that slot is loaded. Type checks the parser cannot make (is the target
-//! a model, does the foreign key exist and fit the key) are bounds, spanned at the user's
-//! tokens.
+//! `AuthorBooks` (hidden), which implements the runtime's `Relation` (the SQL shape and the
+//! key it is loaded by) and fills the `Books` slot of `AuthorRow`; the accessor
+//! `row.books()` exists only when that slot is loaded. Type checks the parser cannot make
+//! (is the target a model, does the foreign key exist and fit the key) are bounds, spanned
+//! at the user's tokens.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use super::{Names, private};
-use crate::model::{Model, Relation, RelationKind};
+use super::{Generated, Names, private};
+use crate::model::ast::unraw;
+use crate::model::{Model, RelationKind};
 
-pub fn expand(model: &Model, names: &Names) -> TokenStream {
-    model
-        .relations
-        .iter()
-        .enumerate()
-        .map(|(i, relation)| {
-            let marker = marker(model, relation);
-            let rows = slot(model, names, i, false);
-            let count = relation.is_to_many().then(|| slot(model, names, i, true));
-            quote!(#marker #rows #count)
-        })
-        .collect()
+pub fn expand(model: &Model, names: &Names) -> Generated {
+    let mut out = Generated::default();
+    for (i, relation) in model.relations.iter().enumerate() {
+        let slots = [Some(false), relation.is_to_many().then_some(true)];
+        for part in std::iter::once(marker(model, names, i))
+            .chain(slots.into_iter().flatten().map(|count| slot(model, names, i, count)))
+        {
+            out.hidden.extend(part.hidden);
+            out.impls.extend(part.impls);
+        }
+    }
+    out
 }
 
 /// The marker type, its `Relation` impl, the `Author::books` constant, the name lookup
 /// for `row!`, and the compile-time checks of the relation's types.
-fn marker(model: &Model, relation: &Relation) -> TokenStream {
+fn marker(model: &Model, names: &Names, index: usize) -> Generated {
     let p = private();
     let ident = model.ident;
     let vis = model.vis;
+    let relation = &model.relations[index];
     let name = &relation.name;
     let target = &relation.target;
-    let marker = Names::marker(model, relation);
+    let marker = names.hidden(&names.markers[index]);
+    let marker_ident = &names.markers[index];
     let full_name = format!("{ident}::{name}");
     let target_text = quote!(#target).to_string().replace(' ', "");
 
@@ -121,14 +124,18 @@ fn marker(model: &Model, relation: &Relation) -> TokenStream {
     };
     let marker_doc = format!("The relation `{full_name}`: {description}.");
     let target_is_model = quote_spanned!(target.span()=> #target);
-    let name_text = name.to_string();
+    let name_text = unraw(name);
 
-    quote! {
+    let hidden = quote! {
         #[doc = #marker_doc]
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
-        #vis struct #marker;
-
+        pub struct #marker_ident;
+    };
+    // `do_not_recommend`: a value that is not a relation gets the message of `Relation`,
+    // not a list of every relation in scope (which would also list other crates').
+    let impls = quote! {
         #[automatically_derived]
+        #[diagnostic::do_not_recommend]
         impl #p::Relation for #marker {
             type From = #ident;
             type To = #target_is_model;
@@ -150,20 +157,22 @@ fn marker(model: &Model, relation: &Relation) -> TokenStream {
             #[doc = #marker_doc]
             #vis const #name: #marker = #marker;
         }
-    }
+    };
+    Generated { public: TokenStream::new(), hidden, impls }
 }
 
 /// The relation's (or its count's) slot of the row type: the impl that fills it and the
 /// accessor that reads it, bounded by a trait whose message says what to add to the query.
-fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> TokenStream {
+fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Generated {
     let p = private();
     let ident = model.ident;
     let vis = model.vis;
     let row = &names.row;
-    let relation_of = &names.relation_of;
+    let relation_of = names.hidden(&names.relation_of);
     let relation = &model.relations[relation_index];
-    let marker = Names::marker(model, relation);
+    let marker = names.hidden(&names.markers[relation_index]);
     let index = names.slot(relation_index, count);
+    let slot = &names.slots[index];
     let params = names.impl_params();
     let others: Vec<&Ident> =
         params.iter().enumerate().filter(|(i, _)| *i != index).map(|(_, p)| p).collect();
@@ -174,10 +183,11 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Tok
             .map(|(i, p)| if i == index { replacement.clone() } else { p.clone() })
             .collect()
     };
-    let (unloaded, value) = (format_ident!("__Unloaded"), format_ident!("__Value"));
+    let unloaded = Ident::new("__Unloaded", proc_macro2::Span::call_site());
+    let value = Ident::new("__Value", proc_macro2::Span::call_site());
     let before = with(&unloaded);
     let after = with(&value);
-    let field = &names.slots[index].field;
+    let field = &slot.field;
     let other_fields: Vec<&Ident> = names
         .slots
         .iter()
@@ -187,13 +197,13 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Tok
         .collect();
     let param = &params[index];
     let generics = Names::generics(&params);
+    let bound_ident = &slot.bound;
+    let bound = names.hidden(bound_ident);
+    let accessor = &slot.accessor;
 
     let name = &relation.name;
     let full_name = format!("{ident}::{name}");
-    let camel = names.slots[index].param.to_string();
-    let (slot_key, key_body, accessor) = if count {
-        let counted = format_ident!("{}{}Counted", ident, camel.trim_end_matches("Count"));
-        let accessor = format_ident!("{}_count", name);
+    let (slot_key, key_body, hidden, accessor_impl) = if count {
         let message = format!("count of `{full_name}` was not loaded");
         let label = format!("`{accessor}()` needs the count in the query");
         let note =
@@ -201,33 +211,32 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Tok
         let doc = format!(
             "The number of rows of `{full_name}`, counted by the query (`.with_count({full_name})`)."
         );
-        let accessor = quote! {
-            #[doc(hidden)]
+        let hidden = quote! {
             #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-            #vis trait #counted<T> {
+            pub trait #bound_ident<T> {
                 fn get(&self) -> T;
             }
 
             #[diagnostic::do_not_recommend]
-            impl #counted<usize> for #p::Loaded<usize> {
+            impl #bound_ident<usize> for #p::Loaded<usize> {
                 fn get(&self) -> usize {
                     *self.read()
                 }
             }
-
+        };
+        let accessor_impl = quote! {
             impl #generics #row #generics {
                 #[doc = #doc]
                 #vis fn #accessor<T>(&self) -> T
                 where
-                    #param: #counted<T>,
+                    #param: #bound<T>,
                 {
-                    #counted::get(&self.#field)
+                    #bound::get(&self.#field)
                 }
             }
         };
-        (quote!(#p::CountOf<#marker>), quote!(#p::Option::None), accessor)
+        (quote!(#p::CountOf<#marker>), quote!(#p::Option::None), hidden, accessor_impl)
     } else {
-        let loaded = format_ident!("{}{}Loaded", ident, camel);
         let message = format!("relation `{full_name}` was not loaded");
         let label =
             format!("`{full_name}` is not loaded by the query that produced this `{ident}` row");
@@ -255,43 +264,43 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Tok
             "add {hint} to the query that loads these `{ident}` rows (inside its `.prefetch_with(..)` or `.select_related_with(..)` if they are a relation themselves)"
         );
         let doc = format!("The rows of `{full_name}` the query loaded.");
-        let accessor = quote! {
-            #[doc(hidden)]
+        let hidden = quote! {
             #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-            #vis trait #loaded<T> {
+            pub trait #bound_ident<T> {
                 fn get(&self) -> #returns;
             }
 
             #[diagnostic::do_not_recommend]
-            impl<T> #loaded<T> for #slot_type {
+            impl<T> #bound_ident<T> for #slot_type {
                 fn get(&self) -> #returns {
                     #get
                 }
             }
-
+        };
+        let accessor_impl = quote! {
             impl #generics #row #generics {
                 #[doc = #doc]
-                #vis fn #name<T>(&self) -> #returns
+                #vis fn #accessor<T>(&self) -> #returns
                 where
-                    #param: #loaded<T>,
+                    #param: #bound<T>,
                 {
-                    #loaded::get(&self.#field)
+                    #bound::get(&self.#field)
                 }
             }
         };
-        let key = quote!(<#marker as #p::Relation>::key_of(model));
-        (quote!(#marker), key, accessor)
+        let key = quote!(<#marker as #p::Relation>::key_of(&row.__model));
+        (quote!(#marker), key, hidden, accessor_impl)
     };
 
-    let model_param = if count { quote!(_) } else { quote!(model) };
+    let row_param = if count { quote!(_) } else { quote!(row) };
     // Spanned at the target, like the relation's own `key_of` (see `marker`).
     let target = &relation.target;
     let key_fn = quote_spanned! {target.span()=>
-        fn key(#model_param: &#ident) -> ::core::option::Option<<Self as ::eagerly::__private::SlotKey>::Key> {
+        fn key(#row_param: &#row<#(#before),*>) -> ::core::option::Option<<Self as ::eagerly::__private::SlotKey>::Key> {
             #key_body
         }
     };
-    quote! {
+    let impls = quote! {
         #[automatically_derived]
         impl<#(#others,)* #unloaded: #p::Unloaded, #value> #relation_of<#row<#(#before),*>, #value> for #slot_key {
             type Out = #row<#(#after),*>;
@@ -301,6 +310,7 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Tok
             #key_fn
         }
 
-        #accessor
-    }
+        #accessor_impl
+    };
+    Generated { public: TokenStream::new(), hidden, impls }
 }

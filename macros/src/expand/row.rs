@@ -1,26 +1,18 @@
 //! The row type: `AuthorRow<Books = NotLoaded, Publisher = NotLoaded, BooksCount = NotLoaded>`,
 //! the model plus one slot per relation and per count, dereferencing to the model.
 
-use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Names, private};
+use super::{Generated, Names, private};
 use crate::model::Model;
 
-pub fn expand(model: &Model, names: &Names) -> TokenStream {
+pub fn expand(model: &Model, names: &Names) -> Generated {
     let p = private();
     let ident = model.ident;
     let vis = model.vis;
     let row = &names.row;
     let fields: Vec<_> = names.slots.iter().map(|s| &s.field).collect();
-    let slot_names: Vec<String> = names
-        .slots
-        .iter()
-        .map(|s| {
-            let name = model.relations[s.relation].name.to_string();
-            if s.is_count { format!("{name}_count") } else { name }
-        })
-        .collect();
+    let slot_names: Vec<&str> = names.slots.iter().map(|s| s.name.as_str()).collect();
     let slot_params: Vec<_> = names.slots.iter().map(|s| &s.param).collect();
     let declared =
         if slot_params.is_empty() { quote!() } else { quote!(<#(#slot_params = #p::NotLoaded),*>) };
@@ -32,6 +24,7 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
     );
     let into_model_doc = format!("The [`{ident}`], without what was loaded with it.");
     let relation_of = &names.relation_of;
+    let relation_of_path = names.hidden(relation_of);
     let slot_list = if model.relations.is_empty() {
         format!("`{ident}` declares no relations")
     } else {
@@ -51,58 +44,54 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
     };
     let not_a_relation = format!("this is not a relation of `{ident}`");
     let not_a_relation_label = format!("not a relation of `{ident}`");
-    let relation_of_doc = format!(
-        "The relations of [`{ident}`] (and their counts) that can fill a slot of [`{row}`]; \
-         implemented by the relation markers."
-    );
 
-    // One impl for every slot key: a relation of another model then fails on
-    // `RelationOfAuthor`, whose message names this model (see the design note, 9.4).
-    let set_slot = quote! {
-        #[automatically_derived]
-        impl<__Slot, __Value, #(#params),*> #p::SetSlot<__Slot, __Value> for #row #generics
-        where
-            __Slot: #relation_of<Self, __Value>,
-        {
-            type Out = <__Slot as #relation_of<Self, __Value>>::Out;
-            fn set(self, value: __Value) -> Self::Out {
-                <__Slot as #relation_of<Self, __Value>>::set(self, value)
-            }
-            fn key(&self) -> #p::Option<<__Slot as #p::SlotKey>::Key>
-            where
-                __Slot: #p::SlotKey,
-            {
-                <__Slot as #relation_of<Self, __Value>>::key(&self.__model)
-            }
-        }
-    };
-
-    quote! {
+    let public = quote! {
         #[doc = #doc]
         #vis struct #row #declared {
             __model: #ident,
             #(#fields: #slot_params,)*
         }
+    };
 
-        #[doc = #relation_of_doc]
-        #[doc(hidden)]
+    // The relations of the model (and their counts) that can fill a slot of its row,
+    // implemented by the relation markers.
+    let hidden = quote! {
         #[diagnostic::on_unimplemented(
             message = #not_a_relation,
             label = #not_a_relation_label,
             note = #slot_list
         )]
-        #vis trait #relation_of<Row, V> {
+        pub trait #relation_of<Row, V> {
             /// The row type with the slot filled.
             type Out;
             /// Fills the slot.
             fn set(row: Row, value: V) -> Self::Out;
-            /// The key the related rows of `model` are grouped by.
-            fn key(model: &#ident) -> #p::Option<<Self as #p::SlotKey>::Key>
+            /// The key the related rows of `row` are grouped by.
+            fn key(row: &Row) -> #p::Option<<Self as #p::SlotKey>::Key>
             where
                 Self: #p::SlotKey;
         }
+    };
 
-        #set_slot
+    // One impl for every slot key: a relation of another model then fails on
+    // `RelationOfAuthor`, whose message names this model (see the design note, 9.4).
+    let impls = quote! {
+        #[automatically_derived]
+        impl<__Slot, __Value, #(#params),*> #p::SetSlot<__Slot, __Value> for #row #generics
+        where
+            __Slot: #relation_of_path<Self, __Value>,
+        {
+            type Out = <__Slot as #relation_of_path<Self, __Value>>::Out;
+            fn set(self, value: __Value) -> Self::Out {
+                <__Slot as #relation_of_path<Self, __Value>>::set(self, value)
+            }
+            fn key(&self) -> #p::Option<<__Slot as #p::SlotKey>::Key>
+            where
+                __Slot: #p::SlotKey,
+            {
+                <__Slot as #relation_of_path<Self, __Value>>::key(self)
+            }
+        }
 
         #[automatically_derived]
         impl #generics #p::Deref for #row #generics {
@@ -163,5 +152,6 @@ pub fn expand(model: &Model, names: &Names) -> TokenStream {
                 row.finish()
             }
         }
-    }
+    };
+    Generated { public, hidden, impls }
 }

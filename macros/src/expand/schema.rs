@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use super::{Names, private, type_text};
 use crate::model::{Model, RelationKind};
 
-pub fn table(model: &Model) -> TokenStream {
+pub fn table(model: &Model, names: &Names) -> TokenStream {
     let p = private();
     let ident = model.ident;
     let name = &model.table;
@@ -45,15 +45,15 @@ pub fn table(model: &Model) -> TokenStream {
         let (fields, unique) = (&index.fields, index.unique);
         quote!(#p::IndexDef { columns: &[#(#fields),*], unique: #unique })
     });
-    let foreign_keys = model.relations.iter().filter_map(|relation| match relation.kind {
+    let foreign_keys = model.relations.iter().enumerate().filter_map(|(i, relation)| match relation.kind {
         RelationKind::BelongsTo { field } => {
-            let marker = Names::marker(model, relation);
+            let marker = names.hidden(&names.markers[i]);
             Some(quote!(#p::ForeignKey { column: #field, target: #p::relation_target::<#marker> }))
         }
         _ => None,
     });
-    let relations = model.relations.iter().map(|relation| {
-        let marker = Names::marker(model, relation);
+    let relations = model.relations.iter().enumerate().map(|(i, relation)| {
+        let marker = names.hidden(&names.markers[i]);
         let name = format!("{ident}::{}", relation.name);
         quote! {
             #p::RelationDef {

@@ -155,7 +155,7 @@ impl<'a> Model<'a> {
             })
             .collect();
 
-        let snake = snake_case(&input.ident.to_string());
+        let snake = snake_case(&unraw(&input.ident));
         let table = attrs.table.as_ref().map_or_else(|| snake.clone(), syn::LitStr::value);
         let mut relations: Vec<Relation> =
             attrs.relations.iter().filter_map(|r| struct_relation(ctxt, r, &snake)).collect();
@@ -233,7 +233,7 @@ fn struct_relation(ctxt: &Ctxt, attr: &RelationAttr, snake: &str) -> Option<Rela
             );
             return None;
         };
-        let target = attr.target.segments.last().map(|s| snake_case(&s.ident.to_string()));
+        let target = attr.target.segments.last().map(|s| snake_case(&unraw(&s.ident)));
         RelationKind::ManyToMany {
             through: through.clone(),
             from: ident_option("from", own_key)?,

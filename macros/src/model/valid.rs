@@ -4,11 +4,31 @@
 
 use std::collections::HashSet;
 
-use super::ast::{Model, camel_case};
+use super::ast::{Model, unraw};
 use super::ctxt::Ctxt;
 
-/// Names the derive generates in the model's namespace or on its row type.
-const RESERVED: &[&str] = &["query", "into_model"];
+/// What the derive puts on the model that code names with a path (`Author::get(&conn, 1)`):
+/// a column or relation constant of the same name would hide it there (an inherent
+/// constant wins over a trait's function), so a field or relation may not be named so.
+/// The model's other functions are called as methods (`author.insert(&conn)`, which no
+/// constant hides) and stay free as names: a field may be called `key` or `insert`.
+const ON_THE_MODEL: &[(&str, &str)] = &[
+    ("query", "`{model}::query()`"),
+    ("get", "`{model}::get(&conn, key)`"),
+    ("insert_all", "`{model}::insert_all(&conn, rows)`"),
+    ("TABLE", "`{model}::TABLE`"),
+];
+
+/// What the derive puts on the model's rows, besides one accessor per relation.
+const ON_THE_ROW: &[(&str, &str)] = &[("into_model", "`row.into_model()`")];
+
+/// What the generated item of that name is, for a message; `None` if the name is free.
+fn generated(model: &Model, name: &str, on_rows: bool) -> Option<String> {
+    let on_rows = if on_rows { ON_THE_ROW } else { &[] };
+    (ON_THE_MODEL.iter().chain(on_rows))
+        .find(|(reserved, _)| *reserved == name)
+        .map(|(_, item)| item.replace("{model}", &model.ident.to_string()))
+}
 
 pub fn check(ctxt: &Ctxt, model: &Model) {
     check_keys(ctxt, model);
@@ -65,12 +85,13 @@ fn check_names(ctxt: &Ctxt, model: &Model) {
                 );
             }
         }
-        if RESERVED.contains(&field.ident.to_string().as_str()) {
+        let name = unraw(field.ident);
+        if let Some(item) = generated(model, &name, false) {
             ctxt.error_spanned_by(
                 field.ident,
                 format!(
-                    "a field cannot be named `{}`: the derive generates `{}::{}`",
-                    field.ident, model.ident, field.ident
+                    "a field named `{name}` would hide {item}: the derive names each column after its field (`{}::{name}`); rename the field, and keep the column's name with `#[model(column = \"{}\")]`",
+                    model.ident, field.column
                 ),
             );
         }
@@ -80,10 +101,18 @@ fn check_names(ctxt: &Ctxt, model: &Model) {
 fn check_relations(ctxt: &Ctxt, model: &Model) {
     // Every name a relation puts on the model (`Author::books`) and on its rows
     // (`row.books()`, `row.books_count()`) must be free.
-    let mut taken: HashSet<String> = model.fields.iter().map(|f| f.ident.to_string()).collect();
-    taken.extend(RESERVED.iter().map(|r| r.to_string()));
+    let mut taken: HashSet<String> = model.fields.iter().map(|f| unraw(f.ident)).collect();
     for relation in &model.relations {
-        let name = relation.name.to_string();
+        let name = unraw(&relation.name);
+        if let Some(item) = generated(model, &name, true) {
+            ctxt.error_spanned_by(
+                &relation.name,
+                format!(
+                    "a relation named `{name}` would hide {item}; give the relation another name"
+                ),
+            );
+            continue;
+        }
         let mut names = vec![name.clone()];
         if relation.is_to_many() {
             names.push(format!("{name}_count"));
@@ -93,17 +122,11 @@ fn check_relations(ctxt: &Ctxt, model: &Model) {
                 ctxt.error_spanned_by(
                     &relation.name,
                     format!(
-                        "`{generated}` is already taken on `{}` (by a field, another relation or a generated name); give the relation another name",
+                        "`{generated}` is already taken on `{}` (by a field, another relation or a relation's count); give the relation another name",
                         model.ident
                     ),
                 );
             }
-        }
-        if *model.ident == camel_case(&name) {
-            ctxt.error_spanned_by(
-                &relation.name,
-                format!("a relation of `{}` cannot be named `{name}`: its row type uses `{}` for the relation's slot", model.ident, model.ident),
-            );
         }
     }
 }
