@@ -63,7 +63,6 @@ pub struct BookTag {
 /// on books 1: sf; 2: rust; 3: sf; 4: rust.
 pub fn seeded() -> Connection {
     let conn = Connection::open_in_memory().expect("an in-memory database opens");
-    conn.execute_batch("PRAGMA foreign_keys = ON").expect("foreign keys turn on");
     let tables = [Publisher::TABLE, Author::TABLE, Book::TABLE, Tag::TABLE, BookTag::TABLE];
     crate::create_tables(&conn, &tables).expect("the tables are created");
     conn.execute_batch(

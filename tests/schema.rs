@@ -122,7 +122,7 @@ fn the_database_enforces_what_the_models_declare() {
     // NOT NULL: a raw insert without a title fails.
     let missing = conn.execute("INSERT INTO books (author_id) VALUES (1)", []);
     assert!(missing.unwrap_err().to_string().contains("NOT NULL constraint failed: books.title"));
-    // FOREIGN KEY (with PRAGMA foreign_keys = ON): no book of a missing author.
+    // FOREIGN KEY: no book of a missing author.
     let orphan = NewBook { title: "Orphan".into(), author_id: 99 }.insert(&conn);
     match orphan {
         Err(eagerly::Error::Database { table: "books", source, .. }) => {
@@ -143,6 +143,28 @@ fn the_database_enforces_what_the_models_declare() {
     assert!(loan(2, "ann").insert(&conn).is_err(), "same book and member");
     assert!(loan(1, "bo").insert(&conn).is_err(), "same ticket");
     loan(2, "bo").insert(&conn).unwrap();
+}
+
+#[test]
+fn foreign_keys_are_enforced_on_a_new_connection_unless_turned_off() {
+    // What the README says: the bundled SQLite turns foreign keys on for every connection,
+    // without a PRAGMA.
+    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+    let on: i64 = conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0)).unwrap();
+    assert_eq!(on, 1);
+    eagerly::create_tables(&conn, &[Publisher::TABLE, Author::TABLE, Book::TABLE]).unwrap();
+    let orphan = NewBook { title: "Orphan".into(), author_id: 99 }.insert(&conn);
+    assert!(
+        matches!(&orphan, Err(eagerly::Error::Database { table: "books", source, .. })
+            if source.to_string().contains("FOREIGN KEY constraint failed")),
+        "{orphan:?}"
+    );
+    // Turned off, the row goes in; loading its author says what is wrong.
+    conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+    NewBook { title: "Orphan".into(), author_id: 99 }.insert(&conn).unwrap();
+    assert_eq!(Book::query().count(&conn).unwrap(), 1);
+    let joined = Book::query().select_related(Book::author).all(&conn);
+    assert!(matches!(joined, Err(eagerly::Error::MissingRelated { .. })), "{joined:?}");
 }
 
 #[test]

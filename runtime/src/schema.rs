@@ -275,8 +275,9 @@ impl<T: SqlType> SqlType for Option<T> {
 /// foreign-key order whatever the order given, all or nothing.
 ///
 /// Every column of a non-`Option` field is `NOT NULL`; `belongs_to` fields get a
-/// `FOREIGN KEY` constraint and, unless another index starts with them, an index. SQLite
-/// only enforces foreign keys on connections that ran `PRAGMA foreign_keys = ON`.
+/// `FOREIGN KEY` constraint and, unless another index starts with them, an index. The
+/// bundled SQLite enforces foreign keys on every connection unless it runs
+/// `PRAGMA foreign_keys = OFF`.
 ///
 /// ```
 /// # use eagerly::Model;
