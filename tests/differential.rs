@@ -328,3 +328,375 @@ fn the_number_of_eager_queries_does_not_grow_with_the_rows() {
         large.2
     );
 }
+
+/// Eager loading against the naive loop on generated data, with Rust as the oracle for
+/// what the naive side does not ask of SQL (text matching, order, per-parent slices):
+/// any number of rows of each table, NULL and dangling foreign keys (written with foreign
+/// keys off), titles holding wildcards and NUL, and generated filters, orders, limits
+/// and offsets. Short in CI; `PROPTEST_CASES=5000 cargo test --test differential` runs
+/// it long.
+mod generated {
+    use eagerly::rusqlite::Connection;
+    use eagerly::{Error, Model};
+    use proptest::prelude::*;
+
+    use super::common::*;
+
+    #[derive(Debug, Clone)]
+    struct Data {
+        publishers: usize,
+        /// Publisher of each author: `None`, or an id that may be one past the last.
+        authors: Vec<Option<i64>>,
+        /// Title and author of each book (an author id that may be one past the last).
+        books: Vec<(String, i64)>,
+        tags: usize,
+        /// Book and tag of each pair (a tag id that may be one past the last).
+        links: Vec<(i64, i64)>,
+    }
+
+    /// What a query asks of each author's books.
+    #[derive(Debug, Clone)]
+    struct Ask {
+        contains: String,
+        descending: bool,
+        offset: Option<usize>,
+        limit: Option<usize>,
+    }
+
+    fn title() -> impl Strategy<Value = String> {
+        let chars = prop::sample::select(vec!['a', 'B', 'b', '%', '_', '*', '\0', 'é', ' ']);
+        prop::collection::vec(chars, 0..5).prop_map(|c| c.into_iter().collect())
+    }
+
+    fn data() -> impl Strategy<Value = Data> {
+        (0..4usize, 0..8usize, 0..5usize).prop_flat_map(|(publishers, authors, tags)| {
+            let publisher = prop::option::of(1..=publishers as i64 + 1);
+            let author = 1..=authors as i64 + 1;
+            let books = prop::collection::vec((title(), author), 0..20);
+            (Just(publishers), prop::collection::vec(publisher, authors), books, Just(tags))
+                .prop_flat_map(|(publishers, authors, books, tags)| {
+                    let pair = (1..=books.len().max(1) as i64, 1..=tags as i64 + 1);
+                    let links = prop::collection::btree_set(pair, 0..25)
+                        .prop_map(|links| links.into_iter().collect::<Vec<_>>());
+                    (Just(publishers), Just(authors), Just(books), Just(tags), links)
+                })
+                .prop_map(|(publishers, authors, books, tags, links)| Data {
+                    publishers,
+                    authors,
+                    books,
+                    tags,
+                    links,
+                })
+        })
+    }
+
+    fn ask() -> impl Strategy<Value = Ask> {
+        (title(), any::<bool>(), prop::option::of(0..3usize), prop::option::of(0..4usize)).prop_map(
+            |(contains, descending, offset, limit)| Ask { contains, descending, offset, limit },
+        )
+    }
+
+    /// The data, written as it is: foreign keys off, so some may dangle.
+    fn db(data: &Data) -> Connection {
+        let conn = empty_db();
+        conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        Publisher::insert_all(
+            &conn,
+            (1..=data.publishers as i64).map(|id| Publisher { id, name: format!("p{id}") }),
+        )
+        .unwrap();
+        Author::insert_all(
+            &conn,
+            data.authors.iter().enumerate().map(|(i, &publisher_id)| Author {
+                id: i as i64 + 1,
+                name: format!("a{i}"),
+                publisher_id,
+            }),
+        )
+        .unwrap();
+        Book::insert_all(
+            &conn,
+            data.books.iter().enumerate().map(|(i, (title, author_id))| Book {
+                id: i as i64 + 1,
+                title: title.clone(),
+                author_id: *author_id,
+            }),
+        )
+        .unwrap();
+        Tag::insert_all(&conn, (1..=data.tags as i64).map(|id| Tag { id, name: format!("t{id}") }))
+            .unwrap();
+        let links = data.links.iter().filter(|(book, _)| *book as usize <= data.books.len());
+        BookTag::insert_all(&conn, links.map(|&(book_id, tag_id)| BookTag { book_id, tag_id }))
+            .unwrap();
+        conn
+    }
+
+    /// The model of a row `first` found.
+    fn row_of<M: Model>(found: eagerly::Result<Option<M::Row>>) -> Option<M>
+    where
+        M: Clone,
+    {
+        found.unwrap().map(|row| (*row).clone())
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct AuthorView {
+        author: Author,
+        publisher: Option<Publisher>,
+        books: Vec<(Book, Vec<Tag>)>,
+        books_count: usize,
+    }
+
+    fn eager_authors(conn: &Connection, ask: &Ask) -> (Vec<AuthorView>, usize) {
+        let (authors, log) = eagerly::capture(|| {
+            Author::query()
+                .select_related(Author::publisher)
+                .prefetch_with(Author::books, |books| {
+                    let order = if ask.descending { Book::title.desc() } else { Book::title.asc() };
+                    let mut books =
+                        books.filter(Book::title.contains(&ask.contains)).order_by(order);
+                    if let Some(offset) = ask.offset {
+                        books = books.offset(offset);
+                    }
+                    if let Some(limit) = ask.limit {
+                        books = books.limit(limit);
+                    }
+                    books.prefetch(Book::tags)
+                })
+                .with_count(Author::books)
+                .order_by(Author::id.asc())
+                .all(conn)
+                .unwrap()
+        });
+        let views = authors
+            .into_iter()
+            .map(|a| AuthorView {
+                author: (*a).clone(),
+                publisher: a.publisher().map(|p| (**p).clone()),
+                books: a
+                    .books()
+                    .iter()
+                    .map(|b| ((**b).clone(), b.tags().iter().map(|t| (**t).clone()).collect()))
+                    .collect(),
+                books_count: a.books_count(),
+            })
+            .collect();
+        (views, log.len())
+    }
+
+    /// The tags of a book that are there, in key order: one query per pair.
+    fn naive_tags(conn: &Connection, book: i64) -> Vec<Tag> {
+        let mut links = BookTag::query().filter(BookTag::book_id.eq(book)).all(conn).unwrap();
+        links.sort_by_key(|l| l.tag_id);
+        links
+            .iter()
+            .filter_map(|l| row_of::<Tag>(Tag::query().filter(Tag::id.eq(l.tag_id)).first(conn)))
+            .collect()
+    }
+
+    fn naive_authors(conn: &Connection, ask: &Ask) -> Vec<AuthorView> {
+        let authors = Author::query().order_by(Author::id.asc()).all(conn).unwrap();
+        authors
+            .into_iter()
+            .map(|a| {
+                let author = a.into_model();
+                let publisher = author.publisher_id.and_then(|id| {
+                    row_of::<Publisher>(Publisher::query().filter(Publisher::id.eq(id)).first(conn))
+                });
+                let all = Book::query().filter(Book::author_id.eq(author.id)).all(conn).unwrap();
+                let books_count = all.len();
+                let mut books: Vec<Book> = all
+                    .into_iter()
+                    .map(|b| b.into_model())
+                    .filter(|b| b.title.contains(ask.contains.as_str()))
+                    .collect();
+                books.sort_by(|x, y| {
+                    let by_title =
+                        if ask.descending { y.title.cmp(&x.title) } else { x.title.cmp(&y.title) };
+                    by_title.then(x.id.cmp(&y.id))
+                });
+                let books = books
+                    .into_iter()
+                    .skip(ask.offset.unwrap_or(0))
+                    .take(ask.limit.unwrap_or(usize::MAX))
+                    .map(|b| {
+                        let tags = naive_tags(conn, b.id);
+                        (b, tags)
+                    })
+                    .collect();
+                AuthorView { author, publisher, books, books_count }
+            })
+            .collect()
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct BookView {
+        book: Book,
+        author: Author,
+        publisher: Option<Publisher>,
+        tags_count: usize,
+    }
+
+    /// Books with their author, joined or prefetched; `Err` where an author is missing.
+    fn eager_books(conn: &Connection, joined: bool) -> Result<Vec<BookView>, &'static str> {
+        let views = |books: Vec<(Book, Author, Option<Publisher>, usize)>| {
+            books
+                .into_iter()
+                .map(|(book, author, publisher, tags_count)| BookView {
+                    book,
+                    author,
+                    publisher,
+                    tags_count,
+                })
+                .collect()
+        };
+        let result = if joined {
+            Book::query()
+                .select_related_with(Book::author, |a| a.select_related(Author::publisher))
+                .with_count(Book::tags)
+                .order_by(Book::id.asc())
+                .all(conn)
+                .map(|books| {
+                    views(
+                        books
+                            .iter()
+                            .map(|b| {
+                                (
+                                    (**b).clone(),
+                                    (**b.author()).clone(),
+                                    b.author().publisher().map(|p| (**p).clone()),
+                                    b.tags_count(),
+                                )
+                            })
+                            .collect(),
+                    )
+                })
+        } else {
+            Book::query()
+                .prefetch_with(Book::author, |a| a.select_related(Author::publisher))
+                .with_count(Book::tags)
+                .order_by(Book::id.asc())
+                .all(conn)
+                .map(|books| {
+                    views(
+                        books
+                            .iter()
+                            .map(|b| {
+                                (
+                                    (**b).clone(),
+                                    (**b.author()).clone(),
+                                    b.author().publisher().map(|p| (**p).clone()),
+                                    b.tags_count(),
+                                )
+                            })
+                            .collect(),
+                    )
+                })
+        };
+        match result {
+            Ok(views) => Ok(views),
+            Err(Error::MissingRelated {
+                relation: "Book::author",
+                table: "books",
+                column: "author_id",
+                target: "author",
+            }) => Err("missing author"),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    fn naive_books(conn: &Connection) -> Result<Vec<BookView>, &'static str> {
+        let books = Book::query().order_by(Book::id.asc()).all(conn).unwrap();
+        books
+            .into_iter()
+            .map(|b| {
+                let book = b.into_model();
+                let author = row_of::<Author>(
+                    Author::query().filter(Author::id.eq(book.author_id)).first(conn),
+                )
+                .ok_or("missing author")?;
+                let publisher = author.publisher_id.and_then(|id| {
+                    row_of::<Publisher>(Publisher::query().filter(Publisher::id.eq(id)).first(conn))
+                });
+                let tags_count = naive_tags(conn, book.id).len();
+                Ok(BookView { book, author, publisher, tags_count })
+            })
+            .collect()
+    }
+
+    /// Each tag's books, by many-to-many, and their count.
+    fn tags_both_ways(
+        conn: &Connection,
+    ) -> (Vec<(i64, Vec<i64>, usize)>, Vec<(i64, Vec<i64>, usize)>) {
+        let eager = Tag::query()
+            .prefetch(Tag::books)
+            .with_count(Tag::books)
+            .order_by(Tag::id.asc())
+            .all(conn)
+            .unwrap()
+            .iter()
+            .map(|t| (t.id, ids(t.books()), t.books_count()))
+            .collect();
+        let naive = Tag::query()
+            .order_by(Tag::id.asc())
+            .all(conn)
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let mut books: Vec<i64> = BookTag::query()
+                    .filter(BookTag::tag_id.eq(t.id))
+                    .all(conn)
+                    .unwrap()
+                    .iter()
+                    .filter(|l| Book::query().filter(Book::id.eq(l.book_id)).exists(conn).unwrap())
+                    .map(|l| l.book_id)
+                    .collect();
+                books.sort();
+                let count = books.len();
+                (t.id, books, count)
+            })
+            .collect();
+        (eager, naive)
+    }
+
+    proptest! {
+        #![proptest_config(property_config(64))]
+
+        #[test]
+        fn eager_loading_matches_the_naive_loop_on_generated_data(data in data(), ask in ask()) {
+            let conn = db(&data);
+            let (eager, statements) = eager_authors(&conn, &ask);
+            // Authors with publishers and counts; their books, if there are authors; the
+            // books' tags, if there are books: never more, whatever the rows.
+            let levels = 1 + usize::from(!eager.is_empty()) + usize::from(eager.iter().any(|a| !a.books.is_empty()));
+            prop_assert_eq!(statements, levels);
+            prop_assert_eq!(eager, naive_authors(&conn, &ask), "authors, asked {:?}, data {:?}", ask, data);
+
+            let naive = naive_books(&conn);
+            prop_assert_eq!(eager_books(&conn, true), naive.clone(), "books joined, data {:?}", data);
+            prop_assert_eq!(eager_books(&conn, false), naive, "books prefetched, data {:?}", data);
+
+            let (eager, naive) = tags_both_ways(&conn);
+            prop_assert_eq!(eager, naive, "tags, data {:?}", data);
+
+            // A slice of the books: `all`, `first` and `get` agree with Rust's slice.
+            let mut sorted: Vec<(String, i64)> = data.books.iter().enumerate().map(|(i, (t, _))| (t.clone(), i as i64 + 1)).collect();
+            sorted.sort();
+            let window: Vec<i64> = sorted.iter().map(|(_, id)| *id).skip(ask.offset.unwrap_or(0)).take(ask.limit.unwrap_or(usize::MAX)).collect();
+            let mut slice = Book::query().order_by(Book::title.asc());
+            if let Some(offset) = ask.offset {
+                slice = slice.offset(offset);
+            }
+            if let Some(limit) = ask.limit {
+                slice = slice.limit(limit);
+            }
+            prop_assert_eq!(ids(&slice.all(&conn).unwrap()), window.clone());
+            prop_assert_eq!(slice.first(&conn).unwrap().map(|b| b.id), window.first().copied());
+            prop_assert_eq!(slice.count(&conn).unwrap(), window.len());
+            for id in 1..=data.books.len() as i64 + 1 {
+                let got = slice.get(&conn, id);
+                prop_assert_eq!(got.is_ok(), window.contains(&id), "get({}) of {:?}", id, window);
+            }
+        }
+    }
+}
