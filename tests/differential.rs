@@ -432,10 +432,7 @@ mod generated {
     }
 
     /// The model of a row `first` found.
-    fn row_of<M: Model>(found: eagerly::Result<Option<M::Row>>) -> Option<M>
-    where
-        M: Clone,
-    {
+    fn row_of<M: Model + Clone>(found: eagerly::Result<Option<M::Row>>) -> Option<M> {
         found.unwrap().map(|row| (*row).clone())
     }
 
