@@ -621,10 +621,11 @@ mod generated {
             .collect()
     }
 
-    /// Each tag's books, by many-to-many, and their count.
-    fn tags_both_ways(
-        conn: &Connection,
-    ) -> (Vec<(i64, Vec<i64>, usize)>, Vec<(i64, Vec<i64>, usize)>) {
+    /// Per tag: its id, its books' ids and their count.
+    type TagBooks = Vec<(i64, Vec<i64>, usize)>;
+
+    /// Each tag's books, by many-to-many, and their count: eager, then naive.
+    fn tags_both_ways(conn: &Connection) -> (TagBooks, TagBooks) {
         let eager = Tag::query()
             .prefetch(Tag::books)
             .with_count(Tag::books)
