@@ -610,3 +610,78 @@ fn a_joined_row_that_is_there_but_holds_a_bad_null_is_a_decode_error_not_a_missi
         "author 2 is there (not every column of it is NULL): {error:?}"
     );
 }
+
+/// A joined model whose first field reads NULL as a value (`serde_json::Value` does): the
+/// absent row is told by a field that refuses NULL, or by its selected key where no field
+/// does.
+mod fields_that_read_null {
+    use eagerly::Model;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    pub struct Profile {
+        #[model(primary_key)]
+        pub id: i64,
+        pub settings: serde_json::Value,
+        pub handle: String,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    pub struct Note {
+        #[model(primary_key)]
+        pub id: i64,
+        pub body: serde_json::Value,
+    }
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    pub struct Post {
+        #[model(primary_key)]
+        pub id: i64,
+        #[model(belongs_to(profile = Profile))]
+        pub profile_id: i64,
+        #[model(belongs_to(note = Note))]
+        pub note_id: i64,
+    }
+
+    #[test]
+    fn a_missing_row_is_missing_whatever_its_fields_read() {
+        let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+        eagerly::create_tables(&conn, &[Profile::TABLE, Note::TABLE, Post::TABLE]).unwrap();
+        let profile = Profile { id: 1, settings: serde_json::json!([]), handle: "ann".into() };
+        profile.insert(&conn).unwrap();
+        Note { id: 1, body: serde_json::json!({"a": 1}) }.insert(&conn).unwrap();
+        Post { id: 1, profile_id: 1, note_id: 1 }.insert(&conn).unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF; INSERT INTO post VALUES (2, 9, 1), (3, 1, 9);",
+        )
+        .unwrap();
+
+        let (posts, log) = eagerly::capture(|| {
+            Post::query()
+                .select_related(Post::profile)
+                .select_related(Post::note)
+                .filter(Post::id.eq(1))
+                .all(&conn)
+                .unwrap()
+        });
+        assert_eq!(**posts[0].profile(), profile);
+        assert_eq!(posts[0].note().body, serde_json::json!({"a": 1}));
+        // The profile's key comes from the foreign key (`handle` refuses NULL); the note's
+        // is selected (its one field reads NULL as a value).
+        assert!(
+            log.sql()[0].contains(r#"j1."settings", j1."handle", j2."id", j2."body""#),
+            "{}",
+            log.sql()[0]
+        );
+
+        for (post, relation) in [(2, "Post::profile"), (3, "Post::note")] {
+            let loaded = Post::query()
+                .select_related(Post::profile)
+                .select_related(Post::note)
+                .get(&conn, post);
+            assert!(
+                matches!(loaded, Err(eagerly::Error::MissingRelated { relation: r, .. }) if r == relation),
+                "post {post}: {loaded:?}"
+            );
+        }
+    }
+}

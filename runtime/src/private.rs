@@ -62,6 +62,12 @@ impl<T> NoSqlType for &SqlTypeOf<T> {
     }
 }
 
+/// Whether reading NULL into a `T` is an error (see `ColumnDef::refuses_null`): asked of
+/// the type's own `FromSql`.
+pub fn refuses_null<T: rusqlite::types::FromSql>() -> bool {
+    T::column_result(rusqlite::types::ValueRef::Null).is_err()
+}
+
 /// A foreign key's field type fits a primary key of type `K`: `K` itself, or `Option<K>`
 /// for a nullable foreign key.
 #[diagnostic::on_unimplemented(

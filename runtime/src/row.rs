@@ -212,10 +212,6 @@ pub struct Reader<'a> {
     /// The statement selected the key's column (it was read before decoding), rather than
     /// leaving it out.
     key_selected: bool,
-    /// A column holding a NOT NULL field, where NULL is refused whatever the field's type
-    /// makes of it: how a joined row whose key was not selected tells that the LEFT JOIN
-    /// found nothing (`usize::MAX`: none).
-    witness: usize,
 }
 
 /// A result row: straight from SQLite, or kept aside as values (when a batched loader must
@@ -246,22 +242,14 @@ impl<'a> Reader<'a> {
     /// Reads `table`'s columns from `row`, starting at column `first`.
     #[inline]
     pub(crate) fn new(row: Source<'a>, table: &'static Table, first: usize) -> Self {
-        Reader {
-            row,
-            table,
-            first,
-            next: first,
-            key: None,
-            key_selected: false,
-            witness: usize::MAX,
-        }
+        Reader { row, table, first, next: first, key: None, key_selected: false }
     }
 
     /// Reads `table`'s columns from `row`, starting at column `first`, except the key's,
     /// whose value is already known: `key`. Its column was either not selected
     /// (`selected: false`: a joined row's key equals the foreign key the parent row
     /// already holds) or read before decoding (a nullable relation's, to tell an absent
-    /// row). A NULL in column `witness` is an error whatever the field's type.
+    /// row).
     #[inline]
     pub(crate) fn with_key(
         row: Source<'a>,
@@ -269,17 +257,8 @@ impl<'a> Reader<'a> {
         first: usize,
         key: ValueRef<'a>,
         selected: bool,
-        witness: Option<usize>,
     ) -> Self {
-        Reader {
-            row,
-            table,
-            first,
-            next: first,
-            key: Some(key),
-            key_selected: selected,
-            witness: witness.unwrap_or(usize::MAX),
-        }
+        Reader { row, table, first, next: first, key: Some(key), key_selected: selected }
     }
 
     /// Reads the primary key as a `T`: the key's value when the statement did not select
@@ -318,9 +297,6 @@ impl<'a> Reader<'a> {
         self.next += 1;
         // Every field of every row passes here: the errors are made out of line.
         match self.row.get(index) {
-            Ok(ValueRef::Null) if index == self.witness => {
-                Err(self.not_decoded::<T>(index, ValueRef::Null, FromSqlError::InvalidType))
-            }
             Ok(value) => {
                 T::column_result(value).map_err(|e| self.not_decoded::<T>(index, value, e))
             }

@@ -88,6 +88,10 @@ pub struct ColumnDef {
     pub sql_type: fn() -> &'static str,
     /// Whether the column accepts NULL (the field is an `Option`).
     pub nullable: bool,
+    /// Whether reading NULL into the field is an error (its type's `FromSql` refuses
+    /// NULL, as `i64` and `String` do): such a column tells a row that a LEFT JOIN did not
+    /// find.
+    pub refuses_null: fn() -> bool,
 }
 
 /// An index, or a unique constraint, over one or more columns of a [`Table`].
@@ -349,7 +353,14 @@ mod tests {
     }
 
     const fn column(name: &'static str) -> ColumnDef {
-        ColumnDef { name, field: name, rust_type: "i64", sql_type: integer, nullable: false }
+        ColumnDef {
+            name,
+            field: name,
+            rust_type: "i64",
+            sql_type: integer,
+            nullable: false,
+            refuses_null: || true,
+        }
     }
 
     static PARENT: Table = Table {

@@ -29,12 +29,16 @@ pub fn table(model: &Model, names: &Names) -> TokenStream {
                 }}
             }
         };
+        // Spanned at the type, like `decode`'s reads: a type that is not `FromSql` is one
+        // error there.
+        let refuses_null = quote_spanned!(ty.span()=> #p::refuses_null::<#ty>);
         quote! {
             #p::ColumnDef {
                 name: #column,
                 field: #field_name,
                 rust_type: #rust_type,
                 sql_type: #sql_type,
+                refuses_null: #refuses_null,
                 nullable: #nullable,
             }
         }

@@ -275,8 +275,9 @@ where
 /// that it is there.
 ///
 /// Through a NOT NULL foreign key to an integer key (`ON key = fk`), the key is the
-/// foreign key's value, exactly, and is not selected; the row is there unless a NOT NULL
-/// column of it (the witness) is NULL. Otherwise, and through a nullable foreign key, the
+/// foreign key's value, exactly, and is not selected; the row is there unless a column of
+/// it whose field refuses NULL (the witness: `name: String`, not an `Option`, nor a type
+/// that reads NULL as a value) is NULL, which decoding reports. Otherwise, and through a nullable foreign key, the
 /// key is selected: NULL where the row is not there (a row that is there but holds a bad
 /// NULL is then told apart, and reported as such).
 fn joined_key<Rel: Relation>(parent: Place, offset: usize, key_field: usize) -> JoinedKey
@@ -293,7 +294,7 @@ where
     // The foreign key's column, unless it is the parent's own key, itself not selected.
     let fk_column = from.columns.iter().position(|c| c.name == fk).and_then(|f| parent.column(f));
     let witness = (target.columns.iter().enumerate())
-        .position(|(i, c)| i != key_field && !c.nullable)
+        .position(|(i, c)| i != key_field && !c.nullable && (c.refuses_null)())
         .map(|i| if i > key_field { offset + i - 1 } else { offset + i });
     match (fk_column, witness) {
         (Some(fk_column), Some(witness)) => JoinedKey::FromParent { fk_column, witness },
@@ -352,10 +353,9 @@ impl<M: Model> DecodeJoined for JoinedModel<M> {
                     Some(key) => key,
                     None => row.get(fk_column).map_err(key_unreadable::<M>)?,
                 };
-                let mut reader =
-                    Reader::with_key(row, M::TABLE, self.offset, key, false, Some(witness));
-                // Decoded first: the decoder reads the witness's column anyway, and its
-                // NULL is the one sign of an absent row.
+                let mut reader = Reader::with_key(row, M::TABLE, self.offset, key, false);
+                // Decoded first, at no cost where the row is there: the witness's NULL, an
+                // error to its field's type, is the sign of an absent row.
                 match M::decode(&mut reader) {
                     Ok(model) => Ok(Some(model.into_row())),
                     Err(error) if self.is_absent(row, &error, witness) => Ok(None),
@@ -370,7 +370,7 @@ impl<M: Model> DecodeJoined for JoinedModel<M> {
                 if key == ValueRef::Null {
                     return Ok(None);
                 }
-                let mut reader = Reader::with_key(row, M::TABLE, self.offset, key, true, None);
+                let mut reader = Reader::with_key(row, M::TABLE, self.offset, key, true);
                 Ok(Some(M::decode(&mut reader)?.into_row()))
             }
         }

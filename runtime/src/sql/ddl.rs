@@ -84,6 +84,7 @@ mod tests {
                 rust_type: "i64",
                 sql_type: integer,
                 nullable: false,
+                refuses_null: || true,
             },
             ColumnDef {
                 name: "boss",
@@ -91,6 +92,7 @@ mod tests {
                 rust_type: "Option<i64>",
                 sql_type: integer,
                 nullable: true,
+                refuses_null: || false,
             },
             ColumnDef {
                 name: "blob",
@@ -98,6 +100,7 @@ mod tests {
                 rust_type: "Custom",
                 sql_type: untyped,
                 nullable: false,
+                refuses_null: || true,
             },
         ],
         primary_key: &[0],

@@ -120,7 +120,14 @@ mod tests {
     }
 
     const fn column(name: &'static str) -> ColumnDef {
-        ColumnDef { name, field: name, rust_type: "String", sql_type: text, nullable: false }
+        ColumnDef {
+            name,
+            field: name,
+            rust_type: "String",
+            sql_type: text,
+            nullable: false,
+            refuses_null: || true,
+        }
     }
 
     static LINK: Table = Table {
