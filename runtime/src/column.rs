@@ -197,7 +197,9 @@ impl<M, T> Column<M, T> {
         self.compare(CompareOp::Ge, value)
     }
 
-    /// Equal to one of `values`; an empty list matches nothing.
+    /// Equal to one of `values`; an empty list matches nothing. Any number of values: a
+    /// long list is sent as one JSON array, so it never meets SQLite's limit on bound
+    /// values.
     ///
     /// ```
     /// # use eagerly::Model;

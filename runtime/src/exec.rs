@@ -1,5 +1,6 @@
 //! The one place where eagerly runs statements: errors get their table and SQL attached,
-//! statements are prepared through rusqlite's cache, and captures, inspections and
+//! statements are prepared through rusqlite's cache, every value is bound here (and NaN,
+//! which SQLite would store as NULL, refused), and captures, inspections and
 //! `tracing` are told what ran. With none of them active, a statement costs one
 //! thread-local read more than calling rusqlite directly.
 

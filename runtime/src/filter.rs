@@ -11,6 +11,10 @@ use rusqlite::types::Value;
 /// [`not`](Cond::not) / `!`. Conditions on different models do not combine: `Cond<Book>`
 /// and `Cond<Author>` are different types.
 ///
+/// A filter may combine any number of conditions; nested deeper than SQLite evaluates
+/// (hundreds of levels of `and` inside `or` inside `not`), it is
+/// [`Error::FilterTooDeep`](crate::Error::FilterTooDeep) when the query runs.
+///
 /// Filters are two-valued, as in Django: a row either matches or it does not. A comparison
 /// with a NULL column does not match, and `not` matches exactly the rows its inner filter
 /// does not match (including those where a column is NULL); `ne` matches NULL columns too.

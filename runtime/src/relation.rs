@@ -224,7 +224,8 @@ impl Card for ToOptional {
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 pub trait Joinable: Card {
-    /// Whether the JOIN may find no row (a nullable foreign key): LEFT rather than INNER.
+    /// Whether the JOIN may find no row (a nullable foreign key), and the slot is then
+    /// `None` rather than an error.
     const OPTIONAL: bool;
 
     /// The slot value from what the JOIN found for one row; `missing` is the error where

@@ -262,8 +262,9 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the primary key as a `T`: the key's value when the statement did not select
-    /// its column (a row joined by an INNER JOIN on an integer key takes it from the
-    /// parent's foreign key), else the next column, as [`read`](Reader::read) does.
+    /// its column (a row joined through a NOT NULL foreign key to an integer key takes it
+    /// from the parent's foreign key), else the next column, as [`read`](Reader::read)
+    /// does.
     ///
     /// Generated `decode` functions read a single-field primary key with it:
     /// ```text

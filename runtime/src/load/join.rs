@@ -137,10 +137,13 @@ impl<M: Model, D: DecodeJoined> Join<M, D> {
 
 impl<M: Model, R: 'static> Query<M, R> {
     /// Loads the `belongs_to` relation `rel` with a JOIN in this query's statement
-    /// (Django's `select_related`): an INNER JOIN for a NOT NULL foreign key, a LEFT JOIN
-    /// for a nullable one, read as `row.author()` (`&AuthorRow`) or `row.publisher()`
-    /// (`Option<&PublisherRow>`). An INNER JOIN on an integer key does not select the
-    /// joined key: it is the foreign key's value, already in the row.
+    /// (Django's `select_related`), read as `row.author()` (`&AuthorRow`, a NOT NULL
+    /// foreign key) or `row.publisher()` (`Option<&PublisherRow>`, a nullable one). The JOIN
+    /// is a LEFT JOIN either way, so no row is ever dropped: a NOT NULL foreign key that
+    /// finds no row (the database did not enforce it) is
+    /// [`Error::MissingRelated`], as for a prefetch, while
+    /// `count()` counts the row. Through a NOT NULL foreign key to an integer key, the
+    /// joined key is not selected: it is the foreign key's value, already in the row.
     ///
     /// ```
     /// # use eagerly::Model;
