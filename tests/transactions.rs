@@ -81,7 +81,20 @@ fn a_commit_refused_by_a_reader_rolls_back_and_the_next_write_persists() {
     );
     assert!(writer.is_autocommit(), "the writer's connection is in autocommit mode again");
 
+    // One statement writing many rows is its own transaction: refused, it leaves nothing
+    // open either.
     reader.execute_batch("COMMIT").unwrap();
+    Tag::insert_all(&writer, tags(&["x", "y"])).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    assert_eq!(Tag::query().count(&reader).unwrap(), 2);
+    let renamed = Tag::query().update(&writer, [Tag::name.set("z")]);
+    assert!(matches!(renamed, Err(Error::Database { table: "tag", .. })), "{renamed:?}");
+    let deleted = Tag::query().filter(Tag::name.eq("x")).limit(1).delete(&writer);
+    assert!(matches!(deleted, Err(Error::Database { table: "tag", .. })), "{deleted:?}");
+    assert!(writer.is_autocommit());
+    reader.execute_batch("COMMIT").unwrap();
+    Tag::query().delete(&writer).unwrap();
+
     NewTag { name: "after".into() }.insert(&writer).unwrap();
     drop(writer);
     assert_eq!(tag_count(&file), 1, "only the write after the failure, committed");
