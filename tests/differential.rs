@@ -536,59 +536,35 @@ mod generated {
 
     /// Books with their author, joined or prefetched; `Err` where an author is missing.
     fn eager_books(conn: &Connection, joined: bool) -> Result<Vec<BookView>, &'static str> {
-        let views = |books: Vec<(Book, Author, Option<Publisher>, usize)>| {
-            books
-                .into_iter()
-                .map(|(book, author, publisher, tags_count)| BookView {
-                    book,
-                    author,
-                    publisher,
-                    tags_count,
+        // The two loads give different row types with the same accessors.
+        macro_rules! views {
+            ($books:expr) => {
+                $books.map(|books| {
+                    books
+                        .iter()
+                        .map(|b| BookView {
+                            book: (**b).clone(),
+                            author: (**b.author()).clone(),
+                            publisher: b.author().publisher().map(|p| (**p).clone()),
+                            tags_count: b.tags_count(),
+                        })
+                        .collect::<Vec<_>>()
                 })
-                .collect()
-        };
+            };
+        }
+        let books = Book::query().with_count(Book::tags).order_by(Book::id.asc());
         let result = if joined {
-            Book::query()
-                .select_related_with(Book::author, |a| a.select_related(Author::publisher))
-                .with_count(Book::tags)
-                .order_by(Book::id.asc())
-                .all(conn)
-                .map(|books| {
-                    views(
-                        books
-                            .iter()
-                            .map(|b| {
-                                (
-                                    (**b).clone(),
-                                    (**b.author()).clone(),
-                                    b.author().publisher().map(|p| (**p).clone()),
-                                    b.tags_count(),
-                                )
-                            })
-                            .collect(),
-                    )
-                })
+            views!(
+                books
+                    .select_related_with(Book::author, |a| a.select_related(Author::publisher))
+                    .all(conn)
+            )
         } else {
-            Book::query()
-                .prefetch_with(Book::author, |a| a.select_related(Author::publisher))
-                .with_count(Book::tags)
-                .order_by(Book::id.asc())
-                .all(conn)
-                .map(|books| {
-                    views(
-                        books
-                            .iter()
-                            .map(|b| {
-                                (
-                                    (**b).clone(),
-                                    (**b.author()).clone(),
-                                    b.author().publisher().map(|p| (**p).clone()),
-                                    b.tags_count(),
-                                )
-                            })
-                            .collect(),
-                    )
-                })
+            views!(
+                books
+                    .prefetch_with(Book::author, |a| a.select_related(Author::publisher))
+                    .all(conn)
+            )
         };
         match result {
             Ok(views) => Ok(views),

@@ -104,10 +104,7 @@ pub(crate) fn atomically<T>(
     table: &'static Table,
     write: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
-    let transaction = Transaction::write(run, table)?;
-    let value = write()?;
-    transaction.commit()?;
-    Ok(value)
+    within(Some(Transaction::write(run, table)?), write)
 }
 
 /// Runs `load`, a load of several statements, inside one read transaction, so that every
@@ -118,10 +115,15 @@ pub(crate) fn one_snapshot<T>(
     table: &'static Table,
     load: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
-    let snapshot = Transaction::snapshot(run, table)?;
-    let value = load()?;
-    if let Some(snapshot) = snapshot {
-        snapshot.commit()?;
+    within(Transaction::snapshot(run, table)?, load)
+}
+
+/// Runs `work`, then commits `transaction` (if eagerly began one); dropped on an error or
+/// a panic, the transaction is undone.
+fn within<T>(transaction: Option<Transaction<'_>>, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    let value = work()?;
+    if let Some(transaction) = transaction {
+        transaction.commit()?;
     }
     Ok(value)
 }
