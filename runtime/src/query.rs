@@ -212,7 +212,9 @@ impl<M: Model, R> Query<M, R> {
         self
     }
 
-    /// Returns at most `n` rows.
+    /// Returns at most `n` rows. A limited (or offset) query without `order_by` takes its
+    /// rows in primary-key order, so the slice is the same rows every time and for every
+    /// terminal method (`all`, `get`, `update`, ..).
     ///
     /// ```
     /// # use eagerly::__doc::*;
