@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use rusqlite::types::Value;
 
 use crate::filter::{CompareOp, Cond, Expr, PatternKind};
-use crate::load::Alias;
+use crate::plan::alias::Alias;
 use crate::value::ValueFor;
 
 /// The column of model `M` that holds a field of type `T`. `#[derive(Model)]` makes one

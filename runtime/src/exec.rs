@@ -4,15 +4,35 @@
 //! `tracing` are told what ran. With none of them active, a statement costs one
 //! thread-local read more than calling rusqlite directly.
 
+use std::panic::Location;
 use std::time::Instant;
 
 use rusqlite::{CachedStatement, Connection, StatementStatus, ToSql};
 
 use crate::error::{Error, Result, abbreviated};
-use crate::load::Run;
 use crate::log::{self, Counters, QueryRecord, Watch};
 use crate::sql::Statement;
 use crate::value::{bindable, to_value};
+
+/// One execution of a query: the connection, and the user's line that asked for it (every
+/// statement of the execution is reported at that line).
+#[derive(Clone, Copy)]
+pub(crate) struct Run<'c> {
+    pub conn: &'c Connection,
+    pub caller: &'static Location<'static>,
+    /// The rows of the level being loaded are (nearly) every row of their table: no filter,
+    /// limit or offset chose them, at their level or above, and every level above was a
+    /// `has_many`. A large batch below them then selects its keys from the table itself
+    /// (`fk IN (SELECT "id" FROM "author")`) rather than sending them; rows for keys no
+    /// parent has are skipped, so a superset is harmless.
+    pub whole_table: bool,
+}
+
+impl<'c> Run<'c> {
+    pub(crate) fn new(conn: &'c Connection, caller: &'static Location<'static>) -> Self {
+        Run { conn, caller, whole_table: false }
+    }
+}
 
 /// Runs a statement that returns rows and maps each with `each`, stopping at the first
 /// error.
@@ -36,7 +56,7 @@ pub(crate) fn query_into<T>(
     params: &[&dyn ToSql],
     mut each: impl FnMut(&rusqlite::Row<'_>, &mut Vec<T>) -> Result<()>,
 ) -> Result<Vec<T>> {
-    let watch = log::watch(run.caller, statement)?;
+    let watch = log::watch(run.caller, statement.kind, &statement.text)?;
     let started = watch.is_some().then(Instant::now);
     let mut out = Vec::new();
     let mut counters = Counters::default();
@@ -65,7 +85,7 @@ pub(crate) fn query_into<T>(
 
 /// Runs a statement that returns no rows; returns the number of rows it changed.
 pub(crate) fn execute(run: Run<'_>, statement: &Statement, params: &[&dyn ToSql]) -> Result<usize> {
-    let watch = log::watch(run.caller, statement)?;
+    let watch = log::watch(run.caller, statement.kind, &statement.text)?;
     let started = watch.is_some().then(Instant::now);
     let result = prepare(run.conn, statement).and_then(|mut prepared| {
         bind(&mut prepared, statement, params)?;

@@ -10,9 +10,10 @@ use std::sync::Arc;
 use rusqlite::types::Value;
 
 use crate::log::{self, Frame, QueryLog, QueryRecord};
-use crate::relation::Link;
+use crate::plan::alias::Alias;
+use crate::plan::statement::{Shape, StatementKind, Test};
+use crate::schema::Link;
 use crate::schema::Table;
-use crate::sql::{Alias, Shape, StatementKind, Test};
 use crate::usage::Usage;
 
 /// Runs `f` and reports what its statements did wrong, with the default thresholds of

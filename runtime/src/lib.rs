@@ -1,5 +1,33 @@
 //! The runtime of [eagerly](https://docs.rs/eagerly): everything `#[derive(Model)]`
 //! plugs into. Use it through the `eagerly` crate, which re-exports it with the derive.
+//!
+//! # Layers
+//!
+//! Each module uses only modules listed before it; no two modules use each other, doc
+//! links included (`tests/layers.rs` checks it):
+//!
+//! 1. **Values and errors**: `value` (Rust values on their way to parameters), `error`.
+//! 2. **Vocabulary**: `filter` (conditions), `plan::alias` (the names of a statement's
+//!    tables), `column` (typed columns and what they build), `schema` (a model's table,
+//!    and [`Link`], how each kind of relation reaches its rows: the one place that knows
+//!    the kinds).
+//! 3. **Plan**: `plan` (what a query is: selected columns, filter, joins, counts, limits,
+//!    batch keys) and `plan::statement` (what a statement does, for the inspector). No
+//!    backend, no SQL text.
+//! 4. **Observation**: `usage` (was a loaded relation read), `trace` (`tracing` spans),
+//!    `log` (captures, `forbid_queries`, the records every statement leaves).
+//! 5. **Dialect**: `sql`, the only code that writes SQL text (SQLite's: placeholders,
+//!    quoting, `json_each` batches, savepoints, DDL).
+//! 6. **Driver**: `exec` (runs, binds, times and records statements on rusqlite).
+//! 7. **Rows**: `row` (decoding, slots), `model` (the [`Model`] trait), `relation` (the
+//!    relation traits and their type-level cardinality).
+//! 8. **Loading and writing**: `load` (row plans, JOIN decoding, counts, batched
+//!    prefetch levels), `transaction`, `write`, `query` (the builder and its terminal
+//!    methods), with `load::{join, count, prefetch}` adding the loading calls to
+//!    [`Query`].
+//! 9. **Tools**: `inspect` (the query inspector), `serialize`, and `__private` (what the
+//!    derive's code calls: [`Model`]'s methods are filled in by the derive with calls to
+//!    it, so that the trait, low in this list, never names the code that runs queries).
 
 #![warn(missing_docs)]
 
@@ -11,6 +39,7 @@ pub mod inspect;
 mod load;
 pub mod log;
 pub mod model;
+mod plan;
 pub mod query;
 pub mod relation;
 pub mod row;
@@ -46,12 +75,13 @@ pub use log::{Counters, QueryLog, QueryRecord, capture, forbid_queries};
 pub use model::{Insertable, Model};
 pub use query::Query;
 pub use relation::{
-    Card, CountKey, CountOf, Countable, DefaultSlot, Joinable, Link, RelNamed, Relation, SlotKey,
-    SlotOf, ToMany, ToOne, ToOptional,
+    Card, CountKey, CountOf, Countable, DefaultSlot, Joinable, RelNamed, Relation, SlotOf, ToMany,
+    ToOne, ToOptional,
 };
-pub use row::{Counted, Loaded, Many, NotLoaded, One, Opt, Reader, SetSlot, Unloaded};
-pub use schema::{SqlType, Table, create_tables};
+pub use row::{Counted, Loaded, Many, NotLoaded, One, Opt, Reader, SetSlot, SlotKey, Unloaded};
+pub use schema::{Link, SqlType, Table};
 pub use value::ValueFor;
+pub use write::create_tables;
 
 /// The rusqlite this build of eagerly uses; every API takes its `Connection`.
 pub use rusqlite;

@@ -2,7 +2,7 @@
 //!
 //! Every statement goes through one function of the runtime (`exec`), which asks this
 //! module whether anyone is watching the thread: a [`capture`], an
-//! [`inspect`](crate::inspect()), a [`forbid_queries`] scope. When nobody is, that costs one
+//! `inspect`, a [`forbid_queries`] scope. When nobody is, that costs one
 //! thread-local read per statement: no clock, no allocation, no lock.
 
 use std::cell::RefCell;
@@ -15,7 +15,7 @@ use std::time::Duration;
 use rusqlite::types::Value;
 
 use crate::error::{Error, Result, abbreviated};
-use crate::sql::{Shape, Statement, StatementKind};
+use crate::plan::statement::{Shape, StatementKind};
 use crate::usage::Usage;
 
 /// One statement eagerly ran.
@@ -379,26 +379,24 @@ pub(crate) struct Watch {
 /// read nothing, and a load counts as the statements that read its rows.
 pub(crate) fn watch(
     caller: &'static Location<'static>,
-    statement: &Statement,
+    kind: StatementKind,
+    sql: &str,
 ) -> Result<Option<Watch>> {
-    let control = matches!(statement.kind, StatementKind::Transaction | StatementKind::Snapshot);
-    if statement.kind == StatementKind::Snapshot {
+    let control = matches!(kind, StatementKind::Transaction | StatementKind::Snapshot);
+    if kind == StatementKind::Snapshot {
         return Ok(None);
     }
     STATE.with(|state| {
         let mut state = state.borrow_mut();
         if state.forbidden > 0 && !control {
-            return Err(Error::QueryForbidden {
-                sql: abbreviated(&statement.text),
-                location: caller,
-            });
+            return Err(Error::QueryForbidden { sql: abbreviated(sql), location: caller });
         }
         if state.frames.is_empty() && !crate::trace::enabled() {
             return Ok(None);
         }
         let mut explain = false;
         for frame in state.frames.iter_mut().filter(|f| f.inspecting) {
-            explain |= frame.explained.insert(statement.text.clone());
+            explain |= frame.explained.insert(sql.to_owned());
         }
         Ok(Some(Watch { explain }))
     })
@@ -407,7 +405,14 @@ pub(crate) fn watch(
 /// Hands a record to every active capture and inspection on this thread, and to
 /// `tracing`.
 pub(crate) fn record(_watch: Watch, record: QueryRecord) {
-    crate::trace::statement(&record);
+    crate::trace::statement(
+        &record.sql,
+        record.table,
+        record.rows,
+        record.duration,
+        record.location,
+        record.error.as_deref(),
+    );
     STATE.with(|state| {
         let mut state = state.borrow_mut();
         if let Some((innermost, outer)) = state.frames.split_last_mut() {
@@ -425,13 +430,23 @@ pub(crate) fn inspecting() -> bool {
     STATE.with(|state| state.borrow().frames.iter().any(|f| f.inspecting))
 }
 
-/// Gives a loaded relation's usage flag to every active inspection.
-pub(crate) fn track(usage: &Arc<Usage>) {
+/// A flag for one loading step, given to every active inspection; `None` when nothing
+/// inspects.
+pub(crate) fn start_usage(
+    relation: &'static str,
+    count: bool,
+    location: &'static Location<'static>,
+) -> Option<Arc<Usage>> {
     STATE.with(|state| {
-        for frame in state.borrow_mut().frames.iter_mut().filter(|f| f.inspecting) {
+        let mut state = state.borrow_mut();
+        let mut inspections = state.frames.iter_mut().filter(|f| f.inspecting).peekable();
+        inspections.peek()?;
+        let usage = Arc::new(Usage::new(relation, count, location));
+        for frame in inspections {
             frame.usage.push(usage.clone());
         }
-    });
+        Some(usage)
+    })
 }
 
 impl Frame {

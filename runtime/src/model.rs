@@ -1,15 +1,12 @@
 //! The `Model` trait that `#[derive(Model)]` implements, and the writes every model gets.
 
 use std::ops::Deref;
-use std::panic::Location;
 
 use rusqlite::{Connection, ToSql};
 
 use crate::error::Result;
-use crate::query::Query;
 use crate::row::Reader;
 use crate::schema::Table;
-use crate::write;
 
 /// A struct stored as one row of a table. Implemented by `#[derive(Model)]`; the
 /// attribute reference is on the derive macro.
@@ -118,9 +115,7 @@ pub trait Model: Sized + 'static {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    fn get(conn: &Connection, key: Self::Key) -> Result<Self::Row> {
-        Query::<Self>::new().get(conn, key)
-    }
+    fn get(conn: &Connection, key: Self::Key) -> Result<Self::Row>;
 
     /// Inserts the model with every field as given, key included, and returns the row as
     /// stored. To let the database assign an integer key, insert the generated
@@ -136,10 +131,7 @@ pub trait Model: Sized + 'static {
     #[track_caller]
     fn insert(&self, conn: &Connection) -> Result<Self>
     where
-        Self: Insertable<Model = Self>,
-    {
-        write::insert_one(write::run(conn, Location::caller()), self)
-    }
+        Self: Insertable<Model = Self>;
 
     /// Inserts all `items`, or none if one fails, and returns the stored rows in order.
     /// Works with the model itself or its `New<Model>` struct.
@@ -158,9 +150,7 @@ pub trait Model: Sized + 'static {
     fn insert_all<I: Insertable<Model = Self>>(
         conn: &Connection,
         items: impl IntoIterator<Item = I>,
-    ) -> Result<Vec<Self>> {
-        write::insert_all(write::run(conn, Location::caller()), items)
-    }
+    ) -> Result<Vec<Self>>;
 
     /// Writes every non-key field to the row with this model's key;
     /// [`Error::NotFound`](crate::Error::NotFound) if there is none.
@@ -175,9 +165,7 @@ pub trait Model: Sized + 'static {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    fn update(&self, conn: &Connection) -> Result<()> {
-        write::update_one(write::run(conn, Location::caller()), self)
-    }
+    fn update(&self, conn: &Connection) -> Result<()>;
 
     /// Deletes the row with this model's key; [`Error::NotFound`](crate::Error::NotFound)
     /// if there is none.
@@ -191,9 +179,7 @@ pub trait Model: Sized + 'static {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    fn delete(&self, conn: &Connection) -> Result<()> {
-        write::delete_one(write::run(conn, Location::caller()), self)
-    }
+    fn delete(&self, conn: &Connection) -> Result<()>;
 }
 
 /// A value that can be inserted as a row of `Model`: the model itself (every column), or

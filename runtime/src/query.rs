@@ -8,9 +8,11 @@ use rusqlite::{Connection, ToSql};
 
 use crate::column::{Assignment, Order, OrderTerm};
 use crate::error::{Error, Result};
+use crate::exec::Run;
 use crate::filter::{CompareOp, Cond, Expr};
-use crate::load::{Alias, Extra, JoinClause, LevelDecoder, RowMaker, RowPlan, Run};
+use crate::load::{LevelDecoder, RowMaker, RowPlan};
 use crate::model::Model;
+use crate::plan::Select;
 use crate::row::Source;
 use crate::value::to_value;
 use crate::{exec, sql, transaction};
@@ -54,87 +56,6 @@ pub struct Query<M: Model, R = <M as Model>::Row> {
     /// How rows are made of result rows: the loading calls made so far.
     pub(crate) plan: RowPlan<R>,
     model: PhantomData<fn() -> M>,
-}
-
-/// What the `SELECT` asks for, as data for the SQL writer.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Select {
-    pub filter: Option<Expr>,
-    pub order: Vec<OrderTerm>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
-    /// Number of columns of the queried table, selected first.
-    pub base_width: usize,
-    /// `select_related` JOINs.
-    pub joins: Vec<JoinClause>,
-    /// Values selected after the queried table's columns: joined columns, counts.
-    pub extras: Vec<Extra>,
-    /// Aliases handed out so far to joins and counts.
-    pub aliases: u16,
-    /// Only rows among those this query selects (its filter, order, limit and offset):
-    /// how a sliced query is narrowed further (`get`) or written (`update`, `delete`).
-    pub within: Option<Box<Select>>,
-    /// The limit only asks whether more rows match than wanted (`one`'s `LIMIT 2`): it may
-    /// take them in any order.
-    pub limit_probes: bool,
-}
-
-impl Select {
-    /// Number of selected values.
-    pub(crate) fn width(&self) -> usize {
-        self.base_width + self.extras.len()
-    }
-
-    /// Nothing narrows the rows to fewer than the table's (joins aside): no filter, limit,
-    /// offset or slice.
-    pub(crate) fn is_whole_table(&self) -> bool {
-        self.filter.is_none()
-            && self.limit.is_none()
-            && self.offset.is_none()
-            && self.within.is_none()
-    }
-
-    /// A new alias of the kind `make` builds: `j1`, `c2`, ...
-    pub(crate) fn next_alias(&mut self, make: fn(u16) -> Alias) -> Alias {
-        self.aliases += 1;
-        make(self.aliases)
-    }
-
-    /// The same rows, as a select without limit or offset that a filter can narrow
-    /// further: a limited or offset select becomes "among the rows of that select"
-    /// ([`within`](Select::within)), so that a filter added later applies to the slice's
-    /// rows, not before the slice is taken.
-    pub(crate) fn sliced(&self) -> Select {
-        if !self.is_sliced() {
-            return self.clone();
-        }
-        let slice = Select {
-            filter: self.filter.clone(),
-            order: self.order.clone(),
-            limit: self.limit,
-            offset: self.offset,
-            within: self.within.clone(),
-            ..Select::default()
-        };
-        Select {
-            filter: None,
-            order: Vec::new(),
-            limit: None,
-            offset: None,
-            within: Some(Box::new(slice)),
-            ..self.clone()
-        }
-    }
-
-    /// At most `n` rows of those this select returns.
-    fn at_most(&mut self, n: i64) {
-        self.limit = Some(self.limit.map_or(n, |limit| limit.min(n)));
-    }
-
-    /// A limit or offset of the query's own: which rows it returns depends on its order.
-    pub(crate) fn is_sliced(&self) -> bool {
-        (self.limit.is_some() && !self.limit_probes) || self.offset.is_some()
-    }
 }
 
 impl<M: Model, R> Clone for Query<M, R> {

@@ -1,6 +1,5 @@
-//! Relations between models, as the runtime sees them: the SQL shape (`Link`), the key the
-//! batched loader groups by, and the type-level cardinality (`Card`) that decides the type
-//! of a loaded slot. `#[derive(Model)]` makes one marker type per relation (`Author::books`
+//! Relations between models, as the runtime sees them: the key the batched loader groups
+//! by, and the type-level cardinality (`Card`) that decides the type of a loaded slot. `#[derive(Model)]` makes one marker type per relation (`Author::books`
 //! is an `AuthorBooks`) implementing [`Relation`].
 
 use std::hash::Hash;
@@ -12,46 +11,10 @@ use rusqlite::types::FromSql;
 
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::row::Loaded;
-use crate::schema::Table;
+use crate::row::{Loaded, SlotKey};
 use crate::usage::Usage;
 
-/// How a relation is stored.
-///
-/// ```
-/// # use eagerly::__doc::*;
-/// # let conn = seeded();
-/// use eagerly::{Link, Relation};
-/// fn link<R: Relation>(_: R) -> Link { R::LINK }
-/// assert!(matches!(link(Author::books), Link::HasMany { fk: "author_id" }));
-/// assert!(matches!(link(Book::author), Link::BelongsTo { fk: "author_id" }));
-/// assert!(matches!(link(Book::tags), Link::ManyToMany { from: "book_id", to: "tag_id", .. }));
-/// # Ok::<(), eagerly::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub enum Link {
-    /// The target's `fk` column holds the source's primary key (`Author::books`:
-    /// `book.author_id = author.id`).
-    HasMany {
-        /// Foreign-key column of the target table.
-        fk: &'static str,
-    },
-    /// The source's `fk` column holds the target's primary key (`Book::author`:
-    /// `book.author_id = author.id`).
-    BelongsTo {
-        /// Foreign-key column of the source table.
-        fk: &'static str,
-    },
-    /// A table of pairs links the two (`Book::tags` through `book_tag`).
-    ManyToMany {
-        /// The table of pairs.
-        through: &'static Table,
-        /// Its column holding the source's primary key.
-        from: &'static str,
-        /// Its column holding the target's primary key.
-        to: &'static str,
-    },
-}
+pub use crate::schema::Link;
 
 /// A relation of model `From` to model `To`, named like `Author::books`.
 #[diagnostic::on_unimplemented(
@@ -265,8 +228,8 @@ impl Joinable for ToOptional {
 pub trait Countable: Card {
     /// The slot key of `with_count(rel)`: [`CountOf<Rel>`]. A projection through the
     /// cardinality, so that counting a relation that cannot be counted reports only that.
-    /// (`typestate.md` spells it `<Rel as CountKey>::Key`, which also reported "this is
-    /// not a relation of `Book`" for `with_count(Book::author)`.)
+    /// (Spelled `<Rel as CountKey>::Key`, it would also report "this is not a relation of
+    /// `Book`" for `with_count(Book::author)`.)
     type CountKey<Rel>;
 }
 impl Countable for ToMany {
@@ -287,23 +250,6 @@ impl Countable for ToMany {
 /// ```
 pub struct CountOf<Rel>(PhantomData<Rel>);
 
-/// What every slot key (a relation, or the count of one) tells the runtime: the key its
-/// rows are grouped by, if any.
-///
-/// ```
-/// # use eagerly::__doc::*;
-/// # let conn = seeded();
-/// use eagerly::{SetSlot, SlotKey};
-/// // The key an author's books are grouped by is the author's id.
-/// let key: Option<<eagerly::relation!(Author::books) as SlotKey>::Key> =
-///     SetSlot::<eagerly::relation!(Author::books), eagerly::Many<BookRow>>::key(&Author::get(&conn, 2)?);
-/// assert_eq!(key, Some(2));
-/// # Ok::<(), eagerly::Error>(())
-/// ```
-pub trait SlotKey {
-    /// The grouping key (`()` for counts, which SQLite computes).
-    type Key;
-}
 impl<Rel: Relation> SlotKey for Rel {
     type Key = Rel::Key;
 }
@@ -390,3 +336,38 @@ pub type SlotOf<Rel, R> = <<Rel as Relation>::Card as Card>::Slot<R>;
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 pub type DefaultSlot<Rel> = SlotOf<Rel, <<Rel as Relation>::To as Model>::Row>;
+
+/// The type of a relation, by its name: `relation!(Author::books)` is the type of the
+/// constant `Author::books`, for signatures of code generic over what a row loaded.
+/// (The derive keeps its relation types out of your module, so that no name it makes can
+/// clash with yours.) A misspelled name is a compile error naming the model.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{DefaultSlot, SetSlot, relation};
+/// // Any author row whose books are not loaded yet, whatever else is:
+/// fn with_books<R>(conn: &eagerly::rusqlite::Connection, rows: Vec<R>) -> eagerly::Result<Vec<R::Out>>
+/// where
+///     R: SetSlot<relation!(Author::books), DefaultSlot<relation!(Author::books)>>,
+/// {
+///     eagerly::prefetch(conn, rows, Author::books)
+/// }
+/// let authors = with_books(&conn, Author::query().all(&conn)?)?;
+/// assert_eq!(authors[0].books().len(), 2);
+/// let _: relation!(eagerly::__doc::Book::tags) = Book::tags;
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+#[macro_export]
+macro_rules! relation {
+    // The model's path, one segment at a time; the last segment is the relation.
+    (@split [$($model:ident)*] $segment:ident :: $($rest:tt)+) => {
+        $crate::relation!(@split [$($model)* $segment] $($rest)+)
+    };
+    (@split [$($model:ident)+] $name:ident) => {
+        $crate::row!(@relation $($model)::+, $name)
+    };
+    ($($path:tt)+) => {
+        $crate::relation!(@split [] $($path)+)
+    };
+}

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use rusqlite::types::{FromSql, FromSqlError, ValueRef};
 
 use crate::error::{DecodeProblem, Error, Result};
-use crate::relation::SlotKey;
 use crate::schema::Table;
 use crate::usage::Usage;
 
@@ -157,14 +156,31 @@ pub type Counted = Loaded<usize>;
 pub trait Unloaded {}
 impl Unloaded for NotLoaded {}
 
+/// What every slot key (a relation, or the count of one) tells the runtime: the key its
+/// rows are grouped by, if any.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{SetSlot, SlotKey};
+/// // The key an author's books are grouped by is the author's id.
+/// let key: Option<<eagerly::relation!(Author::books) as SlotKey>::Key> =
+///     SetSlot::<eagerly::relation!(Author::books), eagerly::Many<BookRow>>::key(&Author::get(&conn, 2)?);
+/// assert_eq!(key, Some(2));
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+pub trait SlotKey {
+    /// The grouping key (`()` for counts, which SQLite computes).
+    type Key;
+}
+
 /// A row type whose slot for `Slot` (a relation, or `CountOf` one) can take a `V`.
 /// Implemented by every generated row type, through the model's own `RelationOf<Model>`
 /// trait, so that a relation of another model is reported in that model's words.
 ///
-/// Departs from `typestate.md` (section 2) by also giving the row's grouping key: the
-/// batched loader needs it, and asking for it here rather than bounding the loading
-/// methods by `Rel: Relation<From = M>` keeps a relation of another model down to the one
-/// error of section 8.
+/// It also gives the row's grouping key: the batched loader needs it, and asking for it
+/// here rather than bounding the loading methods by `Rel: Relation<From = M>` keeps a
+/// relation of another model down to one error.
 ///
 /// ```
 /// # use eagerly::__doc::*;
@@ -436,40 +452,5 @@ macro_rules! row {
             let _ = <$model>::$name;
             $crate::__private::name(::core::stringify!($name))
         }>>::Rel
-    };
-}
-
-/// The type of a relation, by its name: `relation!(Author::books)` is the type of the
-/// constant `Author::books`, for signatures of code generic over what a row loaded.
-/// (The derive keeps its relation types out of your module, so that no name it makes can
-/// clash with yours.) A misspelled name is a compile error naming the model.
-///
-/// ```
-/// # use eagerly::__doc::*;
-/// # let conn = seeded();
-/// use eagerly::{DefaultSlot, SetSlot, relation};
-/// // Any author row whose books are not loaded yet, whatever else is:
-/// fn with_books<R>(conn: &eagerly::rusqlite::Connection, rows: Vec<R>) -> eagerly::Result<Vec<R::Out>>
-/// where
-///     R: SetSlot<relation!(Author::books), DefaultSlot<relation!(Author::books)>>,
-/// {
-///     eagerly::prefetch(conn, rows, Author::books)
-/// }
-/// let authors = with_books(&conn, Author::query().all(&conn)?)?;
-/// assert_eq!(authors[0].books().len(), 2);
-/// let _: relation!(eagerly::__doc::Book::tags) = Book::tags;
-/// # Ok::<(), eagerly::Error>(())
-/// ```
-#[macro_export]
-macro_rules! relation {
-    // The model's path, one segment at a time; the last segment is the relation.
-    (@split [$($model:ident)*] $segment:ident :: $($rest:tt)+) => {
-        $crate::relation!(@split [$($model)* $segment] $($rest)+)
-    };
-    (@split [$($model:ident)+] $name:ident) => {
-        $crate::row!(@relation $($model)::+, $name)
-    };
-    ($($path:tt)+) => {
-        $crate::relation!(@split [] $($path)+)
     };
 }

@@ -1,12 +1,7 @@
-//! What a model's table looks like, and creating it.
-//!
-//! `#[derive(Model)]` describes each table as a [`Table`] constant (`Author::TABLE`); this
-//! module turns a set of them into `CREATE TABLE` / `CREATE INDEX` statements.
-
-use rusqlite::Connection;
-
-use crate::error::Result;
-use crate::{exec, sql};
+//! What a model's table looks like: its columns, keys, indexes and relations, as
+//! `#[derive(Model)]` declares them in a [`Table`] constant (`Author::TABLE`), and how each
+//! kind of relation reaches its rows ([`Link`]). Plain data: the SQL writers, the loaders
+//! and the inspector read it; nothing here runs or writes SQL.
 
 /// A model's table, as declared by `#[derive(Model)]`. Read it through `Model::TABLE`.
 ///
@@ -54,9 +49,47 @@ pub struct RelationDef {
     /// `Author::books`.
     pub name: &'static str,
     /// How it is stored (a function, so that tables may refer to each other).
-    pub link: fn() -> crate::relation::Link,
+    pub link: fn() -> Link,
     /// The related model's table.
     pub target: fn() -> &'static Table,
+}
+
+/// How a relation is stored.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// use eagerly::{Link, Relation};
+/// fn link<R: Relation>(_: R) -> Link { R::LINK }
+/// assert!(matches!(link(Author::books), Link::HasMany { fk: "author_id" }));
+/// assert!(matches!(link(Book::author), Link::BelongsTo { fk: "author_id" }));
+/// assert!(matches!(link(Book::tags), Link::ManyToMany { from: "book_id", to: "tag_id", .. }));
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Link {
+    /// The target's `fk` column holds the source's primary key (`Author::books`:
+    /// `book.author_id = author.id`).
+    HasMany {
+        /// Foreign-key column of the target table.
+        fk: &'static str,
+    },
+    /// The source's `fk` column holds the target's primary key (`Book::author`:
+    /// `book.author_id = author.id`).
+    BelongsTo {
+        /// Foreign-key column of the source table.
+        fk: &'static str,
+    },
+    /// A table of pairs links the two (`Book::tags` through `book_tag`).
+    ManyToMany {
+        /// The table of pairs.
+        through: &'static Table,
+        /// Its column holding the source's primary key.
+        from: &'static str,
+        /// Its column holding the target's primary key.
+        to: &'static str,
+    },
 }
 
 /// Tables are told apart by name: a schema has one table of each name.
@@ -275,49 +308,11 @@ impl<T: SqlType> SqlType for Option<T> {
     const SQL_TYPE: &'static str = T::SQL_TYPE;
 }
 
-/// Creates the tables of these models (if they do not exist yet) with their indexes, in
-/// foreign-key order whatever the order given, all or nothing.
-///
-/// Every column of a non-`Option` field is `NOT NULL`; `belongs_to` fields get a
-/// `FOREIGN KEY` constraint and, unless another index starts with them, an index. The
-/// bundled SQLite enforces foreign keys on every connection unless it runs
-/// `PRAGMA foreign_keys = OFF`.
-///
-/// ```
-/// # use eagerly::Model;
-/// # #[derive(Model)]
-/// # pub struct Publisher { #[model(primary_key)] pub id: i64, pub name: String }
-/// # #[derive(Model)]
-/// # pub struct Author { #[model(primary_key)] pub id: i64,
-/// #     #[model(belongs_to(publisher = Publisher))] pub publisher_id: Option<i64> }
-/// let conn = eagerly::rusqlite::Connection::open_in_memory()?;
-/// let (created, log) = eagerly::capture(|| eagerly::create_tables(&conn, &[Author::TABLE, Publisher::TABLE]));
-/// created?;
-/// assert!(log.sql().iter().position(|s| s.contains(r#"TABLE IF NOT EXISTS "publisher""#))
-///     < log.sql().iter().position(|s| s.contains(r#"TABLE IF NOT EXISTS "author""#)));
-/// # Ok::<(), eagerly::Error>(())
-/// ```
-#[track_caller]
-pub fn create_tables(conn: &Connection, tables: &[&'static Table]) -> Result<()> {
-    let ordered = in_foreign_key_order(tables);
-    let Some(&first) = ordered.first() else { return Ok(()) };
-    let run = crate::write::run(conn, std::panic::Location::caller());
-    crate::transaction::atomically(run, first, || {
-        for table in &ordered {
-            exec::execute(run, &sql::ddl::create_table(table), &[])?;
-            for index in table.indexes() {
-                exec::execute(run, &sql::ddl::create_index(table, &index), &[])?;
-            }
-        }
-        Ok(())
-    })
-}
-
 /// Orders tables so that each comes after the tables its foreign keys refer to. Tables
 /// outside the set and references to the table itself are ignored; a cycle keeps the
 /// given order for the tables in it (SQLite checks foreign keys when rows are written, not
 /// when tables are created).
-fn in_foreign_key_order(tables: &[&'static Table]) -> Vec<&'static Table> {
+pub(crate) fn in_foreign_key_order(tables: &[&'static Table]) -> Vec<&'static Table> {
     fn visit(
         table: &'static Table,
         tables: &[&'static Table],

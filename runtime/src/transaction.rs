@@ -14,7 +14,7 @@
 
 use crate::error::Result;
 use crate::exec;
-use crate::load::Run;
+use crate::exec::Run;
 use crate::schema::Table;
 use crate::sql::transaction::{self, Control};
 

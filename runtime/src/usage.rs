@@ -6,10 +6,7 @@
 //! the flag. Outside inspections slots hold no handle, and reading one costs a branch.
 
 use std::panic::Location;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-use crate::log;
 
 /// Whether the rows (or count) one loading step filled were read.
 #[derive(Debug)]
@@ -22,19 +19,13 @@ pub struct Usage {
 }
 
 impl Usage {
-    /// A flag for one loading step, given to the active inspections; `None` when nothing
-    /// inspects.
-    pub(crate) fn start(
+    /// A flag for one loading step, not read yet (see `log::start_usage`).
+    pub(crate) fn new(
         relation: &'static str,
         count: bool,
         location: &'static Location<'static>,
-    ) -> Option<Arc<Usage>> {
-        if !log::inspecting() {
-            return None;
-        }
-        let usage = Arc::new(Usage { relation, count, location, read: AtomicBool::new(false) });
-        log::track(&usage);
-        Some(usage)
+    ) -> Self {
+        Usage { relation, count, location, read: AtomicBool::new(false) }
     }
 
     pub(crate) fn mark(&self) {

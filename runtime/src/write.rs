@@ -1,9 +1,12 @@
-//! Writing single rows: insert, update and delete by primary key.
+//! Every statement that changes the database on a user's call: inserting, updating and
+//! deleting rows by primary key, and creating tables.
+
+use std::panic::Location;
 
 use rusqlite::{Connection, ToSql};
 
 use crate::error::{Error, Result};
-use crate::load::Run;
+use crate::exec::Run;
 use crate::model::{Insertable, Model};
 use crate::row::{Reader, Source};
 use crate::schema::Table;
@@ -67,10 +70,7 @@ pub(crate) fn delete_one<M: Model>(run: Run<'_>, model: &M) -> Result<()> {
 }
 
 /// The [`Run`] of a write the application asked for at `caller`.
-pub(crate) fn run<'c>(
-    conn: &'c Connection,
-    caller: &'static std::panic::Location<'static>,
-) -> Run<'c> {
+pub(crate) fn run<'c>(conn: &'c Connection, caller: &'static Location<'static>) -> Run<'c> {
     Run::new(conn, caller)
 }
 
@@ -101,4 +101,42 @@ fn name_unbindable_column(
         }
         other => other,
     }
+}
+
+/// Creates the tables of these models (if they do not exist yet) with their indexes, in
+/// foreign-key order whatever the order given, all or nothing.
+///
+/// Every column of a non-`Option` field is `NOT NULL`; `belongs_to` fields get a
+/// `FOREIGN KEY` constraint and, unless another index starts with them, an index. The
+/// bundled SQLite enforces foreign keys on every connection unless it runs
+/// `PRAGMA foreign_keys = OFF`.
+///
+/// ```
+/// # use eagerly::Model;
+/// # #[derive(Model)]
+/// # pub struct Publisher { #[model(primary_key)] pub id: i64, pub name: String }
+/// # #[derive(Model)]
+/// # pub struct Author { #[model(primary_key)] pub id: i64,
+/// #     #[model(belongs_to(publisher = Publisher))] pub publisher_id: Option<i64> }
+/// let conn = eagerly::rusqlite::Connection::open_in_memory()?;
+/// let (created, log) = eagerly::capture(|| eagerly::create_tables(&conn, &[Author::TABLE, Publisher::TABLE]));
+/// created?;
+/// assert!(log.sql().iter().position(|s| s.contains(r#"TABLE IF NOT EXISTS "publisher""#))
+///     < log.sql().iter().position(|s| s.contains(r#"TABLE IF NOT EXISTS "author""#)));
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+#[track_caller]
+pub fn create_tables(conn: &Connection, tables: &[&'static Table]) -> Result<()> {
+    let ordered = crate::schema::in_foreign_key_order(tables);
+    let Some(&first) = ordered.first() else { return Ok(()) };
+    let run = run(conn, Location::caller());
+    transaction::atomically(run, first, || {
+        for table in &ordered {
+            exec::execute(run, &sql::ddl::create_table(table), &[])?;
+            for index in table.indexes() {
+                exec::execute(run, &sql::ddl::create_index(table, &index), &[])?;
+            }
+        }
+        Ok(())
+    })
 }

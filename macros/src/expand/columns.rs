@@ -149,6 +149,29 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
             fn write_key<'a>(key: &'a Self::Key, out: &mut ::std::vec::Vec<&'a dyn #p::ToSql>) {
                 #key_pushes
             }
+
+            fn get(conn: &#p::Connection, key: Self::Key) -> #p::Result<#row> {
+                #p::get::<Self>(conn, key)
+            }
+
+            fn insert(&self, conn: &#p::Connection) -> #p::Result<Self> {
+                #p::insert_one(conn, self)
+            }
+
+            fn insert_all<I: #p::Insertable<Model = Self>>(
+                conn: &#p::Connection,
+                items: impl ::core::iter::IntoIterator<Item = I>,
+            ) -> #p::Result<::std::vec::Vec<Self>> {
+                #p::insert_all(conn, items)
+            }
+
+            fn update(&self, conn: &#p::Connection) -> #p::Result<()> {
+                #p::update_one(conn, self)
+            }
+
+            fn delete(&self, conn: &#p::Connection) -> #p::Result<()> {
+                #p::delete_one(conn, self)
+            }
         }
 
         #[automatically_derived]

@@ -5,12 +5,14 @@
 
 use rusqlite::types::{FromSql, FromSqlError};
 
-use super::{Alias, CountedTarget, Extra};
 use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
-use crate::query::{Query, Select};
-use crate::relation::{CountKey, Countable, Link, Relation};
+use crate::plan::alias::Alias;
+use crate::plan::{CountedTarget, Extra, Select};
+use crate::query::Query;
+use crate::relation::{CountKey, Countable, Relation};
 use crate::row::{Counted, Loaded, SetSlot, Source};
+use crate::schema::Link;
 
 impl<M: Model, R: 'static> Query<M, R> {
     /// Counts `rel`'s rows for every row, in SQL (Django's `annotate(Count(..))`, Rails'

@@ -6,10 +6,11 @@ use std::marker::PhantomData;
 use rusqlite::ToSql;
 use rusqlite::types::{FromSqlError, ToSqlOutput, Value, ValueRef};
 
-use super::{Alias, Extra, JoinClause};
 use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
-use crate::query::{Query, Select};
+use crate::plan::alias::Alias;
+use crate::plan::{Extra, JoinClause, Select};
+use crate::query::Query;
 use crate::relation::Card;
 use crate::relation::{
     CountKey, Countable, DefaultSlot, Joinable, Link, Relation, SlotOf, missing,
@@ -237,7 +238,7 @@ impl Place {
 /// Every JOIN is a LEFT JOIN, also through a NOT NULL foreign key: where the key refers to
 /// no row (a database that does not enforce it), the row is not dropped as an INNER JOIN
 /// would, while `count()` counts it; decoding finds no joined row and reports it
-/// ([`Error::MissingRelated`](crate::Error::MissingRelated)), as a prefetch does.
+/// ([`Error::MissingRelated`]), as a prefetch does.
 fn join<Rel: Relation, D2>(
     mut select: Select,
     parent: Place,

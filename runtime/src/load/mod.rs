@@ -11,8 +11,8 @@
 //! JOINs and counts stream into side columns, and the calls become steps of a chain
 //! (`Vec<Before> -> Vec<After>`), each taking its own column.
 //!
-//! `typestate.md` (section 6) reads every result row into a `Vec<Value>` first and decodes
-//! from there. Here rows decode straight from SQLite; values are kept aside only when a
+//! Rows are not read into a `Vec<Value>` first and decoded from there (the first sketch of
+//! the row types did that): they decode straight from SQLite; values are kept aside only when a
 //! batch's rows must be decoded once per parent that shares them (`prefetch`), which
 //! keeps the common case (a has-many below distinct parents) as fast as hand-written code.
 
@@ -21,86 +21,13 @@ pub(crate) mod join;
 pub(crate) mod prefetch;
 
 use std::any::Any;
-use std::panic::Location;
 use std::sync::Arc;
 
-use rusqlite::Connection;
-
 use crate::error::Result;
+use crate::exec::Run;
 use crate::model::Model;
 use crate::row::{Reader, Source};
-use crate::schema::Table;
-pub(crate) use crate::sql::Alias;
 use crate::usage::Usage;
-
-/// One execution of a query: the connection, and the user's line that asked for it (every
-/// statement of the execution is reported at that line).
-#[derive(Clone, Copy)]
-pub(crate) struct Run<'c> {
-    pub conn: &'c Connection,
-    pub caller: &'static Location<'static>,
-    /// The rows of the level being loaded are (nearly) every row of their table: no filter,
-    /// limit or offset chose them, at their level or above, and every level above was a
-    /// `has_many`. A large batch below them then selects its keys from the table itself
-    /// (`fk IN (SELECT "id" FROM "author")`) rather than sending them; rows for keys no
-    /// parent has are skipped, so a superset is harmless.
-    pub whole_table: bool,
-}
-
-impl<'c> Run<'c> {
-    pub(crate) fn new(conn: &'c Connection, caller: &'static Location<'static>) -> Self {
-        Run { conn, caller, whole_table: false }
-    }
-}
-
-/// `LEFT JOIN "table" alias ON alias."key" = parent."fk"`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct JoinClause {
-    pub table: &'static Table,
-    pub alias: Alias,
-    pub key: &'static str,
-    pub parent: Alias,
-    pub fk: &'static str,
-}
-
-/// A value selected after the queried table's own columns.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Extra {
-    /// A joined table's column.
-    Column { alias: Alias, name: &'static str },
-    /// `(SELECT COUNT(*) FROM "table" alias [INNER JOIN ..] WHERE alias."fk" =
-    /// parent."key")`.
-    Count {
-        table: &'static Table,
-        alias: Alias,
-        fk: &'static str,
-        parent: Alias,
-        key: &'static str,
-        /// For a many-to-many relation, the related table joined to its table of pairs, so
-        /// that a pair whose row is missing is not counted (a prefetch would not load it).
-        target: Option<CountedTarget>,
-    },
-}
-
-/// `INNER JOIN "table" alias ON alias."key" = link."to"` inside a count's subquery.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct CountedTarget {
-    pub table: &'static Table,
-    pub alias: Alias,
-    pub key: &'static str,
-    /// The column of the table of pairs holding the related row's key.
-    pub to: &'static str,
-}
-
-impl Extra {
-    /// The name SQLite gives the value in a subquery's result, if it is a column.
-    pub(crate) fn name(&self) -> Option<&'static str> {
-        match *self {
-            Extra::Column { name, .. } => Some(name),
-            Extra::Count { .. } => None,
-        }
-    }
-}
 
 /// How a query makes its rows from result rows.
 pub(crate) enum RowPlan<R> {
@@ -168,7 +95,7 @@ impl<R> Stream<R> {
     fn usages(&self, run: Run<'_>) -> Vec<Option<Arc<Usage>>> {
         self.watched
             .iter()
-            .map(|&(relation, count)| Usage::start(relation, count, run.caller))
+            .map(|&(relation, count)| crate::log::start_usage(relation, count, run.caller))
             .collect()
     }
 
@@ -229,7 +156,7 @@ impl<R: 'static> RowPlan<R> {
                 let chain: Arc<Chain<R2>> = Arc::new(move |run, columns| {
                     let rows = chain(run, columns)?;
                     let values = columns.take::<T>(side);
-                    let usage = Usage::start(relation, count, run.caller);
+                    let usage = crate::log::start_usage(relation, count, run.caller);
                     Ok(rows.into_iter().zip(values).map(|(row, v)| set(row, v, &usage)).collect())
                 });
                 RowPlan::Chained { sides, chain }

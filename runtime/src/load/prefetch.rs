@@ -10,15 +10,17 @@ use foldhash::{HashMap, HashMapExt};
 use rusqlite::Connection;
 use rusqlite::types::{FromSql, FromSqlError, Value};
 
-use super::{Alias, LevelDecoder, RowMaker, Run};
+use super::{LevelDecoder, RowMaker};
 use crate::column::OrderTerm;
 use crate::error::{DecodeProblem, Error, Result};
+use crate::exec::Run;
 use crate::model::Model;
-use crate::query::{Query, Select};
+use crate::plan::alias::Alias;
+use crate::plan::{BatchKey, Select};
+use crate::query::Query;
 use crate::relation::{Card, DefaultSlot, Link, Relation, SlotOf, missing};
 use crate::row::{SetSlot, Source};
 use crate::schema::Table;
-use crate::usage::Usage;
 use crate::value::to_value;
 use crate::{exec, sql, transaction};
 
@@ -26,8 +28,8 @@ impl<M: Model, R: 'static> Query<M, R> {
     /// Loads `rel` with one more statement, `WHERE key IN (..)` over the keys of all the
     /// rows this query returns (Django's `prefetch_related`), read as `row.books()`.
     /// Works for every kind of relation: `has_many` and `many_to_many` give a slice,
-    /// `belongs_to` a row (batched rather than joined; `typestate.md` rejected this, the
-    /// eager-loading issue asks for it, as Django's `prefetch_related` allows it).
+    /// `belongs_to` a row (batched rather than joined, as Django's `prefetch_related`
+    /// allows).
     ///
     /// ```
     /// # use eagerly::Model;
@@ -171,7 +173,7 @@ where
     } else {
         batch.fetch_distinct(run, related, &keys)?
     };
-    let usage = Usage::start(Rel::NAME, false, run.caller);
+    let usage = crate::log::start_usage(Rel::NAME, false, run.caller);
     // Allocated once at its size: collecting through `Result` would grow it by doubling,
     // copying every row several times.
     let mut loaded = Vec::with_capacity(parents.len());
@@ -423,29 +425,6 @@ impl<'b, K: Eq + Hash> Lookup<'b, K> {
         };
         self.last = Some((key, index));
         Some(index)
-    }
-}
-
-/// How the batched statement reaches the parent key: a column of the related table, or of
-/// the link table of a many-to-many relation.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct BatchKey {
-    /// The relation loaded, as `Author::books`.
-    pub relation: &'static str,
-    pub alias: Alias,
-    pub column: &'static str,
-    /// For many-to-many: `JOIN "through" l0 ON l0."to" = t0."key"`.
-    pub through: Option<(&'static Table, &'static str, &'static str)>,
-}
-
-impl BatchKey {
-    /// The related table's own column holding the key, if it is one (`has_many`,
-    /// `belongs_to`): the batch reads the key there rather than selecting it twice.
-    pub(crate) fn own_column(&self, table: &Table) -> Option<usize> {
-        match self.alias {
-            Alias::Base => table.columns.iter().position(|c| c.name == self.column),
-            _ => None,
-        }
     }
 }
 

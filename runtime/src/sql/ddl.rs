@@ -1,6 +1,7 @@
 //! `CREATE TABLE` and `CREATE INDEX`.
 
-use super::{Statement, StatementKind};
+use super::Statement;
+use crate::plan::statement::StatementKind;
 use crate::schema::{Index, Table};
 
 /// `CREATE TABLE IF NOT EXISTS` with a `NOT NULL` for every non-`Option` field, the

@@ -12,10 +12,12 @@
 
 use rusqlite::types::Value;
 
+use super::Statement;
 use super::values::Sent;
-use super::{Alias, Statement, Test};
 use crate::error::{Error, Result};
 use crate::filter::{CompareOp, Expr, FLAT_GROUP, PatternKind};
+use crate::plan::alias::Alias;
+use crate::plan::statement::Test;
 
 /// SQLite's limit on the length of a `GLOB` pattern, in bytes
 /// (`SQLITE_MAX_LIKE_PATTERN_LENGTH`).
@@ -269,7 +271,7 @@ fn glob_prefix(prefix: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::filter::MAX_HEIGHT;
-    use crate::sql::StatementKind;
+    use crate::plan::statement::StatementKind;
 
     #[test]
     fn the_shape_notes_each_tested_column_and_how() {

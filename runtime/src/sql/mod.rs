@@ -13,11 +13,11 @@ pub(crate) mod transaction;
 pub(crate) mod values;
 pub(crate) mod write;
 
-use std::fmt;
-
 use rusqlite::ToSql;
 use rusqlite::types::Value;
 
+use crate::plan::alias::Alias;
+use crate::plan::statement::{Filtered, Shape, StatementKind, Test};
 use crate::schema::Table;
 
 /// A statement: its text, the values bound to its `?` placeholders in order, and, while
@@ -35,133 +35,6 @@ pub(crate) struct Statement {
     /// the statement, written with short lists bound value by value, binds more values
     /// than SQLite takes.
     pub compact_lists: bool,
-}
-
-/// What a statement does, as the inspector needs it: no SQL parsing there.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Shape {
-    /// What the statement is.
-    pub kind: StatementKind,
-    /// Every table it reads or writes, under its alias (`t0`, `j1`, `c2`, `l0`).
-    pub tables: Vec<(Alias, &'static Table)>,
-    /// Every column a condition tests, and how.
-    pub filters: Vec<Filtered>,
-    /// Every column it orders by.
-    pub order: Vec<(Alias, &'static str)>,
-}
-
-/// The kind of a statement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub(crate) enum StatementKind {
-    /// Rows of a query.
-    Select,
-    /// `SELECT COUNT(*)`.
-    Count,
-    /// `SELECT EXISTS (..)`.
-    Exists,
-    /// Rows of a batched load (a prefetch) for a relation, by name.
-    Batch(&'static str),
-    /// `INSERT`.
-    Insert,
-    /// `UPDATE`.
-    Update,
-    /// `DELETE`.
-    Delete,
-    /// `CREATE TABLE`, `CREATE INDEX`.
-    Other,
-    /// A savepoint around a multi-row write: recorded, never forbidden (it reads and
-    /// writes no rows itself, and undoing must always be possible).
-    Transaction,
-    /// The read transaction around a load of several statements: neither recorded nor
-    /// forbidden, as it reads nothing.
-    Snapshot,
-}
-
-impl StatementKind {
-    /// Whether the statement reads or writes rows (rather than tables or transactions).
-    pub(crate) fn touches_rows(self) -> bool {
-        !matches!(self, StatementKind::Other | StatementKind::Transaction | StatementKind::Snapshot)
-    }
-}
-
-/// A column a condition tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Filtered {
-    /// The alias of its table.
-    pub alias: Alias,
-    /// The column.
-    pub column: &'static str,
-    /// How it is tested.
-    pub test: Test,
-}
-
-/// How a condition tests a column, as far as indexes are concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub(crate) enum Test {
-    /// `=`, `IS`, `IN`: an index finds the rows.
-    Equal,
-    /// `<`, `<=`, `>`, `>=`: an index finds a range.
-    Range,
-    /// `IS NOT`, `NOT (..)`: an index does not help.
-    Other,
-    /// `GLOB 'prefix*'`: an ordinary (binary) index finds the range.
-    Prefix,
-    /// A case-insensitive match (`lower(c) = ?`, `istarts_with`): an ordinary index does
-    /// not serve it.
-    IgnoringCase,
-    /// What a value contains or ends with (`contains`, `ends_with` and their `i..`
-    /// forms): no B-tree index can find the rows.
-    Inside,
-}
-
-/// A table alias in a statement: the queried table, a joined one, a counting subquery's,
-/// or the link table of a many-to-many prefetch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Alias {
-    /// `t0`: the queried table.
-    Base,
-    /// `j1`, `j2`, ..: a `select_related` JOIN.
-    Join(u16),
-    /// `c1`, ..: a `with_count` subquery.
-    Count(u16),
-    /// `l0`: the link table of a many-to-many batch.
-    Link,
-}
-
-impl Alias {
-    /// Appends the alias to `out`; without `fmt`, which would cost more than the rest of
-    /// writing a statement.
-    fn push_to(self, out: &mut String) {
-        let (letter, number) = match self {
-            Alias::Base => return out.push_str("t0"),
-            Alias::Link => return out.push_str("l0"),
-            Alias::Join(n) => ('j', n),
-            Alias::Count(n) => ('c', n),
-        };
-        out.push(letter);
-        let mut digits = [0u8; 5];
-        let mut rest = number;
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        digits[start..].iter().for_each(|&d| out.push(char::from(d)));
-    }
-}
-
-impl fmt::Display for Alias {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = String::with_capacity(6);
-        self.push_to(&mut text);
-        f.write_str(&text)
-    }
 }
 
 impl Statement {
@@ -323,15 +196,5 @@ mod tests {
         s.push(" ");
         s.column(Alias::Base, r#"we"ird"#);
         assert_eq!(s.text, r#""plain" t0."we""ird""#);
-    }
-
-    #[test]
-    fn aliases_print_their_number() {
-        let printed: Vec<String> =
-            [Alias::Base, Alias::Link, Alias::Join(1), Alias::Count(12), Alias::Join(65535)]
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-        assert_eq!(printed, ["t0", "l0", "j1", "c12", "j65535"]);
     }
 }

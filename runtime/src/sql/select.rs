@@ -5,12 +5,12 @@
 use rusqlite::types::Value;
 
 use super::values::{MAX_PARAMS, Sent};
-use super::{Alias, Statement, StatementKind, Test, filter};
+use super::{Statement, filter};
 use crate::column::Nulls;
 use crate::error::Result;
-use crate::load::Extra;
-use crate::load::prefetch::BatchKey;
-use crate::query::Select;
+use crate::plan::alias::Alias;
+use crate::plan::statement::{StatementKind, Test};
+use crate::plan::{BatchKey, Extra, Select};
 use crate::schema::Table;
 
 /// Batches of this many keys or more, below every row of their parent table, select their

@@ -1,7 +1,9 @@
 //! Transaction control: the savepoint around a multi-row write, and the read transaction
 //! that gives a load of several statements one snapshot.
 
-use super::{Alias, Statement, StatementKind};
+use super::Statement;
+use crate::plan::alias::Alias;
+use crate::plan::statement::StatementKind;
 use crate::schema::Table;
 
 /// The savepoint's name. A caller's own savepoint of the same name does no harm: SQLite

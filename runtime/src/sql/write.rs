@@ -3,9 +3,11 @@
 use rusqlite::types::Value;
 
 use super::select::where_clause;
-use super::{Alias, Statement, StatementKind, Test, push_ident};
+use super::{Statement, push_ident};
 use crate::error::Result;
-use crate::query::Select;
+use crate::plan::Select;
+use crate::plan::alias::Alias;
+use crate::plan::statement::{StatementKind, Test};
 use crate::schema::Table;
 
 /// `INSERT INTO "t" ("a", "b") VALUES (?, ?) RETURNING "id", "a", "b"`: binds the values of

@@ -1,0 +1,85 @@
+//! What a statement is and does, as data: its kind, and the tables and columns it reads
+//! (its [`Shape`]) for the query inspector. Written by each backend's SQL writer beside the
+//! text, so that nothing has to parse SQL.
+
+use crate::plan::alias::Alias;
+use crate::schema::Table;
+
+/// What a statement does, as the inspector needs it: no SQL parsing there.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Shape {
+    /// What the statement is.
+    pub kind: StatementKind,
+    /// Every table it reads or writes, under its alias (`t0`, `j1`, `c2`, `l0`).
+    pub tables: Vec<(Alias, &'static Table)>,
+    /// Every column a condition tests, and how.
+    pub filters: Vec<Filtered>,
+    /// Every column it orders by.
+    pub order: Vec<(Alias, &'static str)>,
+}
+
+/// The kind of a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub(crate) enum StatementKind {
+    /// Rows of a query.
+    Select,
+    /// `SELECT COUNT(*)`.
+    Count,
+    /// `SELECT EXISTS (..)`.
+    Exists,
+    /// Rows of a batched load (a prefetch) for a relation, by name.
+    Batch(&'static str),
+    /// `INSERT`.
+    Insert,
+    /// `UPDATE`.
+    Update,
+    /// `DELETE`.
+    Delete,
+    /// `CREATE TABLE`, `CREATE INDEX`.
+    Other,
+    /// A savepoint around a multi-row write: recorded, never forbidden (it reads and
+    /// writes no rows itself, and undoing must always be possible).
+    Transaction,
+    /// The read transaction around a load of several statements: neither recorded nor
+    /// forbidden, as it reads nothing.
+    Snapshot,
+}
+
+impl StatementKind {
+    /// Whether the statement reads or writes rows (rather than tables or transactions).
+    pub(crate) fn touches_rows(self) -> bool {
+        !matches!(self, StatementKind::Other | StatementKind::Transaction | StatementKind::Snapshot)
+    }
+}
+
+/// A column a condition tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Filtered {
+    /// The alias of its table.
+    pub alias: Alias,
+    /// The column.
+    pub column: &'static str,
+    /// How it is tested.
+    pub test: Test,
+}
+
+/// How a condition tests a column, as far as indexes are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub(crate) enum Test {
+    /// `=`, `IS`, `IN`: an index finds the rows.
+    Equal,
+    /// `<`, `<=`, `>`, `>=`: an index finds a range.
+    Range,
+    /// `IS NOT`, `NOT (..)`: an index does not help.
+    Other,
+    /// `GLOB 'prefix*'`: an ordinary (binary) index finds the range.
+    Prefix,
+    /// A case-insensitive match (`lower(c) = ?`, `istarts_with`): an ordinary index does
+    /// not serve it.
+    IgnoringCase,
+    /// What a value contains or ends with (`contains`, `ends_with` and their `i..`
+    /// forms): no B-tree index can find the rows.
+    Inside,
+}
