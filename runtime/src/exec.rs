@@ -11,7 +11,7 @@ use rusqlite::{CachedStatement, Connection, StatementStatus, ToSql};
 
 use crate::error::{Error, Result, abbreviated};
 use crate::log::{self, Counters, QueryRecord, Watch};
-use crate::sql::Statement;
+use crate::sql::{self, Statement};
 use crate::value::{bindable, to_value};
 
 /// One execution of a query: the connection, and the user's line that asked for it (every
@@ -151,7 +151,11 @@ fn finish(
     error: Option<&Error>,
 ) {
     let duration = started.elapsed();
-    let plan = watch.explain.then(|| explain(run.conn, statement, params));
+    let plan = watch.explain.then(|| explain(run.conn, statement, params)).flatten();
+    let steps = match (&plan, &statement.shape) {
+        (Some(plan), Some(shape)) => sql::explain::steps(plan, shape),
+        _ => Vec::new(),
+    };
     log::record(
         watch,
         QueryRecord {
@@ -166,31 +170,21 @@ fn finish(
             error: error.map(ToString::to_string),
             location: run.caller,
             counters,
-            plan: plan.flatten(),
+            plan,
+            steps,
             shape: statement.shape.clone().map(std::sync::Arc::new),
         },
     );
 }
 
-/// SQLite's plan for a statement (`EXPLAIN QUERY PLAN`), one line per step, indented by
-/// depth; `None` if SQLite cannot explain it. Run outside the log.
+/// SQLite's plan for a statement, one line per step; `None` if SQLite cannot explain it.
+/// Run outside the log.
 fn explain(conn: &Connection, statement: &Statement, params: &[&dyn ToSql]) -> Option<Vec<String>> {
-    if !statement.kind.touches_rows() {
-        return None;
-    }
-    let mut prepared = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", statement.text)).ok()?;
+    let mut prepared = conn.prepare(&sql::explain::query_plan(statement)?).ok()?;
     let rows = prepared
         .query_map(params, |row| {
             Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(3)?))
         })
         .ok()?;
-    let mut depth: Vec<(i64, usize)> = Vec::new();
-    let mut lines = Vec::new();
-    for row in rows {
-        let (id, parent, detail) = row.ok()?;
-        let level = depth.iter().find(|(i, _)| *i == parent).map_or(0, |(_, d)| d + 1);
-        depth.push((id, level));
-        lines.push(format!("{}{detail}", "  ".repeat(level)));
-    }
-    Some(lines)
+    Some(sql::explain::lines(rows.collect::<rusqlite::Result<Vec<_>>>().ok()?))
 }

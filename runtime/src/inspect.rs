@@ -11,8 +11,7 @@ use rusqlite::types::Value;
 
 use crate::log::{self, Frame, QueryLog, QueryRecord};
 use crate::plan::alias::Alias;
-use crate::plan::statement::{Shape, StatementKind, Test};
-use crate::schema::Link;
+use crate::plan::statement::{PlanStep, Shape, StatementKind, Test};
 use crate::schema::Table;
 use crate::usage::Usage;
 
@@ -476,12 +475,7 @@ fn fix(shape: &Shape, records: &[QueryRecord]) -> Option<String> {
         let column = table.columns[fk.column].name;
         let parent = (fk.target)();
         for relation in parent.relations {
-            let matches = match (relation.link)() {
-                Link::HasMany { fk } => fk == column && (relation.target)() == table,
-                Link::ManyToMany { through, from, .. } => from == column && through == table,
-                Link::BelongsTo { .. } => false,
-            };
-            if matches {
+            if (relation.link)().is_batched_as((relation.target)(), table, column) {
                 let load = if count { "with_count" } else { "prefetch" };
                 return Some(format!(
                     "add `.{load}({})` to the query that loads the `{}` rows",
@@ -495,13 +489,11 @@ fn fix(shape: &Shape, records: &[QueryRecord]) -> Option<String> {
         let seen = records.iter().filter_map(|r| r.shape.as_deref()).flat_map(|s| &s.tables);
         for (_, other) in seen {
             for relation in other.relations {
-                if let Link::BelongsTo { .. } = (relation.link)() {
-                    if (relation.target)() == table {
-                        return Some(format!(
-                            "add `.select_related({})` (or `.prefetch(..)` of it) to the query that loads the `{}` rows",
-                            relation.name, other.model
-                        ));
-                    }
+                if (relation.link)().joined_fk().is_some() && (relation.target)() == table {
+                    return Some(format!(
+                        "add `.select_related({})` (or `.prefetch(..)` of it) to the query that loads the `{}` rows",
+                        relation.name, other.model
+                    ));
                 }
             }
         }
@@ -567,7 +559,8 @@ fn similar(records: &[QueryRecord]) -> Vec<Similar> {
 /// The runs of one distinct statement.
 struct Runs<'a> {
     first: &'a QueryRecord,
-    plan: Option<&'a [String]>,
+    /// The plan's steps, from the run that explained it.
+    steps: Option<&'a [PlanStep]>,
     runs: u64,
     fullscan_steps: u64,
     rows: u64,
@@ -580,7 +573,7 @@ fn scans(records: &[QueryRecord], threshold: u64) -> Vec<Scan> {
         let index = *by_sql.entry(&record.sql).or_insert_with(|| {
             statements.push(Runs {
                 first: record,
-                plan: None,
+                steps: None,
                 runs: 0,
                 fullscan_steps: 0,
                 rows: 0,
@@ -588,14 +581,16 @@ fn scans(records: &[QueryRecord], threshold: u64) -> Vec<Scan> {
             statements.len() - 1
         });
         let runs = &mut statements[index];
-        runs.plan = runs.plan.or(record.plan.as_deref());
+        if runs.steps.is_none() && record.plan.is_some() {
+            runs.steps = Some(&record.steps);
+        }
         runs.runs += 1;
         runs.fullscan_steps += record.counters.fullscan_steps;
         runs.rows += record.rows as u64;
     }
     let mut found = Vec::new();
-    for Runs { first: record, plan, runs, fullscan_steps, rows } in statements {
-        let (Some(plan), Some(shape)) = (plan, record.shape.as_deref()) else { continue };
+    for Runs { first: record, steps, runs, fullscan_steps, rows } in statements {
+        let (Some(steps), Some(shape)) = (steps, record.shape.as_deref()) else { continue };
         let per_run = fullscan_steps / runs.max(1);
         let returned = rows / runs.max(1);
         let scan = |kind, table: &'static Table, advice: String| Scan {
@@ -606,52 +601,43 @@ fn scans(records: &[QueryRecord], threshold: u64) -> Vec<Scan> {
             location: record.location,
             advice,
         };
-        for line in plan.iter().map(|l| l.trim()) {
-            if let Some(alias) =
-                line.strip_prefix("SCAN ").map(|rest| rest.split(' ').next().unwrap_or(rest))
-            {
-                let Some((alias, table)) =
-                    shape.tables.iter().find(|(a, _)| a.to_string() == alias)
-                else {
-                    continue;
-                };
-                if per_run < threshold {
-                    continue;
-                }
-                for filtered in shape.filters.iter().filter(|f| f.alias == *alias) {
-                    if let Some(advice) = scan_advice(table, filtered.column, filtered.test) {
-                        found.push(scan(ScanKind::FullScan, table, advice));
+        let table_of = |alias: &Alias| shape.tables.iter().find(|(a, _)| a == alias).map(|t| t.1);
+        for step in steps {
+            match step {
+                PlanStep::FullScan(alias) => {
+                    let Some(table) = table_of(alias) else { continue };
+                    if per_run < threshold {
+                        continue;
+                    }
+                    for filtered in shape.filters.iter().filter(|f| f.alias == *alias) {
+                        if let Some(advice) = scan_advice(table, filtered.column, filtered.test) {
+                            found.push(scan(ScanKind::FullScan, table, advice));
+                        }
                     }
                 }
-            } else if line.starts_with("USE TEMP B-TREE FOR") && line.contains("ORDER BY") {
-                if per_run.max(returned) < threshold {
-                    continue;
-                }
-                if let Some((alias, column)) = shape.order.first() {
-                    if let Some((_, table)) = shape.tables.iter().find(|(a, _)| a == alias) {
-                        let field = field_of(table, column);
-                        let advice = format!(
-                            "add `#[model(index)]` to `{}::{field}`, so that rows can be read in order instead of sorted",
-                            table.model
-                        );
-                        found.push(scan(ScanKind::Sort, table, advice));
+                PlanStep::Sort => {
+                    if per_run.max(returned) < threshold {
+                        continue;
                     }
+                    let Some((alias, column)) = shape.order.first() else { continue };
+                    let Some(table) = table_of(alias) else { continue };
+                    let field = field_of(table, column);
+                    let advice = format!(
+                        "add `#[model(index)]` to `{}::{field}`, so that rows can be read in order instead of sorted",
+                        table.model
+                    );
+                    found.push(scan(ScanKind::Sort, table, advice));
                 }
-            } else if line.contains("AUTOMATIC") && line.contains("INDEX") {
-                let alias = line.split(' ').nth(1).unwrap_or("");
-                let Some((_, table)) = shape.tables.iter().find(|(a, _)| a.to_string() == alias)
-                else {
-                    continue;
-                };
-                let column =
-                    line.rsplit('(').next().and_then(|c| c.split('=').next()).unwrap_or("?");
-                let advice = format!(
-                    "SQLite built a temporary index on `{}.{column}` for this statement: add `#[model(index)]` to `{}::{}`",
-                    table.name,
-                    table.model,
-                    field_of(table, column)
-                );
-                found.push(scan(ScanKind::AutomaticIndex, table, advice));
+                PlanStep::TemporaryIndex { alias, column } => {
+                    let Some(table) = table_of(alias) else { continue };
+                    let advice = format!(
+                        "SQLite built a temporary index on `{}.{column}` for this statement: add `#[model(index)]` to `{}::{}`",
+                        table.name,
+                        table.model,
+                        field_of(table, column)
+                    );
+                    found.push(scan(ScanKind::AutomaticIndex, table, advice));
+                }
             }
         }
     }

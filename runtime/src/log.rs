@@ -15,7 +15,7 @@ use std::time::Duration;
 use rusqlite::types::Value;
 
 use crate::error::{Error, Result, abbreviated};
-use crate::plan::statement::{Shape, StatementKind};
+use crate::plan::statement::{PlanStep, Shape, StatementKind};
 use crate::usage::Usage;
 
 /// One statement eagerly ran.
@@ -56,6 +56,8 @@ pub struct QueryRecord {
     pub plan: Option<Vec<String>>,
     /// What the statement does, for the inspector.
     pub(crate) shape: Option<Arc<Shape>>,
+    /// The steps of `plan` the inspector reports.
+    pub(crate) steps: Vec<PlanStep>,
 }
 
 /// SQLite's counters of one execution of a statement (`sqlite3_stmt_status`).
@@ -483,6 +485,7 @@ mod tests {
                 counters: Counters::default(),
                 plan: None,
                 shape: None,
+                steps: Vec::new(),
             },
         );
     }

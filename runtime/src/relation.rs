@@ -60,10 +60,7 @@ pub trait Relation: Copy + Send + Sync + 'static {
 /// The error of `Rel`, a relation through a NOT NULL foreign key, where it found no row.
 pub(crate) fn missing<Rel: Relation>() -> Error {
     let from = <Rel::From as Model>::TABLE.name;
-    let column = match Rel::LINK {
-        Link::BelongsTo { fk } => fk,
-        Link::HasMany { .. } | Link::ManyToMany { .. } => "?",
-    };
+    let column = Rel::LINK.joined_fk().unwrap_or("?");
     Error::MissingRelated {
         relation: Rel::NAME,
         table: from,

@@ -3,6 +3,8 @@
 //! kind of relation reaches its rows ([`Link`]). Plain data: the SQL writers, the loaders
 //! and the inspector read it; nothing here runs or writes SQL.
 
+use crate::plan::alias::Alias;
+
 /// A model's table, as declared by `#[derive(Model)]`. Read it through `Model::TABLE`.
 ///
 /// ```
@@ -90,6 +92,95 @@ pub enum Link {
         /// Its column holding the target's primary key.
         to: &'static str,
     },
+}
+
+/// Every question the loaders, the SQL writers and the inspector ask of a kind of relation
+/// is answered here, so that a new kind is added in this one place.
+impl Link {
+    /// The source's foreign key a JOIN follows (`book.author_id` of `Book::author`):
+    /// `Some` only for `belongs_to`, the one kind `select_related` loads.
+    pub(crate) fn joined_fk(self) -> Option<&'static str> {
+        match self {
+            Link::BelongsTo { fk } => Some(fk),
+            Link::HasMany { .. } | Link::ManyToMany { .. } => None,
+        }
+    }
+
+    /// Where a batch of related rows (of table `to`) finds its parent's key: a column of
+    /// the related table itself (`Alias::Base`) or of the table of pairs joined to it
+    /// (`Alias::Link`), with that table and its column holding the related row's key.
+    pub(crate) fn batch_key(
+        self,
+        to: &'static Table,
+    ) -> (Alias, &'static str, Option<(&'static Table, &'static str)>) {
+        match self {
+            Link::HasMany { fk } => (Alias::Base, fk, None),
+            Link::BelongsTo { .. } => (Alias::Base, to.key_column(), None),
+            Link::ManyToMany { through, from, to: pair_to } => {
+                (Alias::Link, from, Some((through, pair_to)))
+            }
+        }
+    }
+
+    /// The table whose column holds a batch's keys (the related table, or the table of
+    /// pairs), for messages.
+    pub(crate) fn key_table(self, to: &'static Table) -> &'static Table {
+        match self {
+            Link::ManyToMany { through, .. } => through,
+            Link::HasMany { .. } | Link::BelongsTo { .. } => to,
+        }
+    }
+
+    /// The column of the source table (`from`) holding the keys a batch looks up.
+    pub(crate) fn source_column(self, from: &'static Table) -> &'static str {
+        match self {
+            Link::BelongsTo { fk } => fk,
+            Link::HasMany { .. } | Link::ManyToMany { .. } => from.key_column(),
+        }
+    }
+
+    /// Whether every row of the related table has a source row (a `has_many`'s children
+    /// all have a parent; a `belongs_to` or `many_to_many` reaches only the rows some
+    /// source row refers to).
+    pub(crate) fn reaches_every_related_row(self) -> bool {
+        matches!(self, Link::HasMany { .. })
+    }
+
+    /// What `with_count` counts for each source row: the rows of a table whose `fk`
+    /// column holds the source's key, and for a many-to-many the related table those pairs
+    /// must reach (a pair whose row is missing is not counted, as a prefetch would not load
+    /// it). `None` for a to-one relation, which has nothing to count.
+    pub(crate) fn counted(self, to: &'static Table) -> Option<Counted> {
+        match self {
+            Link::HasMany { fk } => Some(Counted { table: to, fk, pair_to: None }),
+            Link::ManyToMany { through, from, to: pair_to } => {
+                Some(Counted { table: through, fk: from, pair_to: Some(pair_to) })
+            }
+            Link::BelongsTo { .. } => None,
+        }
+    }
+
+    /// Whether a statement on `table` that tests `column` for equality is the lookup one
+    /// batch of this relation (to `to`) replaces, run once per source row.
+    pub(crate) fn is_batched_as(self, to: &Table, table: &Table, column: &str) -> bool {
+        match self {
+            Link::HasMany { fk } => fk == column && to == table,
+            Link::ManyToMany { through, from, .. } => from == column && through == table,
+            Link::BelongsTo { .. } => false,
+        }
+    }
+}
+
+/// What `with_count` counts (see [`Link::counted`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Counted {
+    /// The table whose rows are counted.
+    pub table: &'static Table,
+    /// Its column holding the source row's key.
+    pub fk: &'static str,
+    /// For a many-to-many relation (`table` is its table of pairs), the column holding
+    /// the related row's key: a pair counts only if that row is there.
+    pub pair_to: Option<&'static str>,
 }
 
 /// Tables are told apart by name: a schema has one table of each name.

@@ -12,7 +12,6 @@ use crate::plan::{CountedTarget, Extra, Select};
 use crate::query::Query;
 use crate::relation::{CountKey, Countable, Relation};
 use crate::row::{Counted, Loaded, SetSlot, Source};
-use crate::schema::Link;
 
 impl<M: Model, R: 'static> Query<M, R> {
     /// Counts `rel`'s rows for every row, in SQL (Django's `annotate(Count(..))`, Rails'
@@ -72,21 +71,17 @@ where
     let key = from.key_column();
     let offset = select.width();
     let alias = select.next_alias(Alias::Count);
-    let (table, fk, target) = match Rel::LINK {
-        Link::HasMany { fk } => (<Rel::To as Model>::TABLE, fk, None),
-        Link::ManyToMany { through, from, to } => {
-            let table = <Rel::To as Model>::TABLE;
-            let target_alias = select.next_alias(Alias::Count);
-            (
-                through,
-                from,
-                Some(CountedTarget { table, alias: target_alias, key: table.key_column(), to }),
-            )
-        }
-        Link::BelongsTo { .. } => {
-            unreachable!("the derive makes only to-many relations Countable ({})", Rel::NAME)
-        }
+    let to = <Rel::To as Model>::TABLE;
+    let Some(counted) = Rel::LINK.counted(to) else {
+        unreachable!("the derive makes only to-many relations Countable ({})", Rel::NAME)
     };
+    let target = counted.pair_to.map(|pair_to| CountedTarget {
+        table: to,
+        alias: select.next_alias(Alias::Count),
+        key: to.key_column(),
+        to: pair_to,
+    });
+    let (table, fk) = (counted.table, counted.fk);
     select.extras.push(Extra::Count { table, alias, fk, parent, key, target });
     offset
 }

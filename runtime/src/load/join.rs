@@ -12,9 +12,7 @@ use crate::plan::alias::Alias;
 use crate::plan::{Extra, JoinClause, Select};
 use crate::query::Query;
 use crate::relation::Card;
-use crate::relation::{
-    CountKey, Countable, DefaultSlot, Joinable, Link, Relation, SlotOf, missing,
-};
+use crate::relation::{CountKey, Countable, DefaultSlot, Joinable, Relation, SlotOf, missing};
 use crate::row::{Counted, Reader, SetSlot, Source};
 
 /// A joined model inside [`Query::select_related_with`]: what to load along with it, by
@@ -248,7 +246,7 @@ where
     Rel::Card: Joinable,
 {
     let target = <Rel::To as Model>::TABLE;
-    let Link::BelongsTo { fk } = Rel::LINK else {
+    let Some(fk) = Rel::LINK.joined_fk() else {
         unreachable!("the derive makes only belongs_to relations Joinable ({})", Rel::NAME)
     };
     let key_field = target.primary_key[0];
@@ -290,7 +288,7 @@ where
 {
     let target = <Rel::To as Model>::TABLE;
     let selected = JoinedKey::Selected { column: offset + key_field };
-    let Link::BelongsTo { fk } = Rel::LINK else { return selected };
+    let Some(fk) = Rel::LINK.joined_fk() else { return selected };
     if <Rel::Card as Joinable>::OPTIONAL || !target.auto_key {
         return selected;
     }

@@ -18,7 +18,7 @@ use crate::model::Model;
 use crate::plan::alias::Alias;
 use crate::plan::{BatchKey, Select};
 use crate::query::Query;
-use crate::relation::{Card, DefaultSlot, Link, Relation, SlotOf, missing};
+use crate::relation::{Card, DefaultSlot, Relation, SlotOf, missing};
 use crate::row::{SetSlot, Source};
 use crate::schema::Table;
 use crate::value::to_value;
@@ -430,49 +430,29 @@ impl<'b, K: Eq + Hash> Lookup<'b, K> {
 
 fn batch_key<Rel: Relation>() -> BatchKey {
     let target = <Rel::To as Model>::TABLE;
-    let target_key = target.key_column();
-    match Rel::LINK {
-        Link::HasMany { fk } => {
-            BatchKey { relation: Rel::NAME, alias: Alias::Base, column: fk, through: None }
-        }
-        Link::BelongsTo { .. } => {
-            BatchKey { relation: Rel::NAME, alias: Alias::Base, column: target_key, through: None }
-        }
-        Link::ManyToMany { through, from, to } => BatchKey {
-            relation: Rel::NAME,
-            alias: Alias::Link,
-            column: from,
-            through: Some((through, to, target_key)),
-        },
-    }
+    let (alias, column, pairs) = Rel::LINK.batch_key(target);
+    let through = pairs.map(|(through, to)| (through, to, target.key_column()));
+    BatchKey { relation: Rel::NAME, alias, column, through }
 }
 
 /// The column of the parent table that holds the keys of a batch: what a batch selects
 /// from that table instead of sending the keys (see [`Run::whole_table`]).
 fn parent_column<Rel: Relation>() -> (&'static Table, &'static str) {
     let parent = <Rel::From as Model>::TABLE;
-    match Rel::LINK {
-        Link::BelongsTo { fk } => (parent, fk),
-        Link::HasMany { .. } | Link::ManyToMany { .. } => (parent, parent.key_column()),
-    }
+    (parent, Rel::LINK.source_column(parent))
 }
 
 /// The execution of the level below: its rows are every row of their table when the
-/// parents were, the relation is a `has_many` (every child has a parent; a many-to-many
-/// or belongs-to reaches only the rows some parent links to), and the related query
-/// narrows nothing.
+/// parents were, every row of the related table has a parent (a `has_many`), and the
+/// related query narrows nothing.
 fn child_run<'c, Rel: Relation, R2>(run: Run<'c>, related: &Query<Rel::To, R2>) -> Run<'c> {
-    let has_many = matches!(Rel::LINK, Link::HasMany { .. });
-    Run { whole_table: run.whole_table && has_many && related.select.is_whole_table(), ..run }
+    let every_row = Rel::LINK.reaches_every_related_row();
+    Run { whole_table: run.whole_table && every_row && related.select.is_whole_table(), ..run }
 }
 
 /// The table and column holding the key, for messages.
 fn key_names<Rel: Relation>() -> (&'static str, &'static str) {
-    let key = batch_key::<Rel>();
-    match Rel::LINK {
-        Link::ManyToMany { through, .. } => (through.name, key.column),
-        _ => (<Rel::To as Model>::TABLE.name, key.column),
-    }
+    (Rel::LINK.key_table(<Rel::To as Model>::TABLE).name, batch_key::<Rel>().column)
 }
 
 /// The related query's ordering, with the primary key last, so related rows come in a

@@ -53,6 +53,23 @@ impl StatementKind {
     }
 }
 
+/// A step of a statement's plan that the inspector reports, read from the backend's own
+/// plan by its SQL writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PlanStep {
+    /// Reads every row of the table under this alias.
+    FullScan(Alias),
+    /// Sorts the rows for `ORDER BY`.
+    Sort,
+    /// Builds an index on a column of the table under this alias, for this statement only.
+    TemporaryIndex {
+        /// The table's alias.
+        alias: Alias,
+        /// The column indexed.
+        column: String,
+    },
+}
+
 /// A column a condition tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Filtered {

@@ -7,6 +7,7 @@
 //! of this module; the macros never produce SQL.
 
 pub(crate) mod ddl;
+pub(crate) mod explain;
 pub(crate) mod filter;
 pub(crate) mod select;
 pub(crate) mod transaction;
