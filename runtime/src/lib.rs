@@ -78,7 +78,7 @@ pub use relation::{
     Card, CountKey, CountOf, Countable, DefaultSlot, Joinable, RelNamed, Relation, SlotOf, ToMany,
     ToOne, ToOptional,
 };
-pub use row::{Counted, Loaded, Many, NotLoaded, One, Opt, Reader, SetSlot, SlotKey, Unloaded};
+pub use row::{Counted, Loaded, Many, NotLoaded, One, Opt, SetSlot, SlotKey, Unloaded};
 pub use schema::{Link, SqlType, Table};
 pub use value::ValueFor;
 pub use write::create_tables;

@@ -60,6 +60,7 @@ pub trait Model: Sized + 'static {
     ///     Ok(Author { id: reader.read_key()?, name: reader.read()?, publisher_id: reader.read()? })
     /// }
     /// ```
+    #[doc(hidden)]
     fn decode(reader: &mut Reader<'_>) -> Result<Self>;
 
     /// Wraps the model in its row type.
@@ -92,6 +93,7 @@ pub trait Model: Sized + 'static {
     ///     out.push(&self.id); out.push(&self.name); out.push(&self.publisher_id);
     /// }
     /// ```
+    #[doc(hidden)]
     fn write_fields<'a>(&'a self, out: &mut Vec<&'a dyn ToSql>);
 
     /// Pushes the parts of a primary key, in key order, as values to bind.
@@ -102,6 +104,7 @@ pub trait Model: Sized + 'static {
     ///     out.push(&key.0); out.push(&key.1);
     /// }
     /// ```
+    #[doc(hidden)]
     fn write_key<'a>(key: &'a Self::Key, out: &mut Vec<&'a dyn ToSql>);
 
     /// The row with this primary key, or [`Error::NotFound`](crate::Error::NotFound).
@@ -200,8 +203,10 @@ pub trait Insertable {
     type Model: Model;
 
     /// Indices into the table's columns of the values `write_fields` pushes.
+    #[doc(hidden)]
     const COLUMNS: &'static [usize];
 
     /// Pushes the values of `COLUMNS`, in that order.
+    #[doc(hidden)]
     fn write_fields<'a>(&'a self, out: &mut Vec<&'a dyn ToSql>);
 }

@@ -17,10 +17,10 @@ pub use crate::load::join::{DecodeJoined, JoinedModel, WithCount, WithJoin};
 pub use crate::model::{Insertable, Model};
 pub use crate::query::Query;
 pub use crate::relation::{
-    Card, CountOf, Link, RelNamed, RelatedKey, Relation, ToMany, ToOne, ToOptional, name,
+    Card, CountOf, RelNamed, RelatedKey, Relation, ToMany, ToOne, ToOptional, name,
 };
 pub use crate::row::{Loaded, NotLoaded, Reader, SetSlot, SlotDebug, SlotKey, Source, Unloaded};
-pub use crate::schema::{ColumnDef, ForeignKey, IndexDef, RelationDef, SqlType, Table};
+pub use crate::schema::{ColumnDef, ForeignKey, IndexDef, Link, RelationDef, SqlType, Table};
 #[cfg(feature = "serde")]
 pub use crate::serialize::{FlattenInto, SlotSerialize};
 use crate::write;
@@ -60,6 +60,53 @@ pub fn update_one<M: Model>(conn: &Connection, model: &M) -> Result<()> {
 #[track_caller]
 pub fn delete_one<M: Model>(conn: &Connection, model: &M) -> Result<()> {
     write::delete_one(write::run(conn, Location::caller()), model)
+}
+
+/// A model's table (`#[non_exhaustive]`: only the derive, through here, builds one, so a
+/// new field is not a breaking change).
+#[allow(clippy::too_many_arguments)]
+pub const fn table(
+    name: &'static str,
+    model: &'static str,
+    columns: &'static [ColumnDef],
+    primary_key: &'static [usize],
+    auto_key: bool,
+    indexes: &'static [IndexDef],
+    foreign_keys: &'static [ForeignKey],
+    relations: &'static [RelationDef],
+) -> Table {
+    Table { name, model, columns, primary_key, auto_key, indexes, foreign_keys, relations }
+}
+
+/// A column of a [`table`].
+pub const fn column(
+    name: &'static str,
+    field: &'static str,
+    rust_type: &'static str,
+    sql_type: fn() -> &'static str,
+    nullable: bool,
+    refuses_null: fn() -> bool,
+) -> ColumnDef {
+    ColumnDef { name, field, rust_type, sql_type, nullable, refuses_null }
+}
+
+/// An index of a [`table`].
+pub const fn index(columns: &'static [usize], unique: bool) -> IndexDef {
+    IndexDef { columns, unique }
+}
+
+/// A foreign key of a [`table`].
+pub const fn foreign_key(column: usize, target: fn() -> &'static Table) -> ForeignKey {
+    ForeignKey { column, target }
+}
+
+/// A relation of a [`table`].
+pub const fn relation(
+    name: &'static str,
+    link: fn() -> Link,
+    target: fn() -> &'static Table,
+) -> RelationDef {
+    RelationDef { name, link, target }
 }
 
 /// The declared SQL type of a field type: its [`SqlType`] if it has one, else none.

@@ -17,6 +17,7 @@ use crate::plan::alias::Alias;
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Table {
     /// Table name in the database.
     pub name: &'static str,
@@ -47,6 +48,7 @@ pub struct Table {
 /// assert_eq!((books.target)().name, "book");
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct RelationDef {
     /// `Author::books`.
     pub name: &'static str,
@@ -201,6 +203,7 @@ impl PartialEq for Table {
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ColumnDef {
     /// Column name in the database.
     pub name: &'static str,
@@ -229,6 +232,7 @@ pub struct ColumnDef {
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct IndexDef {
     /// Indices into the table's columns.
     pub columns: &'static [usize],
@@ -247,6 +251,7 @@ pub struct IndexDef {
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ForeignKey {
     /// Index into the table's columns.
     pub column: usize,

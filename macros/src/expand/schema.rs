@@ -33,50 +33,40 @@ pub fn table(model: &Model, names: &Names) -> TokenStream {
         // error there.
         let refuses_null = quote_spanned!(ty.span()=> #p::refuses_null::<#ty>);
         quote! {
-            #p::ColumnDef {
-                name: #column,
-                field: #field_name,
-                rust_type: #rust_type,
-                sql_type: #sql_type,
-                refuses_null: #refuses_null,
-                nullable: #nullable,
-            }
+            #p::column(#column, #field_name, #rust_type, #sql_type, #nullable, #refuses_null)
         }
     });
     let key = model.key_fields().map(|(i, _)| i);
     let auto_key = model.auto_key().is_some();
     let indexes = model.indexes.iter().map(|index| {
         let (fields, unique) = (&index.fields, index.unique);
-        quote!(#p::IndexDef { columns: &[#(#fields),*], unique: #unique })
+        quote!(#p::index(&[#(#fields),*], #unique))
     });
-    let foreign_keys = model.relations.iter().enumerate().filter_map(|(i, relation)| match relation.kind {
-        RelationKind::BelongsTo { field } => {
-            let marker = names.hidden(&names.markers[i]);
-            Some(quote!(#p::ForeignKey { column: #field, target: #p::relation_target::<#marker> }))
-        }
-        _ => None,
-    });
+    let foreign_keys =
+        model.relations.iter().enumerate().filter_map(|(i, relation)| match relation.kind {
+            RelationKind::BelongsTo { field } => {
+                let marker = names.hidden(&names.markers[i]);
+                Some(quote!(#p::foreign_key(#field, #p::relation_target::<#marker>)))
+            }
+            _ => None,
+        });
     let relations = model.relations.iter().enumerate().map(|(i, relation)| {
         let marker = names.hidden(&names.markers[i]);
         let name = format!("{ident}::{}", relation.name);
         quote! {
-            #p::RelationDef {
-                name: #name,
-                link: || <#marker as #p::Relation>::LINK,
-                target: #p::relation_target::<#marker>,
-            }
+            #p::relation(#name, || <#marker as #p::Relation>::LINK, #p::relation_target::<#marker>)
         }
     });
     quote! {
-        #p::Table {
-            name: #name,
-            model: ::core::stringify!(#ident),
-            columns: &[#(#columns),*],
-            primary_key: &[#(#key),*],
-            auto_key: #auto_key,
-            indexes: &[#(#indexes),*],
-            foreign_keys: &[#(#foreign_keys),*],
-            relations: &[#(#relations),*],
-        }
+        #p::table(
+            #name,
+            ::core::stringify!(#ident),
+            &[#(#columns),*],
+            &[#(#key),*],
+            #auto_key,
+            &[#(#indexes),*],
+            &[#(#foreign_keys),*],
+            &[#(#relations),*],
+        )
     }
 }
