@@ -14,23 +14,17 @@ use crate::log::{self, Counters, QueryRecord, Watch};
 use crate::sql::{self, Statement};
 use crate::value::{bindable, to_value};
 
-/// One execution of a query: the connection, and the user's line that asked for it (every
-/// statement of the execution is reported at that line).
+/// Statements run for one call of the user's: the connection, and the user's line that
+/// made the call (every statement it runs is reported at that line).
 #[derive(Clone, Copy)]
 pub(crate) struct Run<'c> {
     pub conn: &'c Connection,
     pub caller: &'static Location<'static>,
-    /// The rows of the level being loaded are (nearly) every row of their table: no filter,
-    /// limit or offset chose them, at their level or above, and every level above was a
-    /// `has_many`. A large batch below them then selects its keys from the table itself
-    /// (`fk IN (SELECT "id" FROM "author")`) rather than sending them; rows for keys no
-    /// parent has are skipped, so a superset is harmless.
-    pub whole_table: bool,
 }
 
 impl<'c> Run<'c> {
     pub(crate) fn new(conn: &'c Connection, caller: &'static Location<'static>) -> Self {
-        Run { conn, caller, whole_table: false }
+        Run { conn, caller }
     }
 }
 
@@ -56,9 +50,22 @@ pub(crate) fn query_into<T>(
     params: &[&dyn ToSql],
     mut each: impl FnMut(&rusqlite::Row<'_>, &mut Vec<T>) -> Result<()>,
 ) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    query_each(run, statement, params, |row| each(row, &mut out))?;
+    Ok(out)
+}
+
+/// Runs a statement that returns rows and calls `each` with every row, stopping at the
+/// first error; returns the number of rows.
+pub(crate) fn query_each(
+    run: Run<'_>,
+    statement: &Statement,
+    params: &[&dyn ToSql],
+    mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
+) -> Result<usize> {
     let watch = log::watch(run.caller, statement.kind, &statement.text)?;
     let started = watch.is_some().then(Instant::now);
-    let mut out = Vec::new();
+    let mut rows_read = 0;
     let mut counters = Counters::default();
     let result = (|| {
         let mut prepared = prepare(run.conn, statement)?;
@@ -69,7 +76,8 @@ pub(crate) fn query_into<T>(
         bind(&mut prepared, statement, params)?;
         let mut rows = prepared.raw_query();
         while let Some(row) = rows.next().map_err(|e| database(statement, e))? {
-            each(row, &mut out)?;
+            rows_read += 1;
+            each(row)?;
         }
         drop(rows);
         if watched {
@@ -78,9 +86,10 @@ pub(crate) fn query_into<T>(
         Ok(())
     })();
     if let (Some(watch), Some(started)) = (watch, started) {
-        finish(run, watch, statement, params, out.len(), started, counters, result.as_ref().err());
+        let error = result.as_ref().err();
+        finish(run, watch, statement, params, rows_read, started, counters, error);
     }
-    result.map(|()| out)
+    result.map(|()| rows_read)
 }
 
 /// Runs a statement that returns no rows; returns the number of rows it changed.

@@ -22,7 +22,8 @@
 //! 7. **Rows**: `row` (decoding, slots), `model` (the [`Model`] trait), `relation` (the
 //!    relation traits and their type-level cardinality).
 //! 8. **Loading and writing**: `load` (row plans, JOIN decoding, counts, batched
-//!    prefetch levels), `transaction`, `write`, `query` (the builder and its terminal
+//!    prefetch levels; `load::flow`: a load as the statements it asks for, which a
+//!    driver's loop runs), `transaction`, `write`, `query` (the builder and its terminal
 //!    methods), with `load::{join, count, prefetch}` adding the loading calls to
 //!    [`Query`].
 //! 9. **Tools**: `inspect` (the query inspector), `serialize`, and `__private` (what the

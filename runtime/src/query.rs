@@ -10,6 +10,7 @@ use crate::column::{Assignment, Order, OrderTerm};
 use crate::error::{Error, Result};
 use crate::exec::Run;
 use crate::filter::{CompareOp, Cond, Expr};
+use crate::load::flow::{LoadContext, drive};
 use crate::load::{LevelDecoder, RowMaker, RowPlan};
 use crate::model::Model;
 use crate::plan::Select;
@@ -175,20 +176,20 @@ impl<M: Model, R> Query<M, R> {
     /// ```
     #[track_caller]
     pub fn all(&self, conn: &Connection) -> Result<Vec<R>> {
-        let run =
-            Run { whole_table: self.select.is_whole_table(), ..Run::new(conn, Location::caller()) };
+        let run = Run::new(conn, Location::caller());
+        let load = LoadContext { caller: run.caller, whole_table: self.select.is_whole_table() };
         let statement = sql::select::rows(M::TABLE, &self.select)?;
         let params = statement.param_refs();
-        if let Some(maker) = RowMaker::new(&self.plan, run) {
+        if let Some(maker) = RowMaker::new(&self.plan, load) {
             return exec::query_into(run, &statement, &params, |row, out| {
                 maker.push(Source::Sqlite(row), out)
             });
         }
         // Prefetches run more statements: all of them read one snapshot.
         transaction::one_snapshot(run, M::TABLE, || {
-            let mut rows = LevelDecoder::new(&self.plan, run);
+            let mut rows = LevelDecoder::new(&self.plan, load);
             exec::query(run, &statement, &params, |row| rows.push(Source::Sqlite(row)))?;
-            rows.finish(run)
+            drive(run, rows.finish(load)?)
         })
     }
 

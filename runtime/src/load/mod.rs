@@ -11,20 +11,25 @@
 //! JOINs and counts stream into side columns, and the calls become steps of a chain
 //! (`Vec<Before> -> Vec<After>`), each taking its own column.
 //!
+//! No loader runs a statement: a level's chain gives a [`Flow`], the next
+//! statement to run and what to do with its rows, and the driver runs it ([`flow`]). So
+//! the same loading code serves every driver; a driver is the loop in `flow::drive`.
+//!
 //! Rows are not read into a `Vec<Value>` first and decoded from there (the first sketch of
 //! the row types did that): they decode straight from SQLite; values are kept aside only when a
 //! batch's rows must be decoded once per parent that shares them (`prefetch`), which
 //! keeps the common case (a has-many below distinct parents) as fast as hand-written code.
 
 pub(crate) mod count;
+pub(crate) mod flow;
 pub(crate) mod join;
 pub(crate) mod prefetch;
 
 use std::any::Any;
 use std::sync::Arc;
 
+use self::flow::{Flow, LoadContext};
 use crate::error::Result;
-use crate::exec::Run;
 use crate::model::Model;
 use crate::row::{Reader, Source};
 use crate::usage::Usage;
@@ -41,7 +46,8 @@ pub(crate) enum RowPlan<R> {
 }
 
 /// Turns one execution's side columns into the query's rows.
-pub(crate) type Chain<R> = dyn Fn(Run<'_>, &mut Sides) -> Result<Vec<R>> + Send + Sync;
+pub(crate) type Chain<R> =
+    dyn Fn(LoadContext, &mut Sides) -> Result<Flow<'static, Vec<R>>> + Send + Sync;
 
 /// Makes one row from a result row, with the inspector's watch of each relation loaded.
 type Make<R> = dyn Fn(Source<'_>, &[Option<Arc<Usage>>]) -> Result<R> + Send + Sync;
@@ -92,16 +98,16 @@ impl<R: 'static> Stream<R> {
 
 impl<R> Stream<R> {
     /// One execution's watches, one per relation loaded (none unless an inspection runs).
-    fn usages(&self, run: Run<'_>) -> Vec<Option<Arc<Usage>>> {
+    fn usages(&self, load: LoadContext) -> Vec<Option<Arc<Usage>>> {
         self.watched
             .iter()
-            .map(|&(relation, count)| crate::log::start_usage(relation, count, run.caller))
+            .map(|&(relation, count)| crate::log::start_usage(relation, count, load.caller))
             .collect()
     }
 
     /// Makes this plan's rows for one execution.
-    fn maker(&self, run: Run<'_>) -> RowMaker<'_, R> {
-        RowMaker { make: &*self.make, push: &*self.push, usages: self.usages(run) }
+    fn maker(&self, load: LoadContext) -> RowMaker<R> {
+        RowMaker { make: self.make.clone(), push: self.push.clone(), usages: self.usages(load) }
     }
 }
 
@@ -153,11 +159,18 @@ impl<R: 'static> RowPlan<R> {
                 let value = Arc::new(value);
                 sides.push(Arc::new(Stream::new(move |row, _| value(row, None), Vec::new())));
                 let side = sides.len() - 1;
-                let chain: Arc<Chain<R2>> = Arc::new(move |run, columns| {
-                    let rows = chain(run, columns)?;
+                let set = Arc::new(set);
+                let chain: Arc<Chain<R2>> = Arc::new(move |load, columns| {
                     let values = columns.take::<T>(side);
-                    let usage = crate::log::start_usage(relation, count, run.caller);
-                    Ok(rows.into_iter().zip(values).map(|(row, v)| set(row, v, &usage)).collect())
+                    let set = set.clone();
+                    chain(load, columns)?.map(move |rows| {
+                        let usage = crate::log::start_usage(relation, count, load.caller);
+                        Ok(rows
+                            .into_iter()
+                            .zip(values)
+                            .map(|(row, v)| set(row, v, &usage))
+                            .collect())
+                    })
                 });
                 RowPlan::Chained { sides, chain }
             }
@@ -167,15 +180,23 @@ impl<R: 'static> RowPlan<R> {
     /// Adds a loading call that runs once the whole level is decoded.
     pub(crate) fn then<R2>(
         self,
-        step: impl Fn(Run<'_>, Vec<R>) -> Result<Vec<R2>> + Send + Sync + 'static,
-    ) -> RowPlan<R2> {
+        step: impl Fn(LoadContext, Vec<R>) -> Result<Flow<'static, Vec<R2>>> + Send + Sync + 'static,
+    ) -> RowPlan<R2>
+    where
+        R2: 'static,
+    {
         let (sides, before): (Vec<Arc<dyn AnySide>>, Arc<Chain<R>>) = match self {
-            RowPlan::Streamed(stream) => {
-                (vec![Arc::new(stream)], Arc::new(|_, columns| Ok(columns.take::<R>(0))))
-            }
+            RowPlan::Streamed(stream) => (
+                vec![Arc::new(stream)],
+                Arc::new(|_, columns| Ok(Flow::Done(columns.take::<R>(0)))),
+            ),
             RowPlan::Chained { sides, chain } => (sides, chain),
         };
-        let chain: Arc<Chain<R2>> = Arc::new(move |run, columns| step(run, before(run, columns)?));
+        let step = Arc::new(step);
+        let chain: Arc<Chain<R2>> = Arc::new(move |load, columns| {
+            let step = step.clone();
+            before(load, columns)?.and_then(move |rows| step(load, rows))
+        });
         RowPlan::Chained { sides, chain }
     }
 }
@@ -185,7 +206,7 @@ impl<R: 'static> RowPlan<R> {
 /// so a query can hold several.
 pub(crate) trait AnySide: Send + Sync {
     /// An empty column to decode one execution's values into.
-    fn column(&self, run: Run<'_>) -> Box<dyn SideColumn>;
+    fn column(&self, load: LoadContext) -> Box<dyn SideColumn>;
 }
 
 /// One execution's values of an [`AnySide`].
@@ -195,8 +216,8 @@ pub(crate) trait SideColumn {
 }
 
 impl<R: 'static> AnySide for Stream<R> {
-    fn column(&self, run: Run<'_>) -> Box<dyn SideColumn> {
-        Box::new(Column { push: self.push.clone(), usages: self.usages(run), values: Vec::new() })
+    fn column(&self, load: LoadContext) -> Box<dyn SideColumn> {
+        Box::new(Column { push: self.push.clone(), usages: self.usages(load), values: Vec::new() })
     }
 }
 
@@ -238,17 +259,17 @@ pub(crate) fn decode_row<M: Model>(row: Source<'_>) -> Result<M::Row> {
 }
 
 /// Makes rows one at a time, for a plan that makes them whole as they stream.
-pub(crate) struct RowMaker<'q, R> {
-    make: &'q Make<R>,
-    push: &'q Push<R>,
+pub(crate) struct RowMaker<R> {
+    make: Arc<Make<R>>,
+    push: Arc<Push<R>>,
     usages: Vec<Option<Arc<Usage>>>,
 }
 
-impl<'q, R> RowMaker<'q, R> {
+impl<R> RowMaker<R> {
     /// `None` for a [`RowPlan::Chained`] plan.
-    pub(crate) fn new(plan: &'q RowPlan<R>, run: Run<'_>) -> Option<Self> {
+    pub(crate) fn new(plan: &RowPlan<R>, load: LoadContext) -> Option<Self> {
         match plan {
-            RowPlan::Streamed(stream) => Some(stream.maker(run)),
+            RowPlan::Streamed(stream) => Some(stream.maker(load)),
             RowPlan::Chained { .. } => None,
         }
     }
@@ -265,20 +286,20 @@ impl<'q, R> RowMaker<'q, R> {
 
 /// Makes the rows of one level of a query (the queried table, its joins and counts) from
 /// result rows, then runs the query's chain on them.
-pub(crate) enum LevelDecoder<'q, R> {
-    Streamed { maker: RowMaker<'q, R>, rows: Vec<R> },
-    Chained { chain: &'q Chain<R>, columns: Vec<Box<dyn SideColumn>> },
+pub(crate) enum LevelDecoder<R> {
+    Streamed { maker: RowMaker<R>, rows: Vec<R> },
+    Chained { chain: Arc<Chain<R>>, columns: Vec<Box<dyn SideColumn>> },
 }
 
-impl<'q, R> LevelDecoder<'q, R> {
-    pub(crate) fn new(plan: &'q RowPlan<R>, run: Run<'_>) -> Self {
+impl<R> LevelDecoder<R> {
+    pub(crate) fn new(plan: &RowPlan<R>, load: LoadContext) -> Self {
         match plan {
             RowPlan::Streamed(stream) => {
-                LevelDecoder::Streamed { maker: stream.maker(run), rows: Vec::new() }
+                LevelDecoder::Streamed { maker: stream.maker(load), rows: Vec::new() }
             }
             RowPlan::Chained { sides, chain } => LevelDecoder::Chained {
-                chain: &**chain,
-                columns: sides.iter().map(|s| s.column(run)).collect(),
+                chain: chain.clone(),
+                columns: sides.iter().map(|s| s.column(load)).collect(),
             },
         }
     }
@@ -295,13 +316,15 @@ impl<'q, R> LevelDecoder<'q, R> {
         Ok(())
     }
 
-    pub(crate) fn finish(self, run: Run<'_>) -> Result<Vec<R>> {
+    /// The level's rows, once the loading calls that run on the whole level (its chain)
+    /// have run.
+    pub(crate) fn finish(self, load: LoadContext) -> Result<Flow<'static, Vec<R>>> {
         match self {
-            LevelDecoder::Streamed { rows, .. } => Ok(rows),
+            LevelDecoder::Streamed { rows, .. } => Ok(Flow::Done(rows)),
             LevelDecoder::Chained { chain, columns } => {
                 let mut sides =
                     Sides { columns: columns.into_iter().map(|c| Some(c.into_any())).collect() };
-                chain(run, &mut sides)
+                chain(load, &mut sides)
             }
         }
     }

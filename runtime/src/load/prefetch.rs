@@ -2,14 +2,15 @@
 //! distinct keys of the parent rows, with the children grouped back to their parents here.
 
 use std::collections::hash_map::Entry;
-use std::hash::Hash;
 use std::ops::Deref;
 use std::panic::Location;
+use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
 use rusqlite::Connection;
 use rusqlite::types::{FromSql, FromSqlError, Value};
 
+use super::flow::{Flow, LoadContext, Rows, Step, drive};
 use super::{LevelDecoder, RowMaker};
 use crate::column::OrderTerm;
 use crate::error::{DecodeProblem, Error, Result};
@@ -21,8 +22,9 @@ use crate::query::Query;
 use crate::relation::{Card, DefaultSlot, Relation, SlotOf, missing};
 use crate::row::{SetSlot, Source};
 use crate::schema::Table;
+use crate::sql::{self, Statement};
+use crate::transaction;
 use crate::value::to_value;
-use crate::{exec, sql, transaction};
 
 impl<M: Model, R: 'static> Query<M, R> {
     /// Loads `rel` with one more statement, `WHERE key IN (..)` over the keys of all the
@@ -95,8 +97,8 @@ impl<M: Model, R: 'static> Query<M, R> {
         R: SetSlot<Rel, SlotOf<Rel, R2>>,
         <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
     {
-        let related = related(Query::new());
-        self.map_plan(|plan| plan.then(move |run, rows| load::<Rel, R, R2>(run, rows, &related)))
+        let related = Arc::new(related(Query::new()));
+        self.map_plan(|plan| plan.then(move |load, rows| fetch::<Rel, R, R2>(load, rows, &related)))
     }
 }
 
@@ -140,49 +142,53 @@ pub fn prefetch_with<Rel, P, R2>(
 ) -> Result<Vec<P::Out>>
 where
     Rel: Relation,
-    R2: Deref<Target = Rel::To>,
+    R2: Deref<Target = Rel::To> + 'static,
     P: SetSlot<Rel, SlotOf<Rel, R2>>,
 {
     let run = Run::new(conn, Location::caller());
-    let related = related(Query::new());
-    if related.plan.is_chained() {
-        // The related rows load relations of their own: one snapshot for all of it.
-        transaction::one_snapshot(run, <Rel::To as Model>::TABLE, || load(run, rows, &related))
+    let load = LoadContext { caller: run.caller, whole_table: false };
+    let flow = fetch::<Rel, P, R2>(load, rows, &Arc::new(related(Query::new())))?;
+    if flow.takes_several_statements() {
+        // The related rows load relations of their own, or the keys go in several
+        // statements: one snapshot for all of it.
+        transaction::one_snapshot(run, <Rel::To as Model>::TABLE, || drive(run, flow))
     } else {
-        load::<Rel, P, R2>(run, rows, &related)
+        drive(run, flow)
     }
 }
 
-/// Fills `rel`'s slot of every parent with its rows from `related`.
-fn load<Rel, P, R2>(
-    run: Run<'_>,
+/// Fills `rel`'s slot of every parent with its rows from `related`: a flow that runs the
+/// batched statement (and those of the related rows' own relations).
+fn fetch<'a, Rel, P, R2>(
+    load: LoadContext,
     parents: Vec<P>,
-    related: &Query<Rel::To, R2>,
-) -> Result<Vec<P::Out>>
+    related: &Arc<Query<Rel::To, R2>>,
+) -> Result<Flow<'a, Vec<P::Out>>>
 where
     Rel: Relation,
-    R2: Deref<Target = Rel::To>,
-    P: SetSlot<Rel, SlotOf<Rel, R2>>,
+    R2: Deref<Target = Rel::To> + 'static,
+    P: SetSlot<Rel, SlotOf<Rel, R2>> + 'a,
+    P::Out: 'a,
 {
     let keys: Vec<Option<Rel::Key>> = parents.iter().map(SetSlot::key).collect();
     let batch = Batch::<Rel>::new(&keys)?;
     let children = if batch.index.is_empty() {
-        keys.iter().map(|_| Vec::new()).collect()
-    } else if batch.shared {
-        batch.fetch_shared(run, related, &keys)?
+        Flow::Done(keys.iter().map(|_| Vec::new()).collect())
     } else {
-        batch.fetch_distinct(run, related, &keys)?
+        Flow::Next(Box::new(Fetch::new(load, batch, keys, related.clone())?))
     };
-    let usage = crate::log::start_usage(Rel::NAME, false, run.caller);
-    // Allocated once at its size: collecting through `Result` would grow it by doubling,
-    // copying every row several times.
-    let mut loaded = Vec::with_capacity(parents.len());
-    for (parent, rows) in parents.into_iter().zip(children) {
-        let mut slot = Rel::Card::from_rows(rows, missing::<Rel>)?;
-        Rel::Card::watch(&mut slot, &usage);
-        loaded.push(parent.set(slot));
-    }
-    Ok(loaded)
+    children.shorten().map(move |children| {
+        let usage = crate::log::start_usage(Rel::NAME, false, load.caller);
+        // Allocated once at its size: collecting through `Result` would grow it by
+        // doubling, copying every row several times.
+        let mut loaded = Vec::with_capacity(parents.len());
+        for (parent, rows) in parents.into_iter().zip(children) {
+            let mut slot = Rel::Card::from_rows(rows, missing::<Rel>)?;
+            Rel::Card::watch(&mut slot, &usage);
+            loaded.push(parent.set(slot));
+        }
+        Ok(loaded)
+    })
 }
 
 /// The distinct keys of a set of parent rows.
@@ -214,217 +220,246 @@ impl<Rel: Relation> Batch<Rel> {
         }
         Ok(batch)
     }
+}
 
-    /// Every parent has its own key: decode the related rows as they stream, then hand
-    /// each group to its parent.
-    fn fetch_distinct<R2: Deref<Target = Rel::To>>(
-        &self,
-        run: Run<'_>,
-        related: &Query<Rel::To, R2>,
-        keys: &[Option<Rel::Key>],
-    ) -> Result<Vec<Vec<R2>>> {
-        let groups = match RowMaker::new(&related.plan, run) {
-            Some(maker) => self.fetch_streamed(run, related, &maker)?,
-            None => self.fetch_level(run, related)?,
-        };
-        // Distinct keys were numbered in parent order: the n-th parent with a key has
-        // group n, no lookup needed.
-        let mut groups = groups.into_iter();
-        Ok(keys
-            .iter()
-            .map(|key| key.as_ref().and_then(|_| groups.next()).unwrap_or_default())
-            .collect())
-    }
+/// The batched statements of one relation and level, waiting for their rows.
+struct Fetch<Rel: Relation, R2> {
+    load: LoadContext,
+    related: Arc<Query<Rel::To, R2>>,
+    batch: Batch<Rel>,
+    /// The parents' keys, in parent order.
+    keys: Vec<Option<Rel::Key>>,
+    /// The statements (one, unless the keys are sent in several) and the one running.
+    statements: Vec<Arc<Statement>>,
+    running: usize,
+    /// Where the statements' rows hold their key.
+    key_at: usize,
+    key_table: &'static str,
+    key_name: &'static str,
+    /// The last key found and its position: consecutive rows mostly share their key, and
+    /// comparing is cheaper than hashing.
+    last: Option<(Rel::Key, usize)>,
+    into: Groups<R2>,
+}
 
-    /// The related rows are whole as they stream (the related query prefetches nothing):
-    /// each goes straight to its group, and each group is allocated once, at its size,
-    /// when its run of rows ends. Where the key is a field of the row, it is read from the
-    /// decoded row rather than from SQLite a second time.
-    fn fetch_streamed<R2: Deref<Target = Rel::To>>(
-        &self,
-        run: Run<'_>,
-        related: &Query<Rel::To, R2>,
-        maker: &RowMaker<'_, R2>,
-    ) -> Result<Vec<Vec<R2>>> {
-        fn move_run<T>(group: &mut Vec<T>, pending: &mut Vec<T>) {
-            if group.is_empty() {
-                *group = Vec::with_capacity(pending.len());
-            }
-            group.append(pending);
-        }
-        let mut groups: Vec<Vec<R2>> = self.values.iter().map(|_| Vec::new()).collect();
-        let mut pending = Vec::new();
-        let mut pending_key = None;
-        let mut lookup = Lookup::new(&self.index);
-        self.rows(run, related, |row, key_column| {
-            let made = maker.make(Source::Sqlite(row));
-            let key = match (&made, Rel::RELATED_KEY) {
-                (Ok(made), Some(related_key)) => related_key(made),
-                _ => Some(key_column.read::<Rel::Key>(row)?),
-            };
-            // A row no parent has is skipped (see `run`), even one that does not decode.
-            let Some(key) = key.and_then(|key| lookup.find(key)) else { return Ok(()) };
-            let made = made?;
-            if pending_key != Some(key) {
-                if let Some(previous) = pending_key {
-                    move_run(&mut groups[previous], &mut pending);
-                }
-                pending_key = Some(key);
-            }
-            pending.push(made);
-            Ok(())
-        })?;
-        if let Some(previous) = pending_key {
-            move_run(&mut groups[previous], &mut pending);
-        }
-        Ok(groups)
-    }
+/// How a batch's rows become each parent's group.
+enum Groups<R2> {
+    /// Every parent has its own key, and the related rows are whole as they stream (the
+    /// related query prefetches nothing): each goes straight to its group, and each group
+    /// is allocated once, at its size, when its run of rows ends. Where the key is a field
+    /// of the row, it is read from the decoded row rather than from SQLite a second time.
+    Streamed {
+        maker: RowMaker<R2>,
+        groups: Vec<Vec<R2>>,
+        pending: Vec<R2>,
+        pending_key: Option<usize>,
+    },
+    /// Every parent has its own key, and the related rows load relations of their own,
+    /// which run on the whole level: decode it, load them, then split it into groups.
+    /// Rows come grouped by key (the batch is ordered by it unless the related query has
+    /// an order of its own): runs of one key are recorded, not a key per row.
+    Level { decoder: LevelDecoder<R2>, runs: Vec<(usize, usize)> },
+    /// Parents share keys: keep the related rows' values, and decode them once per
+    /// parent, so every parent owns its rows and their own nested relations.
+    Shared { kept: Vec<Vec<Vec<Value>>> },
+}
 
-    /// The related rows load relations of their own, which run on the whole level: decode
-    /// it, load them, then split it into groups.
-    fn fetch_level<R2>(&self, run: Run<'_>, related: &Query<Rel::To, R2>) -> Result<Vec<Vec<R2>>> {
-        let mut decoder = LevelDecoder::new(&related.plan, run);
-        // Rows come grouped by key (the batch is ordered by it unless the related query
-        // has an order of its own): record runs of one key, not a key per row.
-        let mut runs: Vec<(usize, usize)> = Vec::new();
-        self.run(run, related, |row, key| {
-            decoder.push(Source::Sqlite(row))?;
-            match runs.last_mut() {
-                Some((last, length)) if *last == key => *length += 1,
-                _ => runs.push((key, 1)),
-            }
-            Ok(())
-        })?;
-        let mut groups: Vec<Vec<R2>> = self.values.iter().map(|_| Vec::new()).collect();
-        let mut rows = decoder.finish(child_run::<Rel, R2>(run, related))?.into_iter();
-        for (key, length) in runs {
-            groups[key].extend(rows.by_ref().take(length));
-        }
-        Ok(groups)
-    }
-
-    /// Parents share keys: keep the related rows' values, and decode them once per parent,
-    /// so every parent owns its rows and their own nested relations.
-    fn fetch_shared<R2>(
-        &self,
-        run: Run<'_>,
-        related: &Query<Rel::To, R2>,
-        keys: &[Option<Rel::Key>],
-    ) -> Result<Vec<Vec<R2>>> {
-        let mut kept: Vec<Vec<Vec<Value>>> = self.values.iter().map(|_| Vec::new()).collect();
-        self.run(run, related, |row, key| {
-            kept[key].push(values_of(row, <Rel::To as Model>::TABLE)?);
-            Ok(())
-        })?;
-        let mut decoder = LevelDecoder::new(&related.plan, run);
-        let mut counts = Vec::with_capacity(keys.len());
-        for key in keys {
-            let group = key.as_ref().map_or(&[][..], |k| &kept[self.index[k]][..]);
-            for values in group {
-                decoder.push(Source::Values(values))?;
-            }
-            counts.push(group.len());
-        }
-        let mut rows = decoder.finish(child_run::<Rel, R2>(run, related))?.into_iter();
-        Ok(counts.into_iter().map(|n| rows.by_ref().take(n).collect()).collect())
-    }
-
-    /// Runs the batched statements and calls `each` with every related row that belongs
-    /// to a parent, and the index of its key in `values`.
-    fn run<R2>(
-        &self,
-        run: Run<'_>,
-        related: &Query<Rel::To, R2>,
-        mut each: impl FnMut(&rusqlite::Row<'_>, usize) -> Result<()>,
-    ) -> Result<()> {
-        let mut lookup = Lookup::new(&self.index);
-        self.rows(run, related, |row, key_column| {
-            match lookup.find(key_column.read::<Rel::Key>(row)?) {
-                Some(index) => each(row, index),
-                // SQLite compared with its own rules (`1 = 1.0`), or the batch selected
-                // its keys from the parent table (`Run::whole_table`): a row for a key no
-                // parent has cannot be placed, and no parent asked for it.
-                None => Ok(()),
-            }
-        })
-    }
-
-    /// Runs the batched statements and calls `each` with every related row, and where its
-    /// key is.
-    fn rows<R2>(
-        &self,
-        run: Run<'_>,
-        related: &Query<Rel::To, R2>,
-        mut each: impl FnMut(&rusqlite::Row<'_>, &KeyColumn<'_>) -> Result<()>,
-    ) -> Result<()> {
+impl<Rel: Relation, R2: Deref<Target = Rel::To> + 'static> Fetch<Rel, R2> {
+    fn new(
+        load: LoadContext,
+        batch: Batch<Rel>,
+        keys: Vec<Option<Rel::Key>>,
+        related: Arc<Query<Rel::To, R2>>,
+    ) -> Result<Self> {
         let table = <Rel::To as Model>::TABLE;
         let by = batch_key::<Rel>();
         let select = ordered::<Rel>(&related.select, &by);
         let (key_table, key_name) = key_names::<Rel>();
         let key_at = by.own_column(table).unwrap_or(select.width());
-        let parents = run.whole_table.then(|| parent_column::<Rel>());
-        let statements = sql::select::batch(table, &select, &by, &self.values, parents)?;
-        let mut each_statement = || {
-            for statement in &statements {
-                let key_column =
-                    KeyColumn { at: key_at, table: key_table, name: key_name, statement };
-                exec::query(run, statement, &statement.param_refs(), |row| each(row, &key_column))?;
+        let parents = load.whole_table.then(|| parent_column::<Rel>());
+        let statements = sql::select::batch(table, &select, &by, &batch.values, parents)?;
+        let statements = statements.into_iter().map(Arc::new).collect();
+        let into = if batch.shared {
+            Groups::Shared { kept: batch.values.iter().map(|_| Vec::new()).collect() }
+        } else if let Some(maker) = RowMaker::new(&related.plan, load) {
+            Groups::Streamed {
+                maker,
+                groups: batch.values.iter().map(|_| Vec::new()).collect(),
+                pending: Vec::new(),
+                pending_key: None,
             }
-            Ok(())
-        };
-        if statements.len() > 1 {
-            // Keys sent in several statements: one snapshot for all of them.
-            transaction::one_snapshot(run, table, each_statement)
         } else {
-            each_statement()
+            Groups::Level { decoder: LevelDecoder::new(&related.plan, load), runs: Vec::new() }
+        };
+        Ok(Fetch {
+            load,
+            related,
+            batch,
+            keys,
+            statements,
+            running: 0,
+            key_at,
+            key_table,
+            key_name,
+            last: None,
+            into,
+        })
+    }
+
+    /// The position among the parents' distinct keys of a related row's key; `None` for
+    /// a key no parent has. SQLite compared with its own rules (`1 = 1.0`), or the batch
+    /// selected its keys from the parent table (`LoadContext::whole_table`): a row for a
+    /// key no parent has cannot be placed, and no parent asked for it.
+    fn position(&mut self, key: Rel::Key) -> Option<usize> {
+        let index = match &self.last {
+            Some((last, index)) if *last == key => *index,
+            _ => *self.batch.index.get(&key)?,
+        };
+        self.last = Some((key, index));
+        Some(index)
+    }
+
+    /// The key a related row holds, read from the statement's key column.
+    fn read_key(&self, row: Source<'_>) -> Result<Rel::Key> {
+        let value = row.get(self.key_at).map_err(|e| Error::Database {
+            table: self.key_table,
+            sql: crate::error::abbreviated(&self.statements[self.running].text),
+            source: e,
+        })?;
+        Rel::Key::column_result(value).map_err(|e| Error::Decode {
+            table: self.key_table,
+            column: self.key_name,
+            rust_type: std::any::type_name::<Rel::Key>(),
+            problem: DecodeProblem::Other(e),
+        })
+    }
+
+    /// The level below runs with every row of its table when the parents were, every row
+    /// of the related table has a parent (a `has_many`), and the related query narrows
+    /// nothing.
+    fn child_load(&self) -> LoadContext {
+        let every_row = Rel::LINK.reaches_every_related_row();
+        let whole_table =
+            self.load.whole_table && every_row && self.related.select.is_whole_table();
+        LoadContext { whole_table, ..self.load }
+    }
+
+    /// Every statement ran: the parents' groups, in parent order.
+    fn groups(self) -> Result<Flow<'static, Vec<Vec<R2>>>> {
+        let child_load = self.child_load();
+        let Fetch { batch, keys, into, load, related, .. } = self;
+        match into {
+            Groups::Streamed { mut groups, mut pending, pending_key, .. } => {
+                if let Some(previous) = pending_key {
+                    move_run(&mut groups[previous], &mut pending);
+                }
+                Ok(Flow::Done(in_parent_order(&keys, groups)))
+            }
+            Groups::Level { decoder, runs } => {
+                let distinct = batch.values.len();
+                decoder.finish(child_load)?.map(move |rows| {
+                    let mut groups: Vec<Vec<R2>> = (0..distinct).map(|_| Vec::new()).collect();
+                    let mut rows = rows.into_iter();
+                    for (key, length) in runs {
+                        groups[key].extend(rows.by_ref().take(length));
+                    }
+                    Ok(in_parent_order(&keys, groups))
+                })
+            }
+            Groups::Shared { kept } => {
+                let mut decoder = LevelDecoder::new(&related.plan, load);
+                let mut counts = Vec::with_capacity(keys.len());
+                for key in &keys {
+                    let group = key.as_ref().map_or(&[][..], |k| &kept[batch.index[k]][..]);
+                    for values in group {
+                        decoder.push(Source::Values(values))?;
+                    }
+                    counts.push(group.len());
+                }
+                decoder.finish(child_load)?.map(move |rows| {
+                    let mut rows = rows.into_iter();
+                    Ok(counts.into_iter().map(|n| rows.by_ref().take(n).collect()).collect())
+                })
+            }
         }
     }
 }
 
-/// Where a batched statement's rows hold their key.
-struct KeyColumn<'s> {
-    at: usize,
-    table: &'static str,
-    name: &'static str,
-    statement: &'s sql::Statement,
+/// The groups of distinct keys as the parents' groups. Distinct keys were numbered in
+/// parent order: the n-th parent with a key has group n, no lookup needed.
+fn in_parent_order<K, T>(keys: &[Option<K>], groups: Vec<Vec<T>>) -> Vec<Vec<T>> {
+    let mut groups = groups.into_iter();
+    keys.iter().map(|key| key.as_ref().and_then(|_| groups.next()).unwrap_or_default()).collect()
 }
 
-impl KeyColumn<'_> {
-    fn read<K: FromSql>(&self, row: &rusqlite::Row<'_>) -> Result<K> {
-        let value = row.get_ref(self.at).map_err(|e| Error::Database {
-            table: self.table,
-            sql: crate::error::abbreviated(&self.statement.text),
-            source: e,
-        })?;
-        K::column_result(value).map_err(|e| Error::Decode {
-            table: self.table,
-            column: self.name,
-            rust_type: std::any::type_name::<K>(),
-            problem: DecodeProblem::Other(e),
-        })
+fn move_run<T>(group: &mut Vec<T>, pending: &mut Vec<T>) {
+    if group.is_empty() {
+        *group = Vec::with_capacity(pending.len());
+    }
+    group.append(pending);
+}
+
+impl<Rel: Relation, R2: Deref<Target = Rel::To> + 'static> Step<'static, Vec<Vec<R2>>>
+    for Fetch<Rel, R2>
+{
+    fn statement(&self) -> Arc<Statement> {
+        self.statements[self.running].clone()
+    }
+
+    fn more_may_follow(&self) -> bool {
+        self.running + 1 < self.statements.len() || self.related.plan.is_chained()
+    }
+
+    fn rows(&mut self) -> &mut dyn Rows {
+        self
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<Flow<'static, Vec<Vec<R2>>>> {
+        if self.running + 1 < self.statements.len() {
+            self.running += 1;
+            return Ok(Flow::Next(self));
+        }
+        self.groups()
     }
 }
 
-/// Finds the position of a related row's key among the parents' keys.
-struct Lookup<'b, K> {
-    index: &'b HashMap<K, usize>,
-    /// The last key found and its position: consecutive rows mostly share their key, and
-    /// comparing is cheaper than hashing.
-    last: Option<(K, usize)>,
-}
-
-impl<'b, K: Eq + Hash> Lookup<'b, K> {
-    fn new(index: &'b HashMap<K, usize>) -> Self {
-        Lookup { index, last: None }
-    }
-
-    fn find(&mut self, key: K) -> Option<usize> {
-        let index = match &self.last {
-            Some((last, index)) if *last == key => *index,
-            _ => *self.index.get(&key)?,
-        };
-        self.last = Some((key, index));
-        Some(index)
+impl<Rel: Relation, R2: Deref<Target = Rel::To> + 'static> Rows for Fetch<Rel, R2> {
+    fn push(&mut self, row: Source<'_>) -> Result<()> {
+        if let Groups::Streamed { maker, .. } = &self.into {
+            let made = maker.make(row);
+            let key = match (&made, Rel::RELATED_KEY) {
+                (Ok(made), Some(related_key)) => related_key(made),
+                _ => Some(self.read_key(row)?),
+            };
+            // A row no parent has is skipped, even one that does not decode.
+            let Some(key) = key.and_then(|key| self.position(key)) else { return Ok(()) };
+            let made = made?;
+            let Groups::Streamed { groups, pending, pending_key, .. } = &mut self.into else {
+                unreachable!()
+            };
+            if *pending_key != Some(key) {
+                if let Some(previous) = *pending_key {
+                    move_run(&mut groups[previous], pending);
+                }
+                *pending_key = Some(key);
+            }
+            pending.push(made);
+            return Ok(());
+        }
+        let key = self.read_key(row)?;
+        let Some(key) = self.position(key) else { return Ok(()) };
+        match &mut self.into {
+            Groups::Level { decoder, runs } => {
+                decoder.push(row)?;
+                match runs.last_mut() {
+                    Some((last, length)) if *last == key => *length += 1,
+                    _ => runs.push((key, 1)),
+                }
+            }
+            Groups::Shared { kept } => kept[key].push(values_of(row, <Rel::To as Model>::TABLE)?),
+            Groups::Streamed { .. } => unreachable!("handled above"),
+        }
+        Ok(())
     }
 }
 
@@ -436,18 +471,10 @@ fn batch_key<Rel: Relation>() -> BatchKey {
 }
 
 /// The column of the parent table that holds the keys of a batch: what a batch selects
-/// from that table instead of sending the keys (see [`Run::whole_table`]).
+/// from that table instead of sending the keys (see [`LoadContext::whole_table`]).
 fn parent_column<Rel: Relation>() -> (&'static Table, &'static str) {
     let parent = <Rel::From as Model>::TABLE;
     (parent, Rel::LINK.source_column(parent))
-}
-
-/// The execution of the level below: its rows are every row of their table when the
-/// parents were, every row of the related table has a parent (a `has_many`), and the
-/// related query narrows nothing.
-fn child_run<'c, Rel: Relation, R2>(run: Run<'c>, related: &Query<Rel::To, R2>) -> Run<'c> {
-    let every_row = Rel::LINK.reaches_every_related_row();
-    Run { whole_table: run.whole_table && every_row && related.select.is_whole_table(), ..run }
 }
 
 /// The table and column holding the key, for messages.
@@ -475,7 +502,11 @@ fn ordered<Rel: Relation>(select: &Select, key: &BatchKey) -> Select {
 /// Every value of a result row, kept to be decoded later. Only text that is not UTF-8
 /// can fail here; the error names the table's column at that position (or `?` for a
 /// column of a join or count).
-fn values_of(row: &rusqlite::Row<'_>, table: &'static Table) -> Result<Vec<Value>> {
+fn values_of(row: Source<'_>, table: &'static Table) -> Result<Vec<Value>> {
+    let row = match row {
+        Source::Sqlite(row) => row,
+        Source::Values(values) => return Ok(values.to_vec()),
+    };
     (0..row.as_ref().column_count())
         .map(|i| {
             let value = row.get_ref(i).map_err(|e| FromSqlError::Other(Box::new(e)));
