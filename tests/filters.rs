@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use eagerly::rusqlite::types::Value;
+use eagerly::Value;
 
 /// Runs `query` and returns the ids of the rows, the SQL and the bound values.
 fn run(query: &eagerly::Query<Book>) -> (Vec<i64>, String, Vec<Value>) {

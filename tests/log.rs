@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use eagerly::rusqlite::types::Value;
+use eagerly::Value;
 
 #[test]
 fn a_capture_records_sql_parameters_rows_and_time() {

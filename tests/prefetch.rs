@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use eagerly::Model;
-use eagerly::rusqlite::types::Value;
+use eagerly::Value;
 
 const BOOKS: &str = r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0"#;
 

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use eagerly::Model;
-use eagerly::rusqlite::types::Value;
+use eagerly::Value;
 
 const BOOK_COLUMNS: &str = r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0"#;
 

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use eagerly::Model;
-use eagerly::rusqlite::types::Value;
+use eagerly::Value;
 
 #[test]
 fn insert_lets_sqlite_assign_the_key_and_returns_the_stored_row() {

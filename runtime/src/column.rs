@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use rusqlite::types::Value;
+use crate::value::Value;
 
 use crate::filter::{CompareOp, Cond, Expr, PatternKind};
 use crate::plan::alias::Alias;

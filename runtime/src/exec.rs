@@ -171,7 +171,7 @@ fn finish(
             sql: statement.text.clone(),
             params: params
                 .iter()
-                .map(|p| to_value(*p).unwrap_or(rusqlite::types::Value::Null))
+                .map(|p| to_value(*p).unwrap_or(crate::value::Value::Null))
                 .collect(),
             rows,
             duration,

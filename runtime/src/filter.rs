@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 use std::ops::{BitAnd, BitOr, Not};
 
-use rusqlite::types::Value;
+use crate::value::Value;
 
 /// A condition on rows of model `M`, built from its columns (`Book::title.eq("Dune")`).
 ///

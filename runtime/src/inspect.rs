@@ -7,7 +7,7 @@ use std::fmt;
 use std::panic::Location;
 use std::sync::Arc;
 
-use rusqlite::types::Value;
+use crate::value::Value;
 
 use crate::log::{self, Frame, QueryLog, QueryRecord};
 use crate::plan::alias::Alias;
@@ -309,7 +309,7 @@ pub struct NPlusOne {
 /// let (_, report) = eagerly::inspect(|| (Tag::get(&conn, 1), Tag::get(&conn, 1)));
 /// let duplicate = &report.duplicates()[0];
 /// // The key, and the `LIMIT 2` with which `get` checks that one row matches.
-/// use eagerly::rusqlite::types::Value;
+/// use eagerly::Value;
 /// assert_eq!(duplicate.params, [Value::Integer(1), Value::Integer(2)]);
 /// # Ok::<(), eagerly::Error>(())
 /// ```

@@ -6,7 +6,8 @@
 //! Each module uses only modules listed before it; no two modules use each other, doc
 //! links included (`tests/layers.rs` checks it):
 //!
-//! 1. **Values and errors**: `value` (Rust values on their way to parameters), `error`.
+//! 1. **Values and errors**: `value` (eagerly's own [`Value`], what statements bind on any
+//!    backend, and Rust values on their way to it), `error`.
 //! 2. **Vocabulary**: `filter` (conditions), `plan::alias` (the names of a statement's
 //!    tables), `column` (typed columns and what they build), `schema` (a model's table,
 //!    and [`Link`], how each kind of relation reaches its rows: the one place that knows
@@ -81,7 +82,7 @@ pub use relation::{
 };
 pub use row::{Counted, Loaded, Many, NotLoaded, One, Opt, SetSlot, SlotKey, Unloaded};
 pub use schema::{Link, SqlType, Table};
-pub use value::ValueFor;
+pub use value::{Value, ValueFor};
 pub use write::create_tables;
 
 /// The rusqlite this build of eagerly uses; every API takes its `Connection`.

@@ -12,7 +12,7 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::types::Value;
+use crate::value::Value;
 
 use crate::error::{Error, Result, abbreviated};
 use crate::plan::statement::{PlanStep, Shape, StatementKind};
@@ -26,7 +26,7 @@ use crate::usage::Usage;
 /// let (_, log) = eagerly::capture(|| Book::query().filter(Book::id.eq(1)).all(&conn));
 /// let record = &log.records()[0];
 /// assert_eq!((record.table, record.rows), ("book", 1));
-/// assert_eq!(record.params, [eagerly::rusqlite::types::Value::Integer(1)]);
+/// assert_eq!(record.params, [eagerly::Value::Integer(1)]);
 /// assert_eq!(record.location.file(), file!());
 /// assert!(record.error.is_none());
 /// # Ok::<(), eagerly::Error>(())

@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 use std::panic::Location;
 
-use rusqlite::types::Value;
+use crate::value::Value;
 use rusqlite::{Connection, ToSql};
 
 use crate::column::{Assignment, Order, OrderTerm};

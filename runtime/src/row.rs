@@ -236,7 +236,7 @@ pub struct Reader<'a> {
 #[doc(hidden)]
 pub enum Source<'a> {
     Sqlite(&'a rusqlite::Row<'a>),
-    Values(&'a [rusqlite::types::Value]),
+    Values(&'a [crate::value::Value]),
 }
 
 impl<'a> Source<'a> {
@@ -248,7 +248,7 @@ impl<'a> Source<'a> {
             Source::Sqlite(row) => row.get_ref(index),
             Source::Values(values) => values
                 .get(index)
-                .map(ValueRef::from)
+                .map(crate::value::Value::as_sqlite)
                 .ok_or(rusqlite::Error::InvalidColumnIndex(index)),
         }
     }

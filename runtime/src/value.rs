@@ -1,13 +1,91 @@
-//! Rust values on their way into SQL parameters.
+//! Values: eagerly's own [`Value`], which statements bind and records show whatever the
+//! backend, and Rust values on their way to becoming one.
+//!
+//! Fields still reach a `Value` through rusqlite's `ToSql` (so a custom field type is one
+//! rusqlite can bind); the SQLite driver binds a `Value` as the rusqlite value it was,
+//! without copying.
 
 use rusqlite::ToSql;
-use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::types::{FromSqlError, ToSqlOutput, Value as SqliteValue, ValueRef};
+
+/// A value bound as a parameter, as eagerly holds it before a driver binds it, and as a
+/// query's record shows it.
+///
+/// ```
+/// use eagerly::Value;
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let (ann, log) = eagerly::capture(|| Author::query().filter(Author::name.eq("Ann Leckie")).all(&conn));
+/// assert_eq!(ann?.len(), 1);
+/// assert_eq!(log.records()[0].params, [Value::Text("Ann Leckie".into())]);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Value {
+    /// SQL `NULL`.
+    Null,
+    /// An integer: every Rust integer type, and `bool` as 0 or 1.
+    Integer(i64),
+    /// A floating-point number (never NaN).
+    Real(f64),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
+}
+
+impl Value {
+    /// The value as rusqlite reads it, borrowed.
+    #[inline]
+    pub(crate) fn as_sqlite(&self) -> ValueRef<'_> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(i) => ValueRef::Integer(*i),
+            Value::Real(r) => ValueRef::Real(*r),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }
+    }
+
+    /// A value SQLite gave, owned; text that is not UTF-8 is an error.
+    pub(crate) fn from_sqlite(value: ValueRef<'_>) -> Result<Value, FromSqlError> {
+        Ok(match value {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(i),
+            ValueRef::Real(r) => Value::Real(r),
+            ValueRef::Text(t) => Value::Text(
+                std::str::from_utf8(t).map_err(|e| FromSqlError::Other(Box::new(e)))?.to_owned(),
+            ),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        })
+    }
+}
+
+impl From<SqliteValue> for Value {
+    fn from(value: SqliteValue) -> Value {
+        match value {
+            SqliteValue::Null => Value::Null,
+            SqliteValue::Integer(i) => Value::Integer(i),
+            SqliteValue::Real(r) => Value::Real(r),
+            SqliteValue::Text(s) => Value::Text(s),
+            SqliteValue::Blob(b) => Value::Blob(b),
+        }
+    }
+}
+
+impl ToSql for Value {
+    #[inline]
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(self.as_sqlite()))
+    }
+}
 
 /// A Rust value that can be compared with, or stored in, a column of type `T`.
 ///
 /// Implemented for `T` itself and `&T`, for `T` and `&T` where the column is `Option<T>`,
 /// and for `&str` / `&[u8]` where the column holds `String` / `Vec<u8>`. Everything
-/// converts to an owned SQLite value that is bound as a parameter, never spliced into SQL.
+/// converts to an owned [`Value`] that is bound as a parameter, never spliced into SQL.
 ///
 /// ```
 /// # use eagerly::Model;
@@ -23,7 +101,7 @@ use rusqlite::types::{ToSqlOutput, Value, ValueRef};
     note = "a filter compares a column with a value of the column's own Rust type (or a reference to one)"
 )]
 pub trait ValueFor<T> {
-    /// Converts the value into the owned SQLite value that will be bound.
+    /// Converts the value into the owned value that will be bound.
     fn into_value(self) -> rusqlite::Result<Value>;
 }
 
@@ -33,7 +111,7 @@ pub trait ValueFor<T> {
 #[inline]
 pub(crate) fn bindable<T: ToSql + ?Sized>(value: &T) -> rusqlite::Result<ToSqlOutput<'_>> {
     match value.to_sql()? {
-        ToSqlOutput::Owned(Value::Real(r)) | ToSqlOutput::Borrowed(ValueRef::Real(r))
+        ToSqlOutput::Owned(SqliteValue::Real(r)) | ToSqlOutput::Borrowed(ValueRef::Real(r))
             if r.is_nan() =>
         {
             Err(rusqlite::Error::ToSqlConversionFailure(
@@ -47,11 +125,10 @@ pub(crate) fn bindable<T: ToSql + ?Sized>(value: &T) -> rusqlite::Result<ToSqlOu
 
 /// Converts anything rusqlite can bind into an owned [`Value`] (not NaN, see [`bindable`]).
 pub(crate) fn to_value<T: ToSql + ?Sized>(value: &T) -> rusqlite::Result<Value> {
+    let unconvertible = |e: FromSqlError| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
     match bindable(value)? {
-        ToSqlOutput::Owned(value) => Ok(value),
-        ToSqlOutput::Borrowed(value) => {
-            Value::try_from(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-        }
+        ToSqlOutput::Owned(value) => Ok(Value::from(value)),
+        ToSqlOutput::Borrowed(value) => Value::from_sqlite(value).map_err(unconvertible),
         #[allow(unreachable_patterns)]
         _ => Err(rusqlite::Error::ToSqlConversionFailure(
             "eagerly binds plain values only (no zero-blobs, pointers or function arguments)"

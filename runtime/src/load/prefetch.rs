@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
 use rusqlite::Connection;
-use rusqlite::types::{FromSql, FromSqlError, Value};
+use rusqlite::types::{FromSql, FromSqlError};
 
 use super::flow::{Flow, LoadContext, Rows, Step, drive};
 use super::{LevelDecoder, RowMaker};
@@ -24,7 +24,7 @@ use crate::row::{SetSlot, Source};
 use crate::schema::Table;
 use crate::sql::{self, Statement};
 use crate::transaction;
-use crate::value::to_value;
+use crate::value::{Value, to_value};
 
 impl<M: Model, R: 'static> Query<M, R> {
     /// Loads `rel` with one more statement, `WHERE key IN (..)` over the keys of all the
@@ -510,7 +510,7 @@ fn values_of(row: Source<'_>, table: &'static Table) -> Result<Vec<Value>> {
     (0..row.as_ref().column_count())
         .map(|i| {
             let value = row.get_ref(i).map_err(|e| FromSqlError::Other(Box::new(e)));
-            value.and_then(Value::try_from).map_err(|problem| Error::Decode {
+            value.and_then(Value::from_sqlite).map_err(|problem| Error::Decode {
                 table: table.name,
                 column: table.columns.get(i).map_or("?", |c| c.name),
                 rust_type: "String",

@@ -10,7 +10,7 @@
 //! follow the column's collation: BINARY, byte for byte as Rust compares strings, on every
 //! table eagerly creates.
 
-use rusqlite::types::Value;
+use crate::value::Value;
 
 use super::Statement;
 use super::values::Sent;

@@ -14,8 +14,8 @@ pub(crate) mod transaction;
 pub(crate) mod values;
 pub(crate) mod write;
 
+use crate::value::Value;
 use rusqlite::ToSql;
-use rusqlite::types::Value;
 
 use crate::plan::alias::Alias;
 use crate::plan::statement::{Filtered, Shape, StatementKind, Test};

@@ -2,7 +2,7 @@
 //! batched statements of prefetches, and the `FROM .. WHERE .. ORDER BY .. LIMIT` part
 //! that counting, existence checks and bulk writes share.
 
-use rusqlite::types::Value;
+use crate::value::Value;
 
 use super::values::{MAX_PARAMS, Sent};
 use super::{Statement, filter};

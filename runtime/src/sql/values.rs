@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use rusqlite::types::Value;
+use crate::value::Value;
 
 use super::Statement;
 

@@ -1,6 +1,6 @@
 //! `INSERT`, and `UPDATE` / `DELETE` of one row by primary key.
 
-use rusqlite::types::Value;
+use crate::value::Value;
 
 use super::select::where_clause;
 use super::{Statement, push_ident};
