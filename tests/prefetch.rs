@@ -217,7 +217,7 @@ fn a_limit_in_a_prefetch_applies_to_each_parent() {
     });
     assert_eq!(
         log.sql()[1],
-        r#"SELECT * FROM (SELECT t0."id", t0."title", t0."author_id", ROW_NUMBER() OVER (PARTITION BY t0."author_id" ORDER BY t0."id" DESC) AS "__rank" FROM "books" t0 WHERE t0."author_id" IN (?, ?, ?)) WHERE "__rank" > ? AND "__rank" <= ? ORDER BY "__rank""#
+        r#"SELECT * FROM (SELECT t0."id", t0."title", t0."author_id", ROW_NUMBER() OVER (PARTITION BY t0."author_id" ORDER BY t0."id" DESC) AS "__rank" FROM "books" t0 WHERE t0."author_id" IN (?, ?, ?)) AS q0 WHERE "__rank" > ? AND "__rank" <= ? ORDER BY "__rank""#
     );
     assert_eq!(log.records()[1].params[3..], [Value::Integer(0), Value::Integer(2)]);
     let latest: Vec<Vec<i64>> = authors.iter().map(|a| ids(a.books())).collect();

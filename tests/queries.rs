@@ -108,7 +108,7 @@ fn count_and_exists_run_in_sqlite() {
         [
             r#"SELECT COUNT(*) FROM "books" t0"#,
             r#"SELECT COUNT(*) FROM "books" t0 WHERE t0."author_id" = ?"#,
-            r#"SELECT COUNT(*) FROM (SELECT 1 FROM "books" t0 ORDER BY t0."id" ASC LIMIT ? OFFSET ?)"#,
+            r#"SELECT COUNT(*) FROM (SELECT 1 FROM "books" t0 ORDER BY t0."id" ASC LIMIT ? OFFSET ?) AS q0"#,
             r#"SELECT EXISTS (SELECT 1 FROM "books" t0 WHERE instr(t0."title", ?) > 0)"#,
             r#"SELECT EXISTS (SELECT 1 FROM "books" t0 WHERE instr(t0."title", ?) > 0)"#,
         ]

@@ -11,7 +11,7 @@ use rusqlite::{CachedStatement, Connection, StatementStatus, ToSql};
 
 use crate::error::{Error, Result, abbreviated};
 use crate::log::{self, Counters, QueryRecord, Watch};
-use crate::sql::{self, Statement};
+use crate::sql::{self, Dialect, Statement};
 use crate::value::{bindable, to_value};
 
 /// Statements run for one call of the user's: the connection, and the user's line that
@@ -25,6 +25,11 @@ pub(crate) struct Run<'c> {
 impl<'c> Run<'c> {
     pub(crate) fn new(conn: &'c Connection, caller: &'static Location<'static>) -> Self {
         Run { conn, caller }
+    }
+
+    /// The SQL this driver's statements are written in.
+    pub(crate) fn dialect(self) -> Dialect {
+        Dialect::Sqlite
     }
 }
 

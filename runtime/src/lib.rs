@@ -17,9 +17,12 @@
 //!    backend, no SQL text.
 //! 4. **Observation**: `usage` (was a loaded relation read), `trace` (`tracing` spans),
 //!    `log` (captures, `forbid_queries`, the records every statement leaves).
-//! 5. **Dialect**: `sql`, the only code that writes SQL text (SQLite's: placeholders,
-//!    quoting, `json_each` batches, savepoints, DDL).
-//! 6. **Driver**: `exec` (runs, binds, times and records statements on rusqlite).
+//! 5. **Dialect**: `sql`, the only code that writes SQL text; each statement in one
+//!    dialect, `sql::dialect` saying where SQLite's and PostgreSQL's differ (placeholders,
+//!    NULL-safe comparison, an offset without a limit). Batches (`json_each`), text
+//!    filters, savepoints, `EXPLAIN` and DDL are SQLite's only so far.
+//! 6. **Driver**: `exec` (runs, binds, times and records statements on rusqlite; its
+//!    statements are written in SQLite's dialect).
 //! 7. **Rows**: `row` (decoding, slots), `model` (the [`Model`] trait), `relation` (the
 //!    relation traits and their type-level cardinality).
 //! 8. **Loading and writing**: `load` (row plans, JOIN decoding, counts, batched

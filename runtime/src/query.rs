@@ -177,8 +177,9 @@ impl<M: Model, R> Query<M, R> {
     #[track_caller]
     pub fn all(&self, conn: &Connection) -> Result<Vec<R>> {
         let run = Run::new(conn, Location::caller());
-        let load = LoadContext { caller: run.caller, whole_table: self.select.is_whole_table() };
-        let statement = sql::select::rows(M::TABLE, &self.select)?;
+        let whole_table = self.select.is_whole_table();
+        let load = LoadContext { caller: run.caller, dialect: run.dialect(), whole_table };
+        let statement = sql::select::rows(run.dialect(), M::TABLE, &self.select)?;
         let params = statement.param_refs();
         if let Some(maker) = RowMaker::new(&self.plan, load) {
             return exec::query_into(run, &statement, &params, |row, out| {
@@ -286,8 +287,9 @@ impl<M: Model, R> Query<M, R> {
     /// ```
     #[track_caller]
     pub fn count(&self, conn: &Connection) -> Result<usize> {
-        let statement = sql::select::count(M::TABLE, &self.select)?;
-        let count: i64 = single_value(Run::new(conn, Location::caller()), &statement)?;
+        let run = Run::new(conn, Location::caller());
+        let statement = sql::select::count(run.dialect(), M::TABLE, &self.select)?;
+        let count: i64 = single_value(run, &statement)?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
@@ -301,8 +303,9 @@ impl<M: Model, R> Query<M, R> {
     /// ```
     #[track_caller]
     pub fn exists(&self, conn: &Connection) -> Result<bool> {
-        let statement = sql::select::exists(M::TABLE, &self.select)?;
-        single_value(Run::new(conn, Location::caller()), &statement)
+        let run = Run::new(conn, Location::caller());
+        let statement = sql::select::exists(run.dialect(), M::TABLE, &self.select)?;
+        single_value(run, &statement)
     }
 
     /// Sets columns of every row the query selects, in one statement; returns how many
@@ -342,8 +345,9 @@ impl<M: Model, R> Query<M, R> {
         if assignments.is_empty() {
             return Ok(0);
         }
-        let statement = sql::write::update_where(table, &self.select, &assignments)?;
-        exec::execute(Run::new(conn, Location::caller()), &statement, &statement.param_refs())
+        let run = Run::new(conn, Location::caller());
+        let statement = sql::write::update_where(run.dialect(), table, &self.select, &assignments)?;
+        exec::execute(run, &statement, &statement.param_refs())
     }
 
     /// Deletes every row the query selects, in one statement; returns how many.
@@ -357,8 +361,9 @@ impl<M: Model, R> Query<M, R> {
     /// ```
     #[track_caller]
     pub fn delete(&self, conn: &Connection) -> Result<usize> {
-        let statement = sql::write::delete_where(M::TABLE, &self.select)?;
-        exec::execute(Run::new(conn, Location::caller()), &statement, &statement.param_refs())
+        let run = Run::new(conn, Location::caller());
+        let statement = sql::write::delete_where(run.dialect(), M::TABLE, &self.select)?;
+        exec::execute(run, &statement, &statement.param_refs())
     }
 }
 

@@ -16,7 +16,7 @@ use crate::{exec, sql, transaction};
 /// Inserts one row and returns it as stored (`RETURNING`), so a database-assigned key and
 /// any conversion SQLite applied come back.
 pub(crate) fn insert_one<I: Insertable>(run: Run<'_>, item: &I) -> Result<I::Model> {
-    insert_with(run, &sql::write::insert(I::Model::TABLE, I::COLUMNS), item)
+    insert_with(run, &sql::write::insert(run.dialect(), I::Model::TABLE, I::COLUMNS), item)
 }
 
 fn insert_with<I: Insertable>(run: Run<'_>, statement: &Statement, item: &I) -> Result<I::Model> {
@@ -36,7 +36,7 @@ pub(crate) fn insert_all<I: Insertable>(
     items: impl IntoIterator<Item = I>,
 ) -> Result<Vec<I::Model>> {
     let items = items.into_iter();
-    let statement = sql::write::insert(I::Model::TABLE, I::COLUMNS);
+    let statement = sql::write::insert(run.dialect(), I::Model::TABLE, I::COLUMNS);
     transaction::atomically(run, I::Model::TABLE, || {
         let mut stored = Vec::with_capacity(items.size_hint().0);
         for item in items {
@@ -49,7 +49,7 @@ pub(crate) fn insert_all<I: Insertable>(
 /// Writes every non-key column of `model` to the row with its key.
 pub(crate) fn update_one<M: Model>(run: Run<'_>, model: &M) -> Result<()> {
     let table = M::TABLE;
-    let (statement, columns) = sql::write::update_by_key(table);
+    let (statement, columns) = sql::write::update_by_key(run.dialect(), table);
     let mut all = Vec::with_capacity(table.columns.len());
     model.write_fields(&mut all);
     let fields: Vec<&dyn ToSql> = columns.iter().map(|&c| all[c]).collect();
@@ -64,7 +64,7 @@ pub(crate) fn delete_one<M: Model>(run: Run<'_>, model: &M) -> Result<()> {
     let mut all = Vec::with_capacity(table.columns.len());
     model.write_fields(&mut all);
     let key: Vec<&dyn ToSql> = table.primary_key.iter().map(|&c| all[c]).collect();
-    let changed = exec::execute(run, &sql::write::delete_by_key(table), &key)
+    let changed = exec::execute(run, &sql::write::delete_by_key(run.dialect(), table), &key)
         .map_err(|e| name_unbindable_column(e, table, table.primary_key, &key))?;
     found(table, changed)
 }

@@ -16,13 +16,15 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::exec::{self, Run};
 use crate::row::Source;
-use crate::sql::Statement;
+use crate::sql::{Dialect, Statement};
 
 /// Where a load runs from, and what its loaders need to know of it: no connection.
 #[derive(Clone, Copy)]
 pub(crate) struct LoadContext {
     /// The user's line that asked for the load: every statement of it is reported there.
     pub caller: &'static Location<'static>,
+    /// The SQL the driver's statements are written in.
+    pub dialect: Dialect,
     /// The rows of the level being loaded are (nearly) every row of their table: no filter,
     /// limit or offset chose them, at their level or above, and every level above reached
     /// every row of its table (a `has_many`). A large batch below them then selects its

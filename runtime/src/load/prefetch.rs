@@ -146,7 +146,7 @@ where
     P: SetSlot<Rel, SlotOf<Rel, R2>>,
 {
     let run = Run::new(conn, Location::caller());
-    let load = LoadContext { caller: run.caller, whole_table: false };
+    let load = LoadContext { caller: run.caller, dialect: run.dialect(), whole_table: false };
     let flow = fetch::<Rel, P, R2>(load, rows, &Arc::new(related(Query::new())))?;
     if flow.takes_several_statements() {
         // The related rows load relations of their own, or the keys go in several
@@ -277,7 +277,8 @@ impl<Rel: Relation, R2: Deref<Target = Rel::To> + 'static> Fetch<Rel, R2> {
         let (key_table, key_name) = key_names::<Rel>();
         let key_at = by.own_column(table).unwrap_or(select.width());
         let parents = load.whole_table.then(|| parent_column::<Rel>());
-        let statements = sql::select::batch(table, &select, &by, &batch.values, parents)?;
+        let statements =
+            sql::select::batch(load.dialect, table, &select, &by, &batch.values, parents)?;
         let statements = statements.into_iter().map(Arc::new).collect();
         let into = if batch.shared {
             Groups::Shared { kept: batch.values.iter().map(|_| Vec::new()).collect() }

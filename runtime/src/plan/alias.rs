@@ -1,4 +1,4 @@
-//! The names eagerly gives the tables of a statement (`t0`, `j1`, `c2`, `l0`). They are
+//! The names eagerly gives the tables of a statement (`t0`, `j1`, `c2`, `l0`, `q0`). They are
 //! never quoted and never a user's name: a user's tables and columns are always quoted
 //! identifiers, so `t0` and `"t0"` cannot be confused.
 
@@ -16,6 +16,8 @@ pub(crate) enum Alias {
     Count(u16),
     /// `l0`: the link table of a many-to-many batch.
     Link,
+    /// `q0`: a subquery in `FROM` (PostgreSQL 15 requires it be named).
+    Derived,
 }
 
 impl Alias {
@@ -25,6 +27,7 @@ impl Alias {
         let (letter, number) = match self {
             Alias::Base => return out.push_str("t0"),
             Alias::Link => return out.push_str("l0"),
+            Alias::Derived => return out.push_str("q0"),
             Alias::Join(n) => ('j', n),
             Alias::Count(n) => ('c', n),
         };
@@ -58,11 +61,17 @@ mod tests {
 
     #[test]
     fn aliases_print_their_number() {
-        let printed: Vec<String> =
-            [Alias::Base, Alias::Link, Alias::Join(1), Alias::Count(12), Alias::Join(65535)]
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-        assert_eq!(printed, ["t0", "l0", "j1", "c12", "j65535"]);
+        let printed: Vec<String> = [
+            Alias::Base,
+            Alias::Link,
+            Alias::Derived,
+            Alias::Join(1),
+            Alias::Count(12),
+            Alias::Join(65535),
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(printed, ["t0", "l0", "q0", "j1", "c12", "j65535"]);
     }
 }

@@ -1,6 +1,6 @@
 //! `CREATE TABLE` and `CREATE INDEX`.
 
-use super::Statement;
+use super::{Dialect, Statement};
 use crate::plan::statement::StatementKind;
 use crate::schema::{Index, Table};
 
@@ -8,7 +8,7 @@ use crate::schema::{Index, Table};
 /// primary key (`INTEGER PRIMARY KEY AUTOINCREMENT` for a database-assigned key, so deleted
 /// keys are never handed out again, as Django does) and a `FOREIGN KEY` per `belongs_to`.
 pub(crate) fn create_table(table: &'static Table) -> Statement {
-    let mut out = Statement::new(StatementKind::Other);
+    let mut out = Statement::new(Dialect::Sqlite, StatementKind::Other);
     out.push("CREATE TABLE IF NOT EXISTS ");
     out.bare_table(table);
     out.push(" (");
@@ -48,7 +48,7 @@ pub(crate) fn create_table(table: &'static Table) -> Statement {
 
 /// `CREATE [UNIQUE] INDEX IF NOT EXISTS "t_a_b_idx" ON "t" ("a", "b")`.
 pub(crate) fn create_index(table: &'static Table, index: &Index) -> Statement {
-    let mut out = Statement::new(StatementKind::Other);
+    let mut out = Statement::new(Dialect::Sqlite, StatementKind::Other);
     out.push(if index.unique {
         "CREATE UNIQUE INDEX IF NOT EXISTS "
     } else {

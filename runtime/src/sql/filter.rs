@@ -114,7 +114,7 @@ fn condition_on_column(
                     out.push(match op {
                         CompareOp::Eq => " = ",
                         // `IS NOT` keeps filters two-valued: a NULL column is "not equal".
-                        CompareOp::Ne => " IS NOT ",
+                        CompareOp::Ne => out.dialect.null_safe_not_equal(),
                         CompareOp::Lt => " < ",
                         CompareOp::Le => " <= ",
                         CompareOp::Gt => " > ",
@@ -272,6 +272,7 @@ mod tests {
     use super::*;
     use crate::filter::MAX_HEIGHT;
     use crate::plan::statement::StatementKind;
+    use crate::sql::Dialect;
 
     #[test]
     fn the_shape_notes_each_tested_column_and_how() {
@@ -294,7 +295,7 @@ mod tests {
     }
 
     fn render(expr: &Expr) -> Statement {
-        let mut out = Statement::new(StatementKind::Select);
+        let mut out = Statement::new(Dialect::Sqlite, StatementKind::Select);
         condition(&mut out, "t", Alias::Base, expr).unwrap();
         out
     }
@@ -396,7 +397,7 @@ mod tests {
 
     #[test]
     fn an_unbindable_value_is_an_error_naming_table_and_column() {
-        let mut out = Statement::new(StatementKind::Select);
+        let mut out = Statement::new(Dialect::Sqlite, StatementKind::Select);
         let e = Expr::Unbindable { column: "c", message: "too big".into() };
         let err = condition(&mut out, "t", Alias::Base, &e).unwrap_err();
         assert!(matches!(err, Error::Bind { table: "t", column: "c", .. }), "{err}");
@@ -413,7 +414,7 @@ mod tests {
             deep = if i % 3 == 0 { Expr::not(deep) } else { deep };
         }
         assert_eq!(deep, Expr::TooDeep);
-        let mut out = Statement::new(StatementKind::Select);
+        let mut out = Statement::new(Dialect::Sqlite, StatementKind::Select);
         let err = condition(&mut out, "t", Alias::Base, &deep).unwrap_err();
         assert!(matches!(err, Error::FilterTooDeep { table: "t" }), "{err}");
 

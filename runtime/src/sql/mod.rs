@@ -1,12 +1,14 @@
-//! SQL text for SQLite: the only module that writes SQL.
+//! SQL text: the only module that writes SQL.
 //!
 //! The rest of the runtime describes statements as data (a filter tree, a select spec, a
 //! table definition); the functions here turn that data into text plus the values to bind,
 //! and describe what they wrote (the [`Shape`]: which tables under which alias, filtered and
-//! ordered on which columns) for the query inspector. A second backend would be a sibling
-//! of this module; the macros never produce SQL.
+//! ordered on which columns) for the query inspector. A statement is written in one
+//! [`Dialect`]; where the backends differ, `dialect` says what each writes. The macros
+//! never produce SQL.
 
 pub(crate) mod ddl;
+pub(crate) mod dialect;
 pub(crate) mod explain;
 pub(crate) mod filter;
 pub(crate) mod select;
@@ -14,19 +16,25 @@ pub(crate) mod transaction;
 pub(crate) mod values;
 pub(crate) mod write;
 
-use crate::value::Value;
 use rusqlite::ToSql;
+
+pub(crate) use self::dialect::Dialect;
+use crate::value::Value;
 
 use crate::plan::alias::Alias;
 use crate::plan::statement::{Filtered, Shape, StatementKind, Test};
 use crate::schema::Table;
 
-/// A statement: its text, the values bound to its `?` placeholders in order, and, while
-/// an inspection runs, its shape.
+/// A statement: its text, the values bound to its placeholders in order, and, while an
+/// inspection runs, its shape.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Statement {
     pub text: String,
     pub params: Vec<Value>,
+    pub dialect: Dialect,
+    /// The placeholders written so far: the values of `params`, and those bound by the
+    /// caller (a write's fields).
+    placeholders: usize,
     pub kind: StatementKind,
     /// The first table written, for messages.
     pub table: Option<&'static Table>,
@@ -39,7 +47,7 @@ pub(crate) struct Statement {
 }
 
 impl Statement {
-    pub(crate) fn new(kind: StatementKind) -> Self {
+    pub(crate) fn new(dialect: Dialect, kind: StatementKind) -> Self {
         let shape = crate::log::inspecting().then(|| Shape {
             kind,
             tables: Vec::new(),
@@ -49,6 +57,8 @@ impl Statement {
         Statement {
             text: String::new(),
             params: Vec::new(),
+            dialect,
+            placeholders: 0,
             kind,
             table: None,
             shape,
@@ -57,15 +67,16 @@ impl Statement {
     }
 
     /// The statement `write` writes, with long lists of values sent compactly if, written
-    /// plainly, it would bind more values than SQLite takes (see [`values`]).
+    /// plainly, it would bind more values than the backend takes (see [`values`]).
     pub(crate) fn fitted(
+        dialect: Dialect,
         kind: StatementKind,
         write: impl Fn(&mut Statement) -> crate::error::Result<()>,
     ) -> crate::error::Result<Statement> {
-        let mut out = Statement::new(kind);
+        let mut out = Statement::new(dialect, kind);
         write(&mut out)?;
-        if out.params.len() > values::MAX_PARAMS {
-            out = Statement { compact_lists: true, ..Statement::new(kind) };
+        if out.params.len() > dialect.max_params() {
+            out = Statement { compact_lists: true, ..Statement::new(dialect, kind) };
             write(&mut out)?;
         }
         Ok(out)
@@ -165,8 +176,14 @@ impl Statement {
 
     /// A bound value.
     fn param(&mut self, value: Value) {
-        self.text.push('?');
+        self.placeholder();
         self.params.push(value);
+    }
+
+    /// The placeholder of a value the caller binds (a write's fields, in order).
+    fn placeholder(&mut self) {
+        self.placeholders += 1;
+        self.dialect.placeholder(&mut self.text, self.placeholders);
     }
 
     /// Items separated by `, `.
@@ -192,7 +209,7 @@ mod tests {
 
     #[test]
     fn identifiers_are_quoted_and_their_quotes_doubled() {
-        let mut s = Statement::new(StatementKind::Other);
+        let mut s = Statement::new(Dialect::Sqlite, StatementKind::Other);
         s.ident("plain");
         s.push(" ");
         s.column(Alias::Base, r#"we"ird"#);

@@ -4,8 +4,8 @@
 
 use crate::value::Value;
 
-use super::values::{MAX_PARAMS, Sent};
-use super::{Statement, filter};
+use super::values::Sent;
+use super::{Dialect, Statement, filter};
 use crate::column::Nulls;
 use crate::error::Result;
 use crate::plan::alias::Alias;
@@ -20,8 +20,8 @@ pub(crate) const SUBQUERY_KEYS_FROM: usize = 100;
 
 /// `SELECT t0."a", .., j1."x", (SELECT COUNT(*) ..) FROM "t" t0 JOIN .. WHERE .. ORDER BY ..
 /// LIMIT ? OFFSET ?`.
-pub(crate) fn rows(table: &'static Table, select: &Select) -> Result<Statement> {
-    Statement::fitted(StatementKind::Select, |out| {
+pub(crate) fn rows(dialect: Dialect, table: &'static Table, select: &Select) -> Result<Statement> {
+    Statement::fitted(dialect, StatementKind::Select, |out| {
         out.push("SELECT ");
         columns(out, table, select);
         from(out, table, select);
@@ -40,6 +40,7 @@ pub(crate) fn rows(table: &'static Table, select: &Select) -> Result<Statement> 
 /// `IN (SELECT t0."id" FROM "author" t0)`: nothing to send, and SQLite reads the keys
 /// from the parent table's own B-tree rather than building one from a JSON array.
 pub(crate) fn batch(
+    dialect: Dialect,
     table: &'static Table,
     select: &Select,
     key: &BatchKey,
@@ -47,16 +48,18 @@ pub(crate) fn batch(
     parents: Option<(&'static Table, &'static str)>,
 ) -> Result<Vec<Statement>> {
     if let Some((parent, column)) = parents.filter(|_| keys.len() >= SUBQUERY_KEYS_FROM) {
-        return Ok(vec![batch_statement(table, select, key, Keys::Column(parent, column))?]);
+        let keys = Keys::Column(parent, column);
+        return Ok(vec![batch_statement(dialect, table, select, key, keys)?]);
     }
     let sent = Sent::choose(keys.iter(), false);
     if sent != Sent::Bound {
-        return Ok(vec![batch_statement(table, select, key, Keys::Values(keys, sent))?]);
+        return Ok(vec![batch_statement(dialect, table, select, key, Keys::Values(keys, sent))?]);
     }
-    let others = batch_statement(table, select, key, Keys::Values(&[], Sent::Bound))?.params.len();
-    let per_statement = MAX_PARAMS.saturating_sub(others).max(1);
+    let none = Keys::Values(&[], Sent::Bound);
+    let others = batch_statement(dialect, table, select, key, none)?.params.len();
+    let per_statement = dialect.max_params().saturating_sub(others).max(1);
     keys.chunks(per_statement)
-        .map(|chunk| batch_statement(table, select, key, Keys::Values(chunk, Sent::Bound)))
+        .map(|chunk| batch_statement(dialect, table, select, key, Keys::Values(chunk, Sent::Bound)))
         .collect()
 }
 
@@ -68,6 +71,7 @@ enum Keys<'a> {
 }
 
 fn batch_statement(
+    dialect: Dialect,
     table: &'static Table,
     select: &Select,
     key: &BatchKey,
@@ -83,7 +87,7 @@ fn batch_statement(
             .chain((!own_key).then_some(key.column));
         unused_name("__rank", selected)
     });
-    Statement::fitted(StatementKind::Batch(key.relation), |out| {
+    Statement::fitted(dialect, StatementKind::Batch(key.relation), |out| {
         if per_parent {
             out.push("SELECT * FROM (");
         }
@@ -129,7 +133,9 @@ fn batch_statement(
             }
         }
         if let Some(rank) = &rank {
-            out.push(") WHERE ");
+            out.push(") AS ");
+            out.alias(Alias::Derived);
+            out.push(" WHERE ");
             out.ident(rank);
             out.push(" > ");
             out.param(Value::Integer(select.offset.unwrap_or(0)));
@@ -206,13 +212,14 @@ fn from(out: &mut Statement, table: &'static Table, select: &Select) {
 
 /// `SELECT COUNT(*) ..`; a limited query is counted through a subquery, so the count is
 /// the number of rows `rows` would return.
-pub(crate) fn count(table: &'static Table, select: &Select) -> Result<Statement> {
-    Statement::fitted(StatementKind::Count, |out| {
+pub(crate) fn count(dialect: Dialect, table: &'static Table, select: &Select) -> Result<Statement> {
+    Statement::fitted(dialect, StatementKind::Count, |out| {
         if select.limit.is_some() || select.offset.is_some() {
             out.push("SELECT COUNT(*) FROM (SELECT 1");
             from_where(out, table, select)?;
             order_limit(out, table, select);
-            out.push(")");
+            out.push(") AS ");
+            out.alias(Alias::Derived);
         } else {
             out.push("SELECT COUNT(*)");
             from_where(out, table, select)?;
@@ -222,8 +229,12 @@ pub(crate) fn count(table: &'static Table, select: &Select) -> Result<Statement>
 }
 
 /// `SELECT EXISTS (SELECT 1 ..)`.
-pub(crate) fn exists(table: &'static Table, select: &Select) -> Result<Statement> {
-    Statement::fitted(StatementKind::Exists, |out| {
+pub(crate) fn exists(
+    dialect: Dialect,
+    table: &'static Table,
+    select: &Select,
+) -> Result<Statement> {
+    Statement::fitted(dialect, StatementKind::Exists, |out| {
         out.push("SELECT EXISTS (SELECT 1");
         from_where(out, table, select)?;
         order_limit(out, table, select);
@@ -301,9 +312,10 @@ fn order_limit(out: &mut Statement, table: &'static Table, select: &Select) {
     match (select.limit, select.offset) {
         (None, None) => {}
         (limit, offset) => {
-            out.push(" LIMIT ");
-            // SQLite takes an OFFSET only after a LIMIT; a negative limit means none.
-            out.param(Value::Integer(limit.unwrap_or(-1)));
+            if let Some(limit) = limit.or(out.dialect.unlimited_before_offset()) {
+                out.push(" LIMIT ");
+                out.param(Value::Integer(limit));
+            }
             if let Some(offset) = offset {
                 out.push(" OFFSET ");
                 out.param(Value::Integer(offset));

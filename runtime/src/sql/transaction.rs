@@ -1,7 +1,7 @@
 //! Transaction control: the savepoint around a multi-row write, and the read transaction
 //! that gives a load of several statements one snapshot.
 
-use super::Statement;
+use super::{Dialect, Statement};
 use crate::plan::alias::Alias;
 use crate::plan::statement::StatementKind;
 use crate::schema::Table;
@@ -33,7 +33,7 @@ pub(crate) enum Control {
 /// ([`StatementKind::Snapshot`]).
 pub(crate) fn statement(control: Control, table: &'static Table, recorded: bool) -> Statement {
     let kind = if recorded { StatementKind::Transaction } else { StatementKind::Snapshot };
-    let mut out = Statement::new(kind);
+    let mut out = Statement::new(Dialect::Sqlite, kind);
     match control {
         Control::Savepoint => {
             out.push("SAVEPOINT ");

@@ -1,7 +1,7 @@
 //! Lists of values: `x IN (?, ?, ..)`, or one JSON array for a long list (the keys of a
 //! batch, a long `is_in`), so that a list of any length fits in one statement.
 //!
-//! SQLite binds at most [`MAX_PARAMS`] values per statement. A list sent as JSON is one
+//! SQLite binds at most 32,766 values per statement. A list sent as JSON is one
 //! bound value whatever its length, and `json_each` yields it back exactly: integers and
 //! text as they were, reals through their shortest exact decimal form, blobs through hex
 //! (`unhex`). A list JSON cannot carry exactly (infinities, text holding NUL, values of
@@ -12,10 +12,6 @@ use std::fmt::Write as _;
 use crate::value::Value;
 
 use super::Statement;
-
-/// SQLite's limit on bound values in one statement (`SQLITE_MAX_VARIABLE_NUMBER` of the
-/// bundled build).
-pub(crate) const MAX_PARAMS: usize = 32_766;
 
 /// Lists this long and longer are sent as one JSON array when JSON can carry them: from
 /// here on it is faster than binding each value (see BENCHMARKS.md).

@@ -3,7 +3,7 @@
 use crate::value::Value;
 
 use super::select::where_clause;
-use super::{Statement, push_ident};
+use super::{Dialect, Statement, push_ident};
 use crate::error::Result;
 use crate::plan::Select;
 use crate::plan::alias::Alias;
@@ -12,8 +12,8 @@ use crate::schema::Table;
 
 /// `INSERT INTO "t" ("a", "b") VALUES (?, ?) RETURNING "id", "a", "b"`: binds the values of
 /// `columns` in order and returns every column of the stored row.
-pub(crate) fn insert(table: &'static Table, columns: &[usize]) -> Statement {
-    let mut out = Statement::new(StatementKind::Insert);
+pub(crate) fn insert(dialect: Dialect, table: &'static Table, columns: &[usize]) -> Statement {
+    let mut out = Statement::new(dialect, StatementKind::Insert);
     out.push("INSERT INTO ");
     out.bare_table(table);
     if columns.is_empty() {
@@ -22,7 +22,7 @@ pub(crate) fn insert(table: &'static Table, columns: &[usize]) -> Statement {
         out.push(" (");
         out.list(columns, |out, &c| out.ident(table.columns[c].name));
         out.push(") VALUES (");
-        out.list(columns, |out, _| out.push("?"));
+        out.list(columns, |out, _| out.placeholder());
         out.push(")");
     }
     out.push(" RETURNING ");
@@ -33,19 +33,20 @@ pub(crate) fn insert(table: &'static Table, columns: &[usize]) -> Statement {
 /// `UPDATE "t" SET "a" = ?, "b" = ? WHERE "id" = ?`, and the columns whose values it binds,
 /// in order. A table whose columns are all key columns sets the key to itself, so the
 /// statement still tells whether the row exists.
-pub(crate) fn update_by_key(table: &'static Table) -> (Statement, Vec<usize>) {
+pub(crate) fn update_by_key(dialect: Dialect, table: &'static Table) -> (Statement, Vec<usize>) {
     let is_key = |c: &usize| table.primary_key.contains(c);
     let mut set: Vec<usize> = (0..table.columns.len()).filter(|c| !is_key(c)).collect();
     if set.is_empty() {
         set = table.primary_key.to_vec();
     }
-    let mut out = Statement::new(StatementKind::Update);
+    let mut out = Statement::new(dialect, StatementKind::Update);
     out.push("UPDATE ");
     out.bare_table(table);
     out.push(" SET ");
     out.list(&set, |out, &c| {
         out.ident(table.columns[c].name);
-        out.push(" = ?");
+        out.push(" = ");
+        out.placeholder();
     });
     where_key(&mut out, table);
     set.extend_from_slice(table.primary_key);
@@ -53,8 +54,8 @@ pub(crate) fn update_by_key(table: &'static Table) -> (Statement, Vec<usize>) {
 }
 
 /// `DELETE FROM "t" WHERE "id" = ?`, binding the key columns in key order.
-pub(crate) fn delete_by_key(table: &'static Table) -> Statement {
-    let mut out = Statement::new(StatementKind::Delete);
+pub(crate) fn delete_by_key(dialect: Dialect, table: &'static Table) -> Statement {
+    let mut out = Statement::new(dialect, StatementKind::Delete);
     out.push("DELETE FROM ");
     out.bare_table(table);
     where_key(&mut out, table);
@@ -63,11 +64,12 @@ pub(crate) fn delete_by_key(table: &'static Table) -> Statement {
 
 /// `UPDATE "t" AS t0 SET "a" = ? WHERE ..` for the rows a query selects.
 pub(crate) fn update_where(
+    dialect: Dialect,
     table: &'static Table,
     select: &Select,
     assignments: &[(&'static str, Value)],
 ) -> Result<Statement> {
-    Statement::fitted(StatementKind::Update, |out| {
+    Statement::fitted(dialect, StatementKind::Update, |out| {
         out.push("UPDATE ");
         out.ident(table.name);
         out.push(" AS ");
@@ -83,8 +85,12 @@ pub(crate) fn update_where(
 }
 
 /// `DELETE FROM "t" AS t0 WHERE ..` for the rows a query selects.
-pub(crate) fn delete_where(table: &'static Table, select: &Select) -> Result<Statement> {
-    Statement::fitted(StatementKind::Delete, |out| {
+pub(crate) fn delete_where(
+    dialect: Dialect,
+    table: &'static Table,
+    select: &Select,
+) -> Result<Statement> {
+    Statement::fitted(dialect, StatementKind::Delete, |out| {
         out.push("DELETE FROM ");
         out.ident(table.name);
         out.push(" AS ");
@@ -108,7 +114,8 @@ fn where_key(out: &mut Statement, table: &'static Table) {
         }
         out.note_filter(Alias::Base, name, Test::Equal);
         push_ident(&mut out.text, name);
-        out.push(" = ?");
+        out.push(" = ");
+        out.placeholder();
     }
 }
 
@@ -146,25 +153,25 @@ mod tests {
     #[test]
     fn insert_returns_the_stored_row() {
         assert_eq!(
-            insert(&LINK, &[0, 1, 2]).text,
+            insert(Dialect::Sqlite, &LINK, &[0, 1, 2]).text,
             r#"INSERT INTO "book_tag" ("book_id", "tag_id", "note") VALUES (?, ?, ?) RETURNING "book_id", "tag_id", "note""#
         );
         assert_eq!(
-            insert(&LINK, &[]).text,
+            insert(Dialect::Sqlite, &LINK, &[]).text,
             r#"INSERT INTO "book_tag" DEFAULT VALUES RETURNING "book_id", "tag_id", "note""#
         );
     }
 
     #[test]
     fn update_and_delete_address_the_composite_key() {
-        let (sql, columns) = update_by_key(&LINK);
+        let (sql, columns) = update_by_key(Dialect::Sqlite, &LINK);
         assert_eq!(
             sql.text,
             r#"UPDATE "book_tag" SET "note" = ? WHERE "book_id" = ? AND "tag_id" = ?"#
         );
         assert_eq!(columns, [2, 0, 1]);
         assert_eq!(
-            delete_by_key(&LINK).text,
+            delete_by_key(Dialect::Sqlite, &LINK).text,
             r#"DELETE FROM "book_tag" WHERE "book_id" = ? AND "tag_id" = ?"#
         );
     }
