@@ -7,9 +7,11 @@
 //! | bound values per statement | 32,766 | 65,535 |
 //! | "not equal", NULL-safe | `a IS NOT ?` | `a IS DISTINCT FROM $1` |
 //! | an offset without a limit | `LIMIT -1 OFFSET ?` | `OFFSET $1` |
+//! | ASCII-only case folding | `lower(a)` | `translate(a, 'AB..', 'ab..')` |
+//! | text filters | `instr`, `GLOB`, byte `substr` | `position`, `LIKE .. ESCAPE` |
 //!
-//! Batches of keys, text filters, DDL, `EXPLAIN` and savepoints are written for SQLite
-//! only so far (issue 14 tracks the rest).
+//! Batches of keys, DDL, `EXPLAIN` and savepoints are written for SQLite only so far
+//! (issue 14 tracks the rest).
 
 use std::fmt::Write as _;
 
@@ -52,6 +54,19 @@ impl Dialect {
         }
     }
 
+    /// What goes before and after a text value to fold its ASCII letters to lower case, and
+    /// only those, as Rust's `to_ascii_lowercase` does.
+    pub(crate) fn ascii_lowercase(self) -> (&'static str, &'static str) {
+        match self {
+            // Without the ICU extension, SQLite's `lower()` folds ASCII only.
+            Dialect::Sqlite => ("lower(", ")"),
+            // `lower()` folds as the database's locale says; `translate` folds what it lists.
+            Dialect::Postgres => {
+                ("translate(", ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')")
+            }
+        }
+    }
+
     /// Whether an `OFFSET` needs a `LIMIT` before it, and the limit that means none.
     pub(crate) fn unlimited_before_offset(self) -> Option<i64> {
         match self {
@@ -73,7 +88,7 @@ mod tests {
     use super::postgres_server;
     use super::*;
     use crate::column::OrderTerm;
-    use crate::filter::{CompareOp, Expr};
+    use crate::filter::{CompareOp, Expr, PatternKind};
     use crate::plan::alias::Alias;
     use crate::plan::{BatchKey, Extra, JoinClause, Select};
     use crate::schema::{ColumnDef, Table};
@@ -265,5 +280,101 @@ mod tests {
         let batch = run(&mut client, all.last().unwrap());
         let books: Vec<(i64, String)> = batch.iter().map(|r| (r.get(1), r.get(2))).collect();
         assert_eq!(books, [(1, "b".into()), (1, "c".into())]);
+    }
+
+    static WORD: Table = Table {
+        name: "word",
+        model: "Word",
+        columns: &[column("id", false), column("text", false)],
+        primary_key: &[0],
+        auto_key: true,
+        indexes: &[],
+        foreign_keys: &[],
+        relations: &[],
+    };
+
+    const WORDS: &[&str] = &[
+        "",
+        "abc",
+        "ABC",
+        "aBc",
+        "a%b",
+        "a_b",
+        "aXb",
+        "x\\y",
+        "x\\\\y",
+        "%",
+        "_",
+        "\\",
+        "Straße",
+        "STRASSE",
+        "straße",
+        "Ärger",
+        "ärger",
+        "İstanbul",
+        "istanbul",
+        "ﬀ",
+        "FF",
+    ];
+
+    const KINDS: [PatternKind; 7] = [
+        PatternKind::Contains,
+        PatternKind::StartsWith,
+        PatternKind::EndsWith,
+        PatternKind::IExact,
+        PatternKind::IContains,
+        PatternKind::IStartsWith,
+        PatternKind::IEndsWith,
+    ];
+
+    /// What Rust's `str` methods say: the oracle of every backend's text filters.
+    fn matches(kind: PatternKind, word: &str, text: &str) -> bool {
+        let (w, t) = (word.to_ascii_lowercase(), text.to_ascii_lowercase());
+        match kind {
+            PatternKind::Contains => word.contains(text),
+            PatternKind::StartsWith => word.starts_with(text),
+            PatternKind::EndsWith => word.ends_with(text),
+            PatternKind::IExact => w == t,
+            PatternKind::IContains => w.contains(&t),
+            PatternKind::IStartsWith => w.starts_with(&t),
+            PatternKind::IEndsWith => w.ends_with(&t),
+        }
+    }
+
+    #[test]
+    fn postgresql_text_filters_match_what_rusts_str_methods_match() {
+        let Some(mut client) = postgres_server::connect() else { return };
+        client
+            .batch_execute("CREATE TEMP TABLE word (id BIGINT PRIMARY KEY, text TEXT NOT NULL)")
+            .unwrap();
+        for (id, word) in WORDS.iter().enumerate() {
+            client.execute("INSERT INTO word VALUES ($1, $2)", &[&(id as i64), word]).unwrap();
+        }
+        let patterns = [
+            "", "a", "A", "%", "_", "\\", "a_b", "a%b", "b", "BC", "ß", "SS", "ä", "Ä", "İ", "I",
+            "x\\y", "ﬀ", "f",
+        ];
+        for kind in KINDS {
+            for text in patterns {
+                let filter = Expr::Pattern { column: "text", kind, text: text.into() };
+                let select = Select { filter: Some(filter), base_width: 2, ..Select::default() };
+                let statement = select::rows(Dialect::Postgres, &WORD, &select).unwrap();
+                let values = bound(&statement);
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    values.iter().map(|v| &**v).collect();
+                let mut found: Vec<i64> = client
+                    .query(&statement.text, &refs)
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                found.sort();
+                let expected: Vec<i64> = (WORDS.iter().enumerate())
+                    .filter(|(_, word)| matches(kind, word, text))
+                    .map(|(id, _)| id as i64)
+                    .collect();
+                assert_eq!(found, expected, "{kind:?} {text:?}: {}", statement.text);
+            }
+        }
     }
 }

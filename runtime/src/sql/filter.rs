@@ -9,11 +9,17 @@
 //! pattern length), else it compares the first bytes. Comparisons (`eq`, `lt`, `is_in`, ..)
 //! follow the column's collation: BINARY, byte for byte as Rust compares strings, on every
 //! table eagerly creates.
+//!
+//! On PostgreSQL the same filters match the same strings (text there cannot hold NUL: such
+//! a value is the server's error): `contains` is `position(.. IN ..) > 0`, `starts_with`
+//! and `ends_with` are `LIKE` with the pattern's `%`, `_` and `\` escaped, and the `i..`
+//! forms fold ASCII letters only with `translate`, not `lower()` or `ILIKE`, which fold
+//! as the database's locale says.
 
 use crate::value::Value;
 
-use super::Statement;
 use super::values::Sent;
+use super::{Dialect, Statement};
 use crate::error::{Error, Result};
 use crate::filter::{CompareOp, Expr, FLAT_GROUP, PatternKind};
 use crate::plan::alias::Alias;
@@ -189,13 +195,45 @@ fn pattern(out: &mut Statement, alias: Alias, column: &'static str, kind: Patter
     }
     let value = |out: &mut Statement| {
         if ignoring_case {
-            out.push("lower(");
+            let (before, after) = out.dialect.ascii_lowercase();
+            out.push(before);
             out.column(alias, column);
-            out.push(")");
+            out.push(after);
         } else {
             out.column(alias, column);
         }
     };
+    if out.dialect == Dialect::Postgres {
+        let test = match kind {
+            PatternKind::Contains | PatternKind::IContains => {
+                out.note_filter(alias, column, Test::Inside);
+                out.push("position(");
+                out.param(Value::Text(text));
+                out.push(" IN ");
+                value(out);
+                out.push(") > 0");
+                return;
+            }
+            PatternKind::IExact => {
+                out.note_filter(alias, column, Test::IgnoringCase);
+                value(out);
+                out.push(" = ");
+                out.param(Value::Text(text));
+                return;
+            }
+            PatternKind::StartsWith => (Test::Prefix, format!("{}%", like_escaped(&text))),
+            PatternKind::IStartsWith => (Test::IgnoringCase, format!("{}%", like_escaped(&text))),
+            PatternKind::EndsWith | PatternKind::IEndsWith => {
+                (Test::Inside, format!("%{}", like_escaped(&text)))
+            }
+        };
+        out.note_filter(alias, column, test.0);
+        value(out);
+        out.push(" LIKE ");
+        out.param(Value::Text(test.1));
+        out.push(" ESCAPE '\\'");
+        return;
+    }
     // `CAST(.. AS BLOB)` compares bytes: text functions stop at a NUL. Both sides are in
     // the database's encoding, so `length` counts the same bytes the comparison does.
     let bytes_at = |out: &mut Statement, from_end: bool| {
@@ -245,6 +283,18 @@ fn pattern(out: &mut Statement, alias: Alias, column: &'static str, kind: Patter
             }
         },
     }
+}
+
+/// `text` with `LIKE`'s wildcards and its escape character (`\`) escaped.
+fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `prefix*` with `GLOB`'s wildcards escaped as one-character classes (`[*]`, `[?]`,
