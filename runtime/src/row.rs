@@ -246,9 +246,10 @@ impl<'a> Source<'a> {
     pub(crate) fn get(&self, index: usize) -> rusqlite::Result<ValueRef<'a>> {
         match self {
             Source::Sqlite(row) => row.get_ref(index),
+            // Kept rows are SQLite's values: never a list.
             Source::Values(values) => values
                 .get(index)
-                .map(crate::value::Value::as_sqlite)
+                .and_then(crate::value::Value::as_sqlite)
                 .ok_or(rusqlite::Error::InvalidColumnIndex(index)),
         }
     }

@@ -33,19 +33,25 @@ pub enum Value {
     Text(String),
     /// Bytes.
     Blob(Vec<u8>),
+    /// A list of values of one kind, bound as one array (PostgreSQL's `= ANY($1)`, which
+    /// keeps a statement's text the same whatever the length of its lists). SQLite has no
+    /// arrays: its statements send long lists as JSON text instead.
+    List(Vec<Value>),
 }
 
 impl Value {
-    /// The value as rusqlite reads it, borrowed.
+    /// The value as rusqlite reads it, borrowed; `None` for a list, which SQLite cannot
+    /// take.
     #[inline]
-    pub(crate) fn as_sqlite(&self) -> ValueRef<'_> {
-        match self {
+    pub(crate) fn as_sqlite(&self) -> Option<ValueRef<'_>> {
+        Some(match self {
             Value::Null => ValueRef::Null,
             Value::Integer(i) => ValueRef::Integer(*i),
             Value::Real(r) => ValueRef::Real(*r),
             Value::Text(s) => ValueRef::Text(s.as_bytes()),
             Value::Blob(b) => ValueRef::Blob(b),
-        }
+            Value::List(_) => return None,
+        })
     }
 
     /// A value SQLite gave, owned; text that is not UTF-8 is an error.
@@ -77,7 +83,12 @@ impl From<SqliteValue> for Value {
 impl ToSql for Value {
     #[inline]
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::Borrowed(self.as_sqlite()))
+        let unbindable = || {
+            rusqlite::Error::ToSqlConversionFailure(
+                "SQLite takes no list as one value (eagerly's SQLite statements send none)".into(),
+            )
+        };
+        Ok(ToSqlOutput::Borrowed(self.as_sqlite().ok_or_else(unbindable)?))
     }
 }
 

@@ -9,9 +9,10 @@
 //! | an offset without a limit | `LIMIT -1 OFFSET ?` | `OFFSET $1` |
 //! | ASCII-only case folding | `lower(a)` | `translate(a, 'AB..', 'ab..')` |
 //! | text filters | `instr`, `GLOB`, byte `substr` | `position`, `LIKE .. ESCAPE` |
+//! | a list (`is_in`, a batch's keys) | `IN (?, ?)`, or `IN (SELECT value FROM json_each(?))` | `= ANY($1)`, one array |
 //!
-//! Batches of keys, DDL, `EXPLAIN` and savepoints are written for SQLite only so far
-//! (issue 14 tracks the rest).
+//! DDL, `EXPLAIN` and savepoints are written for SQLite only so far (issue 14 tracks the
+//! rest).
 
 use std::fmt::Write as _;
 
@@ -224,16 +225,29 @@ mod tests {
         let [rows, offset_only, ..] = &statements(Dialect::Postgres)[..] else { unreachable!() };
         assert_eq!(
             rows.text,
-            r#"SELECT t0."id", t0."name", t0."boss_id", j1."name", (SELECT COUNT(*) FROM "book" c2 WHERE c2."author_id" = t0."id") FROM "author" t0 LEFT JOIN "author" j1 ON j1."id" = t0."boss_id" WHERE (t0."name" IS DISTINCT FROM $1 AND t0."id" IN ($2, $3, $4)) ORDER BY t0."name" ASC LIMIT $5 OFFSET $6"#
+            r#"SELECT t0."id", t0."name", t0."boss_id", j1."name", (SELECT COUNT(*) FROM "book" c2 WHERE c2."author_id" = t0."id") FROM "author" t0 LEFT JOIN "author" j1 ON j1."id" = t0."boss_id" WHERE (t0."name" IS DISTINCT FROM $1 AND t0."id" = ANY($2)) ORDER BY t0."name" ASC LIMIT $3 OFFSET $4"#
         );
         assert!(
-            offset_only.text.ends_with(r#"ORDER BY t0."name" ASC OFFSET $5"#),
+            offset_only.text.ends_with(r#"ORDER BY t0."name" ASC OFFSET $3"#),
             "{}",
             offset_only.text
         );
         let sqlite = &statements(Dialect::Sqlite)[1];
         assert!(sqlite.text.ends_with(r#"t0."name" ASC LIMIT ? OFFSET ?"#), "{}", sqlite.text);
         assert_eq!(sqlite.params[4..], [Value::Integer(-1), Value::Integer(1)]);
+        // A batch's text is the same for any number of keys: prepared once.
+        let (books, by_author) = books_per_author();
+        let keys = |n: i64| (1..=n).map(Value::Integer).collect::<Vec<_>>();
+        let batch = |keys: &[Value]| {
+            let statements =
+                select::batch(Dialect::Postgres, &BOOK, &books, &by_author, keys, None);
+            let [statement] = &statements.unwrap()[..] else { panic!("one statement") };
+            statement.clone()
+        };
+        let (two, many) = (batch(&keys(2)), batch(&keys(70_000)));
+        assert_eq!(two.text, many.text);
+        assert!(two.text.contains(r#"WHERE t0."author_id" = ANY($1)) AS q0"#), "{}", two.text);
+        assert_eq!(many.params[0], Value::List(keys(70_000)));
         let update = &statements(Dialect::Postgres)[7];
         assert_eq!(
             update.text,
@@ -247,6 +261,14 @@ mod tests {
             match value {
                 Value::Integer(i) => Box::new(*i),
                 Value::Text(s) => Box::new(s.clone()),
+                Value::List(list) => Box::new(
+                    (list.iter())
+                        .map(|v| match v {
+                            Value::Integer(i) => *i,
+                            other => panic!("not used here: {other:?}"),
+                        })
+                        .collect::<Vec<i64>>(),
+                ),
                 other => panic!("not used here: {other:?}"),
             }
         };

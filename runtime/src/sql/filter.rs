@@ -145,7 +145,7 @@ fn condition_on_column(
                         out.push("(");
                     }
                     out.column(alias, column);
-                    let sent = Sent::choose(values.iter().copied(), out.compact_lists);
+                    let sent = Sent::choose(out.dialect, values.iter().copied(), out.compact_lists);
                     out.in_values(values, sent);
                     if !has_no_null {
                         out.push(" OR ");

@@ -51,7 +51,7 @@ pub(crate) fn batch(
         let keys = Keys::Column(parent, column);
         return Ok(vec![batch_statement(dialect, table, select, key, keys)?]);
     }
-    let sent = Sent::choose(keys.iter(), false);
+    let sent = Sent::choose(dialect, keys.iter(), false);
     if sent != Sent::Bound {
         return Ok(vec![batch_statement(dialect, table, select, key, Keys::Values(keys, sent))?]);
     }

@@ -1,5 +1,7 @@
 //! Lists of values: `x IN (?, ?, ..)`, or one JSON array for a long list (the keys of a
-//! batch, a long `is_in`), so that a list of any length fits in one statement.
+//! batch, a long `is_in`), so that a list of any length fits in one statement. On
+//! PostgreSQL a list is always one array, `x = ANY($1)`: the statement's text is then the
+//! same for every list, so it is prepared once.
 //!
 //! SQLite binds at most 32,766 values per statement. A list sent as JSON is one
 //! bound value whatever its length, and `json_each` yields it back exactly: integers and
@@ -11,7 +13,7 @@ use std::fmt::Write as _;
 
 use crate::value::Value;
 
-use super::Statement;
+use super::{Dialect, Statement};
 
 /// Lists this long and longer are sent as one JSON array when JSON can carry them: from
 /// here on it is faster than binding each value (see BENCHMARKS.md).
@@ -26,15 +28,21 @@ pub(crate) enum Sent {
     Json(String),
     /// One JSON array of hex strings, read back with `SELECT unhex(value) ..`.
     HexJson(String),
+    /// One array parameter (PostgreSQL).
+    Array,
 }
 
 impl Sent {
     /// How to send `values`: as JSON if asked to (`compact`, or a long list) and JSON can
     /// carry them exactly, else bound.
     pub(crate) fn choose<'v>(
+        dialect: Dialect,
         values: impl ExactSizeIterator<Item = &'v Value> + Clone,
         compact: bool,
     ) -> Sent {
+        if dialect == Dialect::Postgres {
+            return Sent::Array;
+        }
         if values.len() < 2 || (!compact && values.len() < JSON_FROM) {
             return Sent::Bound;
         }
@@ -43,7 +51,7 @@ impl Sent {
             Value::Text(s) => (!s.contains('\0')).then_some(false),
             Value::Real(r) => r.is_finite().then_some(false),
             Value::Blob(_) => Some(true),
-            Value::Null => None,
+            Value::Null | Value::List(_) => None,
         };
         let mut kinds = values.clone().map(json_kind);
         let Some(Some(hex)) = kinds.next() else { return Sent::Bound };
@@ -66,6 +74,11 @@ impl Statement {
             Sent::Bound => {
                 self.push(" IN (");
                 self.list(values, |out, v| out.param(v.clone()));
+                self.push(")");
+            }
+            Sent::Array => {
+                self.push(" = ANY(");
+                self.param(Value::List(values.into_iter().cloned().collect()));
                 self.push(")");
             }
             Sent::Json(array) => {
@@ -120,7 +133,9 @@ fn json_array<'v>(values: impl Iterator<Item = &'v Value>) -> String {
                 }
                 out.push('"');
             }
-            Value::Null => unreachable!("NULL is never sent in a list (see `Sent::choose`)"),
+            Value::Null | Value::List(_) => {
+                unreachable!("NULL and lists are never sent in a JSON list (see `Sent::choose`)")
+            }
         }
     }
     out.push(']');
@@ -132,7 +147,7 @@ mod tests {
     use super::*;
 
     fn sent(values: &[Value], compact: bool) -> Sent {
-        Sent::choose(values.iter(), compact)
+        Sent::choose(Dialect::Sqlite, values.iter(), compact)
     }
 
     #[test]
