@@ -118,6 +118,29 @@ fn declared_sql_types_follow_the_field_types() {
             ("declared", "NUMERIC"),
         ]
     );
+    let on_postgres: Vec<(&str, &str)> =
+        Sample::TABLE.columns.iter().map(|c| (c.name, (c.postgres_type)())).collect();
+    assert_eq!(
+        on_postgres,
+        [
+            ("id", "UUID"),
+            ("small", "INTEGER"),
+            ("big", "BIGINT"),
+            ("ratio", "DOUBLE PRECISION"),
+            ("flag", "BOOLEAN"),
+            ("name", "TEXT"),
+            ("bytes", "BYTEA"),
+            ("maybe", "BIGINT"),
+            ("maybe_text", "TEXT"),
+            ("day", "DATE"),
+            ("at", "TIMESTAMP"),
+            ("utc", "TIMESTAMPTZ"),
+            ("doc", "JSONB"),
+            ("price", ""),
+            // A declared type is the column's on every backend.
+            ("declared", "NUMERIC"),
+        ]
+    );
     // A uuid key is not an integer: the caller gives it, and there is no `NewSample`.
     assert!(!Sample::TABLE.auto_key);
 }

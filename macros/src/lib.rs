@@ -87,7 +87,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `belongs_to(author = Author)` | this field holds `Author`'s key; nullable when the field is an `Option` |
 /// | `index` | an index on the column |
 /// | `unique` | a unique constraint on the column |
-/// | `sql_type = "NUMERIC(10,2)"` | the declared type in `CREATE TABLE`; default: from [`SqlType`](https://docs.rs/eagerly/latest/eagerly/trait.SqlType.html) |
+/// | `sql_type = "NUMERIC(10,2)"` | the declared type in `CREATE TABLE`, on every backend; default: from [`SqlType`](https://docs.rs/eagerly/latest/eagerly/trait.SqlType.html) (`SQL_TYPE` on SQLite, `POSTGRES_TYPE` on PostgreSQL) |
 ///
 /// # What it generates, for `Author`
 ///

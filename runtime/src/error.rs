@@ -134,6 +134,22 @@ pub enum Error {
         table: &'static str,
     },
 
+    /// A table cannot be created on a backend: one of its field types has no declared type
+    /// there (PostgreSQL gives every column one; SQLite needs none).
+    #[error(
+        "column `{table}`.`{column}` has no {backend} type: implement `eagerly::SqlType` for `{rust_type}` or write `#[model(sql_type = \"..\")]` on the field"
+    )]
+    NoColumnType {
+        /// The table being created.
+        table: &'static str,
+        /// The column without a type.
+        column: &'static str,
+        /// The field's Rust type, as written in the model.
+        rust_type: &'static str,
+        /// The backend, as `PostgreSQL`.
+        backend: &'static str,
+    },
+
     /// A statement was about to run inside [`forbid_queries`](crate::forbid_queries).
     #[error("a query ran where queries are forbidden, at {location}: `{sql}`")]
     QueryForbidden {

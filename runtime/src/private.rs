@@ -84,10 +84,11 @@ pub const fn column(
     field: &'static str,
     rust_type: &'static str,
     sql_type: fn() -> &'static str,
+    postgres_type: fn() -> &'static str,
     nullable: bool,
     refuses_null: fn() -> bool,
 ) -> ColumnDef {
-    ColumnDef { name, field, rust_type, sql_type, nullable, refuses_null }
+    ColumnDef { name, field, rust_type, sql_type, postgres_type, nullable, refuses_null }
 }
 
 /// An index of a [`table`].
@@ -123,20 +124,28 @@ impl<T> SqlTypeOf<T> {
 
 pub trait HasSqlType {
     fn sql_type(&self) -> &'static str;
+    fn postgres_type(&self) -> &'static str;
 }
 
 impl<T: SqlType> HasSqlType for SqlTypeOf<T> {
     fn sql_type(&self) -> &'static str {
         T::SQL_TYPE
     }
+    fn postgres_type(&self) -> &'static str {
+        T::POSTGRES_TYPE
+    }
 }
 
 pub trait NoSqlType {
     fn sql_type(&self) -> &'static str;
+    fn postgres_type(&self) -> &'static str;
 }
 
 impl<T> NoSqlType for &SqlTypeOf<T> {
     fn sql_type(&self) -> &'static str {
+        ""
+    }
+    fn postgres_type(&self) -> &'static str {
         ""
     }
 }

@@ -200,6 +200,7 @@ impl PartialEq for Table {
 /// let year = Book::TABLE.column("year").unwrap();
 /// assert_eq!((year.field, year.rust_type, year.nullable), ("year", "Option<i64>", true));
 /// assert_eq!((year.sql_type)(), "INTEGER");
+/// assert_eq!((year.postgres_type)(), "BIGINT");
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 #[derive(Debug)]
@@ -211,8 +212,11 @@ pub struct ColumnDef {
     pub field: &'static str,
     /// The field's Rust type as written in the model (for messages).
     pub rust_type: &'static str,
-    /// Declared SQL type, from [`SqlType`] or `#[model(sql_type = "..")]`.
+    /// Declared SQL type on SQLite, from [`SqlType`] or `#[model(sql_type = "..")]`.
     pub sql_type: fn() -> &'static str,
+    /// Declared SQL type on PostgreSQL, from [`SqlType::POSTGRES_TYPE`] or
+    /// `#[model(sql_type = "..")]`; empty if the field type has none.
+    pub postgres_type: fn() -> &'static str,
     /// Whether the column accepts NULL (the field is an `Option`).
     pub nullable: bool,
     /// Whether reading NULL into the field is an error (its type's `FromSql` refuses
@@ -363,45 +367,66 @@ pub struct Index {
 /// its `ToSql` gives it. Implement this for your own types to choose their declared type,
 /// or write `#[model(sql_type = "..")]` on the field.
 ///
+/// PostgreSQL checks every value against its column's type, so there each type has its
+/// own: `i64` is `BIGINT`, `i32` `INTEGER`, `bool` `BOOLEAN`, `Vec<u8>` `BYTEA`, chrono's
+/// types `DATE`, `TIME`, `TIMESTAMP` and `TIMESTAMPTZ`, `uuid::Uuid` `UUID` and
+/// `serde_json::Value` `JSONB`. [`POSTGRES_TYPE`](SqlType::POSTGRES_TYPE) says it for your
+/// own types; it defaults to `SQL_TYPE`.
+///
 /// ```
 /// struct Cents(i64);
 /// impl eagerly::SqlType for Cents {
 ///     const SQL_TYPE: &'static str = "INTEGER";
+///     const POSTGRES_TYPE: &'static str = "BIGINT";
 /// }
 /// ```
 pub trait SqlType {
-    /// The declared type, such as `INTEGER` or `TEXT`.
+    /// The declared type on SQLite, such as `INTEGER` or `TEXT`.
     const SQL_TYPE: &'static str;
+    /// The declared type on PostgreSQL, such as `BIGINT` or `TEXT`.
+    const POSTGRES_TYPE: &'static str = Self::SQL_TYPE;
 }
 
 macro_rules! sql_types {
-    ($($sql:literal: $($t:ty),+;)+) => {
-        $($(impl SqlType for $t { const SQL_TYPE: &'static str = $sql; })+)+
+    ($($sql:literal, $postgres:literal: $($t:ty),+;)+) => {
+        $($(impl SqlType for $t {
+            const SQL_TYPE: &'static str = $sql;
+            const POSTGRES_TYPE: &'static str = $postgres;
+        })+)+
     };
 }
 
+// Integer types PostgreSQL has no exact column for (`i8`, `u16`, `u32`, `isize`) take
+// the next wider one that holds every value.
 sql_types! {
-    "INTEGER": i8, i16, i32, i64, isize, u8, u16, u32, bool;
-    "REAL": f32, f64;
-    "TEXT": String, Box<str>, std::rc::Rc<str>, std::sync::Arc<str>;
-    "BLOB": Vec<u8>, Box<[u8]>;
+    "INTEGER", "SMALLINT": i8, i16, u8;
+    "INTEGER", "INTEGER": i32, u16;
+    "INTEGER", "BIGINT": i64, isize, u32;
+    "INTEGER", "BOOLEAN": bool;
+    "REAL", "REAL": f32;
+    "REAL", "DOUBLE PRECISION": f64;
+    "TEXT", "TEXT": String, Box<str>, std::rc::Rc<str>, std::sync::Arc<str>;
+    "BLOB", "BYTEA": Vec<u8>, Box<[u8]>;
 }
 
 #[cfg(feature = "chrono")]
 sql_types! {
-    "TEXT": chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime,
-        chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::FixedOffset>,
+    "TEXT", "DATE": chrono::NaiveDate;
+    "TEXT", "TIME": chrono::NaiveTime;
+    "TEXT", "TIMESTAMP": chrono::NaiveDateTime;
+    "TEXT", "TIMESTAMPTZ": chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::FixedOffset>,
         chrono::DateTime<chrono::Local>;
 }
 
 #[cfg(feature = "uuid")]
-sql_types! { "BLOB": uuid::Uuid; }
+sql_types! { "BLOB", "UUID": uuid::Uuid; }
 
 #[cfg(feature = "serde_json")]
-sql_types! { "TEXT": serde_json::Value; }
+sql_types! { "TEXT", "JSONB": serde_json::Value; }
 
 impl<T: SqlType> SqlType for Option<T> {
     const SQL_TYPE: &'static str = T::SQL_TYPE;
+    const POSTGRES_TYPE: &'static str = T::POSTGRES_TYPE;
 }
 
 /// Orders tables so that each comes after the tables its foreign keys refer to. Tables
@@ -442,6 +467,9 @@ mod tests {
     fn integer() -> &'static str {
         "INTEGER"
     }
+    fn bigint() -> &'static str {
+        "BIGINT"
+    }
 
     const fn column(name: &'static str) -> ColumnDef {
         ColumnDef {
@@ -449,6 +477,7 @@ mod tests {
             field: name,
             rust_type: "i64",
             sql_type: integer,
+            postgres_type: bigint,
             nullable: false,
             refuses_null: || true,
         }

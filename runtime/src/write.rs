@@ -132,9 +132,9 @@ pub fn create_tables(conn: &Connection, tables: &[&'static Table]) -> Result<()>
     let run = run(conn, Location::caller());
     transaction::atomically(run, first, || {
         for table in &ordered {
-            exec::execute(run, &sql::ddl::create_table(table), &[])?;
+            exec::execute(run, &sql::ddl::create_table(run.dialect(), table)?, &[])?;
             for index in table.indexes() {
-                exec::execute(run, &sql::ddl::create_index(table, &index), &[])?;
+                exec::execute(run, &sql::ddl::create_index(run.dialect(), table, &index), &[])?;
             }
         }
         Ok(())

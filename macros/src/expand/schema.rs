@@ -1,7 +1,7 @@
 //! The table definition (`Author::TABLE`): columns, key, indexes and foreign keys, as data
 //! for the runtime's SQL writer.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -17,11 +17,12 @@ pub fn table(model: &Model, names: &Names) -> TokenStream {
         let field_name = field.ident.to_string();
         let rust_type = type_text(ty);
         let nullable = field.nullable;
-        let sql_type = match &field.attrs.sql_type {
+        // A declared type is the column's on every backend.
+        let declared_type = |backend: Ident| match &field.attrs.sql_type {
             Some(declared) => quote!(|| #declared),
             // Autoref picks `HasSqlType` when `#ty: SqlType`, else the untyped fallback.
             None => {
-                let probe = quote_spanned!(ty.span()=> (&#p::SqlTypeOf::<#ty>::NEW).sql_type());
+                let probe = quote_spanned!(ty.span()=> (&#p::SqlTypeOf::<#ty>::NEW).#backend());
                 quote! {|| {
                     #[allow(unused_imports)]
                     use #p::{HasSqlType as _, NoSqlType as _};
@@ -29,11 +30,16 @@ pub fn table(model: &Model, names: &Names) -> TokenStream {
                 }}
             }
         };
+        let sql_type = declared_type(Ident::new("sql_type", Span::call_site()));
+        let postgres_type = declared_type(Ident::new("postgres_type", Span::call_site()));
         // Spanned at the type, like `decode`'s reads: a type that is not `FromSql` is one
         // error there.
         let refuses_null = quote_spanned!(ty.span()=> #p::refuses_null::<#ty>);
         quote! {
-            #p::column(#column, #field_name, #rust_type, #sql_type, #nullable, #refuses_null)
+            #p::column(
+                #column, #field_name, #rust_type, #sql_type, #postgres_type, #nullable,
+                #refuses_null,
+            )
         }
     });
     let key = model.key_fields().map(|(i, _)| i);

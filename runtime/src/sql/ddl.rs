@@ -1,30 +1,40 @@
 //! `CREATE TABLE` and `CREATE INDEX`.
 
 use super::{Dialect, Statement};
+use crate::error::{Error, Result};
 use crate::plan::statement::StatementKind;
 use crate::schema::{Index, Table};
 
-/// `CREATE TABLE IF NOT EXISTS` with a `NOT NULL` for every non-`Option` field, the
-/// primary key (`INTEGER PRIMARY KEY AUTOINCREMENT` for a database-assigned key, so deleted
-/// keys are never handed out again, as Django does) and a `FOREIGN KEY` per `belongs_to`.
-pub(crate) fn create_table(table: &'static Table) -> Statement {
-    let mut out = Statement::new(Dialect::Sqlite, StatementKind::Other);
+/// `CREATE TABLE IF NOT EXISTS` with each column's declared type in the dialect, a
+/// `NOT NULL` for every non-`Option` field, the primary key (for a database-assigned key,
+/// one never handed out again, see [`Dialect::assigned_key`]) and a `FOREIGN KEY` per
+/// `belongs_to`.
+pub(crate) fn create_table(dialect: Dialect, table: &'static Table) -> Result<Statement> {
+    let mut out = Statement::new(dialect, StatementKind::Other);
     out.push("CREATE TABLE IF NOT EXISTS ");
     out.bare_table(table);
     out.push(" (");
     for (i, column) in table.columns.iter().enumerate() {
         out.push(if i == 0 { "\n  " } else { ",\n  " });
         out.ident(column.name);
-        let sql_type = (column.sql_type)();
-        if !sql_type.is_empty() {
+        let declared = dialect.declared_type(column);
+        if declared.is_empty() && dialect.types_every_column() {
+            return Err(Error::NoColumnType {
+                table: table.name,
+                column: column.name,
+                rust_type: column.rust_type,
+                backend: dialect.backend(),
+            });
+        }
+        if !declared.is_empty() {
             out.push(" ");
-            out.push(sql_type);
+            out.push(declared);
         }
         if !column.nullable {
             out.push(" NOT NULL");
         }
         if table.auto_key && table.primary_key == [i] {
-            out.push(" PRIMARY KEY AUTOINCREMENT");
+            out.push(dialect.assigned_key());
         }
     }
     if !table.auto_key {
@@ -43,12 +53,12 @@ pub(crate) fn create_table(table: &'static Table) -> Statement {
         out.push(")");
     }
     out.push("\n)");
-    out
+    Ok(out)
 }
 
 /// `CREATE [UNIQUE] INDEX IF NOT EXISTS "t_a_b_idx" ON "t" ("a", "b")`.
-pub(crate) fn create_index(table: &'static Table, index: &Index) -> Statement {
-    let mut out = Statement::new(Dialect::Sqlite, StatementKind::Other);
+pub(crate) fn create_index(dialect: Dialect, table: &'static Table, index: &Index) -> Statement {
+    let mut out = Statement::new(dialect, StatementKind::Other);
     out.push(if index.unique {
         "CREATE UNIQUE INDEX IF NOT EXISTS "
     } else {
@@ -71,6 +81,9 @@ mod tests {
     fn integer() -> &'static str {
         "INTEGER"
     }
+    fn bigint() -> &'static str {
+        "BIGINT"
+    }
     fn untyped() -> &'static str {
         ""
     }
@@ -84,6 +97,7 @@ mod tests {
                 field: "id",
                 rust_type: "i64",
                 sql_type: integer,
+                postgres_type: bigint,
                 nullable: false,
                 refuses_null: || true,
             },
@@ -92,6 +106,7 @@ mod tests {
                 field: "boss",
                 rust_type: "Option<i64>",
                 sql_type: integer,
+                postgres_type: bigint,
                 nullable: true,
                 refuses_null: || false,
             },
@@ -100,6 +115,7 @@ mod tests {
                 field: "blob",
                 rust_type: "Custom",
                 sql_type: untyped,
+                postgres_type: untyped,
                 nullable: false,
                 refuses_null: || true,
             },
@@ -114,7 +130,7 @@ mod tests {
     #[test]
     fn tables_declare_types_nullability_keys_and_references() {
         assert_eq!(
-            create_table(&AUTHOR).text,
+            create_table(Dialect::Sqlite, &AUTHOR).unwrap().text,
             "CREATE TABLE IF NOT EXISTS \"author\" (\n  \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n  \"boss\" INTEGER,\n  \"blob\" NOT NULL,\n  FOREIGN KEY (\"boss\") REFERENCES \"author\" (\"id\")\n)"
         );
     }
@@ -123,11 +139,11 @@ mod tests {
     fn indexes_are_named_after_table_and_columns() {
         let indexes = AUTHOR.indexes();
         assert_eq!(
-            create_index(&AUTHOR, &indexes[0]).text,
+            create_index(Dialect::Sqlite, &AUTHOR, &indexes[0]).text,
             r#"CREATE UNIQUE INDEX IF NOT EXISTS "author_blob_boss_key" ON "author" ("blob", "boss")"#
         );
         assert_eq!(
-            create_index(&AUTHOR, &indexes[1]).text,
+            create_index(Dialect::Sqlite, &AUTHOR, &indexes[1]).text,
             r#"CREATE INDEX IF NOT EXISTS "author_boss_idx" ON "author" ("boss")"#
         );
     }

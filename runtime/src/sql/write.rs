@@ -134,6 +134,7 @@ mod tests {
             field: name,
             rust_type: "String",
             sql_type: text,
+            postgres_type: text,
             nullable: false,
             refuses_null: || true,
         }
