@@ -460,27 +460,57 @@ pub(crate) fn in_foreign_key_order(tables: &[&'static Table]) -> Vec<&'static Ta
     out
 }
 
+/// Hand-built columns for the runtime's own tests, which cannot use the derive.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::ColumnDef;
+
+    /// An `i64` column, or `Option<i64>` if `nullable`.
+    pub(crate) const fn integer(name: &'static str, nullable: bool) -> ColumnDef {
+        ColumnDef {
+            name,
+            field: name,
+            rust_type: if nullable { "Option<i64>" } else { "i64" },
+            sql_type: || "INTEGER",
+            postgres_type: || "BIGINT",
+            nullable,
+            refuses_null: if nullable { || false } else { || true },
+        }
+    }
+
+    /// A `String` column.
+    pub(crate) const fn text(name: &'static str) -> ColumnDef {
+        ColumnDef {
+            name,
+            field: name,
+            rust_type: "String",
+            sql_type: || "TEXT",
+            postgres_type: || "TEXT",
+            nullable: false,
+            refuses_null: || true,
+        }
+    }
+
+    /// A column of a type without `SqlType`: no declared type on any backend.
+    pub(crate) const fn untyped(name: &'static str) -> ColumnDef {
+        ColumnDef {
+            name,
+            field: name,
+            rust_type: "Custom",
+            sql_type: || "",
+            postgres_type: || "",
+            nullable: false,
+            refuses_null: || true,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn integer() -> &'static str {
-        "INTEGER"
-    }
-    fn bigint() -> &'static str {
-        "BIGINT"
-    }
-
     const fn column(name: &'static str) -> ColumnDef {
-        ColumnDef {
-            name,
-            field: name,
-            rust_type: "i64",
-            sql_type: integer,
-            postgres_type: bigint,
-            nullable: false,
-            refuses_null: || true,
-        }
+        fixtures::integer(name, false)
     }
 
     static PARENT: Table = Table {

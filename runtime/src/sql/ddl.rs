@@ -76,50 +76,13 @@ pub(crate) fn create_index(dialect: Dialect, table: &'static Table, index: &Inde
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{ColumnDef, ForeignKey, IndexDef};
-
-    fn integer() -> &'static str {
-        "INTEGER"
-    }
-    fn bigint() -> &'static str {
-        "BIGINT"
-    }
-    fn untyped() -> &'static str {
-        ""
-    }
+    use crate::schema::fixtures::{integer, untyped};
+    use crate::schema::{ForeignKey, IndexDef};
 
     static AUTHOR: Table = Table {
         name: "author",
         model: "Author",
-        columns: &[
-            ColumnDef {
-                name: "id",
-                field: "id",
-                rust_type: "i64",
-                sql_type: integer,
-                postgres_type: bigint,
-                nullable: false,
-                refuses_null: || true,
-            },
-            ColumnDef {
-                name: "boss",
-                field: "boss",
-                rust_type: "Option<i64>",
-                sql_type: integer,
-                postgres_type: bigint,
-                nullable: true,
-                refuses_null: || false,
-            },
-            ColumnDef {
-                name: "blob",
-                field: "blob",
-                rust_type: "Custom",
-                sql_type: untyped,
-                postgres_type: untyped,
-                nullable: false,
-                refuses_null: || true,
-            },
-        ],
+        columns: &[integer("id", false), integer("boss", true), untyped("blob")],
         primary_key: &[0],
         auto_key: true,
         indexes: &[IndexDef { columns: &[2, 1], unique: true }],

@@ -129,35 +129,16 @@ mod tests {
     use crate::filter::{CompareOp, Expr, PatternKind};
     use crate::plan::alias::Alias;
     use crate::plan::{BatchKey, Extra, JoinClause, Select};
-    use crate::schema::{ColumnDef, ForeignKey, IndexDef, Table};
+    use crate::schema::fixtures::{integer, text, untyped};
+    use crate::schema::{ForeignKey, IndexDef, Table};
     use crate::sql::ddl;
     use crate::sql::{Statement, select, write};
     use crate::value::Value;
 
-    fn bigint() -> &'static str {
-        "BIGINT"
-    }
-    fn text() -> &'static str {
-        "TEXT"
-    }
-
-    const fn column(name: &'static str, nullable: bool) -> ColumnDef {
-        let is_text = matches!(name.as_bytes(), b"name" | b"title" | b"text");
-        ColumnDef {
-            name,
-            field: name,
-            rust_type: if is_text { "String" } else { "i64" },
-            sql_type: if is_text { text } else { bigint },
-            postgres_type: if is_text { text } else { bigint },
-            nullable,
-            refuses_null: || true,
-        }
-    }
-
     static AUTHOR: Table = Table {
         name: "author",
         model: "Author",
-        columns: &[column("id", false), column("name", false), column("boss_id", true)],
+        columns: &[integer("id", false), text("name"), integer("boss_id", true)],
         primary_key: &[0],
         auto_key: true,
         indexes: &[],
@@ -168,7 +149,7 @@ mod tests {
     static BOOK: Table = Table {
         name: "book",
         model: "Book",
-        columns: &[column("id", false), column("author_id", false), column("title", false)],
+        columns: &[integer("id", false), integer("author_id", false), text("title")],
         primary_key: &[0],
         auto_key: true,
         indexes: &[IndexDef { columns: &[2], unique: true }],
@@ -351,7 +332,7 @@ mod tests {
     static WORD: Table = Table {
         name: "word",
         model: "Word",
-        columns: &[column("id", false), column("text", false)],
+        columns: &[integer("id", false), text("text")],
         primary_key: &[0],
         auto_key: true,
         indexes: &[],
@@ -527,26 +508,11 @@ mod tests {
     static WORD_UNTYPED: Table = Table {
         name: "word",
         model: "Word",
-        columns: &[
-            column("id", false),
-            ColumnDef {
-                name: "text",
-                field: "text",
-                rust_type: "Custom",
-                sql_type: untyped,
-                postgres_type: untyped,
-                nullable: false,
-                refuses_null: || true,
-            },
-        ],
+        columns: &[integer("id", false), untyped("text")],
         primary_key: &[0],
         auto_key: true,
         indexes: &[],
         foreign_keys: &[],
         relations: &[],
     };
-
-    fn untyped() -> &'static str {
-        ""
-    }
 }

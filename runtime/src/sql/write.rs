@@ -122,23 +122,7 @@ fn where_key(out: &mut Statement, table: &'static Table) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::ColumnDef;
-
-    fn text() -> &'static str {
-        "TEXT"
-    }
-
-    const fn column(name: &'static str) -> ColumnDef {
-        ColumnDef {
-            name,
-            field: name,
-            rust_type: "String",
-            sql_type: text,
-            postgres_type: text,
-            nullable: false,
-            refuses_null: || true,
-        }
-    }
+    use crate::schema::fixtures::text as column;
 
     static LINK: Table = Table {
         name: "book_tag",
