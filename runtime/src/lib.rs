@@ -22,7 +22,9 @@
 //!    NULL-safe comparison, an offset without a limit). Batches (`json_each`), text
 //!    filters, savepoints, `EXPLAIN` and DDL are SQLite's only so far.
 //! 6. **Driver**: `exec` (runs, binds, times and records statements on rusqlite; its
-//!    statements are written in SQLite's dialect).
+//!    statements are written in SQLite's dialect); `pg`, with the `postgres` feature:
+//!    PostgreSQL's binding of a [`Value`] as the parameter type the server asks for (the
+//!    PostgreSQL driver's first part).
 //! 7. **Rows**: `row` (decoding, slots), `model` (the [`Model`] trait), `relation` (the
 //!    relation traits and their type-level cardinality).
 //! 8. **Loading and writing**: `load` (row plans, JOIN decoding, counts, batched
@@ -44,7 +46,14 @@ pub mod inspect;
 mod load;
 pub mod log;
 pub mod model;
+#[cfg(feature = "postgres")]
+mod pg;
 mod plan;
+/// The PostgreSQL the integration tests start (a real server, from the binaries on the
+/// machine), for the tests of the PostgreSQL dialect and driver.
+#[cfg(test)]
+#[path = "../../tests/common/postgres.rs"]
+mod postgres_server;
 pub mod query;
 pub mod relation;
 pub mod row;

@@ -1,0 +1,190 @@
+//! PostgreSQL's side of binding: a [`Value`] becomes the parameter type PostgreSQL asks
+//! for. PostgreSQL types every parameter of a prepared statement from where it appears
+//! (`"id" = $1` is a `BIGINT` if the column is), and checks each value against that type;
+//! a value is encoded as that type here, or refused with a message naming both, never
+//! silently converted to another kind.
+//!
+//! | `Value` | parameter types it binds to |
+//! |---|---|
+//! | `Integer` | `SMALLINT`, `INTEGER`, `BIGINT` (out of range is an error); `BOOLEAN` for 0 and 1 |
+//! | `Real` | `DOUBLE PRECISION`, `REAL` (when the value fits exactly) |
+//! | `Text` | `TEXT`, `VARCHAR`, `CHAR`, `NAME`, `JSON`, `JSONB` |
+//! | `Blob` | `BYTEA`; `UUID` for 16 bytes |
+//! | `List` | an array of any of the above (`= ANY($1)`) |
+//! | `Null` | any |
+//!
+//! `bool`, `uuid::Uuid` and the others reach a `Value` through their SQLite form today
+//! (`true` as 1, a uuid as 16 bytes), hence the `BOOLEAN` and `UUID` rows.
+
+use std::error::Error as StdError;
+
+use ::postgres::types::private::BytesMut;
+use ::postgres::types::{IsNull, Kind, ToSql, Type, to_sql_checked};
+
+use crate::value::Value;
+
+type BindResult = Result<IsNull, Box<dyn StdError + Sync + Send>>;
+
+impl ToSql for Value {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> BindResult {
+        let refused = || -> BindResult {
+            Err(format!("cannot bind {} to a parameter of type {ty}", self.kind()).into())
+        };
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Integer(i) => match *ty {
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT8 => i.to_sql(ty, out),
+                Type::BOOL if matches!(i, 0 | 1) => (*i == 1).to_sql(ty, out),
+                _ => refused(),
+            },
+            Value::Real(r) => match *ty {
+                Type::FLOAT8 => r.to_sql(ty, out),
+                #[allow(clippy::cast_possible_truncation)]
+                Type::FLOAT4 if f64::from(*r as f32) == *r => (*r as f32).to_sql(ty, out),
+                _ => refused(),
+            },
+            Value::Text(s) => match *ty {
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                    s.as_str().to_sql(ty, out)
+                }
+                Type::JSON | Type::JSONB => {
+                    if *ty == Type::JSONB {
+                        out.extend_from_slice(&[1]); // jsonb's binary format version
+                    }
+                    out.extend_from_slice(s.as_bytes());
+                    Ok(IsNull::No)
+                }
+                _ => refused(),
+            },
+            Value::Blob(b) => match *ty {
+                Type::BYTEA => b.as_slice().to_sql(ty, out),
+                Type::UUID if b.len() == 16 => {
+                    out.extend_from_slice(b);
+                    Ok(IsNull::No)
+                }
+                _ => refused(),
+            },
+            Value::List(list) => match ty.kind() {
+                Kind::Array(_) => list.as_slice().to_sql(ty, out),
+                _ => refused(),
+            },
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        match ty.kind() {
+            Kind::Array(member) => Value::accepts(member),
+            _ => matches!(
+                *ty,
+                Type::INT2
+                    | Type::INT4
+                    | Type::INT8
+                    | Type::BOOL
+                    | Type::FLOAT4
+                    | Type::FLOAT8
+                    | Type::TEXT
+                    | Type::VARCHAR
+                    | Type::BPCHAR
+                    | Type::NAME
+                    | Type::UNKNOWN
+                    | Type::JSON
+                    | Type::JSONB
+                    | Type::BYTEA
+                    | Type::UUID
+            ),
+        }
+    }
+
+    to_sql_checked!();
+}
+
+impl Value {
+    /// What kind of value this is, for messages.
+    fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "NULL",
+            Value::Integer(_) => "an integer",
+            Value::Real(_) => "a real number",
+            Value::Text(_) => "text",
+            Value::Blob(_) => "bytes",
+            Value::List(_) => "a list",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ::postgres::types::ToSql;
+
+    use crate::postgres_server;
+    use crate::value::Value;
+
+    /// What the server reads `value` as, bound to a parameter of type `ty`, as text.
+    fn read_back(
+        client: &mut ::postgres::Client,
+        value: &Value,
+        ty: &str,
+    ) -> Result<String, String> {
+        let sql = format!("SELECT ($1::{ty})::text");
+        let params: [&(dyn ToSql + Sync); 1] = [value];
+        match client.query_one(&sql, &params) {
+            Ok(row) => Ok(row.get::<_, Option<String>>(0).unwrap_or_else(|| "NULL".into())),
+            Err(e) => Err(match std::error::Error::source(&e) {
+                Some(source) => format!("{e}: {source}"),
+                None => e.to_string(),
+            }),
+        }
+    }
+
+    #[test]
+    fn values_bind_as_the_type_postgresql_asks_for() {
+        let Some(mut client) = postgres_server::connect() else { return };
+        let text = |s: &str| Value::Text(s.into());
+        let bound = [
+            (Value::Integer(-32768), "smallint", "-32768"),
+            (Value::Integer(2_147_483_647), "integer", "2147483647"),
+            (Value::Integer(i64::MIN), "bigint", "-9223372036854775808"),
+            (Value::Integer(1), "boolean", "true"),
+            (Value::Integer(0), "boolean", "false"),
+            (Value::Real(0.1), "double precision", "0.1"),
+            (Value::Real(0.5), "real", "0.5"),
+            (text("é\n'\""), "text", "é\n'\""),
+            (text("x"), "varchar", "x"),
+            (text(r#"{"a": [1, 2]}"#), "jsonb", r#"{"a": [1, 2]}"#),
+            (text(r#"{"a":1}"#), "json", r#"{"a":1}"#),
+            (Value::Blob(vec![0, 255]), "bytea", "\\x00ff"),
+            (Value::Blob((0..16).collect()), "uuid", "00010203-0405-0607-0809-0a0b0c0d0e0f"),
+            (Value::Null, "bigint", "NULL"),
+            (Value::Null, "jsonb", "NULL"),
+            (Value::List(vec![Value::Integer(1), Value::Integer(2)]), "bigint[]", "{1,2}"),
+            (Value::List(vec![text("a,b"), Value::Null]), "text[]", "{\"a,b\",NULL}"),
+            (Value::List(vec![]), "integer[]", "{}"),
+        ];
+        for (value, ty, expected) in bound {
+            assert_eq!(
+                read_back(&mut client, &value, ty).as_deref(),
+                Ok(expected),
+                "{value:?} as {ty}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_of_another_kind_or_out_of_range_is_refused_with_both_named() {
+        let Some(mut client) = postgres_server::connect() else { return };
+        let refused = [
+            (Value::Text("1".into()), "bigint", "cannot bind text to a parameter of type int8"),
+            (Value::Integer(1), "text", "cannot bind an integer to a parameter of type text"),
+            (Value::Integer(2), "boolean", "cannot bind an integer to a parameter of type bool"),
+            (Value::Real(0.1), "real", "cannot bind a real number to a parameter of type float4"),
+            (Value::Blob(vec![1]), "uuid", "cannot bind bytes to a parameter of type uuid"),
+            (Value::Integer(1 << 40), "integer", "out of range"),
+        ];
+        for (value, ty, message) in refused {
+            let error = read_back(&mut client, &value, ty).unwrap_err();
+            assert!(error.contains(message), "{value:?} as {ty}: {error}");
+        }
+    }
+}
