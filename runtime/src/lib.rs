@@ -18,9 +18,9 @@
 //! 4. **Observation**: `usage` (was a loaded relation read), `trace` (`tracing` spans),
 //!    `log` (captures, `forbid_queries`, the records every statement leaves).
 //! 5. **Dialect**: `sql`, the only code that writes SQL text; each statement in one
-//!    dialect, `sql::dialect` saying where SQLite's and PostgreSQL's differ (placeholders,
-//!    NULL-safe comparison, an offset without a limit). Batches (`json_each`), text
-//!    filters, savepoints, `EXPLAIN` and DDL are SQLite's only so far.
+//!    dialect, `sql::dialect` listing where SQLite's and PostgreSQL's differ (placeholders,
+//!    NULL-safe comparison, offsets, case folding, text filters, lists of values, column
+//!    types and keys, query plans).
 //! 6. **Driver**: `exec` (runs, binds, times and records statements on rusqlite; its
 //!    statements are written in SQLite's dialect); `pg`, with the `postgres` feature:
 //!    PostgreSQL's binding of a [`Value`] as the parameter type the server asks for (the

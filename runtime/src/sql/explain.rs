@@ -1,15 +1,21 @@
-//! SQLite's query plans: the statement that asks for one (`EXPLAIN QUERY PLAN`), its rows
-//! as indented lines (what [`QueryRecord::plan`](crate::log::QueryRecord) shows), and
-//! what the inspector needs of them, as backend-neutral [`PlanStep`]s.
+//! Query plans: the statement that asks for one (SQLite's `EXPLAIN QUERY PLAN`,
+//! PostgreSQL's `EXPLAIN (FORMAT JSON)`), the plan as indented lines (what
+//! [`QueryRecord::plan`](crate::log::QueryRecord) shows), and what the inspector needs of
+//! it, as backend-neutral [`PlanStep`]s.
 
 use crate::plan::statement::{PlanStep, Shape};
 
-use super::Statement;
+use super::{Dialect, Statement};
 
-/// The statement that asks SQLite for `statement`'s plan, with the same parameters;
-/// `None` for a statement that reads or writes no rows.
+/// The statement that asks for `statement`'s plan, with the same parameters; `None` for a
+/// statement that reads or writes no rows.
 pub(crate) fn query_plan(statement: &Statement) -> Option<String> {
-    statement.kind.touches_rows().then(|| format!("EXPLAIN QUERY PLAN {}", statement.text))
+    let explain = match statement.dialect {
+        Dialect::Sqlite => "EXPLAIN QUERY PLAN ",
+        // JSON rather than text: its fields are named, not worded for people.
+        Dialect::Postgres => "EXPLAIN (FORMAT JSON) ",
+    };
+    statement.kind.touches_rows().then(|| format!("{explain}{}", statement.text))
 }
 
 /// The plan's rows (`id`, `parent`, `detail`) as lines, each indented by its depth.
@@ -46,6 +52,83 @@ pub(crate) fn steps(lines: &[String], shape: &Shape) -> Vec<PlanStep> {
         }
     }
     steps
+}
+
+/// PostgreSQL's plan (the one row of `EXPLAIN (FORMAT JSON)`) as lines, each node
+/// indented by its depth: `Seq Scan on author t0 (filter: (name = $1), 10000 rows)`.
+#[cfg(feature = "postgres")]
+// Read by the PostgreSQL driver, which is to come; its tests read real plans now.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn postgres_lines(plan: &serde_json::Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    each_node(plan, 0, &mut |node, depth| {
+        let text = |key: &str| node.get(key).and_then(serde_json::Value::as_str);
+        let mut line = format!("{}{}", "  ".repeat(depth), text("Node Type").unwrap_or("?"));
+        if let (Some(relation), Some(alias)) = (text("Relation Name"), text("Alias")) {
+            line.push_str(&format!(" on {relation} {alias}"));
+        }
+        let mut details = Vec::new();
+        if let Some(index) = text("Index Name") {
+            details.push(format!("index {index}"));
+        }
+        if let Some(filter) = text("Filter") {
+            details.push(format!("filter: {filter}"));
+        }
+        if let Some(rows) = node.get("Plan Rows").and_then(serde_json::Value::as_f64) {
+            details.push(format!("{rows} rows"));
+        }
+        if !details.is_empty() {
+            line.push_str(&format!(" ({})", details.join(", ")));
+        }
+        lines.push(line);
+    });
+    lines
+}
+
+/// The steps of PostgreSQL's plan the inspector reports: a `Seq Scan` of one of the
+/// statement's tables (by its alias), and a `Sort`.
+#[cfg(feature = "postgres")]
+// Read by the PostgreSQL driver, which is to come; its tests read real plans now.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn postgres_steps(plan: &serde_json::Value, shape: &Shape) -> Vec<PlanStep> {
+    let mut steps = Vec::new();
+    each_node(plan, 0, &mut |node, _| {
+        let text = |key: &str| node.get(key).and_then(serde_json::Value::as_str);
+        match text("Node Type") {
+            Some("Seq Scan") => {
+                let alias = text("Alias").unwrap_or("");
+                if let Some(&(alias, _)) = shape.tables.iter().find(|(a, _)| a.to_string() == alias)
+                {
+                    steps.push(PlanStep::FullScan(alias));
+                }
+            }
+            Some("Sort" | "Incremental Sort") => steps.push(PlanStep::Sort),
+            _ => {}
+        }
+    });
+    steps
+}
+
+/// Calls `each` with every node of the plan, parents first, and its depth.
+#[cfg(feature = "postgres")]
+// Read by the PostgreSQL driver, which is to come; its tests read real plans now.
+#[cfg_attr(not(test), allow(dead_code))]
+fn each_node(
+    plan: &serde_json::Value,
+    depth: usize,
+    each: &mut dyn FnMut(&serde_json::Value, usize),
+) {
+    // The output is an array of one object whose "Plan" is the root node; a node's
+    // children are its "Plans".
+    let root = plan.get(0).and_then(|p| p.get("Plan"));
+    let mut pending: Vec<(&serde_json::Value, usize)> =
+        root.map(|r| (r, depth)).into_iter().collect();
+    while let Some((node, depth)) = pending.pop() {
+        each(node, depth);
+        if let Some(children) = node.get("Plans").and_then(serde_json::Value::as_array) {
+            pending.extend(children.iter().rev().map(|child| (child, depth + 1)));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -97,5 +180,89 @@ mod tests {
                 PlanStep::TemporaryIndex { alias: Alias::Join(1), column: "k".into() }
             ]
         );
+    }
+
+    #[cfg(feature = "postgres")]
+    static BIG: Table = Table {
+        name: "big",
+        model: "Big",
+        columns: &[
+            crate::schema::fixtures::integer("id", false),
+            crate::schema::fixtures::text("name"),
+            crate::schema::fixtures::integer("n", false),
+        ],
+        primary_key: &[0],
+        auto_key: true,
+        indexes: &[],
+        foreign_keys: &[],
+        relations: &[],
+    };
+
+    /// `statement`'s plan on the server: its lines and its steps.
+    #[cfg(feature = "postgres")]
+    fn plan_of(
+        client: &mut postgres::Client,
+        statement: &Statement,
+    ) -> (Vec<String>, Vec<PlanStep>) {
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            statement.params.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
+        let explain = query_plan(statement).unwrap();
+        let plan: serde_json::Value = client.query_one(&explain, &params).unwrap().get(0);
+        let shape = Shape {
+            kind: StatementKind::Select,
+            tables: vec![(Alias::Base, &BIG)],
+            filters: Vec::new(),
+            order: Vec::new(),
+        };
+        (postgres_lines(&plan), postgres_steps(&plan, &shape))
+    }
+
+    #[test]
+    #[cfg(feature = "postgres")]
+    fn postgresql_plans_show_a_scan_of_a_large_table_until_an_index_serves_the_filter() {
+        use crate::column::OrderTerm;
+        use crate::filter::{CompareOp, Expr};
+        use crate::plan::Select;
+        use crate::sql::{ddl, select};
+        use crate::value::Value;
+
+        let Some(mut client) = crate::postgres_server::connect() else { return };
+        client
+            .batch_execute(
+                "DROP SCHEMA IF EXISTS explained CASCADE; CREATE SCHEMA explained; SET search_path TO explained",
+            )
+            .unwrap();
+        client.batch_execute(&ddl::create_table(Dialect::Postgres, &BIG).unwrap().text).unwrap();
+        client
+            .batch_execute(
+                "INSERT INTO big (name, n) SELECT 'name ' || g, g % 100 FROM generate_series(1, 20000) g; ANALYZE big",
+            )
+            .unwrap();
+        let by_name = Select {
+            filter: Some(Expr::Compare {
+                column: "name",
+                op: CompareOp::Eq,
+                value: Value::Text("name 7".into()),
+            }),
+            base_width: 3,
+            ..Select::default()
+        };
+        let statement = select::rows(Dialect::Postgres, &BIG, &by_name).unwrap();
+        let (lines, steps) = plan_of(&mut client, &statement);
+        assert_eq!(steps, [PlanStep::FullScan(Alias::Base)], "{lines:?}");
+        // A plan made for the bound values shows them (`name = 'name 7'::text`).
+        assert!(lines[0].starts_with("Seq Scan on big t0 (filter: (name = "), "{lines:?}");
+
+        client.batch_execute("CREATE INDEX big_name_idx ON big (name); ANALYZE big").unwrap();
+        let (lines, steps) = plan_of(&mut client, &statement);
+        assert_eq!(steps, [], "{lines:?}");
+        assert!(lines.iter().any(|l| l.contains("index big_name_idx")), "{lines:?}");
+
+        let by_n = Select { order: vec![OrderTerm::ascending("n")], ..by_name };
+        let statement = select::rows(Dialect::Postgres, &BIG, &by_n).unwrap();
+        let (lines, steps) = plan_of(&mut client, &statement);
+        assert_eq!(steps, [PlanStep::Sort], "{lines:?}");
+        assert!(lines[0].starts_with("Sort"), "{lines:?}");
+        assert!(lines[1..].iter().all(|l| l.starts_with("  ")), "children are indented: {lines:?}");
     }
 }
