@@ -100,6 +100,13 @@ impl ToSql for Value {
     to_sql_checked!();
 }
 
+/// A statement's values, as the `postgres` crate takes them.
+// Called by the PostgreSQL driver, which is to come; the dialect's tests call it now.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn params(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    values.iter().map(|value| value as &(dyn ToSql + Sync)).collect()
+}
+
 impl Value {
     /// What kind of value this is, for messages.
     fn kind(&self) -> &'static str {

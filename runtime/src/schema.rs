@@ -460,10 +460,25 @@ pub(crate) fn in_foreign_key_order(tables: &[&'static Table]) -> Vec<&'static Ta
     out
 }
 
-/// Hand-built columns for the runtime's own tests, which cannot use the derive.
+/// Hand-built tables and columns for the runtime's own tests, which cannot use the derive.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use super::ColumnDef;
+    use super::{ColumnDef, Table};
+
+    /// A table whose first column is a database-assigned key, without indexes, foreign keys
+    /// or relations.
+    pub(crate) const fn table(name: &'static str, columns: &'static [ColumnDef]) -> Table {
+        Table {
+            name,
+            model: name,
+            columns,
+            primary_key: &[0],
+            auto_key: true,
+            indexes: &[],
+            foreign_keys: &[],
+            relations: &[],
+        }
+    }
 
     /// An `i64` column, or `Option<i64>` if `nullable`.
     pub(crate) const fn integer(name: &'static str, nullable: bool) -> ColumnDef {

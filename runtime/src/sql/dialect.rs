@@ -126,22 +126,14 @@ mod tests {
     use crate::plan::alias::Alias;
     use crate::plan::{BatchKey, Extra, JoinClause, Select};
     use crate::postgres_server;
-    use crate::schema::fixtures::{integer, text, untyped};
+    use crate::schema::fixtures::{integer, table, text, untyped};
     use crate::schema::{ForeignKey, IndexDef, Table};
     use crate::sql::ddl;
     use crate::sql::{Statement, select, write};
     use crate::value::Value;
 
-    static AUTHOR: Table = Table {
-        name: "author",
-        model: "Author",
-        columns: &[integer("id", false), text("name"), integer("boss_id", true)],
-        primary_key: &[0],
-        auto_key: true,
-        indexes: &[],
-        foreign_keys: &[],
-        relations: &[],
-    };
+    static AUTHOR: Table =
+        table("author", &[integer("id", false), text("name"), integer("boss_id", true)]);
 
     static BOOK: Table = Table {
         name: "book",
@@ -277,12 +269,6 @@ mod tests {
         );
     }
 
-    /// A statement's values, bound as the PostgreSQL driver binds them.
-    #[cfg(feature = "postgres")]
-    fn bound(statement: &Statement) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
-        statement.params.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect()
-    }
-
     #[test]
     #[cfg(feature = "postgres")]
     fn postgresql_prepares_every_statement_and_runs_them_to_the_expected_rows() {
@@ -295,7 +281,7 @@ mod tests {
             assert!(prepared.is_ok(), "{}: {:?}", statement.text, prepared.err());
         }
         let run = |client: &mut postgres::Client, statement: &Statement| {
-            client.query(&statement.text, &bound(statement)).unwrap()
+            client.query(&statement.text, &crate::pg::params(&statement.params)).unwrap()
         };
         // Ann, Ben and Di are not Cy; by name the second and third are Ben and Di.
         let rows = run(&mut client, &all[0]);
@@ -312,16 +298,7 @@ mod tests {
     }
 
     #[cfg(feature = "postgres")]
-    static WORD: Table = Table {
-        name: "word",
-        model: "Word",
-        columns: &[integer("id", false), text("text")],
-        primary_key: &[0],
-        auto_key: true,
-        indexes: &[],
-        foreign_keys: &[],
-        relations: &[],
-    };
+    static WORD: Table = table("word", &[integer("id", false), text("text")]);
 
     #[cfg(feature = "postgres")]
     const WORDS: &[&str] = &[
@@ -394,7 +371,7 @@ mod tests {
                 let select = Select { filter: Some(filter), base_width: 2, ..Select::default() };
                 let statement = select::rows(Dialect::Postgres, &WORD, &select).unwrap();
                 let mut found: Vec<i64> = client
-                    .query(&statement.text, &bound(&statement))
+                    .query(&statement.text, &crate::pg::params(&statement.params))
                     .unwrap()
                     .iter()
                     .map(|r| r.get(0))
@@ -489,14 +466,5 @@ mod tests {
         }
     }
 
-    static WORD_UNTYPED: Table = Table {
-        name: "word",
-        model: "Word",
-        columns: &[integer("id", false), untyped("text")],
-        primary_key: &[0],
-        auto_key: true,
-        indexes: &[],
-        foreign_keys: &[],
-        relations: &[],
-    };
+    static WORD_UNTYPED: Table = table("word", &[integer("id", false), untyped("text")]);
 }

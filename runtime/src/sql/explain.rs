@@ -183,20 +183,10 @@ mod tests {
     }
 
     #[cfg(feature = "postgres")]
-    static BIG: Table = Table {
-        name: "big",
-        model: "Big",
-        columns: &[
-            crate::schema::fixtures::integer("id", false),
-            crate::schema::fixtures::text("name"),
-            crate::schema::fixtures::integer("n", false),
-        ],
-        primary_key: &[0],
-        auto_key: true,
-        indexes: &[],
-        foreign_keys: &[],
-        relations: &[],
-    };
+    use crate::schema::fixtures::{integer, table, text};
+
+    #[cfg(feature = "postgres")]
+    static BIG: Table = table("big", &[integer("id", false), text("name"), integer("n", false)]);
 
     /// `statement`'s plan on the server: its lines and its steps.
     #[cfg(feature = "postgres")]
@@ -204,9 +194,8 @@ mod tests {
         client: &mut postgres::Client,
         statement: &Statement,
     ) -> (Vec<String>, Vec<PlanStep>) {
-        let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            statement.params.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
         let explain = query_plan(statement).unwrap();
+        let params = crate::pg::params(&statement.params);
         let plan: serde_json::Value = client.query_one(&explain, &params).unwrap().get(0);
         let shape = Shape {
             kind: StatementKind::Select,
