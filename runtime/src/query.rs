@@ -177,8 +177,7 @@ impl<M: Model, R> Query<M, R> {
     #[track_caller]
     pub fn all(&self, conn: &Connection) -> Result<Vec<R>> {
         let run = Run::new(conn, Location::caller());
-        let whole_table = self.select.is_whole_table();
-        let load = LoadContext { caller: run.caller, dialect: run.dialect(), whole_table };
+        let load = LoadContext::new(run, self.select.is_whole_table());
         let statement = sql::select::rows(run.dialect(), M::TABLE, &self.select)?;
         let params = statement.param_refs();
         if let Some(maker) = RowMaker::new(&self.plan, load) {

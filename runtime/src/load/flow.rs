@@ -33,6 +33,13 @@ pub(crate) struct LoadContext {
     pub whole_table: bool,
 }
 
+impl LoadContext {
+    /// A load run by `run`'s driver; `whole_table` as the field says.
+    pub(crate) fn new(run: Run<'_>, whole_table: bool) -> Self {
+        LoadContext { caller: run.caller, dialect: run.dialect(), whole_table }
+    }
+}
+
 /// A load in progress.
 pub(crate) enum Flow<'a, T> {
     /// The load is done.

@@ -146,7 +146,7 @@ where
     P: SetSlot<Rel, SlotOf<Rel, R2>>,
 {
     let run = Run::new(conn, Location::caller());
-    let load = LoadContext { caller: run.caller, dialect: run.dialect(), whole_table: false };
+    let load = LoadContext::new(run, false);
     let flow = fetch::<Rel, P, R2>(load, rows, &Arc::new(related(Query::new())))?;
     if flow.takes_several_statements() {
         // The related rows load relations of their own, or the keys go in several
@@ -234,8 +234,6 @@ struct Fetch<Rel: Relation, R2> {
     running: usize,
     /// Where the statements' rows hold their key.
     key_at: usize,
-    key_table: &'static str,
-    key_name: &'static str,
     /// The last key found and its position: consecutive rows mostly share their key, and
     /// comparing is cheaper than hashing.
     last: Option<(Rel::Key, usize)>,
@@ -274,7 +272,6 @@ impl<Rel: Relation, R2: Deref<Target = Rel::To> + 'static> Fetch<Rel, R2> {
         let table = <Rel::To as Model>::TABLE;
         let by = batch_key::<Rel>();
         let select = ordered::<Rel>(&related.select, &by);
-        let (key_table, key_name) = key_names::<Rel>();
         let key_at = by.own_column(table).unwrap_or(select.width());
         let parents = load.whole_table.then(|| parent_column::<Rel>());
         let statements =
@@ -292,19 +289,7 @@ impl<Rel: Relation, R2: Deref<Target = Rel::To> + 'static> Fetch<Rel, R2> {
         } else {
             Groups::Level { decoder: LevelDecoder::new(&related.plan, load), runs: Vec::new() }
         };
-        Ok(Fetch {
-            load,
-            related,
-            batch,
-            keys,
-            statements,
-            running: 0,
-            key_at,
-            key_table,
-            key_name,
-            last: None,
-            into,
-        })
+        Ok(Fetch { load, related, batch, keys, statements, running: 0, key_at, last: None, into })
     }
 
     /// The position among the parents' distinct keys of a related row's key; `None` for
@@ -323,15 +308,14 @@ impl<Rel: Relation, R2: Deref<Target = Rel::To> + 'static> Fetch<Rel, R2> {
     /// The key a related row holds, read from the statement's key column.
     fn read_key(&self, row: Source<'_>) -> Result<Rel::Key> {
         let value = row.get(self.key_at).map_err(|e| Error::Database {
-            table: self.key_table,
+            table: key_names::<Rel>().0,
             sql: crate::error::abbreviated(&self.statements[self.running].text),
             source: e,
         })?;
-        Rel::Key::column_result(value).map_err(|e| Error::Decode {
-            table: self.key_table,
-            column: self.key_name,
-            rust_type: std::any::type_name::<Rel::Key>(),
-            problem: DecodeProblem::Other(e),
+        Rel::Key::column_result(value).map_err(|e| {
+            let (table, column) = key_names::<Rel>();
+            let rust_type = std::any::type_name::<Rel::Key>();
+            Error::Decode { table, column, rust_type, problem: DecodeProblem::Other(e) }
         })
     }
 

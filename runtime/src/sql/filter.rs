@@ -203,8 +203,15 @@ fn pattern(out: &mut Statement, alias: Alias, column: &'static str, kind: Patter
             out.column(alias, column);
         }
     };
+    // The same on every backend, the folding aside.
+    let equal_ignoring_case = |out: &mut Statement, text: String| {
+        out.note_filter(alias, column, Test::IgnoringCase);
+        value(out);
+        out.push(" = ");
+        out.param(Value::Text(text));
+    };
     if out.dialect == Dialect::Postgres {
-        let test = match kind {
+        let (test, pattern) = match kind {
             PatternKind::Contains | PatternKind::IContains => {
                 out.note_filter(alias, column, Test::Inside);
                 out.push("position(");
@@ -214,23 +221,17 @@ fn pattern(out: &mut Statement, alias: Alias, column: &'static str, kind: Patter
                 out.push(") > 0");
                 return;
             }
-            PatternKind::IExact => {
-                out.note_filter(alias, column, Test::IgnoringCase);
-                value(out);
-                out.push(" = ");
-                out.param(Value::Text(text));
-                return;
-            }
+            PatternKind::IExact => return equal_ignoring_case(out, text),
             PatternKind::StartsWith => (Test::Prefix, format!("{}%", like_escaped(&text))),
             PatternKind::IStartsWith => (Test::IgnoringCase, format!("{}%", like_escaped(&text))),
             PatternKind::EndsWith | PatternKind::IEndsWith => {
                 (Test::Inside, format!("%{}", like_escaped(&text)))
             }
         };
-        out.note_filter(alias, column, test.0);
+        out.note_filter(alias, column, test);
         value(out);
         out.push(" LIKE ");
-        out.param(Value::Text(test.1));
+        out.param(Value::Text(pattern));
         out.push(" ESCAPE '\\'");
         return;
     }
@@ -258,12 +259,7 @@ fn pattern(out: &mut Statement, alias: Alias, column: &'static str, kind: Patter
             out.note_filter(alias, column, Test::Inside);
             bytes_at(out, true);
         }
-        PatternKind::IExact => {
-            out.note_filter(alias, column, Test::IgnoringCase);
-            value(out);
-            out.push(" = ");
-            out.param(Value::Text(text));
-        }
+        PatternKind::IExact => equal_ignoring_case(out, text),
         PatternKind::IStartsWith => {
             out.note_filter(alias, column, Test::IgnoringCase);
             bytes_at(out, false);
