@@ -68,7 +68,7 @@ fn a_commit_refused_by_a_reader_rolls_back_and_the_next_write_persists() {
         Err(Error::Database { table: "tag", sql, source }) => {
             assert_eq!(sql, "RELEASE eagerly");
             assert_eq!(
-                source.sqlite_error_code(),
+                source.sqlite().and_then(|e| e.sqlite_error_code()),
                 Some(eagerly::rusqlite::ErrorCode::DatabaseBusy)
             );
         }

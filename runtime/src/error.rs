@@ -96,8 +96,8 @@ pub enum Error {
         source: rusqlite::Error,
     },
 
-    /// SQLite refused or failed a statement: a missing table, a constraint, a locked
-    /// database, ...
+    /// The database refused or failed a statement: a missing table, a constraint, a locked
+    /// database, a lost connection, ...
     #[error("database error on table `{table}`: {source} (while running `{sql}`)")]
     Database {
         /// The table the statement is about.
@@ -106,9 +106,24 @@ pub enum Error {
         /// statement is cut short, so that the error stays readable; the whole of it is in
         /// the query log of a [`capture`](crate::capture).
         sql: String,
-        /// rusqlite's error.
+        /// The driver's error.
         #[source]
-        source: rusqlite::Error,
+        source: DatabaseError,
+    },
+
+    /// A column holds values of a type eagerly does not read on this backend.
+    #[error(
+        "column `{column}` of a `{table}` statement has {backend} type `{type_name}`, which eagerly does not read; select it as a supported type (a cast) or leave it out of the model"
+    )]
+    UnsupportedType {
+        /// The table the statement is about.
+        table: &'static str,
+        /// The column's name in the result.
+        column: String,
+        /// The column's type, as the backend names it.
+        type_name: String,
+        /// The backend, as `PostgreSQL`.
+        backend: &'static str,
     },
 
     /// A filter nests `and`, `or` and `not` more deeply than SQLite evaluates (it refuses
@@ -164,6 +179,88 @@ pub enum Error {
     /// [`Error::Database`] instead, with the table and the SQL.
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+
+    /// An error of a `postgres` call the application made itself (connecting, beginning
+    /// a transaction), converted by `?` (feature `postgres`). eagerly's own statements
+    /// report [`Error::Database`] instead, with the table and the SQL.
+    #[cfg(feature = "postgres")]
+    #[error(transparent)]
+    Postgres(#[from] postgres::Error),
+}
+
+/// The error of the driver that ran a statement, as that driver reports it.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// match (NewTag { name: "sf".into() }.insert(&conn)) {
+///     Err(eagerly::Error::Database { source, .. }) => {
+///         let sqlite = source.sqlite().expect("an SQLite connection's error");
+///         assert_eq!(sqlite.sqlite_error_code(), Some(eagerly::rusqlite::ErrorCode::ConstraintViolation));
+///     }
+///     other => panic!("expected a unique violation, got {other:?}"),
+/// }
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DatabaseError {
+    /// rusqlite's error.
+    #[error(transparent)]
+    Sqlite(rusqlite::Error),
+    /// The `postgres` crate's error (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    #[error("{}", postgres_message(.0))]
+    Postgres(postgres::Error),
+}
+
+impl DatabaseError {
+    /// rusqlite's error, if an SQLite connection ran the statement.
+    pub fn sqlite(&self) -> Option<&rusqlite::Error> {
+        match self {
+            DatabaseError::Sqlite(error) => Some(error),
+            #[cfg(feature = "postgres")]
+            DatabaseError::Postgres(_) => None,
+        }
+    }
+
+    /// The `postgres` crate's error, if a PostgreSQL client ran the statement.
+    #[cfg(feature = "postgres")]
+    pub fn postgres(&self) -> Option<&postgres::Error> {
+        match self {
+            DatabaseError::Postgres(error) => Some(error),
+            DatabaseError::Sqlite(_) => None,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for DatabaseError {
+    fn from(error: rusqlite::Error) -> Self {
+        DatabaseError::Sqlite(error)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl From<postgres::Error> for DatabaseError {
+    fn from(error: postgres::Error) -> Self {
+        DatabaseError::Postgres(error)
+    }
+}
+
+/// The server's own message (`duplicate key value violates unique constraint ..`, with its
+/// detail) where there is one: the `postgres` crate's `Display` says only `db error`.
+#[cfg(feature = "postgres")]
+fn postgres_message(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{}: {} ({detail})", db.severity(), db.message()),
+            None => format!("{}: {}", db.severity(), db.message()),
+        },
+        None => match std::error::Error::source(error) {
+            Some(source) => format!("{error}: {source}"),
+            None => error.to_string(),
+        },
+    }
 }
 
 /// A statement's SQL for an error: all of a short one, the start of a long one (a

@@ -21,33 +21,34 @@
 //!    dialect, `sql::dialect` listing where SQLite's and PostgreSQL's differ (placeholders,
 //!    NULL-safe comparison, offsets, case folding, text filters, lists of values, column
 //!    types and keys, query plans).
-//! 6. **Driver**: `exec` (runs, binds, times and records statements on rusqlite; its
-//!    statements are written in SQLite's dialect); `pg`, with the `postgres` feature:
-//!    PostgreSQL's binding of a [`Value`] as the parameter type the server asks for (the
-//!    PostgreSQL driver's first part).
-//! 7. **Rows**: `row` (decoding, slots), `model` (the [`Model`] trait), `relation` (the
-//!    relation traits and their type-level cardinality).
-//! 8. **Loading and writing**: `load` (row plans, JOIN decoding, counts, batched
+//! 6. **Rows**: `row` (decoding a result row, whichever backend gave it; the slots of
+//!    generated row types).
+//! 7. **Driver**: `driver` (the [`Executor`]s a call runs on, and the watching every
+//!    statement gets: forbidding, recording, plans), `driver::sqlite` (rusqlite: runs,
+//!    binds, reads rows in place), `driver::postgres` with the `postgres` feature (the
+//!    `postgres` crate's `Client` and `Transaction`: binds a [`Value`] as the parameter
+//!    type the server asks for, reads rows into values).
+//! 8. **Models**: `model` (the [`Model`] trait), `relation` (the relation traits and their
+//!    type-level cardinality).
+//! 9. **Loading and writing**: `load` (row plans, JOIN decoding, counts, batched
 //!    prefetch levels; `load::flow`: a load as the statements it asks for, which a
 //!    driver's loop runs), `transaction`, `write`, `query` (the builder and its terminal
 //!    methods), with `load::{join, count, prefetch}` adding the loading calls to
 //!    [`Query`].
-//! 9. **Tools**: `inspect` (the query inspector), `serialize`, and `__private` (what the
-//!    derive's code calls: [`Model`]'s methods are filled in by the derive with calls to
-//!    it, so that the trait, low in this list, never names the code that runs queries).
+//! 10. **Tools**: `inspect` (the query inspector), `serialize`, and `__private` (what the
+//!     derive's code calls: [`Model`]'s methods are filled in by the derive with calls to
+//!     it, so that the trait, low in this list, never names the code that runs queries).
 
 #![warn(missing_docs)]
 
 pub mod column;
+mod driver;
 pub mod error;
-mod exec;
 pub mod filter;
 pub mod inspect;
 mod load;
 pub mod log;
 pub mod model;
-#[cfg(feature = "postgres")]
-mod pg;
 mod plan;
 /// The PostgreSQL the integration tests start (a real server, from the binaries on the
 /// machine), for the tests of the PostgreSQL dialect and driver.
@@ -80,7 +81,8 @@ macro_rules! __serialize_row {
 }
 
 pub use column::{Assignment, Column, Order};
-pub use error::{DecodeProblem, Error, Result};
+pub use driver::Executor;
+pub use error::{DatabaseError, DecodeProblem, Error, Result};
 pub use filter::Cond;
 pub use inspect::{Inspector, Report, inspect};
 pub use load::join::Join;
@@ -97,5 +99,5 @@ pub use schema::{Link, SqlType, Table};
 pub use value::{Value, ValueFor};
 pub use write::create_tables;
 
-/// The rusqlite this build of eagerly uses; every API takes its `Connection`.
+/// The rusqlite this build of eagerly uses: its `Connection` is an [`Executor`].
 pub use rusqlite;

@@ -2,8 +2,9 @@
 
 use std::ops::Deref;
 
-use rusqlite::{Connection, ToSql};
+use rusqlite::ToSql;
 
+use crate::driver::Executor;
 use crate::error::Result;
 use crate::row::Reader;
 use crate::schema::Table;
@@ -118,7 +119,7 @@ pub trait Model: Sized + 'static {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    fn get(conn: &Connection, key: Self::Key) -> Result<Self::Row>;
+    fn get(conn: impl Executor, key: Self::Key) -> Result<Self::Row>;
 
     /// Inserts the model with every field as given, key included, and returns the row as
     /// stored. To let the database assign an integer key, insert the generated
@@ -132,7 +133,7 @@ pub trait Model: Sized + 'static {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    fn insert(&self, conn: &Connection) -> Result<Self>
+    fn insert(&self, conn: impl Executor) -> Result<Self>
     where
         Self: Insertable<Model = Self>;
 
@@ -151,7 +152,7 @@ pub trait Model: Sized + 'static {
     /// ```
     #[track_caller]
     fn insert_all<I: Insertable<Model = Self>>(
-        conn: &Connection,
+        conn: impl Executor,
         items: impl IntoIterator<Item = I>,
     ) -> Result<Vec<Self>>;
 
@@ -168,7 +169,7 @@ pub trait Model: Sized + 'static {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    fn update(&self, conn: &Connection) -> Result<()>;
+    fn update(&self, conn: impl Executor) -> Result<()>;
 
     /// Deletes the row with this model's key; [`Error::NotFound`](crate::Error::NotFound)
     /// if there is none.
@@ -182,7 +183,7 @@ pub trait Model: Sized + 'static {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    fn delete(&self, conn: &Connection) -> Result<()>;
+    fn delete(&self, conn: impl Executor) -> Result<()>;
 }
 
 /// A value that can be inserted as a row of `Model`: the model itself (every column), or

@@ -8,7 +8,9 @@ pub use core::ops::Deref;
 pub use core::option::Option;
 pub use core::result::Result::Ok;
 
-pub use rusqlite::{Connection, ToSql};
+pub use rusqlite::ToSql;
+
+pub use crate::driver::Executor;
 
 pub use crate::__serialize_row as serialize_row;
 pub use crate::column::Column;
@@ -31,35 +33,35 @@ pub use serde;
 /// fills in with these calls: the trait cannot call the query and write code itself, as
 /// that code is generic over `Model`.
 #[track_caller]
-pub fn get<M: Model>(conn: &Connection, key: M::Key) -> Result<M::Row> {
+pub fn get<M: Model>(conn: impl Executor, key: M::Key) -> Result<M::Row> {
     Query::<M>::new().get(conn, key)
 }
 
 /// See [`get`].
 #[track_caller]
-pub fn insert_one<I: Insertable>(conn: &Connection, item: &I) -> Result<I::Model> {
-    write::insert_one(write::run(conn, Location::caller()), item)
+pub fn insert_one<I: Insertable>(conn: impl Executor, item: &I) -> Result<I::Model> {
+    conn.run(Location::caller(), |run| write::insert_one(run, item))
 }
 
 /// See [`get`].
 #[track_caller]
 pub fn insert_all<I: Insertable>(
-    conn: &Connection,
+    conn: impl Executor,
     items: impl IntoIterator<Item = I>,
 ) -> Result<Vec<I::Model>> {
-    write::insert_all(write::run(conn, Location::caller()), items)
+    conn.run(Location::caller(), |run| write::insert_all(run, items))
 }
 
 /// See [`get`].
 #[track_caller]
-pub fn update_one<M: Model>(conn: &Connection, model: &M) -> Result<()> {
-    write::update_one(write::run(conn, Location::caller()), model)
+pub fn update_one<M: Model>(conn: impl Executor, model: &M) -> Result<()> {
+    conn.run(Location::caller(), |run| write::update_one(run, model))
 }
 
 /// See [`get`].
 #[track_caller]
-pub fn delete_one<M: Model>(conn: &Connection, model: &M) -> Result<()> {
-    write::delete_one(write::run(conn, Location::caller()), model)
+pub fn delete_one<M: Model>(conn: impl Executor, model: &M) -> Result<()> {
+    conn.run(Location::caller(), |run| write::delete_one(run, model))
 }
 
 /// A model's table (`#[non_exhaustive]`: only the derive, through here, builds one, so a

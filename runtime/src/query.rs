@@ -4,19 +4,18 @@ use std::marker::PhantomData;
 use std::panic::Location;
 
 use crate::value::Value;
-use rusqlite::{Connection, ToSql};
+use rusqlite::ToSql;
 
 use crate::column::{Assignment, Order, OrderTerm};
+use crate::driver::{self, Executor, Params, Run};
 use crate::error::{Error, Result};
-use crate::exec::Run;
 use crate::filter::{CompareOp, Cond, Expr};
 use crate::load::flow::{LoadContext, drive};
 use crate::load::{LevelDecoder, RowMaker, RowPlan};
 use crate::model::Model;
 use crate::plan::Select;
-use crate::row::Source;
 use crate::value::to_value;
-use crate::{exec, sql, transaction};
+use crate::{sql, transaction};
 
 /// A query for rows of model `M`, returned as `R` (the model's row type, carrying what
 /// the query loads). Made by `Author::query()`; nothing runs until a terminal method
@@ -175,20 +174,21 @@ impl<M: Model, R> Query<M, R> {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    pub fn all(&self, conn: &Connection) -> Result<Vec<R>> {
-        let run = Run::new(conn, Location::caller());
+    pub fn all(&self, conn: impl Executor) -> Result<Vec<R>> {
+        conn.run(Location::caller(), |run| self.all_in(run))
+    }
+
+    fn all_in(&self, run: Run<'_>) -> Result<Vec<R>> {
         let load = LoadContext::new(run, self.select.is_whole_table());
         let statement = sql::select::rows(run.dialect(), M::TABLE, &self.select)?;
-        let params = statement.param_refs();
+        let params = Params::of(&statement);
         if let Some(maker) = RowMaker::new(&self.plan, load) {
-            return exec::query_into(run, &statement, &params, |row, out| {
-                maker.push(Source::Sqlite(row), out)
-            });
+            return driver::query_into(run, &statement, params, |row, out| maker.push(row, out));
         }
         // Prefetches run more statements: all of them read one snapshot.
         transaction::one_snapshot(run, M::TABLE, || {
             let mut rows = LevelDecoder::new(&self.plan, load);
-            exec::query(run, &statement, &params, |row| rows.push(Source::Sqlite(row)))?;
+            driver::query_each(run, &statement, params, |row| rows.push(row))?;
             drive(run, rows.finish(load)?)
         })
     }
@@ -207,7 +207,7 @@ impl<M: Model, R> Query<M, R> {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    pub fn first(&self, conn: &Connection) -> Result<Option<R>> {
+    pub fn first(&self, conn: impl Executor) -> Result<Option<R>> {
         let mut query = self.clone();
         if query.select.order.is_empty() {
             query.select.order = M::TABLE.key_columns().map(OrderTerm::ascending).collect();
@@ -230,7 +230,7 @@ impl<M: Model, R> Query<M, R> {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    pub fn one(&self, conn: &Connection) -> Result<R> {
+    pub fn one(&self, conn: impl Executor) -> Result<R> {
         let mut query = self.clone();
         query.select.limit_probes = !query.select.is_sliced();
         query.select.at_most(2);
@@ -259,7 +259,7 @@ impl<M: Model, R> Query<M, R> {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    pub fn get(&self, conn: &Connection, key: M::Key) -> Result<R> {
+    pub fn get(&self, conn: impl Executor, key: M::Key) -> Result<R> {
         let mut parts: Vec<&dyn ToSql> = Vec::with_capacity(M::TABLE.primary_key.len());
         M::write_key(&key, &mut parts);
         let mut conditions = Vec::with_capacity(parts.len());
@@ -285,11 +285,12 @@ impl<M: Model, R> Query<M, R> {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    pub fn count(&self, conn: &Connection) -> Result<usize> {
-        let run = Run::new(conn, Location::caller());
-        let statement = sql::select::count(run.dialect(), M::TABLE, &self.select)?;
-        let count: i64 = single_value(run, &statement)?;
-        Ok(usize::try_from(count).unwrap_or(0))
+    pub fn count(&self, conn: impl Executor) -> Result<usize> {
+        conn.run(Location::caller(), |run| {
+            let statement = sql::select::count(run.dialect(), M::TABLE, &self.select)?;
+            let count: i64 = single_value(run, &statement)?;
+            Ok(usize::try_from(count).unwrap_or(0))
+        })
     }
 
     /// Whether the query returns any row, asked of SQLite without reading rows.
@@ -301,10 +302,11 @@ impl<M: Model, R> Query<M, R> {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    pub fn exists(&self, conn: &Connection) -> Result<bool> {
-        let run = Run::new(conn, Location::caller());
-        let statement = sql::select::exists(run.dialect(), M::TABLE, &self.select)?;
-        single_value(run, &statement)
+    pub fn exists(&self, conn: impl Executor) -> Result<bool> {
+        conn.run(Location::caller(), |run| {
+            let statement = sql::select::exists(run.dialect(), M::TABLE, &self.select)?;
+            single_value(run, &statement)
+        })
     }
 
     /// Sets columns of every row the query selects, in one statement; returns how many
@@ -326,7 +328,7 @@ impl<M: Model, R> Query<M, R> {
     #[track_caller]
     pub fn update(
         &self,
-        conn: &Connection,
+        conn: impl Executor,
         assignments: impl IntoIterator<Item = Assignment<M>>,
     ) -> Result<usize> {
         let table = M::TABLE;
@@ -344,9 +346,11 @@ impl<M: Model, R> Query<M, R> {
         if assignments.is_empty() {
             return Ok(0);
         }
-        let run = Run::new(conn, Location::caller());
-        let statement = sql::write::update_where(run.dialect(), table, &self.select, &assignments)?;
-        exec::execute(run, &statement, &statement.param_refs())
+        conn.run(Location::caller(), |run| {
+            let statement =
+                sql::write::update_where(run.dialect(), table, &self.select, &assignments)?;
+            driver::execute(run, &statement, Params::of(&statement))
+        })
     }
 
     /// Deletes every row the query selects, in one statement; returns how many.
@@ -359,10 +363,11 @@ impl<M: Model, R> Query<M, R> {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[track_caller]
-    pub fn delete(&self, conn: &Connection) -> Result<usize> {
-        let run = Run::new(conn, Location::caller());
-        let statement = sql::write::delete_where(run.dialect(), M::TABLE, &self.select)?;
-        exec::execute(run, &statement, &statement.param_refs())
+    pub fn delete(&self, conn: impl Executor) -> Result<usize> {
+        conn.run(Location::caller(), |run| {
+            let statement = sql::write::delete_where(run.dialect(), M::TABLE, &self.select)?;
+            driver::execute(run, &statement, Params::of(&statement))
+        })
     }
 }
 
@@ -372,11 +377,11 @@ fn single_value<T: rusqlite::types::FromSql>(
     statement: &sql::Statement,
 ) -> Result<T> {
     let table = statement.table_name();
-    let mut values = exec::query(run, statement, &statement.param_refs(), |row| {
-        row.get::<_, T>(0).map_err(|source| Error::Database {
+    let mut values = driver::query(run, statement, Params::of(statement), |row| {
+        row.get(0).and_then(|v| Ok(T::column_result(v)?)).map_err(|source| Error::Database {
             table,
             sql: crate::error::abbreviated(&statement.text),
-            source,
+            source: source.into(),
         })
     })?;
     values.pop().ok_or(Error::NotFound { table })

@@ -11,10 +11,15 @@
 //! and the caller's next write is committed, not left pending in a forgotten transaction.
 //! Inside the caller's own transaction, a write's savepoint nests in it and a load reads
 //! from it as it is.
+//!
+//! The statements are each dialect's (`sql::transaction`): on PostgreSQL a savepoint needs
+//! a transaction, so a write in autocommit mode begins one with `BEGIN`, and a load's
+//! snapshot is a `REPEATABLE READ` transaction. Inside the caller's own PostgreSQL
+//! transaction, a load sees what its isolation level shows: in the default
+//! `READ COMMITTED`, each statement sees the commits made before it began.
 
+use crate::driver::{self, Params, Run};
 use crate::error::Result;
-use crate::exec;
-use crate::exec::Run;
 use crate::schema::Table;
 use crate::sql::transaction::{self, Control};
 
@@ -33,8 +38,8 @@ pub(crate) struct Transaction<'c> {
 enum Kind {
     /// A write's savepoint inside the caller's transaction.
     Nested,
-    /// A write's savepoint that began the transaction (the connection was in autocommit
-    /// mode).
+    /// A write's transaction, begun by eagerly (the connection was in autocommit mode): by
+    /// a savepoint where that begins one (SQLite), else by `BEGIN`.
     Outermost,
     /// A read transaction.
     Snapshot,
@@ -43,28 +48,44 @@ enum Kind {
 impl<'c> Transaction<'c> {
     /// Opens a savepoint for a write of several statements.
     pub(crate) fn write(run: Run<'c>, table: &'static Table) -> Result<Self> {
-        let kind = if run.conn.is_autocommit() { Kind::Outermost } else { Kind::Nested };
+        let kind = if run.in_transaction() { Kind::Nested } else { Kind::Outermost };
         let transaction = Transaction { run, table, kind, open: false };
-        transaction.control(Control::Savepoint)?;
+        transaction.control(transaction.begin())?;
         Ok(Transaction { open: true, ..transaction })
     }
 
     /// Begins a read transaction for a load of several statements, unless the caller is in
     /// a transaction already: then that one is the load's snapshot.
     pub(crate) fn snapshot(run: Run<'c>, table: &'static Table) -> Result<Option<Self>> {
-        if !run.conn.is_autocommit() {
+        if run.in_transaction() {
             return Ok(None);
         }
         let transaction = Transaction { run, table, kind: Kind::Snapshot, open: false };
-        transaction.control(Control::Begin)?;
+        transaction.control(transaction.begin())?;
         Ok(Some(Transaction { open: true, ..transaction }))
     }
 
     /// Keeps what was done. If that fails, everything is undone and the error returned.
     pub(crate) fn commit(mut self) -> Result<()> {
         self.open = false;
-        let end = if self.kind == Kind::Snapshot { Control::Commit } else { Control::Release };
-        self.control(end).inspect_err(|_| self.undo())
+        self.control(self.end()).inspect_err(|_| self.undo())
+    }
+
+    /// The statement that begins this transaction.
+    fn begin(&self) -> Control {
+        match self.kind {
+            Kind::Snapshot => Control::BeginSnapshot,
+            Kind::Outermost if !self.run.dialect().savepoint_begins_transaction() => Control::Begin,
+            Kind::Nested | Kind::Outermost => Control::Savepoint,
+        }
+    }
+
+    /// The statement that keeps what this transaction did.
+    fn end(&self) -> Control {
+        match self.begin() {
+            Control::Savepoint => Control::Release,
+            _ => Control::Commit,
+        }
     }
 
     /// Undoes everything since the transaction began. Its own errors are dropped: the
@@ -84,8 +105,8 @@ impl<'c> Transaction<'c> {
 
     fn control(&self, control: Control) -> Result<()> {
         let recorded = self.kind != Kind::Snapshot;
-        let statement = transaction::statement(control, self.table, recorded);
-        exec::execute(self.run, &statement, &[]).map(drop)
+        let statement = transaction::statement(self.run.dialect(), control, self.table, recorded);
+        driver::execute(self.run, &statement, Params::NONE).map(drop)
     }
 }
 

@@ -3,28 +3,44 @@
 
 use std::panic::Location;
 
-use rusqlite::{Connection, ToSql};
+use rusqlite::ToSql;
 
-use crate::error::{Error, Result};
-use crate::exec::Run;
+use crate::driver::{self, Executor, Params, Run};
+use crate::error::{DatabaseError, Error, Result};
 use crate::model::{Insertable, Model};
-use crate::row::{Reader, Source};
+use crate::row::Reader;
 use crate::schema::Table;
 use crate::sql::Statement;
-use crate::{exec, sql, transaction};
+use crate::{sql, transaction};
 
 /// Inserts one row and returns it as stored (`RETURNING`), so a database-assigned key and
 /// any conversion SQLite applied come back.
 pub(crate) fn insert_one<I: Insertable>(run: Run<'_>, item: &I) -> Result<I::Model> {
-    insert_with(run, &sql::write::insert(run.dialect(), I::Model::TABLE, I::COLUMNS), item)
+    let statement = sql::write::insert(run.dialect(), I::Model::TABLE, I::COLUMNS);
+    let stored = insert_with(run, &statement, item)?;
+    follow_given_keys::<I>(run)?;
+    Ok(stored)
+}
+
+/// Keeps the keys the database assigns above the keys these rows were given, where the
+/// database does not ([`sql::write::follow_given_keys`]).
+fn follow_given_keys<I: Insertable>(run: Run<'_>) -> Result<()> {
+    let table = I::Model::TABLE;
+    if !table.primary_key.iter().all(|key| I::COLUMNS.contains(key)) {
+        return Ok(()); // the database assigned them
+    }
+    match sql::write::follow_given_keys(run.dialect(), table) {
+        Some(statement) => driver::execute(run, &statement, Params::of(&statement)).map(drop),
+        None => Ok(()),
+    }
 }
 
 fn insert_with<I: Insertable>(run: Run<'_>, statement: &Statement, item: &I) -> Result<I::Model> {
     let table = I::Model::TABLE;
     let mut fields = Vec::with_capacity(I::COLUMNS.len());
     item.write_fields(&mut fields);
-    let mut stored = exec::query(run, statement, &fields, |row| {
-        I::Model::decode(&mut Reader::new(Source::Sqlite(row), table, 0))
+    let mut stored = driver::query(run, statement, Params::Fields(&fields), |row| {
+        I::Model::decode(&mut Reader::new(row, table, 0))
     })
     .map_err(|e| name_unbindable_column(e, table, I::COLUMNS, &fields))?;
     stored.pop().ok_or(Error::NotFound { table: table.name })
@@ -42,6 +58,9 @@ pub(crate) fn insert_all<I: Insertable>(
         for item in items {
             stored.push(insert_with(run, &statement, &item)?);
         }
+        if !stored.is_empty() {
+            follow_given_keys::<I>(run)?;
+        }
         Ok(stored)
     })
 }
@@ -53,7 +72,7 @@ pub(crate) fn update_one<M: Model>(run: Run<'_>, model: &M) -> Result<()> {
     let mut all = Vec::with_capacity(table.columns.len());
     model.write_fields(&mut all);
     let fields: Vec<&dyn ToSql> = columns.iter().map(|&c| all[c]).collect();
-    let changed = exec::execute(run, &statement, &fields)
+    let changed = driver::execute(run, &statement, Params::Fields(&fields))
         .map_err(|e| name_unbindable_column(e, table, &columns, &fields))?;
     found(table, changed)
 }
@@ -64,14 +83,13 @@ pub(crate) fn delete_one<M: Model>(run: Run<'_>, model: &M) -> Result<()> {
     let mut all = Vec::with_capacity(table.columns.len());
     model.write_fields(&mut all);
     let key: Vec<&dyn ToSql> = table.primary_key.iter().map(|&c| all[c]).collect();
-    let changed = exec::execute(run, &sql::write::delete_by_key(run.dialect(), table), &key)
-        .map_err(|e| name_unbindable_column(e, table, table.primary_key, &key))?;
+    let changed = driver::execute(
+        run,
+        &sql::write::delete_by_key(run.dialect(), table),
+        Params::Fields(&key),
+    )
+    .map_err(|e| name_unbindable_column(e, table, table.primary_key, &key))?;
     found(table, changed)
-}
-
-/// The [`Run`] of a write the application asked for at `caller`.
-pub(crate) fn run<'c>(conn: &'c Connection, caller: &'static Location<'static>) -> Run<'c> {
-    Run::new(conn, caller)
 }
 
 fn found(table: &'static Table, changed: usize) -> Result<()> {
@@ -87,7 +105,10 @@ fn name_unbindable_column(
     fields: &[&dyn ToSql],
 ) -> Error {
     match error {
-        Error::Database { source: rusqlite::Error::ToSqlConversionFailure(_), .. } => {
+        Error::Database {
+            source: DatabaseError::Sqlite(rusqlite::Error::ToSqlConversionFailure(_)),
+            ..
+        } => {
             let failed = (fields.iter().enumerate())
                 .find_map(|(i, f)| crate::value::bindable(*f).err().map(|e| (i, e)));
             match failed {
@@ -126,17 +147,20 @@ fn name_unbindable_column(
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 #[track_caller]
-pub fn create_tables(conn: &Connection, tables: &[&'static Table]) -> Result<()> {
+pub fn create_tables(conn: impl Executor, tables: &[&'static Table]) -> Result<()> {
     let ordered = crate::schema::in_foreign_key_order(tables);
     let Some(&first) = ordered.first() else { return Ok(()) };
-    let run = run(conn, Location::caller());
-    transaction::atomically(run, first, || {
-        for table in &ordered {
-            exec::execute(run, &sql::ddl::create_table(run.dialect(), table)?, &[])?;
-            for index in table.indexes() {
-                exec::execute(run, &sql::ddl::create_index(run.dialect(), table, &index), &[])?;
+    conn.run(Location::caller(), |run| {
+        transaction::atomically(run, first, || {
+            for table in &ordered {
+                let create = sql::ddl::create_table(run.dialect(), table)?;
+                driver::execute(run, &create, Params::NONE)?;
+                for index in table.indexes() {
+                    let index = sql::ddl::create_index(run.dialect(), table, &index);
+                    driver::execute(run, &index, Params::NONE)?;
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     })
 }

@@ -1,8 +1,8 @@
 //! The seed's models (publishers, authors, books, tags) and a small fixed data set.
 #![allow(dead_code)]
 
-use eagerly::Model;
 use eagerly::rusqlite::Connection;
+use eagerly::{Executor, Model};
 use proptest::test_runner::{Config as ProptestConfig, RngSeed};
 
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -54,26 +54,43 @@ pub struct BookTag {
 /// An empty in-memory database with the seed's tables (foreign keys enforced, as on every
 /// connection of the bundled SQLite).
 pub fn empty_db() -> Connection {
-    let conn = Connection::open_in_memory().unwrap();
-    eagerly::create_tables(
-        &conn,
-        &[Publisher::TABLE, Author::TABLE, Book::TABLE, Tag::TABLE, BookTag::TABLE],
-    )
-    .unwrap();
+    let mut conn = Connection::open_in_memory().unwrap();
+    create_seed_tables(&mut conn);
     conn
 }
 
-/// The seed's tables with a small fixed data set: 2 publishers, 3 authors (one without a
-/// publisher, one without books), 6 books whose titles hold LIKE and GLOB wildcards, 3 tags.
+/// The seed's tables with a small fixed data set (see [`seed`]).
 pub fn seeded_db() -> Connection {
-    let conn = empty_db();
+    let mut conn = empty_db();
+    seed(&mut conn);
+    conn
+}
+
+/// Creates the seed's tables on any backend.
+pub fn create_seed_tables<C: ?Sized>(db: &mut C)
+where
+    for<'a> &'a mut C: Executor,
+{
+    eagerly::create_tables(
+        db,
+        &[Publisher::TABLE, Author::TABLE, Book::TABLE, Tag::TABLE, BookTag::TABLE],
+    )
+    .unwrap();
+}
+
+/// Fills the seed's tables, on any backend: 2 publishers, 3 authors (one without a
+/// publisher, one without books), 6 books whose titles hold LIKE and GLOB wildcards, 3 tags.
+pub fn seed<C: ?Sized>(db: &mut C)
+where
+    for<'a> &'a mut C: Executor,
+{
     Publisher::insert_all(
-        &conn,
+        &mut *db,
         [Publisher { id: 1, name: "Tor".into() }, Publisher { id: 2, name: "Penguin".into() }],
     )
     .unwrap();
     Author::insert_all(
-        &conn,
+        &mut *db,
         [
             Author { id: 1, name: "Ann Leckie".into(), publisher_id: Some(1) },
             Author { id: 2, name: "Brandon Sanderson".into(), publisher_id: Some(1) },
@@ -82,7 +99,7 @@ pub fn seeded_db() -> Connection {
     )
     .unwrap();
     Book::insert_all(
-        &conn,
+        &mut *db,
         [
             Book { id: 1, title: "Ancillary Justice".into(), author_id: 1 },
             Book { id: 2, title: "100% Rust".into(), author_id: 1 },
@@ -94,7 +111,7 @@ pub fn seeded_db() -> Connection {
     )
     .unwrap();
     Tag::insert_all(
-        &conn,
+        &mut *db,
         [
             Tag { id: 1, name: "sf".into() },
             Tag { id: 2, name: "programming".into() },
@@ -103,7 +120,7 @@ pub fn seeded_db() -> Connection {
     )
     .unwrap();
     BookTag::insert_all(
-        &conn,
+        &mut *db,
         [
             BookTag { book_id: 1, tag_id: 1 },
             BookTag { book_id: 2, tag_id: 2 },
@@ -113,7 +130,6 @@ pub fn seeded_db() -> Connection {
         ],
     )
     .unwrap();
-    conn
 }
 
 /// Ids of the rows a query returns, in order.

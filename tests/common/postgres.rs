@@ -69,6 +69,29 @@ pub fn connect() -> Option<postgres::Client> {
     Some(server()?.connect())
 }
 
+/// A new connection to the shared server whose tables are its own (tests run in parallel
+/// on one server): a new schema, alone on its search path, and UTC as its time zone.
+/// `None` when there is no server (see [`server`]).
+pub fn isolated() -> Option<postgres::Client> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut client = connect()?;
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let schema = format!("test_{}_{n}", std::process::id());
+    client
+        .batch_execute(&format!(
+            "CREATE SCHEMA {schema}; SET search_path TO {schema}; SET TimeZone TO 'UTC'"
+        ))
+        .unwrap_or_else(|e| panic!("making schema {schema}: {e}"));
+    Some(client)
+}
+
+/// Values as the `postgres` crate binds them.
+pub fn params<T: postgres::types::ToSql + Sync>(
+    values: &[T],
+) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+    values.iter().map(|value| value as &(dyn postgres::types::ToSql + Sync)).collect()
+}
+
 impl Server {
     fn from_env() -> Option<Server> {
         let config = std::env::var("EAGERLY_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
@@ -98,7 +121,7 @@ impl Server {
             &["-D", path(&data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C"],
         )?;
         let options = format!(
-            "-k {} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "-k {} -c listen_addresses='' -c TimeZone=UTC -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             path(&cluster.dir)
         );
         let log = cluster.dir.join("log");

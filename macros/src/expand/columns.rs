@@ -102,7 +102,7 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
                 impl #new {
                     #[doc = #insert_doc]
                     #[track_caller]
-                    #vis fn insert(&self, conn: &#p::Connection) -> #p::Result<#ident> {
+                    #vis fn insert(&self, conn: impl #p::Executor) -> #p::Result<#ident> {
                         #p::insert_one(conn, self)
                     }
                 }
@@ -150,26 +150,26 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
                 #key_pushes
             }
 
-            fn get(conn: &#p::Connection, key: Self::Key) -> #p::Result<#row> {
+            fn get(conn: impl #p::Executor, key: Self::Key) -> #p::Result<#row> {
                 #p::get::<Self>(conn, key)
             }
 
-            fn insert(&self, conn: &#p::Connection) -> #p::Result<Self> {
+            fn insert(&self, conn: impl #p::Executor) -> #p::Result<Self> {
                 #p::insert_one(conn, self)
             }
 
             fn insert_all<I: #p::Insertable<Model = Self>>(
-                conn: &#p::Connection,
+                conn: impl #p::Executor,
                 items: impl ::core::iter::IntoIterator<Item = I>,
             ) -> #p::Result<::std::vec::Vec<Self>> {
                 #p::insert_all(conn, items)
             }
 
-            fn update(&self, conn: &#p::Connection) -> #p::Result<()> {
+            fn update(&self, conn: impl #p::Executor) -> #p::Result<()> {
                 #p::update_one(conn, self)
             }
 
-            fn delete(&self, conn: &#p::Connection) -> #p::Result<()> {
+            fn delete(&self, conn: impl #p::Executor) -> #p::Result<()> {
                 #p::delete_one(conn, self)
             }
         }

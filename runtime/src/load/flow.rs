@@ -13,8 +13,8 @@
 use std::panic::Location;
 use std::sync::Arc;
 
+use crate::driver::{self, Params, Run};
 use crate::error::Result;
-use crate::exec::{self, Run};
 use crate::row::Source;
 use crate::sql::{Dialect, Statement};
 
@@ -172,7 +172,7 @@ impl<'a: 'b, 'b, T: 'a> Step<'b, T> for Shortened<'a, T> {
     }
 }
 
-/// Runs a flow's statements on rusqlite until it is done.
+/// Runs a flow's statements on `run`'s connection until it is done.
 pub(crate) fn drive<T>(run: Run<'_>, mut flow: Flow<'_, T>) -> Result<T> {
     loop {
         match flow {
@@ -180,9 +180,7 @@ pub(crate) fn drive<T>(run: Run<'_>, mut flow: Flow<'_, T>) -> Result<T> {
             Flow::Next(mut step) => {
                 let statement = step.statement();
                 let rows = step.rows();
-                exec::query_each(run, &statement, &statement.param_refs(), |row| {
-                    rows.push(Source::Sqlite(row))
-                })?;
+                driver::query_each(run, &statement, Params::of(&statement), |row| rows.push(row))?;
                 flow = step.finish()?;
             }
         }

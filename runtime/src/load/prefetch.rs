@@ -7,14 +7,13 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
-use rusqlite::Connection;
 use rusqlite::types::{FromSql, FromSqlError};
 
 use super::flow::{Flow, LoadContext, Rows, Step, drive};
 use super::{LevelDecoder, RowMaker};
 use crate::column::OrderTerm;
+use crate::driver::{Executor, Run};
 use crate::error::{DecodeProblem, Error, Result};
-use crate::exec::Run;
 use crate::model::Model;
 use crate::plan::alias::Alias;
 use crate::plan::{BatchKey, Select};
@@ -123,7 +122,7 @@ impl<M: Model, R: 'static> Query<M, R> {
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 #[track_caller]
-pub fn prefetch<Rel, P>(conn: &Connection, rows: Vec<P>, rel: Rel) -> Result<Vec<P::Out>>
+pub fn prefetch<Rel, P>(conn: impl Executor, rows: Vec<P>, rel: Rel) -> Result<Vec<P::Out>>
 where
     Rel: Relation,
     P: SetSlot<Rel, DefaultSlot<Rel>>,
@@ -135,7 +134,7 @@ where
 /// [`Query::prefetch_with`].
 #[track_caller]
 pub fn prefetch_with<Rel, P, R2>(
-    conn: &Connection,
+    conn: impl Executor,
     rows: Vec<P>,
     _rel: Rel,
     related: impl FnOnce(Query<Rel::To>) -> Query<Rel::To, R2>,
@@ -145,9 +144,21 @@ where
     R2: Deref<Target = Rel::To> + 'static,
     P: SetSlot<Rel, SlotOf<Rel, R2>>,
 {
-    let run = Run::new(conn, Location::caller());
+    conn.run(Location::caller(), |run| prefetch_in(run, rows, related(Query::new())))
+}
+
+fn prefetch_in<Rel, P, R2>(
+    run: Run<'_>,
+    rows: Vec<P>,
+    related: Query<Rel::To, R2>,
+) -> Result<Vec<P::Out>>
+where
+    Rel: Relation,
+    R2: Deref<Target = Rel::To> + 'static,
+    P: SetSlot<Rel, SlotOf<Rel, R2>>,
+{
     let load = LoadContext::new(run, false);
-    let flow = fetch::<Rel, P, R2>(load, rows, &Arc::new(related(Query::new())))?;
+    let flow = fetch::<Rel, P, R2>(load, rows, &Arc::new(related))?;
     if flow.takes_several_statements() {
         // The related rows load relations of their own, or the keys go in several
         // statements: one snapshot for all of it.
@@ -310,7 +321,7 @@ impl<Rel: Relation, R2: Deref<Target = Rel::To> + 'static> Fetch<Rel, R2> {
         let value = row.get(self.key_at).map_err(|e| Error::Database {
             table: key_names::<Rel>().0,
             sql: crate::error::abbreviated(&self.statements[self.running].text),
-            source: e,
+            source: e.into(),
         })?;
         Rel::Key::column_result(value).map_err(|e| {
             let (table, column) = key_names::<Rel>();

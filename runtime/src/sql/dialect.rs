@@ -16,7 +16,10 @@
 //!
 //! | the plan | `EXPLAIN QUERY PLAN`, its rows read in `explain` | `EXPLAIN (FORMAT JSON)`, its nodes read in `explain` |
 //!
-//! Savepoints are the same text on both.
+//! | a write's transaction, in autocommit mode | `SAVEPOINT eagerly` (begins one) | `BEGIN` (a savepoint needs a transaction) |
+//! | one snapshot for a load | `BEGIN` | `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY` (in `READ COMMITTED`, each statement sees its own) |
+//!
+//! Savepoints inside a transaction are the same text on both.
 
 use std::fmt::Write as _;
 
@@ -26,8 +29,8 @@ use crate::schema::ColumnDef;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
     Sqlite,
-    // No driver speaks it yet: its statements are checked on a real server by the tests.
-    #[cfg_attr(not(test), allow(dead_code))]
+    // Spoken by the driver of the `postgres` feature only.
+    #[cfg_attr(not(any(test, feature = "postgres")), allow(dead_code))]
     Postgres,
 }
 
@@ -112,6 +115,21 @@ impl Dialect {
             // SQLite takes an OFFSET only after a LIMIT; a negative limit means none.
             Dialect::Sqlite => Some(-1),
             Dialect::Postgres => None,
+        }
+    }
+
+    /// Whether a savepoint, in autocommit mode, begins a transaction (else `BEGIN` must).
+    pub(crate) fn savepoint_begins_transaction(self) -> bool {
+        matches!(self, Dialect::Sqlite)
+    }
+
+    /// The statement that begins a read transaction whose statements all see one
+    /// snapshot.
+    pub(crate) fn begin_snapshot(self) -> &'static str {
+        match self {
+            // A deferred transaction's first read fixes its snapshot.
+            Dialect::Sqlite => "BEGIN",
+            Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
         }
     }
 }
@@ -281,7 +299,9 @@ mod tests {
             assert!(prepared.is_ok(), "{}: {:?}", statement.text, prepared.err());
         }
         let run = |client: &mut postgres::Client, statement: &Statement| {
-            client.query(&statement.text, &crate::pg::params(&statement.params)).unwrap()
+            client
+                .query(&statement.text, &crate::postgres_server::params(&statement.params))
+                .unwrap()
         };
         // Ann, Ben and Di are not Cy; by name the second and third are Ben and Di.
         let rows = run(&mut client, &all[0]);
@@ -371,7 +391,7 @@ mod tests {
                 let select = Select { filter: Some(filter), base_width: 2, ..Select::default() };
                 let statement = select::rows(Dialect::Postgres, &WORD, &select).unwrap();
                 let mut found: Vec<i64> = client
-                    .query(&statement.text, &crate::pg::params(&statement.params))
+                    .query(&statement.text, &crate::postgres_server::params(&statement.params))
                     .unwrap()
                     .iter()
                     .map(|r| r.get(0))

@@ -195,7 +195,7 @@ mod tests {
         statement: &Statement,
     ) -> (Vec<String>, Vec<PlanStep>) {
         let explain = query_plan(statement).unwrap();
-        let params = crate::pg::params(&statement.params);
+        let params = crate::postgres_server::params(&statement.params);
         let plan: serde_json::Value = client.query_one(&explain, &params).unwrap().get(0);
         let shape = Shape {
             kind: StatementKind::Select,

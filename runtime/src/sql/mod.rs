@@ -16,8 +16,6 @@ pub(crate) mod transaction;
 pub(crate) mod values;
 pub(crate) mod write;
 
-use rusqlite::ToSql;
-
 pub(crate) use self::dialect::Dialect;
 use crate::value::Value;
 
@@ -121,11 +119,6 @@ impl Statement {
                 filtered.test = Test::Other;
             }
         }
-    }
-
-    /// The parameters as rusqlite wants them.
-    pub(crate) fn param_refs(&self) -> Vec<&dyn ToSql> {
-        self.params.iter().map(|v| v as &dyn ToSql).collect()
     }
 
     fn push(&mut self, text: &str) {

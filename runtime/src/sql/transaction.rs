@@ -7,7 +7,8 @@ use crate::plan::statement::StatementKind;
 use crate::schema::Table;
 
 /// The savepoint's name. A caller's own savepoint of the same name does no harm: SQLite
-/// releases and rolls back to the most recent savepoint of a name, which is this one.
+/// and PostgreSQL release and roll back to the most recent savepoint of a name, which is
+/// this one.
 const SAVEPOINT: &str = "eagerly";
 
 /// What a transaction statement does.
@@ -20,8 +21,10 @@ pub(crate) enum Control {
     Release,
     /// `ROLLBACK TO eagerly`: undoes what was written since; the savepoint stays open.
     RollbackTo,
-    /// `BEGIN`: a read transaction, so that several statements see one snapshot.
+    /// `BEGIN`: a transaction for a write (where a savepoint cannot begin one).
     Begin,
+    /// A read transaction, so that several statements see one snapshot.
+    BeginSnapshot,
     /// `COMMIT`.
     Commit,
     /// `ROLLBACK`: ends the transaction, undoing everything in it.
@@ -31,9 +34,14 @@ pub(crate) enum Control {
 /// The statement for `control`, about `table` (for messages). The savepoint's statements
 /// are recorded like any other; a read transaction's are not, since they read nothing
 /// ([`StatementKind::Snapshot`]).
-pub(crate) fn statement(control: Control, table: &'static Table, recorded: bool) -> Statement {
+pub(crate) fn statement(
+    dialect: Dialect,
+    control: Control,
+    table: &'static Table,
+    recorded: bool,
+) -> Statement {
     let kind = if recorded { StatementKind::Transaction } else { StatementKind::Snapshot };
-    let mut out = Statement::new(Dialect::Sqlite, kind);
+    let mut out = Statement::new(dialect, kind);
     match control {
         Control::Savepoint => {
             out.push("SAVEPOINT ");
@@ -48,6 +56,7 @@ pub(crate) fn statement(control: Control, table: &'static Table, recorded: bool)
             out.push(SAVEPOINT);
         }
         Control::Begin => out.push("BEGIN"),
+        Control::BeginSnapshot => out.push(dialect.begin_snapshot()),
         Control::Commit => out.push("COMMIT"),
         Control::Rollback => out.push("ROLLBACK"),
     }

@@ -30,6 +30,32 @@ pub(crate) fn insert(dialect: Dialect, table: &'static Table, columns: &[usize])
     out
 }
 
+/// After rows were inserted with keys of their own into a table whose key the database
+/// assigns: the statement that moves the next assigned key past them, where the database
+/// does not do so itself. SQLite's `AUTOINCREMENT` always assigns above the largest key;
+/// PostgreSQL's identity takes the next value of its sequence, which such an insert does
+/// not advance, so the next assigned key would collide with one given:
+/// `SELECT setval(pg_get_serial_sequence($1, $2), (SELECT COALESCE(max("id"), 0) + 1 FROM "t"), false)`.
+pub(crate) fn follow_given_keys(dialect: Dialect, table: &'static Table) -> Option<Statement> {
+    let key = match (dialect, table.primary_key) {
+        (Dialect::Postgres, &[key]) if table.auto_key => table.columns[key].name,
+        _ => return None,
+    };
+    let mut out = Statement::new(dialect, StatementKind::Other);
+    out.push("SELECT setval(pg_get_serial_sequence(");
+    let mut quoted = String::new();
+    push_ident(&mut quoted, table.name);
+    out.param(Value::Text(quoted));
+    out.push(", ");
+    out.param(Value::Text(key.to_owned()));
+    out.push("), (SELECT COALESCE(max(");
+    out.ident(key);
+    out.push("), 0) + 1 FROM ");
+    out.bare_table(table);
+    out.push("), false)");
+    Some(out)
+}
+
 /// `UPDATE "t" SET "a" = ?, "b" = ? WHERE "id" = ?`, and the columns whose values it binds,
 /// in order. A table whose columns are all key columns sets the key to itself, so the
 /// statement still tells whether the row exists.

@@ -10,16 +10,19 @@
 //! | `Real` | `DOUBLE PRECISION`, `REAL` (when the value fits exactly) |
 //! | `Text` | `TEXT`, `VARCHAR`, `CHAR`, `NAME`, `JSON`, `JSONB` |
 //! | `Blob` | `BYTEA`; `UUID` for 16 bytes |
-//! | `List` | an array of any of the above (`= ANY($1)`) |
+//! | `Text` | `DATE`, `TIME`, `TIMESTAMP`, `TIMESTAMPTZ`, `NUMERIC`: sent as text, parsed by the server |
+//! | `Integer`, `Real` | `NUMERIC`: sent as text |
+//! | `List` | an array of any of the binary-encoded types above (`= ANY($1)`) |
 //! | `Null` | any |
 //!
-//! `bool`, `uuid::Uuid` and the others reach a `Value` through their SQLite form today
-//! (`true` as 1, a uuid as 16 bytes), hence the `BOOLEAN` and `UUID` rows.
+//! Fields reach a `Value` through their SQLite form (`true` as 1, a uuid as 16 bytes, a
+//! date as `2024-02-29` text), hence the `BOOLEAN`, `UUID` and date rows; PostgreSQL
+//! parses SQLite's date and time texts as its own types.
 
 use std::error::Error as StdError;
 
 use ::postgres::types::private::BytesMut;
-use ::postgres::types::{IsNull, Kind, ToSql, Type, to_sql_checked};
+use ::postgres::types::{Format, IsNull, Kind, ToSql, Type, to_sql_checked};
 
 use crate::value::Value;
 
@@ -33,6 +36,10 @@ impl ToSql for Value {
         match self {
             Value::Null => Ok(IsNull::Yes),
             Value::Integer(i) => match *ty {
+                Type::NUMERIC => {
+                    out.extend_from_slice(i.to_string().as_bytes());
+                    Ok(IsNull::No)
+                }
                 Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
                 Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
                 Type::INT8 => i.to_sql(ty, out),
@@ -40,6 +47,11 @@ impl ToSql for Value {
                 _ => refused(),
             },
             Value::Real(r) => match *ty {
+                // Rust's shortest text that reads back as the same `f64`.
+                Type::NUMERIC if r.is_finite() => {
+                    out.extend_from_slice(format!("{r:?}").as_bytes());
+                    Ok(IsNull::No)
+                }
                 Type::FLOAT8 => r.to_sql(ty, out),
                 #[allow(clippy::cast_possible_truncation)]
                 Type::FLOAT4 if f64::from(*r as f32) == *r => (*r as f32).to_sql(ty, out),
@@ -53,6 +65,10 @@ impl ToSql for Value {
                     if *ty == Type::JSONB {
                         out.extend_from_slice(&[1]); // jsonb's binary format version
                     }
+                    out.extend_from_slice(s.as_bytes());
+                    Ok(IsNull::No)
+                }
+                _ if parsed_from_text(ty) => {
                     out.extend_from_slice(s.as_bytes());
                     Ok(IsNull::No)
                 }
@@ -73,37 +89,49 @@ impl ToSql for Value {
         }
     }
 
+    fn encode_format(&self, ty: &Type) -> Format {
+        if parsed_from_text(ty) { Format::Text } else { Format::Binary }
+    }
+
     fn accepts(ty: &Type) -> bool {
         match ty.kind() {
-            Kind::Array(member) => Value::accepts(member),
-            _ => matches!(
-                *ty,
-                Type::INT2
-                    | Type::INT4
-                    | Type::INT8
-                    | Type::BOOL
-                    | Type::FLOAT4
-                    | Type::FLOAT8
-                    | Type::TEXT
-                    | Type::VARCHAR
-                    | Type::BPCHAR
-                    | Type::NAME
-                    | Type::UNKNOWN
-                    | Type::JSON
-                    | Type::JSONB
-                    | Type::BYTEA
-                    | Type::UUID
-            ),
+            Kind::Array(member) => Value::accepts(member) && !parsed_from_text(member),
+            _ => {
+                parsed_from_text(ty)
+                    || matches!(
+                        *ty,
+                        Type::INT2
+                            | Type::INT4
+                            | Type::INT8
+                            | Type::BOOL
+                            | Type::FLOAT4
+                            | Type::FLOAT8
+                            | Type::TEXT
+                            | Type::VARCHAR
+                            | Type::BPCHAR
+                            | Type::NAME
+                            | Type::UNKNOWN
+                            | Type::JSON
+                            | Type::JSONB
+                            | Type::BYTEA
+                            | Type::UUID
+                    )
+            }
         }
     }
 
     to_sql_checked!();
 }
 
+/// Types a value is sent to as text, which the server parses: their binary forms are
+/// PostgreSQL's own (days since 2000, base-10000 digits), and their texts are what SQLite
+/// stores.
+fn parsed_from_text(ty: &Type) -> bool {
+    matches!(*ty, Type::DATE | Type::TIME | Type::TIMESTAMP | Type::TIMESTAMPTZ | Type::NUMERIC)
+}
+
 /// A statement's values, as the `postgres` crate takes them.
-// Called by the PostgreSQL driver, which is to come; the dialect's tests call it now.
-#[cfg_attr(not(test), allow(dead_code))]
-pub(crate) fn params(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+pub(super) fn params(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
     values.iter().map(|value| value as &(dyn ToSql + Sync)).collect()
 }
 
@@ -163,6 +191,13 @@ mod tests {
             (text(r#"{"a":1}"#), "json", r#"{"a":1}"#),
             (Value::Blob(vec![0, 255]), "bytea", "\\x00ff"),
             (Value::Blob((0..16).collect()), "uuid", "00010203-0405-0607-0809-0a0b0c0d0e0f"),
+            (text("2024-02-29"), "date", "2024-02-29"),
+            (text("13:45:00.25"), "time", "13:45:00.25"),
+            (text("2024-02-29 13:45:00.25"), "timestamp", "2024-02-29 13:45:00.25"),
+            (text("2024-02-29 13:45:00+02:00"), "timestamptz", "2024-02-29 11:45:00+00"),
+            (Value::Integer(12), "numeric", "12"),
+            (Value::Real(0.1), "numeric", "0.1"),
+            (text("1.50"), "numeric", "1.50"),
             (Value::Null, "bigint", "NULL"),
             (Value::Null, "jsonb", "NULL"),
             (Value::List(vec![Value::Integer(1), Value::Integer(2)]), "bigint[]", "{1,2}"),
@@ -188,6 +223,8 @@ mod tests {
             (Value::Real(0.1), "real", "cannot bind a real number to a parameter of type float4"),
             (Value::Blob(vec![1]), "uuid", "cannot bind bytes to a parameter of type uuid"),
             (Value::Integer(1 << 40), "integer", "out of range"),
+            (Value::Integer(1), "date", "cannot bind an integer to a parameter of type date"),
+            (Value::Text("soon".into()), "date", "invalid input syntax for type date"),
         ];
         for (value, ty, message) in refused {
             let error = read_back(&mut client, &value, ty).unwrap_err();

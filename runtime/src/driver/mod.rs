@@ -1,0 +1,322 @@
+//! Drivers: the code that runs statements on a database, binds their values and hands
+//! their rows to the loader. Everything above works on a [`Run`] and never names a
+//! backend's connection type; everything below (the plan, the SQL) never runs anything.
+//!
+//! - `sqlite`: rusqlite's `Connection` (and its transactions and savepoints).
+//! - `postgres` (feature `postgres`): the `postgres` crate's `Client` and `Transaction`.
+//!
+//! A user's call takes any [`Executor`]; it opens a [`Run`] for the call, which every
+//! statement of the call runs through. Each statement is watched here the same way on
+//! every backend: `forbid_queries` refuses it, captures and inspections record it (with
+//! its plan when an inspection asks), `tracing` is told. With none of them active, a
+//! statement costs one thread-local read more than calling the driver directly.
+//!
+//! Rows reach the loader as a [`Source`]: SQLite's own rows, read in place, or values
+//! in [`Value`]'s SQLite forms (what PostgreSQL's driver gives, so that a model decodes
+//! the same way from either).
+
+use std::panic::Location;
+use std::time::Instant;
+
+use rusqlite::ToSql;
+
+use crate::error::Result;
+use crate::log::{self, Counters, QueryRecord};
+use crate::row::Source;
+use crate::sql::{self, Dialect, Statement};
+use crate::value::{Value, to_value};
+
+#[cfg(feature = "postgres")]
+mod postgres;
+mod sqlite;
+
+/// What eagerly runs a query or a write on: a connection of a backend.
+///
+/// With SQLite: `&rusqlite::Connection` (so `&rusqlite::Transaction` and
+/// `&rusqlite::Savepoint` too). With the `postgres` feature: `&mut postgres::Client` and
+/// `&mut postgres::Transaction`. Every call takes the executor by value, so a
+/// `&mut Client` held in a variable is passed on as `&mut *client` to use it again.
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// // Any backend's connection: the same query, the same rows.
+/// fn authors(conn: impl eagerly::Executor) -> eagerly::Result<usize> {
+///     Ok(Author::query().prefetch(Author::books).all(conn)?.len())
+/// }
+/// assert_eq!(authors(&conn)?, 3);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "eagerly cannot run statements on `{Self}`",
+    label = "not a connection eagerly knows",
+    note = "pass `&conn` for a `rusqlite::Connection` (or its `Transaction`), or `&mut client` for a `postgres::Client` (feature `postgres`)",
+    note = "a connection from a pool dereferences to one: pass `&*pooled` (rusqlite) or `&mut *pooled` (postgres)"
+)]
+pub trait Executor: sealed::Sealed {
+    /// Runs `work` with this connection, every statement of it reported at `caller`.
+    #[doc(hidden)]
+    fn run<T>(
+        self,
+        caller: &'static Location<'static>,
+        work: impl FnOnce(Run<'_>) -> Result<T>,
+    ) -> Result<T>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+impl sealed::Sealed for &rusqlite::Connection {}
+
+impl Executor for &rusqlite::Connection {
+    #[inline]
+    fn run<T>(
+        self,
+        caller: &'static Location<'static>,
+        work: impl FnOnce(Run<'_>) -> Result<T>,
+    ) -> Result<T> {
+        work(Run { db: Db::Sqlite(self), caller })
+    }
+}
+
+impl sealed::Sealed for &mut rusqlite::Connection {}
+
+impl Executor for &mut rusqlite::Connection {
+    #[inline]
+    fn run<T>(
+        self,
+        caller: &'static Location<'static>,
+        work: impl FnOnce(Run<'_>) -> Result<T>,
+    ) -> Result<T> {
+        (&*self).run(caller, work)
+    }
+}
+
+impl sealed::Sealed for &rusqlite::Transaction<'_> {}
+
+impl Executor for &rusqlite::Transaction<'_> {
+    #[inline]
+    fn run<T>(
+        self,
+        caller: &'static Location<'static>,
+        work: impl FnOnce(Run<'_>) -> Result<T>,
+    ) -> Result<T> {
+        (&**self).run(caller, work)
+    }
+}
+
+impl sealed::Sealed for &rusqlite::Savepoint<'_> {}
+
+impl Executor for &rusqlite::Savepoint<'_> {
+    #[inline]
+    fn run<T>(
+        self,
+        caller: &'static Location<'static>,
+        work: impl FnOnce(Run<'_>) -> Result<T>,
+    ) -> Result<T> {
+        (&**self).run(caller, work)
+    }
+}
+
+/// The values a statement binds, in placeholder order.
+#[derive(Clone, Copy)]
+pub(crate) enum Params<'a> {
+    /// The statement's own values (filters, keys, limits): [`Statement::params`].
+    Values(&'a [Value]),
+    /// A model's fields, as the derive hands them out (rusqlite's `ToSql`).
+    Fields(&'a [&'a dyn ToSql]),
+}
+
+impl<'a> Params<'a> {
+    /// The statement's own values.
+    pub(crate) fn of(statement: &'a Statement) -> Self {
+        Params::Values(&statement.params)
+    }
+
+    /// No values.
+    pub(crate) const NONE: Params<'static> = Params::Values(&[]);
+
+    fn len(self) -> usize {
+        match self {
+            Params::Values(values) => values.len(),
+            Params::Fields(fields) => fields.len(),
+        }
+    }
+
+    /// The values as a record shows them.
+    fn recorded(self) -> Vec<Value> {
+        match self {
+            Params::Values(values) => values.to_vec(),
+            Params::Fields(fields) => {
+                fields.iter().map(|f| to_value(*f).unwrap_or(Value::Null)).collect()
+            }
+        }
+    }
+}
+
+/// The statements of one call of the user's: the database, and the user's line that made
+/// the call (every statement it runs is reported at that line).
+#[derive(Clone, Copy)]
+pub struct Run<'c> {
+    db: Db<'c>,
+    pub(crate) caller: &'static Location<'static>,
+}
+
+#[derive(Clone, Copy)]
+enum Db<'c> {
+    Sqlite(&'c rusqlite::Connection),
+    #[cfg(feature = "postgres")]
+    Postgres(&'c (dyn postgres::Session + 'c)),
+}
+
+impl Run<'_> {
+    /// The SQL this run's statements are written in.
+    #[inline]
+    pub(crate) fn dialect(self) -> Dialect {
+        match self.db {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Whether the connection is inside a transaction (the caller's, or one eagerly
+    /// began).
+    pub(crate) fn in_transaction(self) -> bool {
+        match self.db {
+            Db::Sqlite(conn) => !conn.is_autocommit(),
+            #[cfg(feature = "postgres")]
+            Db::Postgres(session) => session.in_transaction(),
+        }
+    }
+}
+
+/// Runs a statement that returns rows and maps each with `each`, stopping at the first
+/// error.
+pub(crate) fn query<T>(
+    run: Run<'_>,
+    statement: &Statement,
+    params: Params<'_>,
+    mut each: impl FnMut(Source<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    query_into(run, statement, params, |row, out| {
+        out.push(each(row)?);
+        Ok(())
+    })
+}
+
+/// Runs a statement that returns rows and lets `each` add what it makes of each row to the
+/// result, stopping at the first error.
+pub(crate) fn query_into<T>(
+    run: Run<'_>,
+    statement: &Statement,
+    params: Params<'_>,
+    mut each: impl FnMut(Source<'_>, &mut Vec<T>) -> Result<()>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    query_each(run, statement, params, |row| each(row, &mut out))?;
+    Ok(out)
+}
+
+/// Runs a statement that returns rows and calls `each` with every row, stopping at the
+/// first error; returns the number of rows.
+pub(crate) fn query_each(
+    run: Run<'_>,
+    statement: &Statement,
+    params: Params<'_>,
+    each: impl FnMut(Source<'_>) -> Result<()>,
+) -> Result<usize> {
+    match run.db {
+        Db::Sqlite(conn) => sqlite::query_each(run, conn, statement, params, each),
+        #[cfg(feature = "postgres")]
+        Db::Postgres(session) => {
+            let mut each = each;
+            session.query_each(run, statement, params, &mut each)
+        }
+    }
+}
+
+/// Runs a statement that returns no rows; returns the number of rows it changed.
+pub(crate) fn execute(run: Run<'_>, statement: &Statement, params: Params<'_>) -> Result<usize> {
+    match run.db {
+        Db::Sqlite(conn) => sqlite::execute(run, conn, statement, params),
+        #[cfg(feature = "postgres")]
+        Db::Postgres(session) => session.execute(run, statement, params),
+    }
+}
+
+/// Runs `work`, a driver running `statement`, watched as the module docs say: refused
+/// where statements are forbidden, else timed and recorded when something records.
+/// `work` is told whether the statement is watched (a driver then reads what only a
+/// recorded statement needs) and gives the number of rows, and the driver's counters.
+#[inline]
+fn watched(
+    run: Run<'_>,
+    statement: &Statement,
+    params: Params<'_>,
+    work: impl FnOnce(bool) -> (Result<usize>, Counters),
+) -> Result<usize> {
+    let Some(watch) = log::watch(run.caller, statement.kind, &statement.text)? else {
+        return work(false).0;
+    };
+    let started = Instant::now();
+    let (result, counters) = work(true);
+    let duration = started.elapsed();
+    let explained = if watch.explain { explain(run, statement, params) } else { None };
+    let steps = match (&explained, &statement.shape) {
+        (Some(Explained::Sqlite(lines)), Some(shape)) => sql::explain::steps(lines, shape),
+        #[cfg(feature = "postgres")]
+        (Some(Explained::Postgres { steps, .. }), Some(_)) => steps.clone(),
+        _ => Vec::new(),
+    };
+    let plan = explained.map(Explained::into_lines);
+    log::record(
+        watch,
+        QueryRecord {
+            sql: statement.text.clone(),
+            params: params.recorded(),
+            rows: *result.as_ref().unwrap_or(&0),
+            duration,
+            table: statement.table_name(),
+            error: result.as_ref().err().map(ToString::to_string),
+            location: run.caller,
+            counters,
+            plan,
+            steps,
+            shape: statement.shape.clone().map(std::sync::Arc::new),
+        },
+    );
+    result
+}
+
+/// A statement's plan, as its backend gave it.
+enum Explained {
+    /// SQLite's plan lines, read into steps against the statement's shape.
+    Sqlite(Vec<String>),
+    /// PostgreSQL's plan, already read into lines and steps.
+    #[cfg(feature = "postgres")]
+    Postgres { lines: Vec<String>, steps: Vec<crate::plan::statement::PlanStep> },
+}
+
+impl Explained {
+    fn into_lines(self) -> Vec<String> {
+        match self {
+            Explained::Sqlite(lines) => lines,
+            #[cfg(feature = "postgres")]
+            Explained::Postgres { lines, .. } => lines,
+        }
+    }
+}
+
+/// The backend's plan for a statement; `None` if it cannot explain it. Run outside the
+/// log.
+fn explain(run: Run<'_>, statement: &Statement, params: Params<'_>) -> Option<Explained> {
+    match run.db {
+        Db::Sqlite(conn) => sqlite::explain(conn, statement, params).map(Explained::Sqlite),
+        #[cfg(feature = "postgres")]
+        Db::Postgres(session) => session
+            .explain(statement, params)
+            .map(|(lines, steps)| Explained::Postgres { lines, steps }),
+    }
+}

@@ -1,0 +1,278 @@
+//! The PostgreSQL driver, on the `postgres` crate (feature `postgres`): runs statements on
+//! a `Client` or inside a `Transaction`, binds [`Value`]s as the parameter types the
+//! server asks for (`bind`), and turns each result row into values in their SQLite forms
+//! (`decode`), which models decode as they do SQLite's rows.
+//!
+//! A call holds the client for its whole length (a [`Session`]): its statements are
+//! prepared once each within the call (the 1,000 inserts of an `insert_all` are one
+//! prepared statement), and the transaction state is the client's: a `Client` is in
+//! autocommit mode unless eagerly began a transaction, a `Transaction` never is.
+
+mod bind;
+mod decode;
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::panic::Location;
+
+use ::postgres::fallible_iterator::FallibleIterator;
+use ::postgres::types::ToSql;
+
+use super::{Db, Executor, Params, Run, sealed};
+use crate::error::{Error, Result, abbreviated};
+use crate::log::Counters;
+use crate::plan::statement::{PlanStep, StatementKind};
+use crate::row::Source;
+use crate::sql::{self, Statement};
+use crate::value::{Value, to_value};
+
+/// A call's hold on a PostgreSQL client.
+pub(super) trait Session {
+    /// See [`super::query_each`].
+    fn query_each(
+        &self,
+        run: Run<'_>,
+        statement: &Statement,
+        params: Params<'_>,
+        each: &mut dyn FnMut(Source<'_>) -> Result<()>,
+    ) -> Result<usize>;
+
+    /// See [`super::execute`].
+    fn execute(&self, run: Run<'_>, statement: &Statement, params: Params<'_>) -> Result<usize>;
+
+    /// The plan PostgreSQL chooses for the statement, as lines and the inspector's steps.
+    fn explain(
+        &self,
+        statement: &Statement,
+        params: Params<'_>,
+    ) -> Option<(Vec<String>, Vec<PlanStep>)>;
+
+    /// Whether the client is inside a transaction.
+    fn in_transaction(&self) -> bool;
+}
+
+/// What eagerly asks of a `postgres` client: `Client` and `Transaction` both have it.
+trait Client {
+    /// A `Transaction` is one.
+    const IN_TRANSACTION: bool;
+
+    fn prepare(&mut self, sql: &str) -> Result<::postgres::Statement, ::postgres::Error>;
+
+    fn query_raw<'a>(
+        &'a mut self,
+        statement: &::postgres::Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<::postgres::RowIter<'a>, ::postgres::Error>;
+
+    fn execute(
+        &mut self,
+        statement: &::postgres::Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, ::postgres::Error>;
+
+    fn batch_execute(&mut self, sql: &str) -> Result<(), ::postgres::Error>;
+}
+
+macro_rules! client {
+    ($client:ty, $in_transaction:expr) => {
+        impl Client for $client {
+            const IN_TRANSACTION: bool = $in_transaction;
+
+            fn prepare(&mut self, sql: &str) -> Result<::postgres::Statement, ::postgres::Error> {
+                <$client>::prepare(self, sql)
+            }
+
+            fn query_raw<'a>(
+                &'a mut self,
+                statement: &::postgres::Statement,
+                params: &[&(dyn ToSql + Sync)],
+            ) -> Result<::postgres::RowIter<'a>, ::postgres::Error> {
+                <$client>::query_raw(self, statement, params.iter().copied())
+            }
+
+            fn execute(
+                &mut self,
+                statement: &::postgres::Statement,
+                params: &[&(dyn ToSql + Sync)],
+            ) -> Result<u64, ::postgres::Error> {
+                <$client>::execute(self, statement, params)
+            }
+
+            fn batch_execute(&mut self, sql: &str) -> Result<(), ::postgres::Error> {
+                <$client>::batch_execute(self, sql)
+            }
+        }
+
+        impl sealed::Sealed for &mut $client {}
+
+        impl Executor for &mut $client {
+            fn run<T>(
+                self,
+                caller: &'static Location<'static>,
+                work: impl FnOnce(Run<'_>) -> Result<T>,
+            ) -> Result<T> {
+                let session = Held::new(self);
+                work(Run { db: Db::Postgres(&session), caller })
+            }
+        }
+    };
+}
+
+client!(::postgres::Client, false);
+client!(::postgres::Transaction<'_>, true);
+
+/// A client held for one call.
+struct Held<'c, C> {
+    client: RefCell<&'c mut C>,
+    /// The call's statements, prepared, by SQL text.
+    prepared: RefCell<HashMap<String, ::postgres::Statement>>,
+    /// A `BEGIN` eagerly sent on a `Client` is not ended yet.
+    began: Cell<bool>,
+}
+
+impl<'c, C: Client> Held<'c, C> {
+    fn new(client: &'c mut C) -> Self {
+        Held { client: RefCell::new(client), prepared: RefCell::default(), began: Cell::new(false) }
+    }
+
+    /// Runs `work` with the client and the statement prepared on it.
+    fn with_prepared<T>(
+        &self,
+        statement: &Statement,
+        work: impl FnOnce(&mut C, &::postgres::Statement) -> Result<T>,
+    ) -> Result<T> {
+        // Statements never run while another one's rows are read (the loader is handed
+        // each statement's rows whole, and runs no statement of its own), so the client is
+        // always free here.
+        let mut client = self.client.borrow_mut();
+        let prepared = {
+            let mut cache = self.prepared.borrow_mut();
+            match cache.get(&statement.text) {
+                Some(prepared) => prepared.clone(),
+                None => {
+                    let prepared =
+                        client.prepare(&statement.text).map_err(|e| database(statement, e))?;
+                    cache.insert(statement.text.clone(), prepared.clone());
+                    prepared
+                }
+            }
+        };
+        work(&mut client, &prepared)
+    }
+
+    /// Transaction control as the driver sees it: eagerly's own `BEGIN` on a `Client`
+    /// puts it in a transaction until its `COMMIT` or `ROLLBACK`.
+    fn note_control(&self, statement: &Statement) {
+        if !C::IN_TRANSACTION {
+            match statement.text.split(' ').next() {
+                Some("BEGIN") => self.began.set(true),
+                Some("COMMIT" | "ROLLBACK") if statement.text.split(' ').nth(1) != Some("TO") => {
+                    self.began.set(false);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<C: Client> Session for Held<'_, C> {
+    fn query_each(
+        &self,
+        run: Run<'_>,
+        statement: &Statement,
+        params: Params<'_>,
+        each: &mut dyn FnMut(Source<'_>) -> Result<()>,
+    ) -> Result<usize> {
+        super::watched(run, statement, params, |_| {
+            let result = values(statement, params).and_then(|values| {
+                self.with_prepared(statement, |client, prepared| {
+                    let mut rows = client
+                        .query_raw(prepared, &bind::params(&values))
+                        .map_err(|e| database(statement, e))?;
+                    let mut read = 0;
+                    let mut row_values = Vec::new();
+                    while let Some(row) = rows.next().map_err(|e| database(statement, e))? {
+                        decode::read_row(&row, statement.table_name(), &mut row_values)?;
+                        read += 1;
+                        each(Source::Values(&row_values))?;
+                    }
+                    Ok(read)
+                })
+            });
+            (result, Counters::default())
+        })
+    }
+
+    fn execute(&self, run: Run<'_>, statement: &Statement, params: Params<'_>) -> Result<usize> {
+        super::watched(run, statement, params, |_| {
+            let result = values(statement, params).and_then(|values| {
+                if matches!(statement.kind, StatementKind::Transaction | StatementKind::Snapshot) {
+                    // Transaction control cannot be prepared by every PostgreSQL-wire
+                    // server; it takes no values.
+                    let mut client = self.client.borrow_mut();
+                    client.batch_execute(&statement.text).map_err(|e| database(statement, e))?;
+                    self.note_control(statement);
+                    return Ok(0);
+                }
+                self.with_prepared(statement, |client, prepared| {
+                    let changed = client
+                        .execute(prepared, &bind::params(&values))
+                        .map_err(|e| database(statement, e))?;
+                    Ok(usize::try_from(changed).unwrap_or(usize::MAX))
+                })
+            });
+            (result, Counters::default())
+        })
+    }
+
+    fn explain(
+        &self,
+        statement: &Statement,
+        params: Params<'_>,
+    ) -> Option<(Vec<String>, Vec<PlanStep>)> {
+        let sql = sql::explain::query_plan(statement)?;
+        let values = values(statement, params).ok()?;
+        let mut client = self.client.try_borrow_mut().ok()?;
+        let prepared = client.prepare(&sql).ok()?;
+        let mut rows = client.query_raw(&prepared, &bind::params(&values)).ok()?;
+        let row = rows.next().ok()??;
+        let plan: serde_json::Value = row.try_get(0).ok()?;
+        let steps = match &statement.shape {
+            Some(shape) => sql::explain::postgres_steps(&plan, shape),
+            None => Vec::new(),
+        };
+        Some((sql::explain::postgres_lines(&plan), steps))
+    }
+
+    fn in_transaction(&self) -> bool {
+        C::IN_TRANSACTION || self.began.get()
+    }
+}
+
+/// The values to bind, refusing what eagerly never binds (NaN) with the same error as on
+/// SQLite.
+fn values<'a>(statement: &Statement, params: Params<'a>) -> Result<Cow<'a, [Value]>> {
+    match params {
+        Params::Values(values) => Ok(Cow::Borrowed(values)),
+        Params::Fields(fields) => fields
+            .iter()
+            .map(|field| {
+                to_value(*field).map_err(|e| Error::Database {
+                    table: statement.table_name(),
+                    sql: abbreviated(&statement.text),
+                    source: e.into(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Cow::Owned),
+    }
+}
+
+fn database(statement: &Statement, source: ::postgres::Error) -> Error {
+    Error::Database {
+        table: statement.table_name(),
+        sql: abbreviated(&statement.text),
+        source: source.into(),
+    }
+}

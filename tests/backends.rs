@@ -1,0 +1,362 @@
+//! The same scenarios on every backend: each runs on SQLite (in memory) and on a real
+//! PostgreSQL 15 (started by the test harness, `common/postgres.rs`; skipped loudly where
+//! there is none, failed under `EAGERLY_REQUIRE_POSTGRES`). A scenario is written once,
+//! against any connection eagerly runs on, and pins the rows, the statements and their
+//! number; where the SQL differs by backend, both texts are given.
+
+mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
+
+use common::{Author, Book, BookTag, HasId, NewTag, Publisher, Tag, ids};
+use eagerly::{Error, Executor, Model, capture};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The text of a statement on this backend.
+    fn pick<'a>(self, sqlite: &'a str, postgres: &'a str) -> &'a str {
+        match self {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        }
+    }
+}
+
+/// Runs each scenario on both backends: `scenario::sqlite` and `scenario::postgres`.
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[test]
+            fn sqlite() {
+                let mut conn = crate::common::seeded_db();
+                super::$scenario(&mut conn, super::Backend::Sqlite);
+            }
+
+            #[test]
+            fn postgres() {
+                let Some(mut client) = crate::postgres_server::isolated() else { return };
+                crate::common::create_seed_tables(&mut client);
+                crate::common::seed(&mut client);
+                super::$scenario(&mut client, super::Backend::Postgres);
+            }
+        }
+    )*};
+}
+
+on_every_backend!(
+    prefetch_loads_each_level_in_one_statement,
+    select_related_joins_in_one_statement,
+    counts_and_exists_are_computed_by_the_database,
+    text_filters_match_literally,
+    slices_and_per_parent_limits,
+    lookups_find_one_row_or_say_why_not,
+    writes_by_key_and_by_filter,
+    a_failed_multi_row_write_leaves_nothing,
+    forbidden_and_inspected_statements,
+);
+
+fn prefetch_loads_each_level_in_one_statement<C: ?Sized>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let (authors, log) = capture(|| {
+        Author::query()
+            .order_by(Author::id.asc())
+            .prefetch_with(Author::books, |q| q.order_by(Book::id.asc()).prefetch(Book::tags))
+            .all(&mut *db)
+    });
+    let authors = authors.unwrap();
+    assert_eq!(ids(&authors), [1, 2, 3]);
+    let books: Vec<Vec<i64>> = authors.iter().map(|a| ids(a.books())).collect();
+    assert_eq!(books, [vec![1, 2, 6], vec![3, 4, 5], vec![]]);
+    let tags: Vec<Vec<&str>> = authors[0]
+        .books()
+        .iter()
+        .map(|b| b.tags().iter().map(|t| t.name.as_str()).collect())
+        .collect();
+    assert_eq!(tags, [vec!["sf"], vec!["programming"], vec!["sf", "programming"]]);
+    assert_eq!(log.len(), 3, "authors, their books, the books' tags: {:#?}", log.sql());
+    // A batch of keys: listed on SQLite, one array on PostgreSQL.
+    let batch = log.sql()[1];
+    let keys = backend.pick(r#""author_id" IN (?, ?, ?)"#, r#""author_id" = ANY($1)"#);
+    assert!(batch.contains(keys), "{batch}");
+    assert_eq!(log.records()[1].rows, 6);
+}
+
+fn select_related_joins_in_one_statement<C: ?Sized>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let (authors, log) = capture(|| {
+        Author::query().order_by(Author::id.asc()).select_related(Author::publisher).all(&mut *db)
+    });
+    let authors = authors.unwrap();
+    let publishers: Vec<Option<&str>> =
+        authors.iter().map(|a| a.publisher().map(|p| p.name.as_str())).collect();
+    assert_eq!(publishers, [Some("Tor"), Some("Tor"), None]);
+    assert_eq!(log.len(), 1);
+    assert!(log.sql()[0].contains(r#"LEFT JOIN "publisher""#), "{}", log.sql()[0]);
+
+    let (books, log) = capture(|| {
+        Book::query()
+            .filter(Book::id.le(3))
+            .order_by(Book::id.desc())
+            .select_related_with(Book::author, |q| q.select_related(Author::publisher))
+            .all(&mut *db)
+    });
+    let books = books.unwrap();
+    let authors: Vec<(&str, Option<&str>)> = books
+        .iter()
+        .map(|b| (b.author().name.as_str(), b.author().publisher().map(|p| p.name.as_str())))
+        .collect();
+    assert_eq!(
+        authors,
+        [
+            ("Brandon Sanderson", Some("Tor")),
+            ("Ann Leckie", Some("Tor")),
+            ("Ann Leckie", Some("Tor"))
+        ]
+    );
+    assert_eq!(log.len(), 1);
+    assert_eq!(log.records()[0].params, [eagerly::Value::Integer(3)]);
+    assert!(log.sql()[0].contains(backend.pick("<= ?", "<= $1")), "{}", log.sql()[0]);
+}
+
+fn counts_and_exists_are_computed_by_the_database<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let (authors, log) = capture(|| {
+        Author::query().order_by(Author::id.asc()).with_count(Author::books).all(&mut *db)
+    });
+    let counts: Vec<usize> = authors.unwrap().iter().map(|a| a.books_count()).collect();
+    assert_eq!(counts, [3, 3, 0]);
+    assert_eq!(log.len(), 1, "counted in the same statement");
+
+    let (tags, log) =
+        capture(|| Tag::query().order_by(Tag::id.asc()).with_count(Tag::books).all(&mut *db));
+    let counts: Vec<usize> = tags.unwrap().iter().map(|t| t.books_count()).collect();
+    assert_eq!(counts, [2, 3, 0]);
+    assert_eq!(log.len(), 1);
+
+    assert_eq!(Book::query().filter(Book::author_id.eq(2)).count(&mut *db).unwrap(), 3);
+    assert_eq!(Book::query().limit(2).offset(5).count(&mut *db).unwrap(), 1);
+    assert!(Author::query().filter(Author::publisher_id.is_null()).exists(&mut *db).unwrap());
+    assert!(!Author::query().filter(Author::name.eq("nobody")).exists(&mut *db).unwrap());
+}
+
+fn text_filters_match_literally<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let mut matching = |filter: eagerly::Cond<Book>| -> Vec<i64> {
+        ids(&Book::query().filter(filter).order_by(Book::id.asc()).all(&mut *db).unwrap())
+    };
+    assert_eq!(matching(Book::title.icontains("RUST")), [2, 5, 6]);
+    assert_eq!(matching(Book::title.contains("Rust")), [2, 6]);
+    assert_eq!(matching(Book::title.contains("%")), [2]);
+    assert_eq!(matching(Book::title.contains("_")), [3]);
+    assert_eq!(matching(Book::title.contains("*")), [3]);
+    assert_eq!(matching(Book::title.starts_with(r"C:\")), [4]);
+    assert_eq!(matching(Book::title.ends_with("]")), [4]);
+    assert_eq!(matching(Book::title.istarts_with("THE")), [5]);
+    assert_eq!(matching(Book::title.iexact("ancillary justice")), [1]);
+    assert_eq!(matching(Book::id.is_in([6, 1, 99])), [1, 6]);
+    assert_eq!(matching(Book::id.is_in(Vec::<i64>::new())), Vec::<i64>::new());
+    assert_eq!(matching(Book::author_id.ne(1) & !Book::title.contains("rust")), [3, 4]);
+}
+
+fn slices_and_per_parent_limits<C: ?Sized>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let page = Book::query().order_by(Book::id.desc()).limit(2).offset(1).all(&mut *db).unwrap();
+    assert_eq!(ids(&page), [5, 4]);
+    let rest = Book::query().order_by(Book::id.asc()).offset(4).all(&mut *db).unwrap();
+    assert_eq!(ids(&rest), [5, 6]);
+
+    // The newest book of each author: one statement for all of them, limited per author.
+    let (authors, log) = capture(|| {
+        Author::query()
+            .order_by(Author::id.asc())
+            .prefetch_with(Author::books, |q| q.order_by(Book::id.desc()).limit(1))
+            .all(&mut *db)
+    });
+    let newest: Vec<Vec<i64>> = authors.unwrap().iter().map(|a| ids(a.books())).collect();
+    assert_eq!(newest, [vec![6], vec![5], vec![]]);
+    assert_eq!(log.len(), 2);
+    assert!(log.sql()[1].contains("ROW_NUMBER() OVER (PARTITION BY"), "{}", log.sql()[1]);
+    let keys = backend.pick("IN (?, ?, ?)", "= ANY($1)");
+    assert!(log.sql()[1].contains(keys), "{}", log.sql()[1]);
+}
+
+fn lookups_find_one_row_or_say_why_not<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    assert_eq!(Author::get(&mut *db, 2).unwrap().name, "Brandon Sanderson");
+    assert!(matches!(Author::get(&mut *db, 99), Err(Error::NotFound { table: "author" })));
+    let link = BookTag::query().get(&mut *db, (6, 2)).unwrap();
+    assert_eq!((link.book_id, link.tag_id), (6, 2));
+    let first = Book::query().filter(Book::author_id.eq(2)).first(&mut *db).unwrap();
+    assert_eq!(first.map(|b| b.id), Some(3));
+    let one = Author::query().filter(Author::publisher_id.eq(1)).one(&mut *db);
+    assert!(matches!(one, Err(Error::MultipleRows { table: "author" })), "{one:?}");
+    let carol = Author::query().filter(Author::publisher_id.is_null()).one(&mut *db).unwrap();
+    assert_eq!(carol.name, "Carol Shields");
+    let ann = Author::get(&mut *db, 1).unwrap();
+    let later = eagerly::prefetch(&mut *db, vec![carol, ann], Author::books).unwrap();
+    assert_eq!(later.iter().map(|a| a.books().len()).collect::<Vec<_>>(), [0, 3]);
+}
+
+fn writes_by_key_and_by_filter<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    // Tags 1 to 3 were inserted with their keys: the next assigned key is above them.
+    let (added, log) = capture(|| NewTag { name: "fantasy".into() }.insert(&mut *db));
+    assert_eq!(added.unwrap(), Tag { id: 4, name: "fantasy".into() });
+    assert!(log.sql()[0].starts_with(r#"INSERT INTO "tag" ("name") VALUES ("#), "{}", log.sql()[0]);
+    assert!(log.sql()[0].ends_with(r#" RETURNING "id", "name""#), "{}", log.sql()[0]);
+    let more =
+        Tag::insert_all(&mut *db, [NewTag { name: "a".into() }, NewTag { name: "b".into() }])
+            .unwrap();
+    assert_eq!(more.iter().map(|t| t.id).collect::<Vec<_>>(), [5, 6]);
+    Tag { id: 10, name: "given".into() }.insert(&mut *db).unwrap();
+    assert_eq!(NewTag { name: "after".into() }.insert(&mut *db).unwrap().id, 11);
+
+    let mut book = Book::get(&mut *db, 4).unwrap().into_model();
+    book.title = "Renamed".into();
+    book.update(&mut *db).unwrap();
+    assert_eq!(Book::get(&mut *db, 4).unwrap().title, "Renamed");
+    let changed = Book::query()
+        .filter(Book::author_id.eq(2))
+        .update(&mut *db, [Book::title.set("Sanderson")])
+        .unwrap();
+    assert_eq!(changed, 3);
+    let deleted = BookTag::query().filter(BookTag::tag_id.eq(2)).delete(&mut *db).unwrap();
+    assert_eq!(deleted, 3);
+    BookTag { book_id: 6, tag_id: 1 }.delete(&mut *db).unwrap();
+    assert!(matches!(
+        BookTag { book_id: 6, tag_id: 1 }.delete(&mut *db),
+        Err(Error::NotFound { table: "book_tag" })
+    ));
+    assert_eq!(BookTag::query().count(&mut *db).unwrap(), 1);
+    let sliced = Book::query().order_by(Book::id.desc()).limit(2).delete(&mut *db);
+    // Books 5 and 6 have no tags left; deleting them leaves 4 books.
+    assert_eq!(sliced.unwrap(), 2);
+    assert_eq!(ids(&Book::query().order_by(Book::id.asc()).all(&mut *db).unwrap()), [1, 2, 3, 4]);
+}
+
+fn a_failed_multi_row_write_leaves_nothing<C: ?Sized>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    // Row 50 of 100 repeats a unique name: none of the 100 may stay.
+    let tags =
+        (1..=100).map(|i| NewTag { name: if i == 50 { "sf".into() } else { format!("t{i}") } });
+    let (result, log) = capture(|| Tag::insert_all(&mut *db, tags));
+    match result {
+        Err(Error::Database { table: "tag", source, .. }) => {
+            let message = source.to_string();
+            let expected =
+                backend.pick("UNIQUE constraint failed: tag.name", "duplicate key value");
+            assert!(message.contains(expected), "{message}");
+        }
+        other => panic!("expected a unique violation, got {other:?}"),
+    }
+    assert_eq!(log.sql()[0], backend.pick("SAVEPOINT eagerly", "BEGIN"));
+    assert_eq!(log.sql()[1..51].iter().filter(|s| s.starts_with("INSERT")).count(), 50);
+    assert_eq!(log.sql()[51..], ["ROLLBACK"]);
+    assert_eq!(Tag::query().count(&mut *db).unwrap(), 3, "nothing of the batch stayed");
+    // The connection is usable, in autocommit mode: the next write is kept.
+    NewTag { name: "kept".into() }.insert(&mut *db).unwrap();
+    assert_eq!(Tag::query().count(&mut *db).unwrap(), 4);
+    assert!(matches!(
+        Publisher::insert_all(&mut *db, [Publisher { id: 1, name: "again".into() }]),
+        Err(Error::Database { table: "publisher", .. })
+    ));
+}
+
+fn forbidden_and_inspected_statements<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let authors = Author::query().order_by(Author::id.asc()).all(&mut *db).unwrap();
+    let forbidden = eagerly::forbid_queries(|| Book::query().count(&mut *db));
+    assert!(matches!(forbidden, Err(Error::QueryForbidden { .. })), "{forbidden:?}");
+
+    // The classic N+1: a query per author, found and fixed.
+    let (_, report) = eagerly::inspect(|| {
+        for author in &authors {
+            Book::query().filter(Book::author_id.eq(author.id)).all(&mut *db).unwrap();
+        }
+    });
+    let found = &report.n_plus_one()[0];
+    assert_eq!(found.count, 3);
+    assert_eq!(found.location.file(), file!());
+    assert_eq!(report.log().len(), 3);
+    let fixed =
+        eagerly::inspect(|| Author::query().prefetch(Author::books).all(&mut *db).unwrap().len());
+    assert_eq!(fixed.0, 3);
+    assert!(fixed.1.n_plus_one().is_empty());
+    assert_eq!(fixed.1.log().len(), 2);
+    assert!(fixed.1.log().records().iter().all(|r| r.plan.as_ref().is_some_and(|p| !p.is_empty())));
+}
+
+/// PostgreSQL only: a write inside the caller's own transaction nests in a savepoint; a
+/// failure undoes only the write, and the caller's transaction goes on.
+#[test]
+fn postgres_writes_nest_in_the_callers_transaction() {
+    let Some(mut client) = postgres_server::isolated() else { return };
+    common::create_seed_tables(&mut client);
+    common::seed(&mut client);
+    let mut transaction = client.transaction().unwrap();
+    NewTag { name: "in the transaction".into() }.insert(&mut transaction).unwrap();
+    let (failed, log) = capture(|| {
+        Tag::insert_all(
+            &mut transaction,
+            [NewTag { name: "x".into() }, NewTag { name: "sf".into() }],
+        )
+    });
+    assert!(matches!(failed, Err(Error::Database { table: "tag", .. })), "{failed:?}");
+    assert_eq!(log.sql()[0], "SAVEPOINT eagerly");
+    assert_eq!(log.sql()[3..], ["ROLLBACK TO eagerly", "RELEASE eagerly"]);
+    // The caller's transaction is not aborted: it reads, and sees its own insert only.
+    let names: Vec<String> = Tag::query()
+        .order_by(Tag::id.asc())
+        .all(&mut transaction)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.into_model().name)
+        .collect();
+    assert_eq!(names, ["sf", "programming", "unused", "in the transaction"]);
+    transaction.rollback().unwrap();
+    assert_eq!(Tag::query().count(&mut client).unwrap(), 3);
+}
+
+/// PostgreSQL only: a column of a type eagerly does not read is an error naming it.
+#[test]
+fn postgres_unsupported_column_types_are_named() {
+    let Some(mut client) = postgres_server::isolated() else { return };
+    client
+        .batch_execute("CREATE TABLE tag (id BIGINT PRIMARY KEY, name INTERVAL); INSERT INTO tag VALUES (1, '1 day')")
+        .unwrap();
+    let error = Tag::get(&mut client, 1).unwrap_err();
+    assert!(
+        matches!(&error, Error::UnsupportedType { table: "tag", column, type_name, backend: "PostgreSQL" }
+            if column == "name" && type_name == "interval"),
+        "{error:?}"
+    );
+}
+
+impl HasId for Tag {
+    fn id(&self) -> i64 {
+        self.id
+    }
+}
