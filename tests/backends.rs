@@ -360,3 +360,52 @@ impl HasId for Tag {
         self.id
     }
 }
+
+/// PostgreSQL only: the scan detector reads PostgreSQL's plan and the table's size, and
+/// gives PostgreSQL's advice; a redacted log shows neither values nor the plan's literals.
+#[test]
+fn postgres_scans_are_found_with_the_fix_for_postgresql() {
+    let Some(mut client) = postgres_server::isolated() else { return };
+    common::create_seed_tables(&mut client);
+    client
+        .batch_execute(
+            "INSERT INTO author (name) VALUES ('Ann');
+             INSERT INTO books (title, author_id) SELECT 'title ' || g, 1 FROM generate_series(1, 20000) g",
+        )
+        .unwrap();
+    // Not analyzed yet: the table's rows are counted.
+    let (found, report) =
+        eagerly::inspect(|| Book::query().filter(Book::title.eq("title 7")).all(&mut client));
+    assert_eq!(ids(&found.unwrap()), [7]);
+    let scan = &report.scans()[0];
+    assert_eq!(
+        (scan.kind, scan.table, scan.rows),
+        (eagerly::inspect::ScanKind::FullScan, "books", 20_000)
+    );
+    assert_eq!(scan.advice, "add `#[model(index)]` to `Book::title`");
+    let plan = report.log().records()[0].plan.clone().unwrap();
+    assert!(plan[0].starts_with("Seq Scan on books t0 ("), "{plan:?}");
+    assert!(plan[0].contains("'title 7'"), "{plan:?}");
+    let redacted = report.log().redacted();
+    assert!(!redacted.to_string().contains("title 7"), "{redacted}");
+    let plan = redacted.records()[0].plan.clone().unwrap();
+    assert!(plan[0].ends_with("filter: (title = '?'::text))"), "{plan:?}");
+
+    let (_, report) =
+        eagerly::inspect(|| Book::query().filter(Book::title.contains("77")).count(&mut client));
+    assert!(
+        report.scans()[0].advice.contains("USING gin (\"title\" gin_trgm_ops)"),
+        "{:?}",
+        report.scans()
+    );
+
+    // Indexed and analyzed: the filter is served, nothing to report.
+    client.batch_execute("CREATE INDEX ON books (title); ANALYZE books").unwrap();
+    let (_, report) =
+        eagerly::inspect(|| Book::query().filter(Book::title.eq("title 7")).all(&mut client));
+    assert!(report.scans().is_empty(), "{:?}", report.scans());
+    // A small table is not worth reporting, scanned or not.
+    let (_, report) =
+        eagerly::inspect(|| Author::query().filter(Author::publisher_id.eq(1)).all(&mut client));
+    assert!(report.scans().is_empty(), "{:?}", report.scans());
+}

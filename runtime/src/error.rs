@@ -247,15 +247,14 @@ impl From<postgres::Error> for DatabaseError {
     }
 }
 
-/// The server's own message (`duplicate key value violates unique constraint ..`, with its
-/// detail) where there is one: the `postgres` crate's `Display` says only `db error`.
+/// The server's own message (`duplicate key value violates unique constraint ..`) where
+/// there is one: the `postgres` crate's `Display` says only `db error`. Not its detail,
+/// which shows the values (`Key (name)=(sf) already exists`): messages end up in logs;
+/// the detail is in the source, `DbError::detail`.
 #[cfg(feature = "postgres")]
 fn postgres_message(error: &postgres::Error) -> String {
     match error.as_db_error() {
-        Some(db) => match db.detail() {
-            Some(detail) => format!("{}: {} ({detail})", db.severity(), db.message()),
-            None => format!("{}: {}", db.severity(), db.message()),
-        },
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
         None => match std::error::Error::source(error) {
             Some(source) => format!("{error}: {source}"),
             None => error.to_string(),

@@ -591,6 +591,7 @@ fn scans(records: &[QueryRecord], threshold: u64) -> Vec<Scan> {
     let mut found = Vec::new();
     for Runs { first: record, steps, runs, fullscan_steps, rows } in statements {
         let (Some(steps), Some(shape)) = (steps, record.shape.as_deref()) else { continue };
+        let backend = record.backend;
         let per_run = fullscan_steps / runs.max(1);
         let returned = rows / runs.max(1);
         let scan = |kind, table: &'static Table, advice: String| Scan {
@@ -604,14 +605,19 @@ fn scans(records: &[QueryRecord], threshold: u64) -> Vec<Scan> {
         let table_of = |alias: &Alias| shape.tables.iter().find(|(a, _)| a == alias).map(|t| t.1);
         for step in steps {
             match step {
-                PlanStep::FullScan(alias) => {
+                PlanStep::FullScan { alias, rows } => {
                     let Some(table) = table_of(alias) else { continue };
-                    if per_run < threshold {
+                    let scanned = rows.unwrap_or(per_run);
+                    if scanned < threshold {
                         continue;
                     }
                     for filtered in shape.filters.iter().filter(|f| f.alias == *alias) {
-                        if let Some(advice) = scan_advice(table, filtered.column, filtered.test) {
-                            found.push(scan(ScanKind::FullScan, table, advice));
+                        let test = filtered.test;
+                        if let Some(advice) = scan_advice(table, filtered.column, test, backend) {
+                            found.push(Scan {
+                                rows: scanned,
+                                ..scan(ScanKind::FullScan, table, advice)
+                            });
                         }
                     }
                 }
@@ -647,12 +653,20 @@ fn scans(records: &[QueryRecord], threshold: u64) -> Vec<Scan> {
 
 /// What to do about a full scan of `table` for a condition on `column`; `None` when the
 /// condition cannot narrow the scan anyway.
-fn scan_advice(table: &'static Table, column: &str, test: Test) -> Option<String> {
+fn scan_advice(
+    table: &'static Table,
+    column: &str,
+    test: Test,
+    backend: &'static str,
+) -> Option<String> {
     let field = field_of(table, column);
     let model = table.model;
     let indexed = table.indexes().iter().any(|i| table.columns[i.columns[0]].name == column)
         || table.key_column() == column;
     match test {
+        Test::Prefix if !indexed && backend == POSTGRES => Some(format!(
+            "add `#[model(index)]` to `{model}::{field}` (PostgreSQL serves a prefix match from it under the C collation; under another, create the index with `text_pattern_ops`)"
+        )),
         Test::Equal | Test::Range | Test::Prefix if !indexed => {
             Some(format!("add `#[model(index)]` to `{model}::{field}`"))
         }
@@ -662,12 +676,19 @@ fn scan_advice(table: &'static Table, column: &str, test: Test) -> Option<String
         Test::IgnoringCase => Some(format!(
             "add `#[model(index)]` to `{model}::{field}` and match case (`eq`, `starts_with`), which an ordinary index can serve"
         )),
+        Test::Inside if backend == POSTGRES => Some(format!(
+            "no B-tree index can find `{model}::{field}` values by what they contain or end with: match a prefix (`starts_with`), or add a trigram index (`CREATE EXTENSION pg_trgm; CREATE INDEX ON \"{table}\" USING gin (\"{column}\" gin_trgm_ops)`), which serves `LIKE '%x%'`",
+            table = table.name
+        )),
         Test::Inside => Some(format!(
             "no index can find `{model}::{field}` values by what they contain or end with: match a prefix (`starts_with`), or search text with SQLite's FTS5"
         )),
         _ => None,
     }
 }
+
+/// [`QueryRecord::backend`] of PostgreSQL's statements.
+const POSTGRES: &str = "PostgreSQL";
 
 /// The Rust field of a column, for advice.
 fn field_of(table: &Table, column: &str) -> String {

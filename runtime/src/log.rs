@@ -49,10 +49,14 @@ pub struct QueryRecord {
     /// The line of the application that ran the query (through `#[track_caller]`), also
     /// for the batched statements of its prefetches.
     pub location: &'static Location<'static>,
-    /// SQLite's counters for this execution.
+    /// The backend that ran it: `SQLite` or `PostgreSQL`.
+    pub backend: &'static str,
+    /// SQLite's counters for this execution (zero on other backends).
     pub counters: Counters,
-    /// SQLite's plan (`EXPLAIN QUERY PLAN`), one line per step, when an inspection asked
-    /// for it; once per distinct statement.
+    /// The backend's plan, when an inspection asked for it, once per distinct statement:
+    /// SQLite's `EXPLAIN QUERY PLAN`, one line per step, or PostgreSQL's
+    /// `EXPLAIN (FORMAT JSON)`, one line per node (`Seq Scan on book t0 (filter: .., 12
+    /// rows)`).
     pub plan: Option<Vec<String>>,
     /// What the statement does, for the inspector.
     pub(crate) shape: Option<Arc<Shape>>,
@@ -166,7 +170,8 @@ impl QueryLog {
     }
 
     /// The same log with every bound value replaced by `'?'`, for logs that leave the
-    /// machine.
+    /// machine; so are the values a plan's filter shows (PostgreSQL plans a statement for
+    /// the values bound: `filter: (name = 'Ann Leckie'::text)`).
     ///
     /// ```
     /// # use eagerly::__doc::*;
@@ -182,9 +187,49 @@ impl QueryLog {
             for param in &mut record.params {
                 *param = Value::Text("?".into());
             }
+            for line in record.plan.iter_mut().flatten() {
+                if let Some(at) = line.find(FILTER) {
+                    let start = at + FILTER.len();
+                    *line = format!("{}{}", &line[..start], without_literals(&line[start..]));
+                }
+            }
         }
         log
     }
+}
+
+/// Where a plan line's filter begins: the filter is the last thing on its line.
+pub(crate) const FILTER: &str = "filter: ";
+
+/// `text` with each quoted literal as `'?'` and each number an operator or a bracket
+/// leads to as `?`: `(n = 5) AND (name = 'x''y'::text)` becomes
+/// `(n = ?) AND (name = '?'::text)`.
+fn without_literals(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut last = ' '; // the last character written that is not a space
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            // A quoted literal, its quotes doubled inside.
+            while let Some(q) = chars.next() {
+                if q == '\'' && chars.next_if_eq(&'\'').is_none() {
+                    break;
+                }
+            }
+            out.push_str("'?'");
+            last = '\'';
+        } else if (c.is_ascii_digit() || c == '-') && "=<>(,".contains(last) {
+            while chars.next_if(|d| d.is_ascii_alphanumeric() || *d == '.').is_some() {}
+            out.push('?');
+            last = '?';
+        } else {
+            out.push(c);
+            if !c.is_whitespace() {
+                last = c;
+            }
+        }
+    }
+    out
 }
 
 impl<'a> IntoIterator for &'a QueryLog {
@@ -482,12 +527,28 @@ mod tests {
                 table: "t",
                 error: None,
                 location: Location::caller(),
+                backend: "SQLite",
                 counters: Counters::default(),
                 plan: None,
                 shape: None,
                 steps: Vec::new(),
             },
         );
+    }
+
+    #[test]
+    fn plan_filters_lose_their_literals() {
+        assert_eq!(
+            without_literals(
+                "((n = 5) AND (name = 'x''y'::text) AND (big >= -1.5e3) AND t0 <> 'a')"
+            ),
+            "((n = ?) AND (name = '?'::text) AND (big >= ?) AND t0 <> '?')"
+        );
+        assert_eq!(
+            without_literals("(id = ANY ('{1,2}'::bigint[]))"),
+            "(id = ANY ('?'::bigint[]))"
+        );
+        assert_eq!(without_literals("(t0.n2 IN (3, 4))"), "(t0.n2 IN (?, ?))");
     }
 
     #[test]

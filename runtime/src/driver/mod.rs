@@ -281,6 +281,7 @@ fn watched(
             table: statement.table_name(),
             error: result.as_ref().err().map(ToString::to_string),
             location: run.caller,
+            backend: run.dialect().backend(),
             counters,
             plan,
             steps,

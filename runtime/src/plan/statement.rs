@@ -58,7 +58,13 @@ impl StatementKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PlanStep {
     /// Reads every row of the table under this alias.
-    FullScan(Alias),
+    FullScan {
+        /// The table's alias.
+        alias: Alias,
+        /// The rows of the table, where the backend tells them with its plan (PostgreSQL's
+        /// statistics); else the inspector goes by what the statement's run counted.
+        rows: Option<u64>,
+    },
     /// Sorts the rows for `ORDER BY`.
     Sort,
     /// Builds an index on a column of the table under this alias, for this statement only.

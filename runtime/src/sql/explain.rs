@@ -4,6 +4,8 @@
 //! it, as backend-neutral [`PlanStep`]s.
 
 use crate::plan::statement::{PlanStep, Shape};
+#[cfg(feature = "postgres")]
+use crate::{plan::statement::StatementKind, schema::Table, value::Value};
 
 use super::{Dialect, Statement};
 
@@ -39,7 +41,7 @@ pub(crate) fn steps(lines: &[String], shape: &Shape) -> Vec<PlanStep> {
         if let Some(rest) = line.strip_prefix("SCAN ") {
             let name = rest.split(' ').next().unwrap_or(rest);
             if let Some(&(alias, _)) = alias_named(name) {
-                steps.push(PlanStep::FullScan(alias));
+                steps.push(PlanStep::FullScan { alias, rows: None });
             }
         } else if line.starts_with("USE TEMP B-TREE FOR") && line.contains("ORDER BY") {
             steps.push(PlanStep::Sort);
@@ -55,10 +57,8 @@ pub(crate) fn steps(lines: &[String], shape: &Shape) -> Vec<PlanStep> {
 }
 
 /// PostgreSQL's plan (the one row of `EXPLAIN (FORMAT JSON)`) as lines, each node
-/// indented by its depth: `Seq Scan on author t0 (filter: (name = $1), 10000 rows)`.
+/// indented by its depth: `Seq Scan on author t0 (1 rows, filter: (name = 'Ann'::text))`.
 #[cfg(feature = "postgres")]
-// Read by the PostgreSQL driver, which is to come; its tests read real plans now.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn postgres_lines(plan: &serde_json::Value) -> Vec<String> {
     let mut lines = Vec::new();
     each_node(plan, 0, &mut |node, depth| {
@@ -68,14 +68,15 @@ pub(crate) fn postgres_lines(plan: &serde_json::Value) -> Vec<String> {
             line.push_str(&format!(" on {relation} {alias}"));
         }
         let mut details = Vec::new();
+        if let Some(rows) = node.get("Plan Rows").and_then(serde_json::Value::as_f64) {
+            details.push(format!("{rows} rows"));
+        }
         if let Some(index) = text("Index Name") {
             details.push(format!("index {index}"));
         }
+        // Last: a redacted log clears the values it shows (`log::FILTER`).
         if let Some(filter) = text("Filter") {
             details.push(format!("filter: {filter}"));
-        }
-        if let Some(rows) = node.get("Plan Rows").and_then(serde_json::Value::as_f64) {
-            details.push(format!("{rows} rows"));
         }
         if !details.is_empty() {
             line.push_str(&format!(" ({})", details.join(", ")));
@@ -86,10 +87,8 @@ pub(crate) fn postgres_lines(plan: &serde_json::Value) -> Vec<String> {
 }
 
 /// The steps of PostgreSQL's plan the inspector reports: a `Seq Scan` of one of the
-/// statement's tables (by its alias), and a `Sort`.
+/// statement's tables (by its alias; the driver adds the table's size), and a `Sort`.
 #[cfg(feature = "postgres")]
-// Read by the PostgreSQL driver, which is to come; its tests read real plans now.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn postgres_steps(plan: &serde_json::Value, shape: &Shape) -> Vec<PlanStep> {
     let mut steps = Vec::new();
     each_node(plan, 0, &mut |node, _| {
@@ -99,7 +98,7 @@ pub(crate) fn postgres_steps(plan: &serde_json::Value, shape: &Shape) -> Vec<Pla
                 let alias = text("Alias").unwrap_or("");
                 if let Some(&(alias, _)) = shape.tables.iter().find(|(a, _)| a.to_string() == alias)
                 {
-                    steps.push(PlanStep::FullScan(alias));
+                    steps.push(PlanStep::FullScan { alias, rows: None });
                 }
             }
             Some("Sort" | "Incremental Sort") => steps.push(PlanStep::Sort),
@@ -109,10 +108,26 @@ pub(crate) fn postgres_steps(plan: &serde_json::Value, shape: &Shape) -> Vec<Pla
     steps
 }
 
+/// The statement that tells how many rows `table` holds, for PostgreSQL's inspector: the
+/// planner's estimate (`pg_class.reltuples`) once the table was analyzed, else a count of
+/// at most `bound` rows.
+#[cfg(feature = "postgres")]
+pub(crate) fn table_rows(table: &'static Table, bound: i64) -> Statement {
+    let mut out = Statement::new(Dialect::Postgres, StatementKind::Other);
+    out.push("SELECT COALESCE((SELECT CASE WHEN reltuples >= 0 THEN reltuples::bigint END FROM pg_class WHERE oid = to_regclass(");
+    let mut quoted = String::new();
+    super::push_ident(&mut quoted, table.name);
+    out.param(Value::Text(quoted));
+    out.push(")), (SELECT count(*) FROM (SELECT 1 FROM ");
+    out.ident(table.name);
+    out.push(" LIMIT ");
+    out.param(Value::Integer(bound));
+    out.push(") q0))");
+    out
+}
+
 /// Calls `each` with every node of the plan, parents first, and its depth.
 #[cfg(feature = "postgres")]
-// Read by the PostgreSQL driver, which is to come; its tests read real plans now.
-#[cfg_attr(not(test), allow(dead_code))]
 fn each_node(
     plan: &serde_json::Value,
     depth: usize,
@@ -175,7 +190,7 @@ mod tests {
         assert_eq!(
             steps(&plan, &shape),
             [
-                PlanStep::FullScan(Alias::Base),
+                PlanStep::FullScan { alias: Alias::Base, rows: None },
                 PlanStep::Sort,
                 PlanStep::TemporaryIndex { alias: Alias::Join(1), column: "k".into() }
             ]
@@ -238,9 +253,10 @@ mod tests {
         };
         let statement = select::rows(Dialect::Postgres, &BIG, &by_name).unwrap();
         let (lines, steps) = plan_of(&mut client, &statement);
-        assert_eq!(steps, [PlanStep::FullScan(Alias::Base)], "{lines:?}");
+        assert_eq!(steps, [PlanStep::FullScan { alias: Alias::Base, rows: None }], "{lines:?}");
         // A plan made for the bound values shows them (`name = 'name 7'::text`).
-        assert!(lines[0].starts_with("Seq Scan on big t0 (filter: (name = "), "{lines:?}");
+        assert!(lines[0].starts_with("Seq Scan on big t0 ("), "{lines:?}");
+        assert!(lines[0].ends_with(" filter: (name = 'name 7'::text))"), "{lines:?}");
 
         client.batch_execute("CREATE INDEX big_name_idx ON big (name); ANALYZE big").unwrap();
         let (lines, steps) = plan_of(&mut client, &statement);

@@ -238,16 +238,37 @@ impl<C: Client> Session for Held<'_, C> {
         let mut rows = client.query_raw(&prepared, &bind::params(&values)).ok()?;
         let row = rows.next().ok()??;
         let plan: serde_json::Value = row.try_get(0).ok()?;
-        let steps = match &statement.shape {
-            Some(shape) => sql::explain::postgres_steps(&plan, shape),
-            None => Vec::new(),
-        };
+        drop(rows);
+        let mut steps = Vec::new();
+        if let Some(shape) = &statement.shape {
+            steps = sql::explain::postgres_steps(&plan, shape);
+            for step in &mut steps {
+                if let PlanStep::FullScan { alias, rows } = step {
+                    let table = shape.tables.iter().find(|(a, _)| a == alias).map(|t| t.1);
+                    *rows = table.and_then(|table| table_rows(&mut **client, table));
+                }
+            }
+        }
         Some((sql::explain::postgres_lines(&plan), steps))
     }
 
     fn in_transaction(&self) -> bool {
         C::IN_TRANSACTION || self.began.get()
     }
+}
+
+/// How many rows `table` holds, for the inspector: PostgreSQL's estimate (`reltuples`)
+/// once the table has been analyzed, else counted, up to a bound (enough to tell a large
+/// table from a small one without reading a huge one whole).
+fn table_rows(client: &mut impl Client, table: &'static crate::schema::Table) -> Option<u64> {
+    /// The most rows counted.
+    const COUNTED: i64 = 1_000_000;
+    let statement = sql::explain::table_rows(table, COUNTED);
+    let prepared = client.prepare(&statement.text).ok()?;
+    let mut rows = client.query_raw(&prepared, &bind::params(&statement.params)).ok()?;
+    let row = rows.next().ok()??;
+    let count: i64 = row.try_get(0).ok()?;
+    u64::try_from(count).ok()
 }
 
 /// The values to bind, refusing what eagerly never binds (NaN) with the same error as on
