@@ -74,7 +74,7 @@ pub fn track(t: &Track) -> u64 {
     crate::measure::track_hash!(t, track_id)
 }
 
-pub fn eagerly(conn: &Connection, workload: Workload) -> Result<u64, String> {
+pub fn eagerly<E: eagerly::Executor>(conn: E, workload: Workload) -> Result<u64, String> {
     Ok(match workload {
         Workload::Prefetch => {
             let authors = Author::query().prefetch(Author::books).all(conn).map_err(err)?;

@@ -13,6 +13,7 @@
 //! bench/run                       # everything (see BENCHMARKS.md)
 //! bench/run --sizes 1000 --storage mem --workloads prefetch
 //! bench/run compile-cost          # rebuild time of a 50-model schema, eagerly vs Diesel
+//! bench/run postgres              # eagerly on PostgreSQL vs hand-written `postgres` code
 //! ```
 
 mod compile_cost;
@@ -20,7 +21,9 @@ mod data;
 mod diesel_side;
 mod eagerly_side;
 mod hand;
+mod hand_pg;
 mod measure;
+mod postgres;
 mod seaorm_side;
 
 use std::collections::BTreeMap;
@@ -140,6 +143,7 @@ fn main() {
         Some("one") => one(&args[1..]),
         Some("together") => together(&args[1..]),
         Some("compile-cost") => compile_cost::run(),
+        Some("postgres") => postgres::run(&args[1..]),
         // For profiling one contender by hand: `peers script prefetch 10000 /tmp/db.sql`,
         // then `perf record peers one eagerly prefetch mem:/tmp/db.sql 20`.
         Some("script") => {
@@ -221,8 +225,8 @@ fn prepare(
                 Storage::Disk { file } => rusqlite::Connection::open(own_file(file, contender)?)
                     .map_err(|e| e.to_string())?,
             };
-            let work = match contender {
-                Contender::Eagerly => eagerly_side::eagerly,
+            let work: fn(&rusqlite::Connection, Workload) -> Result<u64, String> = match contender {
+                Contender::Eagerly => |conn, workload| eagerly_side::eagerly(conn, workload),
                 Contender::HandPlain => hand::plain,
                 Contender::HandBest => hand::best,
                 _ => eagerly_side::naive,

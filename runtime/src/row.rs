@@ -230,27 +230,57 @@ pub struct Reader<'a> {
     key_selected: bool,
 }
 
-/// A result row: straight from SQLite, or kept aside as values (when a batched loader must
-/// decode the same row once per parent that shares it).
+/// A result row: straight from SQLite, read in place from another backend's row, or as
+/// values (another backend's values that have no SQLite form to borrow, or a row a
+/// batched loader kept aside to decode once per parent that shares it). Values are read in
+/// their SQLite forms whatever the backend (a `BOOLEAN` as the integer 0 or 1, a `UUID` as
+/// 16 bytes, a `DATE` as `2024-02-29`), so that a field decodes the same from every one.
 #[derive(Clone, Copy)]
 #[doc(hidden)]
 pub enum Source<'a> {
     Sqlite(&'a rusqlite::Row<'a>),
     Values(&'a [crate::value::Value]),
+    InPlace(&'a dyn InPlace),
+}
+
+/// A backend's result row whose every value has an SQLite form borrowed from it.
+#[doc(hidden)]
+pub trait InPlace {
+    /// The number of columns.
+    fn column_count(&self) -> usize;
+    /// The value of column `index` in its SQLite form; `None` past the last column.
+    fn value(&self, index: usize) -> Option<ValueRef<'_>>;
 }
 
 impl<'a> Source<'a> {
     // Inlined into the generated `decode` functions (in the user's crate), where every
-    // field of every row passes through it.
+    // field of every row passes through it: SQLite's rows are read here, the others out
+    // of line, which keeps the inlined code as small as it was with SQLite alone.
     #[inline]
     pub(crate) fn get(&self, index: usize) -> rusqlite::Result<ValueRef<'a>> {
         match self {
             Source::Sqlite(row) => row.get_ref(index),
-            // Kept rows are SQLite's values: never a list.
-            Source::Values(values) => values
-                .get(index)
-                .and_then(crate::value::Value::as_sqlite)
-                .ok_or(rusqlite::Error::InvalidColumnIndex(index)),
+            _ => self.get_other(index),
+        }
+    }
+
+    #[inline(never)]
+    fn get_other(&self, index: usize) -> rusqlite::Result<ValueRef<'a>> {
+        match self {
+            Source::Sqlite(row) => return row.get_ref(index),
+            // Kept rows are result values: never a list.
+            Source::Values(values) => values.get(index).and_then(crate::value::Value::as_sqlite),
+            Source::InPlace(row) => row.value(index),
+        }
+        .ok_or(rusqlite::Error::InvalidColumnIndex(index))
+    }
+
+    /// The number of columns.
+    pub(crate) fn column_count(&self) -> usize {
+        match self {
+            Source::Sqlite(row) => row.as_ref().column_count(),
+            Source::InPlace(row) => row.column_count(),
+            Source::Values(values) => values.len(),
         }
     }
 }

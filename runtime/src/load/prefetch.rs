@@ -499,13 +499,12 @@ fn ordered<Rel: Relation>(select: &Select, key: &BatchKey) -> Select {
 /// can fail here; the error names the table's column at that position (or `?` for a
 /// column of a join or count).
 fn values_of(row: Source<'_>, table: &'static Table) -> Result<Vec<Value>> {
-    let row = match row {
-        Source::Sqlite(row) => row,
-        Source::Values(values) => return Ok(values.to_vec()),
-    };
-    (0..row.as_ref().column_count())
+    if let Source::Values(values) = row {
+        return Ok(values.to_vec());
+    }
+    (0..row.column_count())
         .map(|i| {
-            let value = row.get_ref(i).map_err(|e| FromSqlError::Other(Box::new(e)));
+            let value = row.get(i).map_err(|e| FromSqlError::Other(Box::new(e)));
             value.and_then(Value::from_sqlite).map_err(|problem| Error::Decode {
                 table: table.name,
                 column: table.columns.get(i).map_or("?", |c| c.name),

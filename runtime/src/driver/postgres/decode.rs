@@ -18,9 +18,79 @@
 
 use ::postgres::Row;
 use ::postgres::types::{FromSql, Type};
+use rusqlite::types::ValueRef;
 
 use crate::error::{Error, Result};
 use crate::value::Value;
+
+/// A row every column of which has an SQLite form to borrow (no date, time or numeric),
+/// read in place: no copy of its text and bytes before the fields decode them.
+pub(super) struct InPlace<'r>(pub &'r Row);
+
+impl InPlace<'_> {
+    /// Whether `row` can be read in place.
+    pub(super) fn fits(row: &Row) -> bool {
+        row.columns().iter().all(|c| has_borrowed_form(c.type_()))
+    }
+}
+
+impl crate::row::InPlace for InPlace<'_> {
+    fn column_count(&self) -> usize {
+        self.0.len()
+    }
+
+    fn value(&self, index: usize) -> Option<ValueRef<'_>> {
+        let ty = self.0.columns().get(index)?.type_();
+        match self.0.try_get::<_, Option<Raw<'_>>>(index).ok()? {
+            None => Some(ValueRef::Null),
+            Some(Raw(raw)) => borrowed(ty, raw),
+        }
+    }
+}
+
+/// Whether a value of type `ty` has an SQLite form borrowed from its binary form.
+fn has_borrowed_form(ty: &Type) -> bool {
+    matches!(
+        *ty,
+        Type::BOOL
+            | Type::INT2
+            | Type::INT4
+            | Type::INT8
+            | Type::OID
+            | Type::FLOAT4
+            | Type::FLOAT8
+            | Type::TEXT
+            | Type::VARCHAR
+            | Type::BPCHAR
+            | Type::NAME
+            | Type::UNKNOWN
+            | Type::JSON
+            | Type::JSONB
+            | Type::BYTEA
+            | Type::UUID
+    )
+}
+
+/// The SQLite form of a value of type `ty`, borrowed from its binary form `raw`; `None`
+/// for a type without one ([`has_borrowed_form`]) or a malformed value.
+fn borrowed<'a>(ty: &Type, raw: &'a [u8]) -> Option<ValueRef<'a>> {
+    Some(match *ty {
+        Type::BOOL => ValueRef::Integer(i64::from(*raw.first()? != 0)),
+        Type::INT2 => ValueRef::Integer(i16::from_be_bytes(raw.try_into().ok()?).into()),
+        Type::INT4 => ValueRef::Integer(i32::from_be_bytes(raw.try_into().ok()?).into()),
+        Type::INT8 => ValueRef::Integer(i64::from_be_bytes(raw.try_into().ok()?)),
+        Type::OID => ValueRef::Integer(u32::from_be_bytes(raw.try_into().ok()?).into()),
+        Type::FLOAT4 => ValueRef::Real(f32::from_be_bytes(raw.try_into().ok()?).into()),
+        Type::FLOAT8 => ValueRef::Real(f64::from_be_bytes(raw.try_into().ok()?)),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::JSON => {
+            ValueRef::Text(raw)
+        }
+        // jsonb's binary form is a version byte (1), then the text.
+        Type::JSONB if raw.first() == Some(&1) => ValueRef::Text(&raw[1..]),
+        Type::BYTEA | Type::UUID => ValueRef::Blob(raw),
+        _ => return None,
+    })
+}
 
 /// Reads every column of `row` into `out` (emptied first).
 pub(super) fn read_row(row: &Row, table: &'static str, out: &mut Vec<Value>) -> Result<()> {
@@ -58,22 +128,11 @@ impl<'a> FromSql<'a> for Raw<'a> {
 /// The value of a column of type `ty` from its binary form; `None` for a type eagerly
 /// does not read (or a malformed value).
 fn value(ty: &Type, raw: &[u8]) -> Option<Value> {
-    let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).ok().map(Value::Text);
+    if has_borrowed_form(ty) {
+        return Value::from_sqlite(borrowed(ty, raw)?).ok();
+    }
     Some(match *ty {
-        Type::BOOL => Value::Integer(i64::from(*raw.first()? != 0)),
-        Type::INT2 => Value::Integer(i16::from_be_bytes(raw.try_into().ok()?).into()),
-        Type::INT4 => Value::Integer(i32::from_be_bytes(raw.try_into().ok()?).into()),
-        Type::INT8 => Value::Integer(i64::from_be_bytes(raw.try_into().ok()?)),
-        Type::OID => Value::Integer(u32::from_be_bytes(raw.try_into().ok()?).into()),
-        Type::FLOAT4 => Value::Real(f32::from_be_bytes(raw.try_into().ok()?).into()),
-        Type::FLOAT8 => Value::Real(f64::from_be_bytes(raw.try_into().ok()?)),
-        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::JSON => {
-            text(raw)?
-        }
-        // jsonb's binary form is a version byte (1), then the text.
-        Type::JSONB if raw.first() == Some(&1) => text(&raw[1..])?,
         Type::NUMERIC => numeric(raw)?,
-        Type::BYTEA | Type::UUID => Value::Blob(raw.to_vec()),
         Type::DATE => Value::Text(date(i32::from_be_bytes(raw.try_into().ok()?).into())),
         Type::TIME => Value::Text(time(i64::from_be_bytes(raw.try_into().ok()?))),
         Type::TIMESTAMP => Value::Text(timestamp(i64::from_be_bytes(raw.try_into().ok()?))),

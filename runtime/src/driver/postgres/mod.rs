@@ -16,7 +16,6 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::Location;
 
-use ::postgres::fallible_iterator::FallibleIterator;
 use ::postgres::types::ToSql;
 
 use super::{Db, Executor, Params, Run, sealed};
@@ -59,11 +58,13 @@ trait Client {
 
     fn prepare(&mut self, sql: &str) -> Result<::postgres::Statement, ::postgres::Error>;
 
-    fn query_raw<'a>(
-        &'a mut self,
+    /// Every row at once: the `postgres` crate enters its runtime once per call, and a
+    /// row iterator's would be once per row, more than the row's own decoding.
+    fn query(
+        &mut self,
         statement: &::postgres::Statement,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<::postgres::RowIter<'a>, ::postgres::Error>;
+    ) -> Result<Vec<::postgres::Row>, ::postgres::Error>;
 
     fn execute(
         &mut self,
@@ -83,12 +84,12 @@ macro_rules! client {
                 <$client>::prepare(self, sql)
             }
 
-            fn query_raw<'a>(
-                &'a mut self,
+            fn query(
+                &mut self,
                 statement: &::postgres::Statement,
                 params: &[&(dyn ToSql + Sync)],
-            ) -> Result<::postgres::RowIter<'a>, ::postgres::Error> {
-                <$client>::query_raw(self, statement, params.iter().copied())
+            ) -> Result<Vec<::postgres::Row>, ::postgres::Error> {
+                <$client>::query(self, statement, params)
             }
 
             fn execute(
@@ -187,17 +188,20 @@ impl<C: Client> Session for Held<'_, C> {
         super::watched(run, statement, params, |_| {
             let result = values(statement, params).and_then(|values| {
                 self.with_prepared(statement, |client, prepared| {
-                    let mut rows = client
-                        .query_raw(prepared, &bind::params(&values))
+                    let rows = client
+                        .query(prepared, &bind::params(&values))
                         .map_err(|e| database(statement, e))?;
-                    let mut read = 0;
+                    let in_place = rows.first().is_some_and(decode::InPlace::fits);
                     let mut row_values = Vec::new();
-                    while let Some(row) = rows.next().map_err(|e| database(statement, e))? {
-                        decode::read_row(&row, statement.table_name(), &mut row_values)?;
-                        read += 1;
-                        each(Source::Values(&row_values))?;
+                    for row in &rows {
+                        if in_place {
+                            each(Source::InPlace(&decode::InPlace(row)))?;
+                        } else {
+                            decode::read_row(row, statement.table_name(), &mut row_values)?;
+                            each(Source::Values(&row_values))?;
+                        }
                     }
-                    Ok(read)
+                    Ok(rows.len())
                 })
             });
             (result, Counters::default())
@@ -235,10 +239,8 @@ impl<C: Client> Session for Held<'_, C> {
         let values = values(statement, params).ok()?;
         let mut client = self.client.try_borrow_mut().ok()?;
         let prepared = client.prepare(&sql).ok()?;
-        let mut rows = client.query_raw(&prepared, &bind::params(&values)).ok()?;
-        let row = rows.next().ok()??;
-        let plan: serde_json::Value = row.try_get(0).ok()?;
-        drop(rows);
+        let rows = client.query(&prepared, &bind::params(&values)).ok()?;
+        let plan: serde_json::Value = rows.first()?.try_get(0).ok()?;
         let mut steps = Vec::new();
         if let Some(shape) = &statement.shape {
             steps = sql::explain::postgres_steps(&plan, shape);
@@ -265,9 +267,8 @@ fn table_rows(client: &mut impl Client, table: &'static crate::schema::Table) ->
     const COUNTED: i64 = 1_000_000;
     let statement = sql::explain::table_rows(table, COUNTED);
     let prepared = client.prepare(&statement.text).ok()?;
-    let mut rows = client.query_raw(&prepared, &bind::params(&statement.params)).ok()?;
-    let row = rows.next().ok()??;
-    let count: i64 = row.try_get(0).ok()?;
+    let rows = client.query(&prepared, &bind::params(&statement.params)).ok()?;
+    let count: i64 = rows.first()?.try_get(0).ok()?;
     u64::try_from(count).ok()
 }
 

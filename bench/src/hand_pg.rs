@@ -1,0 +1,218 @@
+//! Hand-written `postgres` code for the PostgreSQL workloads, as the peers of eagerly on
+//! PostgreSQL: plain (each statement prepared where it runs, as `client.query(sql, ..)`
+//! does: a round trip to prepare, one to run) and best (every statement prepared once,
+//! before the timing, and reused; keys sent as one array, or not at all where a subquery
+//! gives them).
+
+use std::collections::HashMap;
+
+use postgres::{Client, Statement};
+
+use crate::Workload;
+use crate::measure::{author_count, book_author_publisher, keyed, total, with_children};
+
+fn err(e: postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => e.to_string(),
+    }
+}
+
+const AUTHORS: &str = r#"SELECT "id", "name", "publisher_id" FROM "author" ORDER BY "id""#;
+const BOOKS_OF: &str = r#"SELECT "id", "title", "author_id" FROM "book" WHERE "author_id" = ANY($1) ORDER BY "author_id", "id""#;
+const BOOKS_OF_ALL: &str = r#"SELECT "id", "title", "author_id" FROM "book" WHERE "author_id" IN (SELECT "id" FROM "author") ORDER BY "author_id", "id""#;
+const JOINED: &str = r#"SELECT b."id", b."title", b."author_id", a."name", a."publisher_id", p."id", p."name"
+    FROM "book" b JOIN "author" a ON a."id" = b."author_id" LEFT JOIN "publisher" p ON p."id" = a."publisher_id""#;
+const COUNTED_GROUPED: &str = r#"SELECT a."id", a."name", a."publisher_id", COUNT(b."id") FROM "author" a LEFT JOIN "book" b ON b."author_id" = a."id" GROUP BY a."id""#;
+const COUNTED_CORRELATED: &str = r#"SELECT a."id", a."name", a."publisher_id", (SELECT COUNT(*) FROM "book" b WHERE b."author_id" = a."id") FROM "author" a"#;
+const ARTISTS: &str = r#"SELECT "ArtistId", "Name" FROM "Artist" ORDER BY "ArtistId""#;
+const ALBUMS_OF: &str = r#"SELECT "AlbumId", "Title", "ArtistId" FROM "Album" WHERE "ArtistId" = ANY($1) ORDER BY "ArtistId", "AlbumId""#;
+const TRACKS_OF: &str = r#"SELECT "TrackId", "Name", "AlbumId", "MediaTypeId", "GenreId", "Composer", "Milliseconds", "Bytes", "UnitPrice"::float8 FROM "Track" WHERE "AlbumId" = ANY($1) ORDER BY "AlbumId", "TrackId""#;
+
+/// The statements of the best variant for one workload, prepared on its connection.
+pub struct Prepared(Vec<Statement>);
+
+impl Prepared {
+    pub fn new(client: &mut Client, workload: Workload) -> Result<Prepared, String> {
+        let statements: &[&str] = match workload {
+            Workload::Prefetch => &[AUTHORS, BOOKS_OF_ALL],
+            Workload::Join => &[JOINED],
+            Workload::Count => &[COUNTED_GROUPED],
+            Workload::Chinook => &[ARTISTS, ALBUMS_OF, TRACKS_OF],
+        };
+        let prepared = statements.iter().map(|sql| client.prepare(sql).map_err(err));
+        Ok(Prepared(prepared.collect::<Result<_, _>>()?))
+    }
+}
+
+// Rows are read into owned structs, as a program that goes on to use them would (and as
+// every other contender does), then hashed.
+
+struct Author {
+    id: i64,
+    name: String,
+    #[allow(dead_code)] // read, as every contender reads it
+    publisher_id: Option<i64>,
+}
+
+struct Book {
+    id: i64,
+    title: String,
+    author_id: i64,
+}
+
+struct Publisher {
+    id: i64,
+    name: String,
+}
+
+fn authors(rows: Vec<postgres::Row>) -> Vec<Author> {
+    rows.iter().map(|r| Author { id: r.get(0), name: r.get(1), publisher_id: r.get(2) }).collect()
+}
+
+/// Authors and their books (in author order), grouped by merging, then hashed.
+fn authors_with_books(authors: &[Author], rows: &[postgres::Row]) -> u64 {
+    let mut books: Vec<Vec<Book>> = authors.iter().map(|_| Vec::new()).collect();
+    let mut at = 0;
+    for r in rows {
+        let book = Book { id: r.get(0), title: r.get(1), author_id: r.get(2) };
+        while authors[at].id != book.author_id {
+            at += 1;
+        }
+        books[at].push(book);
+    }
+    total(authors.iter().zip(&books).map(|(a, books)| {
+        with_children(keyed(a.id, &a.name), books.iter().map(|b| keyed(b.id, &b.title)))
+    }))
+}
+
+fn joined(rows: &[postgres::Row]) -> u64 {
+    let rows: Vec<(Book, Author, Option<Publisher>)> = rows
+        .iter()
+        .map(|r| {
+            let book = Book { id: r.get(0), title: r.get(1), author_id: r.get(2) };
+            let author = Author { id: book.author_id, name: r.get(3), publisher_id: r.get(4) };
+            let publisher = r.get::<_, Option<i64>>(5).map(|id| Publisher { id, name: r.get(6) });
+            (book, author, publisher)
+        })
+        .collect();
+    total(rows.iter().map(|(b, a, p)| {
+        book_author_publisher(
+            (b.id, &b.title),
+            (a.id, &a.name),
+            p.as_ref().map(|p| (p.id, p.name.as_str())),
+        )
+    }))
+}
+
+fn counted(rows: &[postgres::Row]) -> u64 {
+    let rows: Vec<(Author, i64)> = rows
+        .iter()
+        .map(|r| (Author { id: r.get(0), name: r.get(1), publisher_id: r.get(2) }, r.get(3)))
+        .collect();
+    total(rows.iter().map(|(a, count)| author_count(a.id, &a.name, *count as u64)))
+}
+
+struct Album {
+    id: i64,
+    title: String,
+    artist_id: i64,
+}
+
+struct Track {
+    id: i64,
+    name: String,
+    album_id: i64,
+    media_type_id: i64,
+    genre_id: Option<i64>,
+    composer: Option<String>,
+    milliseconds: i64,
+    bytes: Option<i64>,
+    unit_price: f64,
+}
+
+/// Artists, their albums, their tracks, grouped as a program keeps them, then hashed.
+fn chinook(artists: &[postgres::Row], albums: &[postgres::Row], tracks: &[postgres::Row]) -> u64 {
+    let artists: Vec<(i64, Option<String>)> =
+        artists.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let albums: Vec<Album> = albums
+        .iter()
+        .map(|r| Album { id: r.get(0), title: r.get(1), artist_id: r.get(2) })
+        .collect();
+    let album_position: HashMap<i64, usize> =
+        albums.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+    let mut album_tracks: Vec<Vec<Track>> = albums.iter().map(|_| Vec::new()).collect();
+    for t in tracks {
+        let track = Track {
+            id: t.get(0),
+            name: t.get(1),
+            album_id: t.get(2),
+            media_type_id: t.get(3),
+            genre_id: t.get(4),
+            composer: t.get(5),
+            milliseconds: t.get(6),
+            bytes: t.get(7),
+            unit_price: t.get(8),
+        };
+        album_tracks[album_position[&track.album_id]].push(track);
+    }
+    let artist_position: HashMap<i64, usize> =
+        artists.iter().enumerate().map(|(i, a)| (a.0, i)).collect();
+    let mut artist_albums: Vec<Vec<(Album, Vec<Track>)>> =
+        artists.iter().map(|_| Vec::new()).collect();
+    for (a, ts) in albums.into_iter().zip(album_tracks) {
+        artist_albums[artist_position[&a.artist_id]].push((a, ts));
+    }
+    total(artists.iter().zip(&artist_albums).map(|((id, name), albums)| {
+        with_children(
+            keyed(*id, name.as_deref().unwrap_or_default()),
+            albums.iter().map(|(al, ts)| {
+                with_children(
+                    keyed(al.id, &al.title),
+                    ts.iter().map(|t| crate::measure::track_hash!(t, id)),
+                )
+            }),
+        )
+    }))
+}
+
+pub fn plain(client: &mut Client, workload: Workload) -> Result<u64, String> {
+    Ok(match workload {
+        Workload::Prefetch => {
+            let authors = authors(client.query(AUTHORS, &[]).map_err(err)?);
+            let ids: Vec<i64> = authors.iter().map(|a| a.id).collect();
+            let books = client.query(BOOKS_OF, &[&ids]).map_err(err)?;
+            authors_with_books(&authors, &books)
+        }
+        Workload::Join => joined(&client.query(JOINED, &[]).map_err(err)?),
+        Workload::Count => counted(&client.query(COUNTED_CORRELATED, &[]).map_err(err)?),
+        Workload::Chinook => {
+            let artists = client.query(ARTISTS, &[]).map_err(err)?;
+            let ids: Vec<i64> = artists.iter().map(|a| a.get(0)).collect();
+            let albums = client.query(ALBUMS_OF, &[&ids]).map_err(err)?;
+            let ids: Vec<i64> = albums.iter().map(|a| a.get(0)).collect();
+            let tracks = client.query(TRACKS_OF, &[&ids]).map_err(err)?;
+            chinook(&artists, &albums, &tracks)
+        }
+    })
+}
+
+pub fn best(client: &mut Client, prepared: &Prepared, workload: Workload) -> Result<u64, String> {
+    Ok(match workload {
+        Workload::Prefetch => {
+            let authors = authors(client.query(&prepared.0[0], &[]).map_err(err)?);
+            let books = client.query(&prepared.0[1], &[]).map_err(err)?;
+            authors_with_books(&authors, &books)
+        }
+        Workload::Join => joined(&client.query(&prepared.0[0], &[]).map_err(err)?),
+        Workload::Count => counted(&client.query(&prepared.0[0], &[]).map_err(err)?),
+        Workload::Chinook => {
+            let artists = client.query(&prepared.0[0], &[]).map_err(err)?;
+            let ids: Vec<i64> = artists.iter().map(|a| a.get(0)).collect();
+            let albums = client.query(&prepared.0[1], &[&ids]).map_err(err)?;
+            let ids: Vec<i64> = albums.iter().map(|a| a.get(0)).collect();
+            let tracks = client.query(&prepared.0[2], &[&ids]).map_err(err)?;
+            chinook(&artists, &albums, &tracks)
+        }
+    })
+}

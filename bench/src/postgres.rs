@@ -1,0 +1,158 @@
+//! eagerly on PostgreSQL against hand-written `postgres` code (`hand_pg`: plain and best),
+//! on a throwaway PostgreSQL 15 that this program starts as the tests do
+//! (`tests/common/postgres.rs`: a cluster in a temporary directory, a Unix socket, stopped
+//! on exit), or the server `EAGERLY_POSTGRES_URL` names. One process times the three
+//! round-robin, each on its own connection, after one untimed run; the same rows on every
+//! contender (checked by checksum).
+//!
+//! ```sh
+//! bench/run postgres                                  # every workload, 1k/10k/100k
+//! bench/run postgres --sizes 1000 --workloads prefetch
+//! ```
+
+#[path = "../../tests/common/postgres.rs"]
+#[allow(dead_code, clippy::all)]
+mod postgres_server;
+
+use std::path::Path;
+
+use eagerly::Model;
+use postgres::Client;
+
+use crate::eagerly_side::chinook::{Album, Artist, Genre, MediaType, Track};
+use crate::eagerly_side::{Author, Book, Publisher};
+use crate::measure::{Work, time_together};
+use crate::{Workload, data, eagerly_side, hand_pg};
+
+pub fn run(args: &[String]) {
+    let mut sizes = vec![1_000, 10_000, 100_000];
+    let mut workloads = Workload::ALL.to_vec();
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let values: Vec<&str> = args.next().map(|v| v.split(',').collect()).unwrap_or_default();
+        match flag.as_str() {
+            "--sizes" => sizes = values.iter().map(|v| v.parse().expect("a size")).collect(),
+            "--workloads" => workloads = values.iter().map(|w| Workload::parse(w)).collect(),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    let server = postgres_server::server()
+        .expect("a PostgreSQL: its binaries (initdb) on the machine, or EAGERLY_POSTGRES_URL");
+    println!("eagerly on PostgreSQL {}, medians (ratio to plain hand-written)\n", version(server));
+    for workload in workloads {
+        println!("## {}", workload.title());
+        println!("| size | hand-written plain | hand-written best | eagerly |");
+        println!("|---:|---:|---:|---:|");
+        let sizes = if workload == Workload::Chinook { vec![0] } else { sizes.clone() };
+        for size in sizes {
+            let schema = format!("bench_{}_{size}", workload.name());
+            let mut setup = connect(server, &schema, true);
+            load(&mut setup, workload, size);
+            println!("{}", measure(server, &schema, workload, size));
+        }
+        println!();
+    }
+}
+
+fn version(server: &postgres_server::Server) -> String {
+    let mut client = server.connect();
+    client.query_one("SHOW server_version", &[]).map(|r| r.get(0)).unwrap_or_default()
+}
+
+/// A connection whose tables are `schema`'s (made anew when `fresh`).
+fn connect(server: &postgres_server::Server, schema: &str, fresh: bool) -> Client {
+    let mut client = server.connect();
+    if fresh {
+        client
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))
+            .expect("the schema is made");
+    }
+    client.batch_execute(&format!("SET search_path TO {schema}")).expect("the schema is used");
+    client
+}
+
+/// The workload's tables and rows: made by eagerly's `create_tables`, filled by the same
+/// rows as the SQLite benchmark (N authors x 10 books; Chinook copied through its models).
+fn load(client: &mut Client, workload: Workload, authors: u64) {
+    if workload == Workload::Chinook {
+        let tables = [Artist::TABLE, Album::TABLE, Genre::TABLE, MediaType::TABLE, Track::TABLE];
+        eagerly::create_tables(&mut *client, &tables).expect("Chinook's tables");
+        let source =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/chinook/Chinook_Sqlite.sqlite");
+        let sqlite = rusqlite::Connection::open_with_flags(
+            source,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("Chinook opens");
+        fn copy<M: Model + eagerly::Insertable<Model = M> + Clone>(
+            sqlite: &rusqlite::Connection,
+            client: &mut Client,
+        ) {
+            let rows: Vec<M> = eagerly::Query::<M>::new()
+                .all(sqlite)
+                .expect("Chinook reads")
+                .into_iter()
+                .map(|r| (*r).clone())
+                .collect();
+            M::insert_all(&mut *client, rows).expect("Chinook is copied");
+        }
+        copy::<Artist>(&sqlite, client);
+        copy::<Album>(&sqlite, client);
+        copy::<Genre>(&sqlite, client);
+        copy::<MediaType>(&sqlite, client);
+        copy::<Track>(&sqlite, client);
+    } else {
+        eagerly::create_tables(&mut *client, &[Publisher::TABLE, Author::TABLE, Book::TABLE])
+            .expect("the schema");
+        let publishers = (authors / 10).max(1);
+        let books = authors * data::BOOKS_PER_AUTHOR;
+        client
+            .batch_execute(&format!(
+                "INSERT INTO publisher (id, name) SELECT i, 'publisher ' || i FROM generate_series(1, {publishers}) i;
+                 INSERT INTO author (id, name, publisher_id)
+                   SELECT i, 'author ' || i, CASE WHEN i % 5 = 0 THEN NULL ELSE i % {publishers} + 1 END
+                   FROM generate_series(1, {authors}) i;
+                 INSERT INTO book (id, title, author_id)
+                   SELECT i, 'book number ' || i, (i - 1) % {authors} + 1 FROM generate_series(1, {books}) i"
+            ))
+            .expect("the rows");
+    }
+    client.batch_execute("VACUUM ANALYZE").expect("statistics");
+}
+
+/// One table row: the medians of the three contenders on `workload`.
+fn measure(
+    server: &postgres_server::Server,
+    schema: &str,
+    workload: Workload,
+    size: u64,
+) -> String {
+    let mut plain = connect(server, schema, false);
+    let mut best = connect(server, schema, false);
+    let mut eagerly = connect(server, schema, false);
+    let prepared =
+        hand_pg::Prepared::new(&mut best, workload).expect("the best variant's statements");
+    let mut works: Vec<(String, Work<'_>)> = vec![
+        ("plain".into(), Box::new(|| hand_pg::plain(&mut plain, workload))),
+        ("best".into(), Box::new(|| hand_pg::best(&mut best, &prepared, workload))),
+        ("eagerly".into(), Box::new(|| eagerly_side::eagerly(&mut eagerly, workload))),
+    ];
+    let results = time_together(5, &mut works);
+    let checksum = results[0].1.as_ref().map(|m| m.checksum).ok();
+    let plain_median = results[0].1.as_ref().map(|m| m.median.as_secs_f64()).unwrap_or(f64::NAN);
+    let cells: Vec<String> = results
+        .iter()
+        .map(|(_, outcome)| match outcome {
+            Ok(m) if Some(m.checksum) != checksum => "DIFFERENT ROWS".to_owned(),
+            Ok(m) => {
+                let ms = m.median.as_secs_f64() * 1e3;
+                format!("{ms:.2} ms ({:.2}x)", m.median.as_secs_f64() / plain_median)
+            }
+            Err(e) => format!("failed: {e}"),
+        })
+        .collect();
+    let size = if workload == Workload::Chinook { "Chinook".to_owned() } else { size.to_string() };
+    format!("| {size} | {} |", cells.join(" | "))
+}
