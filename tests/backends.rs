@@ -409,3 +409,40 @@ fn postgres_scans_are_found_with_the_fix_for_postgresql() {
         eagerly::inspect(|| Author::query().filter(Author::publisher_id.eq(1)).all(&mut client));
     assert!(report.scans().is_empty(), "{:?}", report.scans());
 }
+
+/// PostgreSQL only: a `CachedClient` prepares each statement once per connection, its
+/// transactions too; a plain client prepares a call's statements for that call only.
+#[test]
+fn postgres_a_cached_client_prepares_each_statement_once() {
+    let Some(mut client) = postgres_server::isolated() else { return };
+    common::create_seed_tables(&mut client);
+    common::seed(&mut client);
+    // Asked in the simple protocol, which prepares nothing itself.
+    let prepared = |client: &mut postgres::Client| -> String {
+        let messages = client.simple_query("SELECT count(*) FROM pg_prepared_statements").unwrap();
+        match &messages[1] {
+            postgres::SimpleQueryMessage::Row(row) => row.get(0).unwrap().to_owned(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let by_name = || Tag::query().filter(Tag::name.eq("sf"));
+    by_name().all(&mut client).unwrap();
+    assert_eq!(prepared(&mut client), "0", "a plain client's statements last one call");
+
+    let mut cached = eagerly::CachedClient::new(client);
+    for _ in 0..3 {
+        assert_eq!(ids(&by_name().all(&mut cached).unwrap()), [1]);
+    }
+    assert_eq!(prepared(&mut cached), "1");
+    Author::query().prefetch(Author::books).all(&mut cached).unwrap();
+    Author::query().prefetch(Author::books).all(&mut cached).unwrap();
+    assert_eq!(prepared(&mut cached), "3", "the authors' statement and the books' batch");
+
+    let mut transaction = cached.transaction().unwrap();
+    assert_eq!(ids(&by_name().all(&mut transaction).unwrap()), [1]);
+    NewTag { name: "in a transaction".into() }.insert(&mut transaction).unwrap();
+    transaction.commit().unwrap();
+    NewTag { name: "after it".into() }.insert(&mut cached).unwrap();
+    assert_eq!(prepared(&mut cached), "4", "the insert, prepared once for both");
+    assert_eq!(Tag::query().count(&mut cached).unwrap(), 5);
+}

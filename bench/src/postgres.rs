@@ -1,9 +1,10 @@
 //! eagerly on PostgreSQL against hand-written `postgres` code (`hand_pg`: plain and best),
 //! on a throwaway PostgreSQL 15 that this program starts as the tests do
 //! (`tests/common/postgres.rs`: a cluster in a temporary directory, a Unix socket, stopped
-//! on exit), or the server `EAGERLY_POSTGRES_URL` names. One process times the three
-//! round-robin, each on its own connection, after one untimed run; the same rows on every
-//! contender (checked by checksum).
+//! on exit), or the server `EAGERLY_POSTGRES_URL` names; eagerly both on a plain client
+//! (statements prepared per call) and on a `CachedClient` (once per connection). One
+//! process times the four round-robin, each on its own connection, after one untimed run;
+//! the same rows on every contender (checked by checksum).
 //!
 //! ```sh
 //! bench/run postgres                                  # every workload, 1k/10k/100k
@@ -41,8 +42,10 @@ pub fn run(args: &[String]) {
     println!("eagerly on PostgreSQL {}, medians (ratio to plain hand-written)\n", version(server));
     for workload in workloads {
         println!("## {}", workload.title());
-        println!("| size | hand-written plain | hand-written best | eagerly |");
-        println!("|---:|---:|---:|---:|");
+        println!(
+            "| size | hand-written plain | hand-written best | eagerly | eagerly, `CachedClient` |"
+        );
+        println!("|---:|---:|---:|---:|---:|");
         let sizes = if workload == Workload::Chinook { vec![0] } else { sizes.clone() };
         for size in sizes {
             let schema = format!("bench_{}_{size}", workload.name());
@@ -132,12 +135,14 @@ fn measure(
     let mut plain = connect(server, schema, false);
     let mut best = connect(server, schema, false);
     let mut eagerly = connect(server, schema, false);
+    let mut cached = eagerly::CachedClient::new(connect(server, schema, false));
     let prepared =
         hand_pg::Prepared::new(&mut best, workload).expect("the best variant's statements");
     let mut works: Vec<(String, Work<'_>)> = vec![
         ("plain".into(), Box::new(|| hand_pg::plain(&mut plain, workload))),
         ("best".into(), Box::new(|| hand_pg::best(&mut best, &prepared, workload))),
         ("eagerly".into(), Box::new(|| eagerly_side::eagerly(&mut eagerly, workload))),
+        ("cached".into(), Box::new(|| eagerly_side::eagerly(&mut cached, workload))),
     ];
     let results = time_together(5, &mut works);
     let checksum = results[0].1.as_ref().map(|m| m.checksum).ok();

@@ -82,6 +82,8 @@ macro_rules! __serialize_row {
 
 pub use column::{Assignment, Column, Order};
 pub use driver::Executor;
+#[cfg(feature = "postgres")]
+pub use driver::{CachedClient, CachedTransaction};
 pub use error::{DatabaseError, DecodeProblem, Error, Result};
 pub use filter::Cond;
 pub use inspect::{Inspector, Report, inspect};

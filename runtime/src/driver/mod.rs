@@ -30,11 +30,16 @@ use crate::value::{Value, to_value};
 mod postgres;
 mod sqlite;
 
+#[cfg(feature = "postgres")]
+pub use postgres::{CachedClient, CachedTransaction};
+
 /// What eagerly runs a query or a write on: a connection of a backend.
 ///
 /// With SQLite: `&rusqlite::Connection` (so `&rusqlite::Transaction` and
 /// `&rusqlite::Savepoint` too). With the `postgres` feature: `&mut postgres::Client` and
-/// `&mut postgres::Transaction`. Every call takes the executor by value, so a
+/// `&mut postgres::Transaction`, and `&mut CachedClient` (a client on which statements are
+/// prepared once per connection) and its transactions. Every call takes the executor by
+/// value, so a
 /// `&mut Client` held in a variable is passed on as `&mut *client` to use it again.
 ///
 /// ```

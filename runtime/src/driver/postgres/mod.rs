@@ -113,7 +113,8 @@ macro_rules! client {
                 caller: &'static Location<'static>,
                 work: impl FnOnce(Run<'_>) -> Result<T>,
             ) -> Result<T> {
-                let session = Held::new(self);
+                let mut prepared = Prepared::default();
+                let session = Held::new(self, &mut prepared);
                 work(Run { db: Db::Postgres(&session), caller })
             }
         }
@@ -123,18 +124,49 @@ macro_rules! client {
 client!(::postgres::Client, false);
 client!(::postgres::Transaction<'_>, true);
 
+/// Statements prepared on one connection, by SQL text.
+#[derive(Default)]
+struct Prepared(HashMap<String, ::postgres::Statement>);
+
+impl Prepared {
+    /// The most statements kept: a program whose filters take ever new shapes does not
+    /// grow the cache (or the server's memory) without end.
+    const KEPT: usize = 1_000;
+
+    /// `statement` prepared on `client`, prepared now if it was not yet.
+    fn get(
+        &mut self,
+        client: &mut impl Client,
+        statement: &Statement,
+    ) -> Result<::postgres::Statement> {
+        if let Some(prepared) = self.0.get(&statement.text) {
+            return Ok(prepared.clone());
+        }
+        let prepared = client.prepare(&statement.text).map_err(|e| database(statement, e))?;
+        if self.0.len() >= Self::KEPT {
+            self.0.clear(); // dropped, each is closed on the server
+        }
+        self.0.insert(statement.text.clone(), prepared.clone());
+        Ok(prepared)
+    }
+}
+
 /// A client held for one call.
 struct Held<'c, C> {
     client: RefCell<&'c mut C>,
-    /// The call's statements, prepared, by SQL text.
-    prepared: RefCell<HashMap<String, ::postgres::Statement>>,
+    /// The statements prepared on the client: the call's own, or a [`CachedClient`]'s.
+    prepared: RefCell<&'c mut Prepared>,
     /// A `BEGIN` eagerly sent on a `Client` is not ended yet.
     began: Cell<bool>,
 }
 
 impl<'c, C: Client> Held<'c, C> {
-    fn new(client: &'c mut C) -> Self {
-        Held { client: RefCell::new(client), prepared: RefCell::default(), began: Cell::new(false) }
+    fn new(client: &'c mut C, prepared: &'c mut Prepared) -> Self {
+        Held {
+            client: RefCell::new(client),
+            prepared: RefCell::new(prepared),
+            began: Cell::new(false),
+        }
     }
 
     /// Runs `work` with the client and the statement prepared on it.
@@ -147,18 +179,7 @@ impl<'c, C: Client> Held<'c, C> {
         // each statement's rows whole, and runs no statement of its own), so the client is
         // always free here.
         let mut client = self.client.borrow_mut();
-        let prepared = {
-            let mut cache = self.prepared.borrow_mut();
-            match cache.get(&statement.text) {
-                Some(prepared) => prepared.clone(),
-                None => {
-                    let prepared =
-                        client.prepare(&statement.text).map_err(|e| database(statement, e))?;
-                    cache.insert(statement.text.clone(), prepared.clone());
-                    prepared
-                }
-            }
-        };
+        let prepared = self.prepared.borrow_mut().get(&mut **client, statement)?;
         work(&mut client, &prepared)
     }
 
@@ -256,6 +277,125 @@ impl<C: Client> Session for Held<'_, C> {
 
     fn in_transaction(&self) -> bool {
         C::IN_TRANSACTION || self.began.get()
+    }
+}
+
+/// A `postgres::Client` on which eagerly prepares each statement once, for as long as
+/// the connection lasts, rather than once per call (a round trip saved per statement of
+/// every later call). Everything else is the client's: it dereferences to it.
+///
+/// A table altered after its statements were prepared can make PostgreSQL refuse them
+/// (`cached plan must not change result type`): make a new `CachedClient` after a
+/// migration.
+///
+/// ```no_run
+/// # use eagerly::Model;
+/// # #[derive(Model)]
+/// # pub struct Tag { #[model(primary_key)] pub id: i64, pub name: String }
+/// let client = postgres::Client::connect("host=localhost user=app", postgres::NoTls)?;
+/// let mut client = eagerly::CachedClient::new(client);
+/// for _ in 0..3 {
+///     Tag::query().filter(Tag::name.eq("sf")).all(&mut client)?; // prepared the first time only
+/// }
+/// let mut transaction = client.transaction()?;
+/// NewTag { name: "new".into() }.insert(&mut transaction)?;
+/// transaction.commit()?;
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+pub struct CachedClient {
+    client: ::postgres::Client,
+    prepared: Prepared,
+}
+
+impl CachedClient {
+    /// Keeps the statements eagerly prepares on `client`.
+    pub fn new(client: ::postgres::Client) -> Self {
+        CachedClient { client, prepared: Prepared::default() }
+    }
+
+    /// Begins a transaction whose statements are this client's prepared ones.
+    pub fn transaction(&mut self) -> Result<CachedTransaction<'_>> {
+        Ok(CachedTransaction {
+            transaction: self.client.transaction()?,
+            prepared: &mut self.prepared,
+        })
+    }
+
+    /// The client itself; the statements it holds are closed.
+    pub fn into_inner(self) -> ::postgres::Client {
+        self.client
+    }
+}
+
+impl std::ops::Deref for CachedClient {
+    type Target = ::postgres::Client;
+    fn deref(&self) -> &Self::Target {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for CachedClient {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.client
+    }
+}
+
+impl sealed::Sealed for &mut CachedClient {}
+
+impl Executor for &mut CachedClient {
+    fn run<T>(
+        self,
+        caller: &'static Location<'static>,
+        work: impl FnOnce(Run<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let session = Held::new(&mut self.client, &mut self.prepared);
+        work(Run { db: Db::Postgres(&session), caller })
+    }
+}
+
+/// A transaction of a [`CachedClient`]: its statements are the client's prepared ones.
+/// Dropped without [`commit`](Self::commit), it rolls back (as `postgres::Transaction`
+/// does, which it dereferences to).
+pub struct CachedTransaction<'c> {
+    transaction: ::postgres::Transaction<'c>,
+    prepared: &'c mut Prepared,
+}
+
+impl CachedTransaction<'_> {
+    /// Commits the transaction.
+    pub fn commit(self) -> Result<()> {
+        Ok(self.transaction.commit()?)
+    }
+
+    /// Rolls the transaction back.
+    pub fn rollback(self) -> Result<()> {
+        Ok(self.transaction.rollback()?)
+    }
+}
+
+impl<'c> std::ops::Deref for CachedTransaction<'c> {
+    type Target = ::postgres::Transaction<'c>;
+    fn deref(&self) -> &Self::Target {
+        &self.transaction
+    }
+}
+
+impl std::ops::DerefMut for CachedTransaction<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.transaction
+    }
+}
+
+impl sealed::Sealed for &mut CachedTransaction<'_> {}
+
+impl Executor for &mut CachedTransaction<'_> {
+    fn run<T>(
+        self,
+        caller: &'static Location<'static>,
+        work: impl FnOnce(Run<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let session = Held::new(&mut self.transaction, &mut *self.prepared);
+        work(Run { db: Db::Postgres(&session), caller })
     }
 }
 
