@@ -217,22 +217,23 @@ struct Artist {
     name: Option<String>,
 }
 
-struct Album {
-    id: i64,
-    title: String,
-    artist_id: i64,
+/// Chinook rows as both hand-written contenders (rusqlite, `postgres`) keep them.
+pub(crate) struct Album {
+    pub(crate) id: i64,
+    pub(crate) title: String,
+    pub(crate) artist_id: i64,
 }
 
-struct Track {
-    id: i64,
-    name: String,
-    album_id: i64,
-    media_type_id: i64,
-    genre_id: Option<i64>,
-    composer: Option<String>,
-    milliseconds: i64,
-    bytes: Option<i64>,
-    unit_price: f64,
+pub(crate) struct Track {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) album_id: i64,
+    pub(crate) media_type_id: i64,
+    pub(crate) genre_id: Option<i64>,
+    pub(crate) composer: Option<String>,
+    pub(crate) milliseconds: i64,
+    pub(crate) bytes: Option<i64>,
+    pub(crate) unit_price: f64,
 }
 
 /// Artists, their albums, their tracks: by key lists (plain) or subqueries (best).

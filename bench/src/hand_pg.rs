@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use postgres::{Client, Statement};
 
 use crate::Workload;
+use crate::hand::{Album, Track};
 use crate::measure::{author_count, book_author_publisher, keyed, total, with_children};
 
 fn err(e: postgres::Error) -> String {
@@ -111,24 +112,6 @@ fn counted(rows: &[postgres::Row]) -> u64 {
         .map(|r| (Author { id: r.get(0), name: r.get(1), publisher_id: r.get(2) }, r.get(3)))
         .collect();
     total(rows.iter().map(|(a, count)| author_count(a.id, &a.name, *count as u64)))
-}
-
-struct Album {
-    id: i64,
-    title: String,
-    artist_id: i64,
-}
-
-struct Track {
-    id: i64,
-    name: String,
-    album_id: i64,
-    media_type_id: i64,
-    genre_id: Option<i64>,
-    composer: Option<String>,
-    milliseconds: i64,
-    bytes: Option<i64>,
-    unit_price: f64,
 }
 
 /// Artists, their albums, their tracks, grouped as a program keeps them, then hashed.

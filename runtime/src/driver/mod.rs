@@ -85,44 +85,30 @@ impl Executor for &rusqlite::Connection {
     }
 }
 
-impl sealed::Sealed for &mut rusqlite::Connection {}
+/// What dereferences to a rusqlite `Connection` runs on it.
+macro_rules! through_connection {
+    ($($executor:ty),*) => {$(
+        impl sealed::Sealed for $executor {}
 
-impl Executor for &mut rusqlite::Connection {
-    #[inline]
-    fn run<T>(
-        self,
-        caller: &'static Location<'static>,
-        work: impl FnOnce(Run<'_>) -> Result<T>,
-    ) -> Result<T> {
-        (&*self).run(caller, work)
-    }
+        impl Executor for $executor {
+            #[inline]
+            fn run<T>(
+                self,
+                caller: &'static Location<'static>,
+                work: impl FnOnce(Run<'_>) -> Result<T>,
+            ) -> Result<T> {
+                let conn: &rusqlite::Connection = self;
+                conn.run(caller, work)
+            }
+        }
+    )*};
 }
 
-impl sealed::Sealed for &rusqlite::Transaction<'_> {}
-
-impl Executor for &rusqlite::Transaction<'_> {
-    #[inline]
-    fn run<T>(
-        self,
-        caller: &'static Location<'static>,
-        work: impl FnOnce(Run<'_>) -> Result<T>,
-    ) -> Result<T> {
-        (&**self).run(caller, work)
-    }
-}
-
-impl sealed::Sealed for &rusqlite::Savepoint<'_> {}
-
-impl Executor for &rusqlite::Savepoint<'_> {
-    #[inline]
-    fn run<T>(
-        self,
-        caller: &'static Location<'static>,
-        work: impl FnOnce(Run<'_>) -> Result<T>,
-    ) -> Result<T> {
-        (&**self).run(caller, work)
-    }
-}
+through_connection!(
+    &mut rusqlite::Connection,
+    &rusqlite::Transaction<'_>,
+    &rusqlite::Savepoint<'_>
+);
 
 /// The values a statement binds, in placeholder order.
 #[derive(Clone, Copy)]

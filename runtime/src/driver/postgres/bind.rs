@@ -6,7 +6,7 @@
 //!
 //! | `Value` | parameter types it binds to |
 //! |---|---|
-//! | `Integer` | `SMALLINT`, `INTEGER`, `BIGINT` (out of range is an error); `BOOLEAN` for 0 and 1 |
+//! | `Integer` | `SMALLINT`, `INTEGER`, `BIGINT`, `OID` (out of range is an error); `BOOLEAN` for 0 and 1 |
 //! | `Real` | `DOUBLE PRECISION`, `REAL` (when the value fits exactly) |
 //! | `Text` | `TEXT`, `VARCHAR`, `CHAR`, `NAME`, `JSON`, `JSONB` |
 //! | `Blob` | `BYTEA`; `UUID` for 16 bytes |
@@ -43,6 +43,7 @@ impl ToSql for Value {
                 Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
                 Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
                 Type::INT8 => i.to_sql(ty, out),
+                Type::OID => u32::try_from(*i)?.to_sql(ty, out),
                 Type::BOOL if matches!(i, 0 | 1) => (*i == 1).to_sql(ty, out),
                 _ => refused(),
             },
@@ -96,27 +97,7 @@ impl ToSql for Value {
     fn accepts(ty: &Type) -> bool {
         match ty.kind() {
             Kind::Array(member) => Value::accepts(member) && !parsed_from_text(member),
-            _ => {
-                parsed_from_text(ty)
-                    || matches!(
-                        *ty,
-                        Type::INT2
-                            | Type::INT4
-                            | Type::INT8
-                            | Type::BOOL
-                            | Type::FLOAT4
-                            | Type::FLOAT8
-                            | Type::TEXT
-                            | Type::VARCHAR
-                            | Type::BPCHAR
-                            | Type::NAME
-                            | Type::UNKNOWN
-                            | Type::JSON
-                            | Type::JSONB
-                            | Type::BYTEA
-                            | Type::UUID
-                    )
-            }
+            _ => parsed_from_text(ty) || super::decode::has_borrowed_form(ty),
         }
     }
 

@@ -48,8 +48,9 @@ impl crate::row::InPlace for InPlace<'_> {
     }
 }
 
-/// Whether a value of type `ty` has an SQLite form borrowed from its binary form.
-fn has_borrowed_form(ty: &Type) -> bool {
+/// Whether a value of type `ty` has an SQLite form borrowed from its binary form (and so
+/// binds from one, `bind`).
+pub(super) fn has_borrowed_form(ty: &Type) -> bool {
     matches!(
         *ty,
         Type::BOOL
