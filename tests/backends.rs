@@ -340,7 +340,8 @@ fn postgres_writes_nest_in_the_callers_transaction() {
     assert_eq!(Tag::query().count(&mut client).unwrap(), 3);
 }
 
-/// PostgreSQL only: a column of a type eagerly does not read is an error naming it.
+/// PostgreSQL only: a column of a type eagerly does not read, or of a type the field does
+/// not read, is an error naming it.
 #[test]
 fn postgres_unsupported_column_types_are_named() {
     let Some(mut client) = postgres_server::isolated() else { return };
@@ -352,6 +353,12 @@ fn postgres_unsupported_column_types_are_named() {
         matches!(&error, Error::UnsupportedType { table: "tag", column, type_name, backend: "PostgreSQL" }
             if column == "name" && type_name == "interval"),
         "{error:?}"
+    );
+    // A value of a type the field does not read: the field's error, naming the column.
+    client.batch_execute("DROP TABLE tag; CREATE TABLE tag (id BIGINT PRIMARY KEY, name BIGINT); INSERT INTO tag VALUES (1, 7)").unwrap();
+    assert_eq!(
+        Tag::get(&mut client, 1).unwrap_err().to_string(),
+        "cannot read column `tag`.`name` into `String`: found a value of type Integer, which the field's type does not read"
     );
 }
 

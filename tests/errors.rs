@@ -62,7 +62,7 @@ fn a_value_of_the_wrong_type() {
     );
     assert_eq!(
         error.to_string(),
-        "cannot read column `author`.`publisher_id` into `Option<i64>`: found a value of SQLite type Text"
+        "cannot read column `author`.`publisher_id` into `Option<i64>`: found a value of type Text, which the field's type does not read"
     );
 }
 

@@ -294,9 +294,10 @@ pub enum DecodeProblem {
     #[error("the value is NULL; make the field an `Option` if the column may hold NULL")]
     Null,
     /// The stored value has a storage class the field type does not accept.
-    #[error("found a value of SQLite type {found}")]
+    #[error("found a value of type {found}, which the field's type does not read")]
     WrongType {
-        /// SQLite's storage class of the value.
+        /// The value's storage class: SQLite's own, or on PostgreSQL the class of the
+        /// value's SQLite form (a `DATE` is text, a `BOOLEAN` an integer).
         found: Type,
     },
     /// An integer does not fit the field type.
