@@ -270,9 +270,16 @@ where
         }
         other => panic!("expected a unique violation, got {other:?}"),
     }
+    // SQLite runs its one-row statement again for each row, up to the failing one;
+    // PostgreSQL sends the 100 rows in one statement (a round trip per statement).
+    let inserts = match backend {
+        Backend::Sqlite => 50,
+        Backend::Postgres => 1,
+    };
+    assert_eq!(log.len(), 1 + inserts + 1, "{:#?}", log.sql());
     assert_eq!(log.sql()[0], backend.pick("SAVEPOINT eagerly", "BEGIN"));
-    assert_eq!(log.sql()[1..51].iter().filter(|s| s.starts_with("INSERT")).count(), 50);
-    assert_eq!(log.sql()[51..], ["ROLLBACK"]);
+    assert!(log.sql()[1..=inserts].iter().all(|s| s.starts_with(r#"INSERT INTO "tag""#)));
+    assert_eq!(log.sql()[inserts + 1..], ["ROLLBACK"]);
     assert_eq!(Tag::query().count(&mut *db).unwrap(), 3, "nothing of the batch stayed");
     // The connection is usable, in autocommit mode: the next write is kept.
     NewTag { name: "kept".into() }.insert(&mut *db).unwrap();
@@ -326,7 +333,8 @@ fn postgres_writes_nest_in_the_callers_transaction() {
     });
     assert!(matches!(failed, Err(Error::Database { table: "tag", .. })), "{failed:?}");
     assert_eq!(log.sql()[0], "SAVEPOINT eagerly");
-    assert_eq!(log.sql()[3..], ["ROLLBACK TO eagerly", "RELEASE eagerly"]);
+    assert!(log.sql()[1].starts_with("INSERT"), "both rows in one statement");
+    assert_eq!(log.sql()[2..], ["ROLLBACK TO eagerly", "RELEASE eagerly"]);
     // The caller's transaction is not aborted: it reads, and sees its own insert only.
     let names: Vec<String> = Tag::query()
         .order_by(Tag::id.asc())
@@ -452,4 +460,32 @@ fn postgres_a_cached_client_prepares_each_statement_once() {
     NewTag { name: "after it".into() }.insert(&mut cached).unwrap();
     assert_eq!(prepared(&mut cached), "4", "the insert, prepared once for both");
     assert_eq!(Tag::query().count(&mut cached).unwrap(), 5);
+}
+
+/// PostgreSQL only: `insert_all` sends as many rows per statement as the parameter limit
+/// allows, up to 1,000, and gives back every stored row in order.
+#[test]
+fn postgres_insert_all_sends_rows_in_chunks() {
+    let Some(mut client) = postgres_server::isolated() else { return };
+    common::create_seed_tables(&mut client);
+    let tags = (1..=2_500).map(|i| NewTag { name: format!("tag {i}") });
+    let (stored, log) = capture(|| Tag::insert_all(&mut client, tags));
+    let stored = stored.unwrap();
+    assert_eq!(stored.len(), 2_500);
+    assert!(
+        stored
+            .iter()
+            .enumerate()
+            .all(|(i, t)| t.id == i as i64 + 1 && t.name == format!("tag {}", i + 1))
+    );
+    let inserted: Vec<usize> =
+        log.records().iter().filter(|r| r.sql.starts_with("INSERT")).map(|r| r.rows).collect();
+    assert_eq!(inserted, [1_000, 1_000, 500]);
+    assert_eq!(log.records()[1].params.len(), 1_000);
+    assert!(
+        log.sql()[1].ends_with(r#"($999), ($1000) RETURNING "id", "name""#),
+        "{}",
+        &log.sql()[1][log.sql()[1].len() - 60..]
+    );
+    assert_eq!(Tag::query().count(&mut client).unwrap(), 2_500);
 }

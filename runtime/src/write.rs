@@ -17,9 +17,10 @@ use crate::{sql, transaction};
 /// any conversion SQLite applied come back.
 pub(crate) fn insert_one<I: Insertable>(run: Run<'_>, item: &I) -> Result<I::Model> {
     let statement = sql::write::insert(run.dialect(), I::Model::TABLE, I::COLUMNS);
-    let stored = insert_with(run, &statement, item)?;
+    let mut stored = Vec::with_capacity(1);
+    insert_rows(run, &statement, [item], &mut stored)?;
     follow_given_keys::<I>(run)?;
-    Ok(stored)
+    stored.pop().ok_or(Error::NotFound { table: I::Model::TABLE.name })
 }
 
 /// Keeps the keys the database assigns above the keys these rows were given, where the
@@ -35,15 +36,28 @@ fn follow_given_keys<I: Insertable>(run: Run<'_>) -> Result<()> {
     }
 }
 
-fn insert_with<I: Insertable>(run: Run<'_>, statement: &Statement, item: &I) -> Result<I::Model> {
+/// Inserts `items` with `statement` (one row of values per item), adding the stored rows
+/// to `stored`.
+fn insert_rows<'a, I: Insertable + 'a>(
+    run: Run<'_>,
+    statement: &Statement,
+    items: impl IntoIterator<Item = &'a I>,
+    stored: &mut Vec<I::Model>,
+) -> Result<()> {
     let table = I::Model::TABLE;
-    let mut fields = Vec::with_capacity(I::COLUMNS.len());
-    item.write_fields(&mut fields);
-    let mut stored = driver::query(run, statement, Params::Fields(&fields), |row| {
-        I::Model::decode(&mut Reader::new(row, table, 0))
+    let mut fields = Vec::new();
+    let mut rows = 0;
+    for item in items {
+        item.write_fields(&mut fields);
+        rows += 1;
+    }
+    let before = stored.len();
+    driver::query_each(run, statement, Params::Fields(&fields), |row| {
+        stored.push(I::Model::decode(&mut Reader::new(row, table, 0))?);
+        Ok(())
     })
     .map_err(|e| name_unbindable_column(e, table, I::COLUMNS, &fields))?;
-    stored.pop().ok_or(Error::NotFound { table: table.name })
+    if stored.len() - before == rows { Ok(()) } else { Err(Error::NotFound { table: table.name }) }
 }
 
 /// Inserts every item inside one savepoint: all rows or none.
@@ -51,12 +65,25 @@ pub(crate) fn insert_all<I: Insertable>(
     run: Run<'_>,
     items: impl IntoIterator<Item = I>,
 ) -> Result<Vec<I::Model>> {
-    let items = items.into_iter();
-    let statement = sql::write::insert(run.dialect(), I::Model::TABLE, I::COLUMNS);
-    transaction::atomically(run, I::Model::TABLE, || {
+    let mut items = items.into_iter();
+    let (dialect, table) = (run.dialect(), I::Model::TABLE);
+    let per_statement = dialect.rows_per_insert(I::COLUMNS.len());
+    let full = sql::write::insert_rows(dialect, table, I::COLUMNS, per_statement);
+    transaction::atomically(run, table, || {
         let mut stored = Vec::with_capacity(items.size_hint().0);
-        for item in items {
-            stored.push(insert_with(run, &statement, &item)?);
+        let mut chunk = Vec::with_capacity(per_statement);
+        loop {
+            chunk.extend(items.by_ref().take(per_statement));
+            if chunk.len() == per_statement {
+                insert_rows(run, &full, &chunk, &mut stored)?;
+            } else if !chunk.is_empty() {
+                let last = sql::write::insert_rows(dialect, table, I::COLUMNS, chunk.len());
+                insert_rows(run, &last, &chunk, &mut stored)?;
+            }
+            if chunk.len() < per_statement {
+                break;
+            }
+            chunk.clear();
         }
         if !stored.is_empty() {
             follow_given_keys::<I>(run)?;
@@ -97,7 +124,8 @@ fn found(table: &'static Table, changed: usize) -> Result<()> {
 }
 
 /// rusqlite converts values while binding and reports a failure without saying which
-/// parameter failed; find it, so the error names the column.
+/// parameter failed; find it, so the error names the column (`fields` holds rows of
+/// `columns`, one after the other).
 fn name_unbindable_column(
     error: Error,
     table: &'static Table,
@@ -114,7 +142,7 @@ fn name_unbindable_column(
             match failed {
                 Some((i, source)) => Error::Bind {
                     table: table.name,
-                    column: table.columns[columns[i]].name,
+                    column: table.columns[columns[i % columns.len()]].name,
                     source,
                 },
                 None => error,

@@ -13,6 +13,18 @@ use crate::schema::Table;
 /// `INSERT INTO "t" ("a", "b") VALUES (?, ?) RETURNING "id", "a", "b"`: binds the values of
 /// `columns` in order and returns every column of the stored row.
 pub(crate) fn insert(dialect: Dialect, table: &'static Table, columns: &[usize]) -> Statement {
+    insert_rows(dialect, table, columns, 1)
+}
+
+/// [`insert`] of `rows` rows in one statement (`VALUES ($1, $2), ($3, $4)`): binds the
+/// values of `columns` of each row in turn, and returns the stored rows in that order.
+/// With no columns, one row (`DEFAULT VALUES`), whatever `rows`.
+pub(crate) fn insert_rows(
+    dialect: Dialect,
+    table: &'static Table,
+    columns: &[usize],
+    rows: usize,
+) -> Statement {
     let mut out = Statement::new(dialect, StatementKind::Insert);
     out.push("INSERT INTO ");
     out.bare_table(table);
@@ -21,9 +33,12 @@ pub(crate) fn insert(dialect: Dialect, table: &'static Table, columns: &[usize])
     } else {
         out.push(" (");
         out.list(columns, |out, &c| out.ident(table.columns[c].name));
-        out.push(") VALUES (");
-        out.list(columns, |out, _| out.placeholder());
-        out.push(")");
+        out.push(") VALUES ");
+        out.list(0..rows, |out, _| {
+            out.push("(");
+            out.list(columns, |out, _| out.placeholder());
+            out.push(")");
+        });
     }
     out.push(" RETURNING ");
     out.list(table.columns, |out, c| out.ident(c.name));
@@ -171,6 +186,19 @@ mod tests {
             insert(Dialect::Sqlite, &LINK, &[]).text,
             r#"INSERT INTO "book_tag" DEFAULT VALUES RETURNING "book_id", "tag_id", "note""#
         );
+    }
+
+    #[test]
+    fn several_rows_go_in_one_statement_below_the_parameter_limit() {
+        assert_eq!(
+            insert_rows(Dialect::Postgres, &LINK, &[0, 1], 3).text,
+            r#"INSERT INTO "book_tag" ("book_id", "tag_id") VALUES ($1, $2), ($3, $4), ($5, $6) RETURNING "book_id", "tag_id", "note""#
+        );
+        assert_eq!(Dialect::Postgres.rows_per_insert(3), 1_000);
+        assert_eq!(Dialect::Postgres.rows_per_insert(100), 655, "65,500 values");
+        assert_eq!(Dialect::Postgres.rows_per_insert(70_000), 1, "a row, even past the limit");
+        assert_eq!(Dialect::Postgres.rows_per_insert(0), 1, "DEFAULT VALUES is one row");
+        assert_eq!(Dialect::Sqlite.rows_per_insert(3), 1);
     }
 
     #[test]

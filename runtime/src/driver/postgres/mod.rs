@@ -4,8 +4,9 @@
 //! (`decode`), which models decode as they do SQLite's rows.
 //!
 //! A call holds the client for its whole length (a [`Session`]): its statements are
-//! prepared once each within the call (the 1,000 inserts of an `insert_all` are one
-//! prepared statement), and the transaction state is the client's: a `Client` is in
+//! prepared once each within the call (the chunks of an `insert_all` share one prepared
+//! statement), or once per connection on a [`CachedClient`], and the transaction state is
+//! the client's: a `Client` is in
 //! autocommit mode unless eagerly began a transaction, a `Transaction` never is.
 
 mod bind;
