@@ -1,14 +1,19 @@
 //! Loading without a connection: a load in progress is a [`Flow`], either finished or
 //! waiting for the rows of its next statement. The loader hands out statements and takes
 //! their rows; it never runs one. A driver is the short loop that runs them ([`drive`]
-//! for rusqlite), so the loader (JOIN decoding, batched prefetch levels, grouping) is
-//! written once for every driver, blocking or async.
+//! for the blocking drivers, rusqlite's and `postgres`'), so the loader (JOIN decoding,
+//! batched prefetch levels, grouping) is written once for every driver, blocking or async.
 //!
 //! A flow is a chain of boxed steps rather than a `Future`: it never waits on anything
 //! but the rows it asked for, so it needs no executor, and an async driver awaits its
 //! own client between two steps. Steps are not `Send` yet: an async driver whose futures
 //! must be `Send` needs them to be, which asks the rows of a query that prefetches to be
-//! `Send` too (a model with an `Rc` field could then not be prefetched on that driver).
+//! `Send` too (a model with an `Rc` field could then not be prefetched on that driver),
+//! and no such bound may reach the blocking drivers' API. Neither way there is free:
+//! `Send` boxes everywhere put a `Send` bound on every loading method (the plan that makes
+//! a level's flow is built by `.prefetch(..)`, before anyone knows which driver runs it);
+//! a future asserted `Send` when its rows are is sound only while steps capture nothing but
+//! rows, `Send + Sync` plans and `Copy` contexts, which no compiler checks.
 
 use std::panic::Location;
 use std::sync::Arc;
