@@ -185,6 +185,11 @@ impl FromSql for Refuses {
     }
 }
 
+impl eagerly::SqlType for Refuses {
+    const SQL_TYPE: &'static str = "INTEGER";
+    const POSTGRES_TYPE: &'static str = "BIGINT";
+}
+
 #[derive(Model, Debug, Clone, PartialEq)]
 pub struct Reading {
     #[model(primary_key)]

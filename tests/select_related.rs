@@ -258,6 +258,10 @@ mod key_that_decodes_from_null {
         }
     }
 
+    impl eagerly::SqlType for LabelId {
+        const SQL_TYPE: &'static str = "INTEGER";
+    }
+
     /// Every field of it decodes from NULL: an absent LEFT JOIN row decodes without
     /// error, so it is told apart by its key.
     #[derive(Model, Debug)]

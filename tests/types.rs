@@ -10,7 +10,9 @@ use eagerly::rusqlite::Connection;
 use eagerly::rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use uuid::Uuid;
 
-/// Money as integer cents: a type of the application's own, with no `SqlType`.
+/// Money as integer cents: a type of the application's own, with no `SqlType` (its fields
+/// declare their column type: with the `postgres` feature on, as in these tests, a field
+/// type with no PostgreSQL column type does not compile, `tests/ui/model/no_postgres_type.rs`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cents(i64);
 
@@ -42,6 +44,7 @@ pub struct Sample {
     pub at: NaiveDateTime,
     pub utc: DateTime<Utc>,
     pub doc: serde_json::Value,
+    #[model(sql_type = "BIGINT")]
     pub price: Cents,
     #[model(sql_type = "NUMERIC")]
     pub declared: f64,
@@ -75,25 +78,41 @@ fn every_supported_type_round_trips() {
     round_trip(&mut conn);
 }
 
-/// On PostgreSQL: a field type with no PostgreSQL type cannot make a table, and says so;
-/// in a table made for it, every type goes in and comes back, and filters compare them.
+/// On PostgreSQL: `create_tables` gives each field its PostgreSQL type, every type goes in
+/// and comes back, and filters compare them.
 #[test]
 fn every_supported_type_round_trips_on_postgresql() {
     let Some(mut client) = postgres_server::isolated() else { return };
-    let refused = eagerly::create_tables(&mut client, &[Sample::TABLE]).unwrap_err();
-    assert_eq!(
-        refused.to_string(),
-        "column `sample`.`price` has no PostgreSQL type: implement `eagerly::SqlType` for `Cents` or write `#[model(sql_type = \"..\")]` on the field"
-    );
-    client
-        .batch_execute(
-            "CREATE TABLE sample (id UUID PRIMARY KEY, small INTEGER NOT NULL, big BIGINT NOT NULL,
-                ratio DOUBLE PRECISION NOT NULL, flag BOOLEAN NOT NULL, name TEXT NOT NULL,
-                bytes BYTEA NOT NULL, maybe BIGINT, maybe_text TEXT, day DATE NOT NULL,
-                at TIMESTAMP NOT NULL, utc TIMESTAMPTZ NOT NULL, doc JSONB NOT NULL,
-                price BIGINT NOT NULL, declared NUMERIC NOT NULL)",
+    eagerly::create_tables(&mut client, &[Sample::TABLE]).unwrap();
+    let types: Vec<(String, String)> = client
+        .query(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_name = 'sample' ORDER BY ordinal_position",
+            &[],
         )
-        .unwrap();
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        types.iter().map(|(c, t)| format!("{c} {t}")).collect::<Vec<_>>(),
+        [
+            "id uuid",
+            "small integer",
+            "big bigint",
+            "ratio double precision",
+            "flag boolean",
+            "name text",
+            "bytes bytea",
+            "maybe bigint",
+            "maybe_text text",
+            "day date",
+            "at timestamp without time zone",
+            "utc timestamp with time zone",
+            "doc jsonb",
+            "price bigint",
+            "declared numeric",
+        ]
+    );
     round_trip(&mut client);
 }
 
@@ -153,8 +172,8 @@ fn declared_sql_types_follow_the_field_types() {
             ("at", "TEXT"),
             ("utc", "TEXT"),
             ("doc", "TEXT"),
-            // No `SqlType` for Cents: no declared type, so SQLite stores what `to_sql` gives.
-            ("price", ""),
+            // Declared on the field, for every backend.
+            ("price", "BIGINT"),
             ("declared", "NUMERIC"),
         ]
     );
@@ -176,7 +195,7 @@ fn declared_sql_types_follow_the_field_types() {
             ("at", "TIMESTAMP"),
             ("utc", "TIMESTAMPTZ"),
             ("doc", "JSONB"),
-            ("price", ""),
+            ("price", "BIGINT"),
             // A declared type is the column's on every backend.
             ("declared", "NUMERIC"),
         ]

@@ -22,7 +22,9 @@ pub use crate::relation::{
     Card, CountOf, RelNamed, RelatedKey, Relation, ToMany, ToOne, ToOptional, name,
 };
 pub use crate::row::{Loaded, NotLoaded, Reader, SetSlot, SlotDebug, SlotKey, Source, Unloaded};
-pub use crate::schema::{ColumnDef, ForeignKey, IndexDef, Link, RelationDef, SqlType, Table};
+pub use crate::schema::{
+    ColumnDef, ForeignKey, IndexDef, Link, PostgresColumn, RelationDef, SqlType, Table,
+};
 #[cfg(feature = "serde")]
 pub use crate::serialize::{FlattenInto, SlotSerialize};
 use crate::write;
@@ -63,6 +65,15 @@ pub fn update_one<M: Model>(conn: impl Executor, model: &M) -> Result<()> {
 pub fn delete_one<M: Model>(conn: impl Executor, model: &M) -> Result<()> {
     conn.run(Location::caller(), |run| write::delete_one(run, model))
 }
+
+/// With the `postgres` feature, the derive calls it for each field type (without a
+/// declared `sql_type`): a type PostgreSQL has no column type for does not compile.
+#[cfg(feature = "postgres")]
+pub const fn postgres_column<T: PostgresColumn + ?Sized>() {}
+
+/// Without the `postgres` feature, any field type will do.
+#[cfg(not(feature = "postgres"))]
+pub const fn postgres_column<T: ?Sized>() {}
 
 /// A model's table (`#[non_exhaustive]`: only the derive, through here, builds one, so a
 /// new field is not a breaking change).

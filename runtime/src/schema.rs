@@ -371,7 +371,9 @@ pub struct Index {
 /// own: `i64` is `BIGINT`, `i32` `INTEGER`, `bool` `BOOLEAN`, `Vec<u8>` `BYTEA`, chrono's
 /// types `DATE`, `TIME`, `TIMESTAMP` and `TIMESTAMPTZ`, `uuid::Uuid` `UUID` and
 /// `serde_json::Value` `JSONB`. [`POSTGRES_TYPE`](SqlType::POSTGRES_TYPE) says it for your
-/// own types; it defaults to `SQL_TYPE`.
+/// own types; it defaults to `SQL_TYPE`. With the `postgres` feature, a field whose type
+/// has no `SqlType` (and no `#[model(sql_type = "..")]`) does not compile: its message
+/// names the type and PostgreSQL.
 ///
 /// ```
 /// struct Cents(i64);
@@ -386,6 +388,19 @@ pub trait SqlType {
     /// The declared type on PostgreSQL, such as `BIGINT` or `TEXT`.
     const POSTGRES_TYPE: &'static str = Self::SQL_TYPE;
 }
+
+/// A field type PostgreSQL has a column type for: every [`SqlType`]. With the `postgres`
+/// feature, the derive asks it of each field that has no `#[model(sql_type = "..")]`,
+/// so that a model whose table PostgreSQL cannot hold does not compile.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no PostgreSQL column type",
+    label = "a field of this type has no column on PostgreSQL, which the `postgres` feature enables",
+    note = "implement `eagerly::SqlType` for `{Self}` (its `POSTGRES_TYPE`), or write `#[model(sql_type = \"..\")]` on the field"
+)]
+#[doc(hidden)]
+pub trait PostgresColumn {}
+
+impl<T: SqlType + ?Sized> PostgresColumn for T {}
 
 macro_rules! sql_types {
     ($($sql:literal, $postgres:literal: $($t:ty),+;)+) => {

@@ -15,6 +15,7 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
     let vis = model.vis;
     let row = &names.row;
     let table = schema::table(model, names);
+    let postgres_columns = schema::postgres_columns(model);
 
     let constants = model.fields.iter().map(|field| {
         let (name, ty, docs, field_vis) = (field.ident, field.ty, &field.docs, field.vis);
@@ -184,6 +185,8 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
         }
 
         #new_impls
+
+        #postgres_columns
     };
     Generated { public: new_struct, hidden: TokenStream::new(), impls }
 }

@@ -6,7 +6,21 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{Names, private, type_text};
-use crate::model::{Model, RelationKind};
+use crate::model::{Model, RelationKind, option_inner};
+
+/// With the runtime's `postgres` feature, every field type must have a PostgreSQL column
+/// type, or the field a declared one: `#[model(sql_type = "..")]`. The runtime's
+/// `postgres_column` checks it (or nothing, without the feature), each call spanned at
+/// the field's type.
+pub fn postgres_columns(model: &Model) -> TokenStream {
+    let p = private();
+    let checks = model.fields.iter().filter(|field| field.attrs.sql_type.is_none()).map(|field| {
+        // An `Option`'s column is its value type's, and the error names that type.
+        let ty = option_inner(field.ty).unwrap_or(field.ty);
+        quote_spanned!(ty.span()=> #p::postgres_column::<#ty>();)
+    });
+    quote!(const _: () = { #(#checks)* };)
+}
 
 pub fn table(model: &Model, names: &Names) -> TokenStream {
     let p = private();

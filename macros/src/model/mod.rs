@@ -6,7 +6,7 @@ pub mod attr;
 mod ctxt;
 mod valid;
 
-pub use ast::{Field, Model, RelationKind};
+pub use ast::{Field, Model, RelationKind, option_inner};
 
 /// Parses and checks the input, reporting every error found at once.
 pub fn parse(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
