@@ -1,13 +1,17 @@
 //! Eager loading against the naive way: random data (fixed seeds) loaded eagerly in every
 //! combination of the loading methods, and again row by row with one query per relation
 //! and row (the N+1 loops eager loading replaces). The results must be identical, and the
-//! number of eager queries must not depend on the number of rows.
+//! number of eager queries must not depend on the number of rows. The fixed-seed
+//! comparison runs on SQLite and on PostgreSQL; the generated one (foreign keys turned off,
+//! NUL in text) on SQLite.
 
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
 
 use common::*;
-use eagerly::Model;
 use eagerly::rusqlite::Connection;
+use eagerly::{Executor, Model};
 
 /// SplitMix64: a small deterministic generator, so the data is the same on every run.
 struct Random(u64);
@@ -33,20 +37,29 @@ impl Random {
 /// A database with `authors` authors: some without a publisher (NULL foreign key), some
 /// without books, books with duplicate titles, and tags shared across books.
 fn random_db(seed: u64, authors: i64) -> Connection {
+    let mut conn = empty_db();
+    fill_random(&mut conn, seed, authors);
+    conn
+}
+
+/// Fills the seed's tables of any backend as [`random_db`] does.
+fn fill_random<C: ?Sized>(db: &mut C, seed: u64, authors: i64)
+where
+    for<'a> &'a mut C: Executor,
+{
     let mut random = Random(seed);
-    let conn = empty_db();
     let publishers: Vec<Publisher> = (1..=4)
         .map(|id| Publisher { id, name: format!("Publisher {}", random.below(3)) })
         .collect();
-    Publisher::insert_all(&conn, publishers).unwrap();
+    Publisher::insert_all(&mut *db, publishers).unwrap();
     let tags: Vec<Tag> = (1..=6).map(|id| Tag { id, name: format!("tag {id}") }).collect();
-    Tag::insert_all(&conn, tags).unwrap();
+    Tag::insert_all(&mut *db, tags).unwrap();
     let titles = ["Rust", "rust in action", "Dune", "Dune", "The RUST Book", "Emma", "100% Rust"];
     let (mut books, mut links) = (Vec::new(), Vec::new());
     for id in 1..=authors {
         let publisher_id = (!random.chance(30)).then(|| 1 + random.below(4) as i64);
         Author { id, name: format!("Author {}", random.below(authors as u64)), publisher_id }
-            .insert(&conn)
+            .insert(&mut *db)
             .unwrap();
         let count = if random.chance(25) { 0 } else { random.below(6) };
         for _ in 0..count {
@@ -60,9 +73,8 @@ fn random_db(seed: u64, authors: i64) -> Connection {
             }
         }
     }
-    Book::insert_all(&conn, books).unwrap();
-    BookTag::insert_all(&conn, links).unwrap();
-    conn
+    Book::insert_all(&mut *db, books).unwrap();
+    BookTag::insert_all(&mut *db, links).unwrap();
 }
 
 /// Plain values to compare: what a row holds, with what was loaded for it.
@@ -74,7 +86,10 @@ struct AuthorView {
     books_count: usize,
 }
 
-fn eager_authors(conn: &Connection) -> Vec<AuthorView> {
+fn eager_authors<C: ?Sized>(db: &mut C) -> Vec<AuthorView>
+where
+    for<'a> &'a mut C: Executor,
+{
     Author::query()
         .select_related(Author::publisher)
         .prefetch_with(Author::books, |books| {
@@ -85,7 +100,7 @@ fn eager_authors(conn: &Connection) -> Vec<AuthorView> {
         })
         .with_count(Author::books)
         .order_by(Author::id.asc())
-        .all(conn)
+        .all(&mut *db)
         .unwrap()
         .into_iter()
         .map(|a| AuthorView {
@@ -101,35 +116,42 @@ fn eager_authors(conn: &Connection) -> Vec<AuthorView> {
         .collect()
 }
 
-fn naive_authors(conn: &Connection) -> Vec<AuthorView> {
-    let tags_of = |book: &Book| -> Vec<Tag> {
-        let mut links = BookTag::query().filter(BookTag::book_id.eq(book.id)).all(conn).unwrap();
+fn naive_authors<C: ?Sized>(db: &mut C) -> Vec<AuthorView>
+where
+    for<'a> &'a mut C: Executor,
+{
+    fn tags_of<C: ?Sized>(db: &mut C, book: &Book) -> Vec<Tag>
+    where
+        for<'a> &'a mut C: Executor,
+    {
+        let mut links =
+            BookTag::query().filter(BookTag::book_id.eq(book.id)).all(&mut *db).unwrap();
         links.sort_by_key(|l| l.tag_id);
-        links.iter().map(|l| Tag::get(conn, l.tag_id).unwrap().into_model()).collect()
-    };
+        links.iter().map(|l| Tag::get(&mut *db, l.tag_id).unwrap().into_model()).collect()
+    }
     Author::query()
         .order_by(Author::id.asc())
-        .all(conn)
+        .all(&mut *db)
         .unwrap()
         .into_iter()
         .map(|a| {
             let author = a.into_model();
             let publisher =
-                author.publisher_id.map(|id| Publisher::get(conn, id).unwrap().into_model());
+                author.publisher_id.map(|id| Publisher::get(&mut *db, id).unwrap().into_model());
             let books = Book::query()
                 .filter(Book::author_id.eq(author.id) & Book::title.icontains("rust"))
                 .order_by(Book::title.asc())
                 .order_by(Book::id.asc())
-                .all(conn)
+                .all(&mut *db)
                 .unwrap()
                 .into_iter()
                 .map(|b| {
-                    let tags = tags_of(&b);
+                    let tags = tags_of(&mut *db, &b);
                     (b.into_model(), tags)
                 })
                 .collect();
             let books_count =
-                Book::query().filter(Book::author_id.eq(author.id)).count(conn).unwrap();
+                Book::query().filter(Book::author_id.eq(author.id)).count(&mut *db).unwrap();
             AuthorView { author, publisher, books, books_count }
         })
         .collect()
@@ -145,7 +167,10 @@ struct BookView {
     tags_count: usize,
 }
 
-fn eager_books(conn: &Connection) -> Vec<BookView> {
+fn eager_books<C: ?Sized>(db: &mut C) -> Vec<BookView>
+where
+    for<'a> &'a mut C: Executor,
+{
     // Joined author and publisher, the author again batched with their books, tags
     // (many-to-many) with their own books (many-to-many below many-to-many), and a count.
     let joined = Book::query()
@@ -153,12 +178,12 @@ fn eager_books(conn: &Connection) -> Vec<BookView> {
         .with_count(Book::tags)
         .prefetch_with(Book::tags, |tags| tags.prefetch(Tag::books))
         .order_by(Book::id.asc())
-        .all(conn)
+        .all(&mut *db)
         .unwrap();
     let batched: Vec<_> = Book::query()
         .prefetch_with(Book::author, |author| author.prefetch(Author::books))
         .order_by(Book::id.asc())
-        .all(conn)
+        .all(&mut *db)
         .unwrap();
     joined
         .iter()
@@ -174,32 +199,35 @@ fn eager_books(conn: &Connection) -> Vec<BookView> {
         .collect()
 }
 
-fn naive_books(conn: &Connection) -> Vec<BookView> {
+fn naive_books<C: ?Sized>(db: &mut C) -> Vec<BookView>
+where
+    for<'a> &'a mut C: Executor,
+{
     Book::query()
         .order_by(Book::id.asc())
-        .all(conn)
+        .all(&mut *db)
         .unwrap()
         .into_iter()
         .map(|b| {
             let book = b.into_model();
-            let author = Author::get(conn, book.author_id).unwrap().into_model();
+            let author = Author::get(&mut *db, book.author_id).unwrap().into_model();
             let publisher =
-                author.publisher_id.map(|id| Publisher::get(conn, id).unwrap().into_model());
+                author.publisher_id.map(|id| Publisher::get(&mut *db, id).unwrap().into_model());
             let author_books = ids(&Book::query()
                 .filter(Book::author_id.eq(author.id))
                 .order_by(Book::id.asc())
-                .all(conn)
+                .all(&mut *db)
                 .unwrap());
             let mut links =
-                BookTag::query().filter(BookTag::book_id.eq(book.id)).all(conn).unwrap();
+                BookTag::query().filter(BookTag::book_id.eq(book.id)).all(&mut *db).unwrap();
             links.sort_by_key(|l| l.tag_id);
             let tags = links
                 .iter()
                 .map(|l| {
-                    let tag = Tag::get(conn, l.tag_id).unwrap().into_model();
+                    let tag = Tag::get(&mut *db, l.tag_id).unwrap().into_model();
                     let mut books: Vec<i64> = BookTag::query()
                         .filter(BookTag::tag_id.eq(tag.id))
-                        .all(conn)
+                        .all(&mut *db)
                         .unwrap()
                         .iter()
                         .map(|l| l.book_id)
@@ -215,11 +243,14 @@ fn naive_books(conn: &Connection) -> Vec<BookView> {
 }
 
 /// Each author's two latest books, by a per-parent limit.
-fn eager_latest_books(conn: &Connection) -> Vec<Vec<i64>> {
+fn eager_latest_books<C: ?Sized>(db: &mut C) -> Vec<Vec<i64>>
+where
+    for<'a> &'a mut C: Executor,
+{
     Author::query()
         .prefetch_with(Author::books, |books| books.order_by(Book::id.desc()).limit(2))
         .order_by(Author::id.asc())
-        .all(conn)
+        .all(&mut *db)
         .unwrap()
         .iter()
         .map(|a| ids(a.books()))
@@ -227,10 +258,13 @@ fn eager_latest_books(conn: &Connection) -> Vec<Vec<i64>> {
 }
 
 /// Each author's two latest books, one query per author.
-fn naive_latest_books(conn: &Connection) -> Vec<Vec<i64>> {
+fn naive_latest_books<C: ?Sized>(db: &mut C) -> Vec<Vec<i64>>
+where
+    for<'a> &'a mut C: Executor,
+{
     Author::query()
         .order_by(Author::id.asc())
-        .all(conn)
+        .all(&mut *db)
         .unwrap()
         .iter()
         .map(|a| {
@@ -238,7 +272,7 @@ fn naive_latest_books(conn: &Connection) -> Vec<Vec<i64>> {
                 .filter(Book::author_id.eq(a.id))
                 .order_by(Book::id.desc())
                 .limit(2)
-                .all(conn)
+                .all(&mut *db)
                 .unwrap())
         })
         .collect()
@@ -249,9 +283,12 @@ type PublisherAuthors = Vec<Vec<(i64, usize, Vec<i64>)>>;
 
 /// Publishers with their authors, each with a count and their books, loaded onto rows the
 /// application already has, and by hand.
-fn publishers(conn: &Connection) -> (PublisherAuthors, PublisherAuthors) {
-    let rows = Publisher::query().order_by(Publisher::id.asc()).all(conn).unwrap();
-    let eager = eagerly::prefetch_with(conn, rows, Publisher::authors, |authors| {
+fn publishers<C: ?Sized>(db: &mut C) -> (PublisherAuthors, PublisherAuthors)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let rows = Publisher::query().order_by(Publisher::id.asc()).all(&mut *db).unwrap();
+    let eager = eagerly::prefetch_with(&mut *db, rows, Publisher::authors, |authors| {
         authors.with_count(Author::books).prefetch(Author::books)
     })
     .unwrap()
@@ -260,21 +297,21 @@ fn publishers(conn: &Connection) -> (PublisherAuthors, PublisherAuthors) {
     .collect();
     let naive = Publisher::query()
         .order_by(Publisher::id.asc())
-        .all(conn)
+        .all(&mut *db)
         .unwrap()
         .iter()
         .map(|p| {
             Author::query()
                 .filter(Author::publisher_id.eq(p.id))
                 .order_by(Author::id.asc())
-                .all(conn)
+                .all(&mut *db)
                 .unwrap()
                 .iter()
                 .map(|a| {
                     let books = Book::query()
                         .filter(Book::author_id.eq(a.id))
                         .order_by(Book::id.asc())
-                        .all(conn)
+                        .all(&mut *db)
                         .unwrap();
                     (a.id, books.len(), ids(&books))
                 })
@@ -287,35 +324,54 @@ fn publishers(conn: &Connection) -> (PublisherAuthors, PublisherAuthors) {
 #[test]
 fn eager_loading_matches_loading_row_by_row() {
     for seed in [1, 2, 3] {
-        let conn = random_db(seed, 40);
-        let eager = eager_authors(&conn);
-        assert_eq!(eager, naive_authors(&conn), "authors, seed {seed}");
-        assert!(eager.iter().any(|a| a.publisher.is_none()), "some NULL foreign keys");
-        assert!(eager.iter().any(|a| a.books_count == 0), "some authors without books");
-        let books = eager_books(&conn);
-        assert_eq!(books, naive_books(&conn), "books, seed {seed}");
-        assert!(
-            books.iter().flat_map(|b| &b.tags).any(|(_, books)| books.len() > 1),
-            "tags shared across books"
-        );
-        assert!(books.iter().filter(|b| b.book.title == "Dune").count() > 1, "duplicate titles");
-        assert_eq!(
-            eager_latest_books(&conn),
-            naive_latest_books(&conn),
-            "per-parent limit, seed {seed}"
-        );
-        let (eager, naive) = publishers(&conn);
-        assert_eq!(eager, naive, "loading onto existing rows, seed {seed}");
+        let mut conn = random_db(seed, 40);
+        matches_row_by_row(&mut conn, seed);
     }
+}
+
+/// The same comparison on PostgreSQL, on the same data.
+#[test]
+fn eager_loading_matches_loading_row_by_row_on_postgresql() {
+    for seed in [1, 2, 3] {
+        let Some(mut client) = postgres_server::isolated() else { return };
+        create_seed_tables(&mut client);
+        fill_random(&mut client, seed, 40);
+        matches_row_by_row(&mut client, seed);
+    }
+}
+
+/// Every eager load of the random data of `seed` against the same load row by row.
+fn matches_row_by_row<C: ?Sized>(db: &mut C, seed: u64)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let eager = eager_authors(&mut *db);
+    assert_eq!(eager, naive_authors(&mut *db), "authors, seed {seed}");
+    assert!(eager.iter().any(|a| a.publisher.is_none()), "some NULL foreign keys");
+    assert!(eager.iter().any(|a| a.books_count == 0), "some authors without books");
+    let books = eager_books(&mut *db);
+    assert_eq!(books, naive_books(&mut *db), "books, seed {seed}");
+    assert!(
+        books.iter().flat_map(|b| &b.tags).any(|(_, books)| books.len() > 1),
+        "tags shared across books"
+    );
+    assert!(books.iter().filter(|b| b.book.title == "Dune").count() > 1, "duplicate titles");
+    assert_eq!(
+        eager_latest_books(&mut *db),
+        naive_latest_books(&mut *db),
+        "per-parent limit, seed {seed}"
+    );
+    let (eager, naive) = publishers(&mut *db);
+    assert_eq!(eager, naive, "loading onto existing rows, seed {seed}");
 }
 
 #[test]
 fn the_number_of_eager_queries_does_not_grow_with_the_rows() {
     let count = |authors: i64| {
-        let conn = random_db(7, authors);
-        let (_, authors_log) = eagerly::capture(|| eager_authors(&conn));
-        let (_, latest_log) = eagerly::capture(|| eager_latest_books(&conn));
-        let (_, naive_log) = eagerly::capture(|| naive_authors(&conn));
+        let mut conn = random_db(7, authors);
+        let (_, authors_log) = eagerly::capture(|| eager_authors(&mut conn));
+        let (_, latest_log) = eagerly::capture(|| eager_latest_books(&mut conn));
+        let (_, naive_log) = eagerly::capture(|| naive_authors(&mut conn));
         (authors_log.len(), latest_log.len(), naive_log.len())
     };
     let (small, large) = (count(10), count(200));
