@@ -1,11 +1,14 @@
 //! Text filters match exactly what Rust's `str` methods match: a property test with Rust as
 //! the oracle, over strings made of the characters that trip SQL up (NUL, the wildcards of
 //! `LIKE` and `GLOB`, the escape character, non-ASCII letters whose case is not ASCII's),
-//! on a `String` column and on an `Option<String>` one, whose NULL matches no text filter.
+//! on a `String` column and on an `Option<String>` one, whose NULL matches no text filter;
+//! on SQLite, and on PostgreSQL (without NUL).
 //!
 //! `PROPTEST_CASES=20000 cargo test --test text_filters` runs it long.
 
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
 
 use common::property_config;
 use eagerly::rusqlite::Connection;
@@ -127,8 +130,55 @@ fn found(conn: &Connection, cond: Cond<Doc>) -> Vec<i64> {
     rows.iter().map(|d| d.id).collect()
 }
 
+/// `rows` and `pattern` with NUL as `a`: PostgreSQL's text cannot hold NUL.
+fn without_nul((rows, pattern): (Rows, String)) -> (Rows, String) {
+    let strip = |s: &String| s.replace('\0', "a");
+    let rows = rows.iter().map(|(b, n)| (strip(b), n.as_ref().map(strip))).collect();
+    (rows, strip(&pattern))
+}
+
+/// A PostgreSQL connection with the `doc` table, shared by the cases of a run.
+fn postgres() -> Option<&'static std::sync::Mutex<postgres::Client>> {
+    static CLIENT: std::sync::OnceLock<Option<std::sync::Mutex<postgres::Client>>> =
+        std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            let mut client = postgres_server::isolated()?;
+            eagerly::create_tables(&mut client, &[Doc::TABLE]).unwrap();
+            Some(std::sync::Mutex::new(client))
+        })
+        .as_ref()
+}
+
 proptest! {
     #![proptest_config(property_config(256))]
+
+    /// The same on PostgreSQL (with no NUL, which its text cannot hold; in the C collation
+    /// the test server uses, where `lt` and `ge` compare bytes, as Rust's `str` does).
+    #[test]
+    fn text_filters_match_what_rust_matches_on_postgresql((rows, pattern) in rows_and_pattern().prop_map(without_nul)) {
+        let Some(client) = postgres() else { return Ok(()) };
+        let mut client = client.lock().unwrap();
+        Doc::query().delete(&mut *client).unwrap();
+        let docs = rows.iter().enumerate().map(|(i, (body, note))| Doc {
+            id: i as i64,
+            body: body.clone(),
+            note: note.clone(),
+        });
+        Doc::insert_all(&mut *client, docs).unwrap();
+        let mut found = |cond: Cond<Doc>| -> Vec<i64> {
+            let rows = Doc::query().filter(cond).order_by(Doc::id.asc()).all(&mut *client).unwrap();
+            rows.iter().map(|d| d.id).collect()
+        };
+        for (name, cond, oracle) in text_filters!(Doc::body, &pattern) {
+            let want = expected(rows.iter().map(|(b, _)| Some(b.clone())), name, oracle, &pattern);
+            prop_assert_eq!(found(cond), want, "body.{}({:?}) over {:?}", name, pattern, rows);
+        }
+        for (name, cond, oracle) in text_filters!(Doc::note, &pattern) {
+            let want = expected(rows.iter().map(|(_, n)| n.clone()), name, oracle, &pattern);
+            prop_assert_eq!(found(cond), want, "note.{}({:?}) over {:?}", name, pattern, rows);
+        }
+    }
 
     #[test]
     fn text_filters_match_what_rust_matches((rows, pattern) in rows_and_pattern()) {
