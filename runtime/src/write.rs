@@ -68,14 +68,19 @@ pub(crate) fn insert_all<I: Insertable>(
     let mut items = items.into_iter();
     let (dialect, table) = (run.dialect(), I::Model::TABLE);
     let per_statement = dialect.rows_per_insert(I::COLUMNS.len());
-    let full = sql::write::insert_rows(dialect, table, I::COLUMNS, per_statement);
+    // Written for the first full chunk: a short `insert_all` never writes the longest
+    // statement (1,000 rows of placeholders on PostgreSQL).
+    let mut full = None;
     transaction::atomically(run, table, || {
         let mut stored = Vec::with_capacity(items.size_hint().0);
         let mut chunk = Vec::with_capacity(per_statement);
         loop {
             chunk.extend(items.by_ref().take(per_statement));
             if chunk.len() == per_statement {
-                insert_rows(run, &full, &chunk, &mut stored)?;
+                let full = full.get_or_insert_with(|| {
+                    sql::write::insert_rows(dialect, table, I::COLUMNS, per_statement)
+                });
+                insert_rows(run, full, &chunk, &mut stored)?;
             } else if !chunk.is_empty() {
                 let last = sql::write::insert_rows(dialect, table, I::COLUMNS, chunk.len());
                 insert_rows(run, &last, &chunk, &mut stored)?;

@@ -22,8 +22,9 @@ use rusqlite::ToSql;
 
 use crate::error::Result;
 use crate::log::{self, Counters, QueryRecord};
+use crate::plan::statement::PlanStep;
 use crate::row::Source;
-use crate::sql::{self, Dialect, Statement};
+use crate::sql::{Dialect, Statement};
 use crate::value::{Value, to_value};
 
 #[cfg(feature = "postgres")]
@@ -255,13 +256,10 @@ fn watched(
     let (result, counters) = work(true);
     let duration = started.elapsed();
     let explained = if watch.explain { explain(run, statement, params) } else { None };
-    let steps = match (&explained, &statement.shape) {
-        (Some(Explained::Sqlite(lines)), Some(shape)) => sql::explain::steps(lines, shape),
-        #[cfg(feature = "postgres")]
-        (Some(Explained::Postgres { steps, .. }), Some(_)) => steps.clone(),
-        _ => Vec::new(),
+    let (plan, steps) = match explained {
+        Some((lines, steps)) => (Some(lines), steps),
+        None => (None, Vec::new()),
     };
-    let plan = explained.map(Explained::into_lines);
     log::record(
         watch,
         QueryRecord {
@@ -282,33 +280,16 @@ fn watched(
     result
 }
 
-/// A statement's plan, as its backend gave it.
-enum Explained {
-    /// SQLite's plan lines, read into steps against the statement's shape.
-    Sqlite(Vec<String>),
-    /// PostgreSQL's plan, already read into lines and steps.
-    #[cfg(feature = "postgres")]
-    Postgres { lines: Vec<String>, steps: Vec<crate::plan::statement::PlanStep> },
-}
-
-impl Explained {
-    fn into_lines(self) -> Vec<String> {
-        match self {
-            Explained::Sqlite(lines) => lines,
-            #[cfg(feature = "postgres")]
-            Explained::Postgres { lines, .. } => lines,
-        }
-    }
-}
-
-/// The backend's plan for a statement; `None` if it cannot explain it. Run outside the
-/// log.
-fn explain(run: Run<'_>, statement: &Statement, params: Params<'_>) -> Option<Explained> {
+/// The backend's plan for a statement, as lines and the inspector's steps; `None` if it
+/// cannot explain it. Run outside the log.
+fn explain(
+    run: Run<'_>,
+    statement: &Statement,
+    params: Params<'_>,
+) -> Option<(Vec<String>, Vec<PlanStep>)> {
     match run.db {
-        Db::Sqlite(conn) => sqlite::explain(conn, statement, params).map(Explained::Sqlite),
+        Db::Sqlite(conn) => sqlite::explain(conn, statement, params),
         #[cfg(feature = "postgres")]
-        Db::Postgres(session) => session
-            .explain(statement, params)
-            .map(|(lines, steps)| Explained::Postgres { lines, steps }),
+        Db::Postgres(session) => session.explain(statement, params),
     }
 }

@@ -7,6 +7,7 @@ use rusqlite::{CachedStatement, Connection, StatementStatus};
 use super::{Params, Run};
 use crate::error::{Error, Result, abbreviated};
 use crate::log::Counters;
+use crate::plan::statement::PlanStep;
 use crate::row::Source;
 use crate::sql::{self, Statement};
 use crate::value::bindable;
@@ -115,19 +116,25 @@ fn database(statement: &Statement, source: rusqlite::Error) -> Error {
     }
 }
 
-/// SQLite's plan for a statement, one line per step; `None` if SQLite cannot explain it.
+/// SQLite's plan for a statement, one line per step, and the steps the inspector reports;
+/// `None` if SQLite cannot explain it.
 pub(super) fn explain(
     conn: &Connection,
     statement: &Statement,
     params: Params<'_>,
-) -> Option<Vec<String>> {
+) -> Option<(Vec<String>, Vec<PlanStep>)> {
     let mut prepared = conn.prepare(&sql::explain::query_plan(statement)?).ok()?;
     let rows = match params {
         Params::Values(values) => prepared.query_map(rusqlite::params_from_iter(values), read_step),
         Params::Fields(fields) => prepared.query_map(fields, read_step),
     }
     .ok()?;
-    Some(sql::explain::lines(rows.collect::<rusqlite::Result<Vec<_>>>().ok()?))
+    let lines = sql::explain::lines(rows.collect::<rusqlite::Result<Vec<_>>>().ok()?);
+    let steps = match &statement.shape {
+        Some(shape) => sql::explain::steps(&lines, shape),
+        None => Vec::new(),
+    };
+    Some((lines, steps))
 }
 
 /// A row of `EXPLAIN QUERY PLAN`: its step's id, its parent's, and what it does.
