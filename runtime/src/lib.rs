@@ -7,7 +7,8 @@
 //! links included (`tests/layers.rs` checks it):
 //!
 //! 1. **Values and errors**: `value` (eagerly's own [`Value`], what statements bind on any
-//!    backend, and Rust values on their way to it), `error`.
+//!    backend, and Rust values on their way to it), `error`, `send` ([`MaybeSend`]: what a
+//!    load holds between statements is `Send` when an async driver is built).
 //! 2. **Vocabulary**: `filter` (conditions), `plan::alias` (the names of a statement's
 //!    tables), `column` (typed columns and what they build), `schema` (a model's table,
 //!    and [`Link`], how each kind of relation reaches its rows: the one place that knows
@@ -27,7 +28,9 @@
 //!    statement gets: forbidding, recording, plans), `driver::sqlite` (rusqlite: runs,
 //!    binds, reads rows in place), `driver::postgres` with the `postgres` feature (the
 //!    `postgres` crate's `Client` and `Transaction`: binds a [`Value`] as the parameter
-//!    type the server asks for, reads rows into values).
+//!    type the server asks for, reads rows into values), `driver::postgres::asynchronous`
+//!    with the `tokio-postgres` feature (the same binding and decoding, awaited; its
+//!    transactions roll back when a future is dropped).
 //! 8. **Models**: `model` (the [`Model`] trait), `relation` (the relation traits and their
 //!    type-level cardinality).
 //! 9. **Loading and writing**: `load` (row plans, JOIN decoding, counts, batched
@@ -59,6 +62,7 @@ pub mod query;
 pub mod relation;
 pub mod row;
 pub mod schema;
+mod send;
 #[cfg(feature = "serde")]
 mod serialize;
 mod sql;
@@ -81,6 +85,8 @@ macro_rules! __serialize_row {
 }
 
 pub use column::{Assignment, Column, Order};
+#[cfg(feature = "tokio-postgres")]
+pub use driver::AsyncExecutor;
 pub use driver::Executor;
 #[cfg(feature = "postgres")]
 pub use driver::{CachedClient, CachedTransaction};
@@ -88,6 +94,8 @@ pub use error::{DatabaseError, DecodeProblem, Error, Result};
 pub use filter::Cond;
 pub use inspect::{Inspector, Report, inspect};
 pub use load::join::Join;
+#[cfg(feature = "tokio-postgres")]
+pub use load::prefetch::prefetch_async;
 pub use load::prefetch::{prefetch, prefetch_with};
 pub use log::{Counters, QueryLog, QueryRecord, capture, forbid_queries};
 pub use model::{Insertable, Model};
@@ -98,8 +106,11 @@ pub use relation::{
 };
 pub use row::{Counted, Loaded, Many, NotLoaded, One, Opt, SetSlot, SlotKey, Unloaded};
 pub use schema::{Link, SqlType, Table};
+pub use send::MaybeSend;
 pub use value::{Value, ValueFor};
 pub use write::create_tables;
+#[cfg(feature = "tokio-postgres")]
+pub use write::{AsyncInsert, AsyncModel, create_tables_async};
 
 /// The rusqlite this build of eagerly uses: its `Connection` is an [`Executor`].
 pub use rusqlite;

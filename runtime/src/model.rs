@@ -8,6 +8,7 @@ use crate::driver::Executor;
 use crate::error::Result;
 use crate::row::Reader;
 use crate::schema::Table;
+use crate::send::MaybeSend;
 
 /// A struct stored as one row of a table. Implemented by `#[derive(Model)]`; the
 /// attribute reference is on the derive macro.
@@ -42,9 +43,9 @@ use crate::schema::Table;
     label = "not a model",
     note = "models are structs with `#[derive(eagerly::Model)]`"
 )]
-pub trait Model: Sized + 'static {
+pub trait Model: Sized + MaybeSend + 'static {
     /// The row type with nothing loaded: `AuthorRow`, which dereferences to the model.
-    type Row: Deref<Target = Self>;
+    type Row: Deref<Target = Self> + MaybeSend;
 
     /// The primary key: the key field's type, or a tuple for a composite key.
     type Key;

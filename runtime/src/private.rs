@@ -25,6 +25,7 @@ pub use crate::row::{Loaded, NotLoaded, Reader, SetSlot, SlotDebug, SlotKey, Sou
 pub use crate::schema::{
     ColumnDef, ForeignKey, IndexDef, Link, PostgresColumn, RelationDef, SqlType, Table,
 };
+pub use crate::send::MaybeSend;
 #[cfg(feature = "serde")]
 pub use crate::serialize::{FlattenInto, SlotSerialize};
 use crate::write;

@@ -3,18 +3,23 @@
 use std::marker::PhantomData;
 use std::panic::Location;
 
-use crate::value::Value;
 use rusqlite::ToSql;
+use rusqlite::types::FromSql;
 
 use crate::column::{Assignment, Order, OrderTerm};
+#[cfg(feature = "tokio-postgres")]
+use crate::driver::AsyncExecutor;
 use crate::driver::{self, Executor, Params, Run};
 use crate::error::{Error, Result};
 use crate::filter::{CompareOp, Cond, Expr};
-use crate::load::flow::{LoadContext, drive};
-use crate::load::{LevelDecoder, RowMaker, RowPlan};
+use crate::load::flow::{Each, Flow, LoadContext, drive};
+use crate::load::{LevelDecoder, RowPlan};
 use crate::model::Model;
 use crate::plan::Select;
-use crate::value::to_value;
+use crate::row::Source;
+use crate::send::MaybeSend;
+use crate::sql::Dialect;
+use crate::value::{Value, to_value};
 use crate::{sql, transaction};
 
 /// A query for rows of model `M`, returned as `R` (the model's row type, carrying what
@@ -95,7 +100,7 @@ impl<M: Model> Default for Query<M> {
     }
 }
 
-impl<M: Model, R> Query<M, R> {
+impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
     /// Adds a loading call: the query then returns `R2`s.
     pub(crate) fn map_plan<R2>(self, add: impl FnOnce(RowPlan<R>) -> RowPlan<R2>) -> Query<M, R2> {
         Query { select: self.select, plan: add(self.plan), model: PhantomData }
@@ -180,17 +185,15 @@ impl<M: Model, R> Query<M, R> {
 
     fn all_in(&self, run: Run<'_>) -> Result<Vec<R>> {
         let load = LoadContext::new(run, self.select.is_whole_table());
-        let statement = sql::select::rows(run.dialect(), M::TABLE, &self.select)?;
-        let params = Params::of(&statement);
-        if let Some(maker) = RowMaker::new(&self.plan, load) {
-            return driver::query_into(run, &statement, params, |row, out| maker.push(row, out));
-        }
-        // Prefetches run more statements: all of them read one snapshot.
-        transaction::one_snapshot(run, M::TABLE, || {
-            let mut rows = LevelDecoder::new(&self.plan, load);
-            driver::query_each(run, &statement, params, |row| rows.push(row))?;
-            drive(run, rows.finish(load)?)
-        })
+        transaction::load(run, M::TABLE, self.rows(load)?)
+    }
+
+    /// Reads the query's rows, and then what they load: one statement, then one per
+    /// prefetched relation and level (read in one snapshot, [`transaction::load`]).
+    fn rows(&self, load: LoadContext) -> Result<Flow<'static, Vec<R>>> {
+        let statement = sql::select::rows(load.dialect, M::TABLE, &self.select)?;
+        let rows = LevelDecoder::new(&self.plan, load);
+        Flow::read(statement, rows, self.plan.is_chained()).and_then(move |rows| rows.finish(load))
     }
 
     /// The first row, if any: the first the query returns, after its offset and within
@@ -208,12 +211,18 @@ impl<M: Model, R> Query<M, R> {
     /// ```
     #[track_caller]
     pub fn first(&self, conn: impl Executor) -> Result<Option<R>> {
+        Ok(self.first_row_only().all(conn)?.pop())
+    }
+
+    /// The query of [`first`](Self::first): ordered (by primary key if by nothing else),
+    /// at most one row.
+    fn first_row_only(&self) -> Self {
         let mut query = self.clone();
         if query.select.order.is_empty() {
             query.select.order = M::TABLE.key_columns().map(OrderTerm::ascending).collect();
         }
         query.select.at_most(1);
-        Ok(query.all(conn)?.pop())
+        query
     }
 
     /// The only row the query returns: [`Error::NotFound`] if it returns none,
@@ -231,15 +240,15 @@ impl<M: Model, R> Query<M, R> {
     /// ```
     #[track_caller]
     pub fn one(&self, conn: impl Executor) -> Result<R> {
+        only::<M, R>(self.two_rows_at_most().all(conn)?)
+    }
+
+    /// The query of [`one`](Self::one): two rows are enough to tell one from several.
+    fn two_rows_at_most(&self) -> Self {
         let mut query = self.clone();
         query.select.limit_probes = !query.select.is_sliced();
         query.select.at_most(2);
-        let mut rows = query.all(conn)?;
-        match rows.len() {
-            0 => Err(Error::NotFound { table: M::TABLE.name }),
-            1 => Ok(rows.remove(0)),
-            _ => Err(Error::MultipleRows { table: M::TABLE.name }),
-        }
+        query
     }
 
     /// The row with primary key `key` (a tuple for a composite key) among the rows the
@@ -260,8 +269,14 @@ impl<M: Model, R> Query<M, R> {
     /// ```
     #[track_caller]
     pub fn get(&self, conn: impl Executor, key: M::Key) -> Result<R> {
+        self.with_key(&key)?.one(conn)
+    }
+
+    /// The query of [`get`](Self::get): the rows with primary key `key`, among the rows of
+    /// the slice if the query has one.
+    fn with_key(&self, key: &M::Key) -> Result<Self> {
         let mut parts: Vec<&dyn ToSql> = Vec::with_capacity(M::TABLE.primary_key.len());
-        M::write_key(&key, &mut parts);
+        M::write_key(key, &mut parts);
         let mut conditions = Vec::with_capacity(parts.len());
         for (column, part) in M::TABLE.key_columns().zip(parts) {
             let value = to_value(part).map_err(|source| Error::Bind {
@@ -273,7 +288,7 @@ impl<M: Model, R> Query<M, R> {
         }
         let mut query = self.clone();
         query.select = query.select.sliced();
-        query.filter(Cond::new(Expr::all(conditions))).one(conn)
+        Ok(query.filter(Cond::new(Expr::all(conditions))))
     }
 
     /// The number of rows the query returns, counted by SQLite.
@@ -286,11 +301,13 @@ impl<M: Model, R> Query<M, R> {
     /// ```
     #[track_caller]
     pub fn count(&self, conn: impl Executor) -> Result<usize> {
-        conn.run(Location::caller(), |run| {
-            let statement = sql::select::count(run.dialect(), M::TABLE, &self.select)?;
-            let count: i64 = single_value(run, &statement)?;
-            Ok(usize::try_from(count).unwrap_or(0))
-        })
+        conn.run(Location::caller(), |run| drive(run, self.counted(run.dialect())?))
+    }
+
+    /// Counts the query's rows.
+    fn counted(&self, dialect: Dialect) -> Result<Flow<'static, usize>> {
+        let statement = sql::select::count(dialect, M::TABLE, &self.select)?;
+        single_value::<i64>(statement)?.map(|count| Ok(usize::try_from(count).unwrap_or(0)))
     }
 
     /// Whether the query returns any row, asked of SQLite without reading rows.
@@ -303,10 +320,12 @@ impl<M: Model, R> Query<M, R> {
     /// ```
     #[track_caller]
     pub fn exists(&self, conn: impl Executor) -> Result<bool> {
-        conn.run(Location::caller(), |run| {
-            let statement = sql::select::exists(run.dialect(), M::TABLE, &self.select)?;
-            single_value(run, &statement)
-        })
+        conn.run(Location::caller(), |run| drive(run, self.any(run.dialect())?))
+    }
+
+    /// Whether the query returns a row.
+    fn any(&self, dialect: Dialect) -> Result<Flow<'static, bool>> {
+        single_value(sql::select::exists(dialect, M::TABLE, &self.select)?)
     }
 
     /// Sets columns of every row the query selects, in one statement; returns how many
@@ -331,24 +350,13 @@ impl<M: Model, R> Query<M, R> {
         conn: impl Executor,
         assignments: impl IntoIterator<Item = Assignment<M>>,
     ) -> Result<usize> {
-        let table = M::TABLE;
-        let assignments = assignments
-            .into_iter()
-            .map(|a| match a.value {
-                Ok(value) => Ok((a.column, value)),
-                Err(message) => Err(Error::Bind {
-                    table: table.name,
-                    column: a.column,
-                    source: rusqlite::Error::ToSqlConversionFailure(message.into()),
-                }),
-            })
-            .collect::<Result<Vec<(&'static str, Value)>>>()?;
+        let assignments = assigned(assignments)?;
         if assignments.is_empty() {
             return Ok(0);
         }
         conn.run(Location::caller(), |run| {
             let statement =
-                sql::write::update_where(run.dialect(), table, &self.select, &assignments)?;
+                sql::write::update_where(run.dialect(), M::TABLE, &self.select, &assignments)?;
             driver::execute(run, &statement, Params::of(&statement))
         })
     }
@@ -371,18 +379,186 @@ impl<M: Model, R> Query<M, R> {
     }
 }
 
+/// The terminal methods on an async connection ([`AsyncExecutor`](crate::AsyncExecutor),
+/// feature `tokio-postgres`): the same statements, rows and errors as their blocking
+/// namesakes, awaited. A load of several statements reads one snapshot, which rolls back
+/// if the future is dropped before it finishes.
+#[cfg(feature = "tokio-postgres")]
+impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
+    /// [`all`](Self::all), awaited.
+    ///
+    /// ```no_run
+    /// # use eagerly::__doc::*;
+    /// # async fn page(client: &mut tokio_postgres::Client) -> eagerly::Result<()> {
+    /// let authors = Author::query().prefetch(Author::books).all_async(&mut *client).await?;
+    /// for author in &authors {
+    ///     println!("{}: {} books", author.name, author.books().len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[track_caller]
+    pub fn all_async<'q>(
+        &'q self,
+        conn: impl AsyncExecutor + 'q,
+    ) -> impl Future<Output = Result<Vec<R>>> + 'q {
+        let caller = Location::caller();
+        self.all_at(conn, caller)
+    }
+
+    /// [`first`](Self::first), awaited.
+    #[track_caller]
+    pub fn first_async<'q>(
+        &'q self,
+        conn: impl AsyncExecutor + 'q,
+    ) -> impl Future<Output = Result<Option<R>>> + 'q {
+        let caller = Location::caller();
+        async move { Ok(self.first_row_only().all_at(conn, caller).await?.pop()) }
+    }
+
+    /// [`one`](Self::one), awaited.
+    #[track_caller]
+    pub fn one_async<'q>(
+        &'q self,
+        conn: impl AsyncExecutor + 'q,
+    ) -> impl Future<Output = Result<R>> + 'q {
+        let caller = Location::caller();
+        async move { only::<M, R>(self.two_rows_at_most().all_at(conn, caller).await?) }
+    }
+
+    /// [`get`](Self::get), awaited.
+    #[track_caller]
+    pub fn get_async<'q>(
+        &'q self,
+        conn: impl AsyncExecutor + 'q,
+        key: M::Key,
+    ) -> impl Future<Output = Result<R>> + 'q {
+        self.get_at(conn, key, Location::caller())
+    }
+
+    /// [`get_async`](Self::get_async) reported at `caller`.
+    pub(crate) async fn get_at(
+        &self,
+        conn: impl AsyncExecutor,
+        key: M::Key,
+        caller: &'static Location<'static>,
+    ) -> Result<R> {
+        let query = self.with_key(&key)?;
+        only::<M, R>(query.two_rows_at_most().all_at(conn, caller).await?)
+    }
+
+    /// [`count`](Self::count), awaited.
+    #[track_caller]
+    pub fn count_async<'q>(
+        &'q self,
+        conn: impl AsyncExecutor + 'q,
+    ) -> impl Future<Output = Result<usize>> + 'q {
+        let caller = Location::caller();
+        async move {
+            let counted = self.counted(Dialect::Postgres)?;
+            transaction::load_async(conn.into_run(caller), M::TABLE, counted).await
+        }
+    }
+
+    /// [`exists`](Self::exists), awaited.
+    #[track_caller]
+    pub fn exists_async<'q>(
+        &'q self,
+        conn: impl AsyncExecutor + 'q,
+    ) -> impl Future<Output = Result<bool>> + 'q {
+        let caller = Location::caller();
+        async move {
+            let any = self.any(Dialect::Postgres)?;
+            transaction::load_async(conn.into_run(caller), M::TABLE, any).await
+        }
+    }
+
+    /// [`update`](Self::update), awaited.
+    #[track_caller]
+    pub fn update_async<'q>(
+        &'q self,
+        conn: impl AsyncExecutor + 'q,
+        assignments: impl IntoIterator<Item = Assignment<M>>,
+    ) -> impl Future<Output = Result<usize>> + 'q {
+        let caller = Location::caller();
+        let assignments = assigned(assignments);
+        async move {
+            let assignments = assignments?;
+            if assignments.is_empty() {
+                return Ok(0);
+            }
+            let statement =
+                sql::write::update_where(Dialect::Postgres, M::TABLE, &self.select, &assignments)?;
+            conn.into_run(caller).execute(&statement, &statement.params).await
+        }
+    }
+
+    /// [`delete`](Self::delete), awaited.
+    #[track_caller]
+    pub fn delete_async<'q>(
+        &'q self,
+        conn: impl AsyncExecutor + 'q,
+    ) -> impl Future<Output = Result<usize>> + 'q {
+        let caller = Location::caller();
+        async move {
+            let statement = sql::write::delete_where(Dialect::Postgres, M::TABLE, &self.select)?;
+            conn.into_run(caller).execute(&statement, &statement.params).await
+        }
+    }
+
+    /// [`all_async`](Self::all_async) reported at `caller`.
+    async fn all_at(
+        &self,
+        conn: impl AsyncExecutor,
+        caller: &'static Location<'static>,
+    ) -> Result<Vec<R>> {
+        let load = LoadContext {
+            caller,
+            dialect: Dialect::Postgres,
+            whole_table: self.select.is_whole_table(),
+        };
+        transaction::load_async(conn.into_run(caller), M::TABLE, self.rows(load)?).await
+    }
+}
+
+/// The columns and values of `assignments`, each checked.
+fn assigned<M: Model>(
+    assignments: impl IntoIterator<Item = Assignment<M>>,
+) -> Result<Vec<(&'static str, Value)>> {
+    assignments
+        .into_iter()
+        .map(|a| match a.value {
+            Ok(value) => Ok((a.column, value)),
+            Err(message) => Err(Error::Bind {
+                table: M::TABLE.name,
+                column: a.column,
+                source: rusqlite::Error::ToSqlConversionFailure(message.into()),
+            }),
+        })
+        .collect()
+}
+
+/// The only row of `rows`, which [`Query::one`] read.
+fn only<M: Model, R>(mut rows: Vec<R>) -> Result<R> {
+    match rows.len() {
+        0 => Err(Error::NotFound { table: M::TABLE.name }),
+        1 => Ok(rows.remove(0)),
+        _ => Err(Error::MultipleRows { table: M::TABLE.name }),
+    }
+}
+
 /// The one value of a `COUNT(*)` or `EXISTS` statement.
-fn single_value<T: rusqlite::types::FromSql>(
-    run: Run<'_>,
-    statement: &sql::Statement,
-) -> Result<T> {
+fn single_value<T: FromSql + MaybeSend + 'static>(
+    statement: sql::Statement,
+) -> Result<Flow<'static, T>> {
     let table = statement.table_name();
-    let mut values = driver::query(run, statement, Params::of(statement), |row| {
+    let text = crate::error::abbreviated(&statement.text);
+    let value = Each::new(move |row: Source<'_>| {
         row.get(0).and_then(|v| Ok(T::column_result(v)?)).map_err(|source| Error::Database {
             table,
-            sql: crate::error::abbreviated(&statement.text),
+            sql: text.clone(),
             source: source.into(),
         })
-    })?;
-    values.pop().ok_or(Error::NotFound { table })
+    });
+    Flow::read(statement, value, false)
+        .map(move |mut value| value.made.pop().ok_or(Error::NotFound { table }))
 }

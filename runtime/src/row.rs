@@ -8,6 +8,7 @@ use rusqlite::types::{FromSql, FromSqlError, ValueRef};
 
 use crate::error::{DecodeProblem, Error, Result};
 use crate::schema::Table;
+use crate::send::MaybeSend;
 use crate::usage::Usage;
 
 /// The slot of a relation (or count) that the query did not load. Reading it does not
@@ -197,9 +198,9 @@ pub trait SlotKey {
 /// assert_eq!(authors[1].books()[0].title, "Mistborn");
 /// # Ok::<(), eagerly::Error>(())
 /// ```
-pub trait SetSlot<Slot, V> {
+pub trait SetSlot<Slot, V>: MaybeSend {
     /// The row type with the slot filled.
-    type Out;
+    type Out: MaybeSend;
     /// Fills the slot.
     fn set(self, value: V) -> Self::Out;
     /// The key this row's related rows are grouped by (`None` for a NULL foreign key).

@@ -20,6 +20,7 @@
 
 use crate::driver::{self, Params, Run};
 use crate::error::Result;
+use crate::load::flow::{Flow, drive};
 use crate::schema::Table;
 use crate::sql::transaction::{self, Control};
 
@@ -137,6 +138,31 @@ pub(crate) fn one_snapshot<T>(
     load: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
     within(Transaction::snapshot(run, table)?, load)
+}
+
+/// Runs `flow`'s statements on `run`: in one read transaction if it takes several (see
+/// [`one_snapshot`]).
+pub(crate) fn load<'a, T: 'a>(run: Run<'_>, table: &'static Table, flow: Flow<'a, T>) -> Result<T> {
+    if flow.takes_several_statements() {
+        one_snapshot(run, table, || drive(run, flow))
+    } else {
+        drive(run, flow)
+    }
+}
+
+/// [`load`] on an async driver: the snapshot is the driver's transaction, which rolls back
+/// when dropped, so a load abandoned at an await leaves the connection as it was.
+#[cfg(feature = "tokio-postgres")]
+pub(crate) async fn load_async<'a, T: 'a>(
+    mut run: driver::AsyncRun<'_>,
+    table: &'static Table,
+    flow: Flow<'a, T>,
+) -> Result<T> {
+    if flow.takes_several_statements() {
+        run = run.begin(false, table).await?;
+    }
+    let result = crate::load::flow::drive_async(&mut run, flow).await;
+    run.end(result).await
 }
 
 /// Runs `work`, then commits `transaction` (if eagerly began one); dropped on an error or

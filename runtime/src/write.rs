@@ -26,14 +26,19 @@ pub(crate) fn insert_one<I: Insertable>(run: Run<'_>, item: &I) -> Result<I::Mod
 /// Keeps the keys the database assigns above the keys these rows were given, where the
 /// database does not ([`sql::write::follow_given_keys`]).
 fn follow_given_keys<I: Insertable>(run: Run<'_>) -> Result<()> {
-    let table = I::Model::TABLE;
-    if !table.primary_key.iter().all(|key| I::COLUMNS.contains(key)) {
-        return Ok(()); // the database assigned them
-    }
-    match sql::write::follow_given_keys(run.dialect(), table) {
+    match given_keys_followed::<I>(run.dialect()) {
         Some(statement) => driver::execute(run, &statement, Params::of(&statement)).map(drop),
         None => Ok(()),
     }
+}
+
+/// The statement of [`follow_given_keys`], where one is needed.
+fn given_keys_followed<I: Insertable>(dialect: crate::sql::Dialect) -> Option<Statement> {
+    let table = I::Model::TABLE;
+    if !table.primary_key.iter().all(|key| I::COLUMNS.contains(key)) {
+        return None; // the database assigned them
+    }
+    sql::write::follow_given_keys(dialect, table)
 }
 
 /// Inserts `items` with `statement` (one row of values per item), adding the stored rows
@@ -96,6 +101,213 @@ pub(crate) fn insert_all<I: Insertable>(
         Ok(stored)
     })
 }
+
+/// An async write: what the blocking functions above do, on a
+/// [`AsyncExecutor`](crate::AsyncExecutor)'s run (feature `tokio-postgres`). A model's
+/// fields become [`Value`](crate::Value)s before the first await (`rusqlite`'s values
+/// cannot move between threads).
+#[cfg(feature = "tokio-postgres")]
+pub(crate) mod nonblocking {
+    use rusqlite::ToSql;
+
+    use super::{found, sql};
+    use crate::driver::{AsyncRun, Params};
+    use crate::error::{Error, Result};
+    use crate::model::{Insertable, Model};
+    use crate::row::Reader;
+    use crate::sql::Statement;
+    use crate::value::Value;
+
+    /// See [`super::insert_one`].
+    pub(crate) async fn insert_one<I: Insertable>(
+        run: &mut AsyncRun<'_>,
+        item: &I,
+    ) -> Result<I::Model> {
+        let statement = sql::write::insert(run.dialect(), I::Model::TABLE, I::COLUMNS);
+        let values = values_of(&statement, [item])?;
+        let mut stored = insert_rows::<I>(run, &statement, &values, 1).await?;
+        follow_given_keys::<I>(run).await?;
+        stored.pop().ok_or(Error::NotFound { table: I::Model::TABLE.name })
+    }
+
+    /// See [`super::insert_all`]: chunked the same way, inside the run's transaction.
+    pub(crate) async fn insert_all<I: Insertable>(
+        run: &mut AsyncRun<'_>,
+        items: Vec<I>,
+    ) -> Result<Vec<I::Model>> {
+        let (dialect, table) = (run.dialect(), I::Model::TABLE);
+        let per_statement = dialect.rows_per_insert(I::COLUMNS.len());
+        let mut stored = Vec::with_capacity(items.len());
+        let mut full = None;
+        for chunk in items.chunks(per_statement) {
+            let last;
+            let statement = if chunk.len() == per_statement {
+                full.get_or_insert_with(|| {
+                    sql::write::insert_rows(dialect, table, I::COLUMNS, per_statement)
+                })
+            } else {
+                last = sql::write::insert_rows(dialect, table, I::COLUMNS, chunk.len());
+                &last
+            };
+            let values = values_of(statement, chunk)?;
+            stored.extend(insert_rows::<I>(run, statement, &values, chunk.len()).await?);
+        }
+        if !stored.is_empty() {
+            follow_given_keys::<I>(run).await?;
+        }
+        Ok(stored)
+    }
+
+    /// See [`super::update_one`].
+    pub(crate) async fn update_one<M: Model>(run: &mut AsyncRun<'_>, model: &M) -> Result<()> {
+        let (statement, columns) = sql::write::update_by_key(run.dialect(), M::TABLE);
+        let values = {
+            let mut all = Vec::with_capacity(M::TABLE.columns.len());
+            model.write_fields(&mut all);
+            let fields: Vec<&dyn ToSql> = columns.iter().map(|&c| all[c]).collect();
+            AsyncRun::bound(&statement, Params::Fields(&fields))?
+        };
+        found(M::TABLE, run.execute(&statement, &values).await?)
+    }
+
+    /// See [`super::delete_one`].
+    pub(crate) async fn delete_one<M: Model>(run: &mut AsyncRun<'_>, model: &M) -> Result<()> {
+        let statement = sql::write::delete_by_key(run.dialect(), M::TABLE);
+        let values = {
+            let mut all = Vec::with_capacity(M::TABLE.columns.len());
+            model.write_fields(&mut all);
+            let key: Vec<&dyn ToSql> = M::TABLE.primary_key.iter().map(|&c| all[c]).collect();
+            AsyncRun::bound(&statement, Params::Fields(&key))?
+        };
+        found(M::TABLE, run.execute(&statement, &values).await?)
+    }
+
+    /// The values of `items`' fields, one row after the other.
+    fn values_of<'a, I: Insertable + 'a>(
+        statement: &Statement,
+        items: impl IntoIterator<Item = &'a I>,
+    ) -> Result<Vec<Value>> {
+        let mut fields = Vec::new();
+        for item in items {
+            item.write_fields(&mut fields);
+        }
+        AsyncRun::bound(statement, Params::Fields(&fields))
+    }
+
+    /// Inserts `rows` rows of `values` with `statement`; the stored rows.
+    async fn insert_rows<I: Insertable>(
+        run: &mut AsyncRun<'_>,
+        statement: &Statement,
+        values: &[Value],
+        rows: usize,
+    ) -> Result<Vec<I::Model>> {
+        let table = I::Model::TABLE;
+        let mut stored = Vec::with_capacity(rows);
+        run.query_each(statement, values, |row| {
+            stored.push(I::Model::decode(&mut Reader::new(row, table, 0))?);
+            Ok(())
+        })
+        .await?;
+        if stored.len() == rows { Ok(stored) } else { Err(Error::NotFound { table: table.name }) }
+    }
+
+    /// See [`super::follow_given_keys`].
+    async fn follow_given_keys<I: Insertable>(run: &mut AsyncRun<'_>) -> Result<()> {
+        if let Some(statement) = super::given_keys_followed::<I>(run.dialect()) {
+            run.execute(&statement, &statement.params).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A model's reads and writes by key on an async connection
+/// ([`AsyncExecutor`](crate::AsyncExecutor), feature `tokio-postgres`): [`Model`]'s
+/// methods, awaited. Every model has them; bring the trait into scope to call them.
+///
+/// ```no_run
+/// # use eagerly::__doc::*;
+/// use eagerly::{AsyncInsert, AsyncModel};
+/// # async fn run(client: &mut tokio_postgres::Client) -> eagerly::Result<()> {
+/// let tag = NewTag { name: "classic".into() }.insert_async(&mut *client).await?;
+/// let mut stored = Tag::get_async(&mut *client, tag.id).await?.into_model();
+/// stored.name = "classics".into();
+/// stored.update_async(&mut *client).await?;
+/// stored.delete_async(&mut *client).await?;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "tokio-postgres")]
+pub trait AsyncModel: Model + Sync {
+    /// [`Model::get`], awaited.
+    #[track_caller]
+    fn get_async<'c>(
+        conn: impl crate::AsyncExecutor + 'c,
+        key: Self::Key,
+    ) -> impl Future<Output = Result<Self::Row>> + 'c
+    where
+        Self::Key: 'c,
+    {
+        let caller = Location::caller();
+        async move { crate::query::Query::<Self>::new().get_at(conn, key, caller).await }
+    }
+
+    /// [`Model::insert_all`], awaited: all rows or none, also when the future is dropped
+    /// before it finishes.
+    #[track_caller]
+    fn insert_all_async<'c, I: Insertable<Model = Self> + Send + 'c>(
+        conn: impl crate::AsyncExecutor + 'c,
+        items: impl IntoIterator<Item = I>,
+    ) -> impl Future<Output = Result<Vec<Self>>> + 'c {
+        let caller = Location::caller();
+        let items: Vec<I> = items.into_iter().collect();
+        async move {
+            let mut run = conn.into_run(caller).begin(true, Self::TABLE).await?;
+            let stored = nonblocking::insert_all(&mut run, items).await;
+            run.end(stored).await
+        }
+    }
+
+    /// [`Model::update`], awaited.
+    #[track_caller]
+    fn update_async<'c>(
+        &'c self,
+        conn: impl crate::AsyncExecutor + 'c,
+    ) -> impl Future<Output = Result<()>> + 'c {
+        let caller = Location::caller();
+        async move { nonblocking::update_one(&mut conn.into_run(caller), self).await }
+    }
+
+    /// [`Model::delete`], awaited.
+    #[track_caller]
+    fn delete_async<'c>(
+        &'c self,
+        conn: impl crate::AsyncExecutor + 'c,
+    ) -> impl Future<Output = Result<()>> + 'c {
+        let caller = Location::caller();
+        async move { nonblocking::delete_one(&mut conn.into_run(caller), self).await }
+    }
+}
+
+#[cfg(feature = "tokio-postgres")]
+impl<M: Model + Sync> AsyncModel for M {}
+
+/// Inserting a row on an async connection: the model itself (every column) or its
+/// `New<Model>` struct, as [`Model::insert`] and a `New<Model>`'s `insert` do, awaited.
+/// See [`AsyncModel`].
+#[cfg(feature = "tokio-postgres")]
+pub trait AsyncInsert: Insertable + Sized + Sync {
+    /// Inserts the row and returns it as stored.
+    #[track_caller]
+    fn insert_async<'c>(
+        &'c self,
+        conn: impl crate::AsyncExecutor + 'c,
+    ) -> impl Future<Output = Result<Self::Model>> + 'c {
+        let caller = Location::caller();
+        async move { nonblocking::insert_one(&mut conn.into_run(caller), self).await }
+    }
+}
+
+#[cfg(feature = "tokio-postgres")]
+impl<I: Insertable + Sync> AsyncInsert for I {}
 
 /// Writes every non-key column of `model` to the row with its key.
 pub(crate) fn update_one<M: Model>(run: Run<'_>, model: &M) -> Result<()> {
@@ -185,15 +397,52 @@ pub fn create_tables(conn: impl Executor, tables: &[&'static Table]) -> Result<(
     let Some(&first) = ordered.first() else { return Ok(()) };
     conn.run(Location::caller(), |run| {
         transaction::atomically(run, first, || {
-            for table in &ordered {
-                let create = sql::ddl::create_table(run.dialect(), table)?;
-                driver::execute(run, &create, Params::NONE)?;
-                for index in table.indexes() {
-                    let index = sql::ddl::create_index(run.dialect(), table, &index);
-                    driver::execute(run, &index, Params::NONE)?;
-                }
+            for statement in creating(run.dialect(), &ordered)? {
+                driver::execute(run, &statement, Params::NONE)?;
             }
             Ok(())
         })
     })
+}
+
+/// [`create_tables`], awaited (feature `tokio-postgres`).
+///
+/// ```no_run
+/// # use eagerly::__doc::*;
+/// # async fn run(client: &mut tokio_postgres::Client) -> eagerly::Result<()> {
+/// eagerly::create_tables_async(client, &[Author::TABLE, Book::TABLE]).await?;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "tokio-postgres")]
+#[track_caller]
+pub fn create_tables_async<'c>(
+    conn: impl crate::AsyncExecutor + 'c,
+    tables: &'c [&'static Table],
+) -> impl Future<Output = Result<()>> + 'c {
+    let caller = Location::caller();
+    async move {
+        let ordered = crate::schema::in_foreign_key_order(tables);
+        let Some(&first) = ordered.first() else { return Ok(()) };
+        let mut run = conn.into_run(caller).begin(true, first).await?;
+        let mut created = Ok(0);
+        for statement in creating(run.dialect(), &ordered)? {
+            created = run.execute(&statement, &[]).await;
+            if created.is_err() {
+                break;
+            }
+        }
+        run.end(created.map(drop)).await
+    }
+}
+
+/// The statements that create `tables` (in this order) and their indexes.
+fn creating(dialect: crate::sql::Dialect, tables: &[&'static Table]) -> Result<Vec<Statement>> {
+    let mut statements = Vec::new();
+    for table in tables {
+        statements.push(sql::ddl::create_table(dialect, table)?);
+        for index in table.indexes() {
+            statements.push(sql::ddl::create_index(dialect, table, &index));
+        }
+    }
+    Ok(statements)
 }

@@ -80,6 +80,8 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
         impl<__Slot, __Value, #(#params),*> #p::SetSlot<__Slot, __Value> for #row #generics
         where
             __Slot: #relation_of_path<Self, __Value>,
+            Self: #p::MaybeSend,
+            <__Slot as #relation_of_path<Self, __Value>>::Out: #p::MaybeSend,
         {
             type Out = <__Slot as #relation_of_path<Self, __Value>>::Out;
             fn set(self, value: __Value) -> Self::Out {

@@ -4,6 +4,11 @@
 //!
 //! - `sqlite`: rusqlite's `Connection` (and its transactions and savepoints).
 //! - `postgres` (feature `postgres`): the `postgres` crate's `Client` and `Transaction`.
+//! - `postgres::asynchronous` (feature `tokio-postgres`): `tokio_postgres::Client` and
+//!   `Transaction`, taken by an `AsyncExecutor`. Loads are the same flows, driven by an
+//!   awaiting loop (`load::flow::drive_async`); a statement is watched around its await
+//!   ([`Watched`]), so captures, inspections and `forbid_queries` see it as they see a
+//!   blocking one, on the thread that polls it.
 //!
 //! A user's call takes any [`Executor`]; it opens a [`Run`] for the call, which every
 //! statement of the call runs through. Each statement is watched here the same way on
@@ -31,6 +36,8 @@ use crate::value::{Value, to_value};
 mod postgres;
 mod sqlite;
 
+#[cfg(feature = "tokio-postgres")]
+pub use postgres::asynchronous::{AsyncExecutor, AsyncRun};
 #[cfg(feature = "postgres")]
 pub use postgres::{CachedClient, CachedTransaction};
 
@@ -184,33 +191,6 @@ impl Run<'_> {
     }
 }
 
-/// Runs a statement that returns rows and maps each with `each`, stopping at the first
-/// error.
-pub(crate) fn query<T>(
-    run: Run<'_>,
-    statement: &Statement,
-    params: Params<'_>,
-    mut each: impl FnMut(Source<'_>) -> Result<T>,
-) -> Result<Vec<T>> {
-    query_into(run, statement, params, |row, out| {
-        out.push(each(row)?);
-        Ok(())
-    })
-}
-
-/// Runs a statement that returns rows and lets `each` add what it makes of each row to the
-/// result, stopping at the first error.
-pub(crate) fn query_into<T>(
-    run: Run<'_>,
-    statement: &Statement,
-    params: Params<'_>,
-    mut each: impl FnMut(Source<'_>, &mut Vec<T>) -> Result<()>,
-) -> Result<Vec<T>> {
-    let mut out = Vec::new();
-    query_each(run, statement, params, |row| each(row, &mut out))?;
-    Ok(out)
-}
-
 /// Runs a statement that returns rows and calls `each` with every row, stopping at the
 /// first error; returns the number of rows.
 pub(crate) fn query_each(
@@ -249,35 +229,90 @@ fn watched(
     params: Params<'_>,
     work: impl FnOnce(bool) -> (Result<usize>, Counters),
 ) -> Result<usize> {
-    let Some(watch) = log::watch(run.caller, statement.kind, &statement.text)? else {
+    let Some(watched) = Watched::start(run.caller, statement)? else {
         return work(false).0;
     };
-    let started = Instant::now();
     let (result, counters) = work(true);
-    let duration = started.elapsed();
-    let explained = if watch.explain { explain(run, statement, params) } else { None };
-    let (plan, steps) = match explained {
-        Some((lines, steps)) => (Some(lines), steps),
-        None => (None, Vec::new()),
-    };
-    log::record(
-        watch,
-        QueryRecord {
-            sql: statement.text.clone(),
-            params: params.recorded(),
-            rows: *result.as_ref().unwrap_or(&0),
-            duration,
-            table: statement.table_name(),
-            error: result.as_ref().err().map(ToString::to_string),
-            location: run.caller,
-            backend: run.dialect().backend(),
-            counters,
-            plan,
-            steps,
-            shape: statement.shape.clone().map(std::sync::Arc::new),
-        },
+    let elapsed = watched.elapsed();
+    let explained = if watched.explain() { explain(run, statement, params) } else { None };
+    let outcome = result.as_ref().copied();
+    watched.record(
+        run.caller,
+        run.dialect(),
+        statement,
+        params,
+        outcome,
+        elapsed,
+        counters,
+        explained,
     );
     result
+}
+
+/// A statement being watched: what the log asked of it, and when it started. The blocking
+/// drivers go through [`watched`]; an async one starts and records around its await.
+pub(crate) struct Watched {
+    watch: log::Watch,
+    started: Instant,
+}
+
+impl Watched {
+    /// Starts watching `statement`: `None` if nothing records it, an error if statements
+    /// are forbidden here.
+    #[inline]
+    pub(crate) fn start(
+        caller: &'static Location<'static>,
+        statement: &Statement,
+    ) -> Result<Option<Self>> {
+        let watch = log::watch(caller, statement.kind, &statement.text)?;
+        Ok(watch.map(|watch| Watched { watch, started: Instant::now() }))
+    }
+
+    /// How long since the statement started.
+    pub(crate) fn elapsed(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
+
+    /// An inspection asks for the statement's plan.
+    pub(crate) fn explain(&self) -> bool {
+        self.watch.explain
+    }
+
+    /// Records the statement, which ran for `elapsed` and gave `outcome` (its rows).
+    #[allow(clippy::too_many_arguments)] // the parts of one record, each from its own place
+    pub(crate) fn record(
+        self,
+        caller: &'static Location<'static>,
+        dialect: Dialect,
+        statement: &Statement,
+        params: Params<'_>,
+        outcome: std::result::Result<usize, &crate::error::Error>,
+        elapsed: std::time::Duration,
+        counters: Counters,
+        explained: Option<(Vec<String>, Vec<PlanStep>)>,
+    ) {
+        let (plan, steps) = match explained {
+            Some((lines, steps)) => (Some(lines), steps),
+            None => (None, Vec::new()),
+        };
+        log::record(
+            self.watch,
+            QueryRecord {
+                sql: statement.text.clone(),
+                params: params.recorded(),
+                rows: outcome.unwrap_or(0),
+                duration: elapsed,
+                table: statement.table_name(),
+                error: outcome.err().map(ToString::to_string),
+                location: caller,
+                backend: dialect.backend(),
+                counters,
+                plan,
+                steps,
+                shape: statement.shape.clone().map(std::sync::Arc::new),
+            },
+        );
+    }
 }
 
 /// The backend's plan for a statement, as lines and the inspector's steps; `None` if it

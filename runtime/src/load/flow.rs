@@ -6,14 +6,10 @@
 //!
 //! A flow is a chain of boxed steps rather than a `Future`: it never waits on anything
 //! but the rows it asked for, so it needs no executor, and an async driver awaits its
-//! own client between two steps. Steps are not `Send` yet: an async driver whose futures
-//! must be `Send` needs them to be, which asks the rows of a query that prefetches to be
-//! `Send` too (a model with an `Rc` field could then not be prefetched on that driver),
-//! and no such bound may reach the blocking drivers' API. Neither way there is free:
-//! `Send` boxes everywhere put a `Send` bound on every loading method (the plan that makes
-//! a level's flow is built by `.prefetch(..)`, before anyone knows which driver runs it);
-//! a future asserted `Send` when its rows are is sound only while steps capture nothing but
-//! rows, `Send + Sync` plans and `Copy` contexts, which no compiler checks.
+//! own client between two steps ([`drive_async`], feature `tokio-postgres`). Such a
+//! driver's future holds the flow across its awaits, so with that feature the steps are
+//! `Send` boxes and everything they hold is `Send` (`crate::send`): a bound the compiler
+//! checks where each step is made, never an assertion, and absent without the feature.
 
 use std::panic::Location;
 use std::sync::Arc;
@@ -21,6 +17,7 @@ use std::sync::Arc;
 use crate::driver::{self, Params, Run};
 use crate::error::Result;
 use crate::row::Source;
+use crate::send::{Boxed, MaybeSend};
 use crate::sql::{Dialect, Statement};
 
 /// Where a load runs from, and what its loaders need to know of it: no connection.
@@ -50,7 +47,7 @@ pub(crate) enum Flow<'a, T> {
     /// The load is done.
     Done(T),
     /// The load waits for the rows of a statement.
-    Next(Box<dyn Step<'a, T> + 'a>),
+    Next(Boxed!(dyn Step<'a, T> + 'a)),
 }
 
 /// A load waiting for the rows of [`statement`](Step::statement): the driver runs it,
@@ -82,7 +79,7 @@ impl<'a, T: 'a> Flow<'a, T> {
     /// Continues with `then` once this flow is done; `then` may run statements of its own.
     pub(crate) fn and_then<U: 'a>(
         self,
-        then: impl FnOnce(T) -> Result<Flow<'a, U>> + 'a,
+        then: impl FnOnce(T) -> Result<Flow<'a, U>> + MaybeSend + 'a,
     ) -> Result<Flow<'a, U>> {
         match self {
             Flow::Done(value) => then(value),
@@ -93,7 +90,10 @@ impl<'a, T: 'a> Flow<'a, T> {
     }
 
     /// Turns the result with `map` once this flow is done, running no statement.
-    pub(crate) fn map<U: 'a>(self, map: impl FnOnce(T) -> Result<U> + 'a) -> Result<Flow<'a, U>> {
+    pub(crate) fn map<U: 'a>(
+        self,
+        map: impl FnOnce(T) -> Result<U> + MaybeSend + 'a,
+    ) -> Result<Flow<'a, U>> {
         match self {
             Flow::Done(value) => Ok(Flow::Done(map(value)?)),
             Flow::Next(step) => Ok(Flow::Next(Box::new(Then {
@@ -126,10 +126,62 @@ impl<'a, T: 'a> Flow<'a, T> {
     }
 }
 
+impl<'a, T: Rows + MaybeSend + 'a> Flow<'a, T> {
+    /// Runs `statement`, pushing its rows into `rows`, then is done with `rows`.
+    /// `more_may_follow`: what is done with them next may run statements.
+    pub(crate) fn read(statement: Statement, rows: T, more_may_follow: bool) -> Self {
+        Flow::Next(Box::new(Read { statement: Arc::new(statement), rows, more_may_follow }))
+    }
+}
+
+/// The step of [`Flow::read`].
+struct Read<T> {
+    statement: Arc<Statement>,
+    rows: T,
+    more_may_follow: bool,
+}
+
+impl<'a, T: Rows + 'a> Step<'a, T> for Read<T> {
+    fn statement(&self) -> Arc<Statement> {
+        self.statement.clone()
+    }
+
+    fn more_may_follow(&self) -> bool {
+        self.more_may_follow
+    }
+
+    fn rows(&mut self) -> &mut dyn Rows {
+        &mut self.rows
+    }
+
+    fn finish(self: Box<Self>) -> Result<Flow<'a, T>> {
+        Ok(Flow::Done(self.rows))
+    }
+}
+
+/// Each row made into a `T` by a function, in order: the rows of a [`Flow::read`].
+pub(crate) struct Each<T, F> {
+    pub made: Vec<T>,
+    pub make: F,
+}
+
+impl<T, F: FnMut(Source<'_>) -> Result<T>> Each<T, F> {
+    pub(crate) fn new(make: F) -> Self {
+        Each { made: Vec::new(), make }
+    }
+}
+
+impl<T, F: FnMut(Source<'_>) -> Result<T>> Rows for Each<T, F> {
+    fn push(&mut self, row: Source<'_>) -> Result<()> {
+        self.made.push((self.make)(row)?);
+        Ok(())
+    }
+}
+
 /// A step, and what comes after it.
 struct Then<'a, T, U> {
-    step: Box<dyn Step<'a, T> + 'a>,
-    then: Box<dyn FnOnce(T) -> Result<Flow<'a, U>> + 'a>,
+    step: Boxed!(dyn Step<'a, T> + 'a),
+    then: Boxed!(dyn FnOnce(T) -> Result<Flow<'a, U>> + 'a),
     /// `then` may run statements (rather than only turn the result).
     runs_statements: bool,
 }
@@ -157,7 +209,7 @@ impl<'a, T: 'a, U: 'a> Step<'a, U> for Then<'a, T, U> {
 }
 
 /// A step of a flow that borrows for longer than its user needs (see [`Flow::shorten`]).
-struct Shortened<'a, T>(Box<dyn Step<'a, T> + 'a>);
+struct Shortened<'a, T>(Boxed!(dyn Step<'a, T> + 'a));
 
 impl<'a: 'b, 'b, T: 'a> Step<'b, T> for Shortened<'a, T> {
     fn statement(&self) -> Arc<Statement> {
@@ -174,6 +226,25 @@ impl<'a: 'b, 'b, T: 'a> Step<'b, T> for Shortened<'a, T> {
 
     fn finish(self: Box<Self>) -> Result<Flow<'b, T>> {
         Ok(self.0.finish()?.shorten())
+    }
+}
+
+/// Runs a flow's statements on an async `run`'s connection until it is done: the loop of
+/// [`drive`], awaiting each statement's rows.
+#[cfg(feature = "tokio-postgres")]
+pub(crate) async fn drive_async<T>(
+    run: &mut driver::AsyncRun<'_>,
+    mut flow: Flow<'_, T>,
+) -> Result<T> {
+    loop {
+        match flow {
+            Flow::Done(value) => return Ok(value),
+            Flow::Next(mut step) => {
+                let statement = step.statement();
+                run.query_each(&statement, &statement.params, |row| step.rows().push(row)).await?;
+                flow = step.finish()?;
+            }
+        }
     }
 }
 

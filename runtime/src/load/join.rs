@@ -14,6 +14,7 @@ use crate::query::Query;
 use crate::relation::Card;
 use crate::relation::{CountKey, Countable, DefaultSlot, Joinable, Relation, SlotOf, missing};
 use crate::row::{Counted, Reader, SetSlot, Source};
+use crate::send::MaybeSend;
 
 /// A joined model inside [`Query::select_related_with`]: what to load along with it, by
 /// further JOINs (`select_related`) or counting subqueries (`with_count`).
@@ -171,6 +172,7 @@ impl<M: Model, R: 'static> Query<M, R> {
         Rel::Card: Joinable,
         R: SetSlot<Rel, DefaultSlot<Rel>>,
         <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out: 'static,
+        DefaultSlot<Rel>: MaybeSend,
     {
         self.select_related_with(rel, |joined| joined)
     }
@@ -187,6 +189,7 @@ impl<M: Model, R: 'static> Query<M, R> {
         Rel::Card: Joinable,
         R: SetSlot<Rel, SlotOf<Rel, R2>>,
         <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
+        SlotOf<Rel, R2>: MaybeSend,
     {
         let select = std::mem::take(&mut self.select);
         let base = Place { alias: Alias::Base, offset: 0, skipped: None };

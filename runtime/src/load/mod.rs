@@ -32,6 +32,7 @@ use self::flow::{Flow, LoadContext};
 use crate::error::Result;
 use crate::model::Model;
 use crate::row::{Reader, Source};
+use crate::send::{Boxed, MaybeSend};
 use crate::usage::Usage;
 
 /// How a query makes its rows from result rows.
@@ -118,7 +119,7 @@ impl<R> RowPlan<R> {
     }
 }
 
-impl<R: 'static> RowPlan<R> {
+impl<R: MaybeSend + 'static> RowPlan<R> {
     /// The rows of `M`, nothing loaded.
     pub(crate) fn rows_of<M: Model<Row = R>>() -> Self {
         RowPlan::Streamed(Stream::new(|row, _| decode_row::<M>(row), Vec::new()))
@@ -127,7 +128,7 @@ impl<R: 'static> RowPlan<R> {
     /// Adds a loading call whose value arrives with each row: `value` decodes it (given
     /// the row made so far, unless the row is made later, from a side column), `set` puts
     /// it into the row, watched for the inspector as `relation` (a count if `count`).
-    pub(crate) fn with_value<T: 'static, R2: 'static>(
+    pub(crate) fn with_value<T: MaybeSend + 'static, R2: 'static>(
         self,
         relation: &'static str,
         count: bool,
@@ -206,17 +207,17 @@ impl<R: 'static> RowPlan<R> {
 /// so a query can hold several.
 pub(crate) trait AnySide: Send + Sync {
     /// An empty column to decode one execution's values into.
-    fn column(&self, load: LoadContext) -> Box<dyn SideColumn>;
+    fn column(&self, load: LoadContext) -> Boxed!(dyn SideColumn);
 }
 
 /// One execution's values of an [`AnySide`].
 pub(crate) trait SideColumn {
     fn push(&mut self, row: Source<'_>) -> Result<()>;
-    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+    fn into_any(self: Box<Self>) -> Boxed!(dyn Any);
 }
 
-impl<R: 'static> AnySide for Stream<R> {
-    fn column(&self, load: LoadContext) -> Box<dyn SideColumn> {
+impl<R: MaybeSend + 'static> AnySide for Stream<R> {
+    fn column(&self, load: LoadContext) -> Boxed!(dyn SideColumn) {
         Box::new(Column { push: self.push.clone(), usages: self.usages(load), values: Vec::new() })
     }
 }
@@ -227,19 +228,19 @@ struct Column<T> {
     values: Vec<T>,
 }
 
-impl<T: 'static> SideColumn for Column<T> {
+impl<T: MaybeSend + 'static> SideColumn for Column<T> {
     fn push(&mut self, row: Source<'_>) -> Result<()> {
         (self.push)(row, &self.usages, &mut self.values)
     }
 
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+    fn into_any(self: Box<Self>) -> Boxed!(dyn Any) {
         Box::new(self.values)
     }
 }
 
 /// The side columns of one execution, for the chain's steps to take.
 pub(crate) struct Sides {
-    columns: Vec<Option<Box<dyn Any>>>,
+    columns: Vec<Option<Boxed!(dyn Any)>>,
 }
 
 impl Sides {
@@ -284,11 +285,17 @@ impl<R> RowMaker<R> {
     }
 }
 
+impl<R> flow::Rows for LevelDecoder<R> {
+    fn push(&mut self, row: Source<'_>) -> Result<()> {
+        LevelDecoder::push(self, row)
+    }
+}
+
 /// Makes the rows of one level of a query (the queried table, its joins and counts) from
 /// result rows, then runs the query's chain on them.
 pub(crate) enum LevelDecoder<R> {
     Streamed { maker: RowMaker<R>, rows: Vec<R> },
-    Chained { chain: Arc<Chain<R>>, columns: Vec<Box<dyn SideColumn>> },
+    Chained { chain: Arc<Chain<R>>, columns: Vec<Boxed!(dyn SideColumn)> },
 }
 
 impl<R> LevelDecoder<R> {

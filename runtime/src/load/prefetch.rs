@@ -9,7 +9,7 @@ use std::sync::Arc;
 use foldhash::{HashMap, HashMapExt};
 use rusqlite::types::{FromSql, FromSqlError};
 
-use super::flow::{Flow, LoadContext, Rows, Step, drive};
+use super::flow::{Flow, LoadContext, Rows, Step};
 use super::{LevelDecoder, RowMaker};
 use crate::column::OrderTerm;
 use crate::driver::{Executor, Run};
@@ -21,6 +21,7 @@ use crate::query::Query;
 use crate::relation::{Card, DefaultSlot, Relation, SlotOf, missing};
 use crate::row::{SetSlot, Source};
 use crate::schema::Table;
+use crate::send::MaybeSend;
 use crate::sql::{self, Statement};
 use crate::transaction;
 use crate::value::{Value, to_value};
@@ -92,7 +93,7 @@ impl<M: Model, R: 'static> Query<M, R> {
     ) -> Query<M, <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out>
     where
         Rel: Relation,
-        R2: Deref<Target = Rel::To> + 'static,
+        R2: Deref<Target = Rel::To> + MaybeSend + 'static,
         R: SetSlot<Rel, SlotOf<Rel, R2>>,
         <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
     {
@@ -141,10 +142,39 @@ pub fn prefetch_with<Rel, P, R2>(
 ) -> Result<Vec<P::Out>>
 where
     Rel: Relation,
-    R2: Deref<Target = Rel::To> + 'static,
+    R2: Deref<Target = Rel::To> + MaybeSend + 'static,
     P: SetSlot<Rel, SlotOf<Rel, R2>>,
 {
     conn.run(Location::caller(), |run| prefetch_in(run, rows, related(Query::new())))
+}
+
+/// [`prefetch`], awaited, on an async connection (feature `tokio-postgres`).
+///
+/// ```no_run
+/// # use eagerly::__doc::*;
+/// # async fn run(client: &mut tokio_postgres::Client) -> eagerly::Result<()> {
+/// let authors = Author::query().all_async(&mut *client).await?;
+/// let authors = eagerly::prefetch_async(&mut *client, authors, Author::books).await?;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "tokio-postgres")]
+#[track_caller]
+pub fn prefetch_async<'c, Rel, P>(
+    conn: impl crate::AsyncExecutor + 'c,
+    rows: Vec<P>,
+    _rel: Rel,
+) -> impl Future<Output = Result<Vec<P::Out>>> + 'c
+where
+    Rel: Relation,
+    P: SetSlot<Rel, DefaultSlot<Rel>> + 'c,
+{
+    let caller = Location::caller();
+    async move {
+        let load =
+            LoadContext { caller, dialect: crate::sql::Dialect::Postgres, whole_table: false };
+        let flow = fetch::<Rel, P, <Rel::To as Model>::Row>(load, rows, &Arc::new(Query::new()))?;
+        transaction::load_async(conn.into_run(caller), <Rel::To as Model>::TABLE, flow).await
+    }
 }
 
 fn prefetch_in<Rel, P, R2>(
@@ -154,18 +184,12 @@ fn prefetch_in<Rel, P, R2>(
 ) -> Result<Vec<P::Out>>
 where
     Rel: Relation,
-    R2: Deref<Target = Rel::To> + 'static,
+    R2: Deref<Target = Rel::To> + MaybeSend + 'static,
     P: SetSlot<Rel, SlotOf<Rel, R2>>,
 {
     let load = LoadContext::new(run, false);
     let flow = fetch::<Rel, P, R2>(load, rows, &Arc::new(related))?;
-    if flow.takes_several_statements() {
-        // The related rows load relations of their own, or the keys go in several
-        // statements: one snapshot for all of it.
-        transaction::one_snapshot(run, <Rel::To as Model>::TABLE, || drive(run, flow))
-    } else {
-        drive(run, flow)
-    }
+    transaction::load(run, <Rel::To as Model>::TABLE, flow)
 }
 
 /// Fills `rel`'s slot of every parent with its rows from `related`: a flow that runs the
@@ -177,7 +201,7 @@ fn fetch<'a, Rel, P, R2>(
 ) -> Result<Flow<'a, Vec<P::Out>>>
 where
     Rel: Relation,
-    R2: Deref<Target = Rel::To> + 'static,
+    R2: Deref<Target = Rel::To> + MaybeSend + 'static,
     P: SetSlot<Rel, SlotOf<Rel, R2>> + 'a,
     P::Out: 'a,
 {
@@ -273,7 +297,7 @@ enum Groups<R2> {
     Shared { kept: Vec<Vec<Vec<Value>>> },
 }
 
-impl<Rel: Relation, R2: Deref<Target = Rel::To> + 'static> Fetch<Rel, R2> {
+impl<Rel: Relation, R2: Deref<Target = Rel::To> + MaybeSend + 'static> Fetch<Rel, R2> {
     fn new(
         load: LoadContext,
         batch: Batch<Rel>,
@@ -395,7 +419,7 @@ fn move_run<T>(group: &mut Vec<T>, pending: &mut Vec<T>) {
     group.append(pending);
 }
 
-impl<Rel: Relation, R2: Deref<Target = Rel::To> + 'static> Step<'static, Vec<Vec<R2>>>
+impl<Rel: Relation, R2: Deref<Target = Rel::To> + MaybeSend + 'static> Step<'static, Vec<Vec<R2>>>
     for Fetch<Rel, R2>
 {
     fn statement(&self) -> Arc<Statement> {
@@ -419,7 +443,7 @@ impl<Rel: Relation, R2: Deref<Target = Rel::To> + 'static> Step<'static, Vec<Vec
     }
 }
 
-impl<Rel: Relation, R2: Deref<Target = Rel::To> + 'static> Rows for Fetch<Rel, R2> {
+impl<Rel: Relation, R2: Deref<Target = Rel::To> + MaybeSend + 'static> Rows for Fetch<Rel, R2> {
     fn push(&mut self, row: Source<'_>) -> Result<()> {
         if let Groups::Streamed { maker, .. } = &self.into {
             let made = maker.make(row);

@@ -9,6 +9,8 @@
 //! the client's: a `Client` is in
 //! autocommit mode unless eagerly began a transaction, a `Transaction` never is.
 
+#[cfg(feature = "tokio-postgres")]
+pub(super) mod asynchronous;
 mod bind;
 mod decode;
 
@@ -24,6 +26,7 @@ use crate::error::{Error, Result, abbreviated};
 use crate::log::Counters;
 use crate::plan::statement::{PlanStep, StatementKind};
 use crate::row::Source;
+use crate::schema::Table;
 use crate::sql::{self, Statement};
 use crate::value::{Value, to_value};
 
@@ -213,17 +216,7 @@ impl<C: Client> Session for Held<'_, C> {
                     let rows = client
                         .query(prepared, &bind::params(&values))
                         .map_err(|e| database(statement, e))?;
-                    let in_place = rows.first().is_some_and(decode::InPlace::fits);
-                    let mut row_values = Vec::new();
-                    for row in &rows {
-                        if in_place {
-                            each(Source::InPlace(&decode::InPlace(row)))?;
-                        } else {
-                            decode::read_row(row, statement.table_name(), &mut row_values)?;
-                            each(Source::Values(&row_values))?;
-                        }
-                    }
-                    Ok(rows.len())
+                    push_rows(&rows, statement, each)
                 })
             });
             (result, Counters::default())
@@ -262,18 +255,11 @@ impl<C: Client> Session for Held<'_, C> {
         let mut client = self.client.try_borrow_mut().ok()?;
         let prepared = client.prepare(&sql).ok()?;
         let rows = client.query(&prepared, &bind::params(&values)).ok()?;
-        let plan: serde_json::Value = rows.first()?.try_get(0).ok()?;
-        let mut steps = Vec::new();
-        if let Some(shape) = &statement.shape {
-            steps = sql::explain::postgres_steps(&plan, shape);
-            for step in &mut steps {
-                if let PlanStep::FullScan { alias, rows } = step {
-                    let table = shape.tables.iter().find(|(a, _)| a == alias).map(|t| t.1);
-                    *rows = table.and_then(|table| table_rows(&mut **client, table));
-                }
-            }
+        let (lines, mut steps) = read_plan(rows.first()?, statement)?;
+        for (table, rows) in scanned_tables(statement, &mut steps) {
+            *rows = table_rows(&mut **client, table);
         }
-        Some((sql::explain::postgres_lines(&plan), steps))
+        Some((lines, steps))
     }
 
     fn in_transaction(&self) -> bool {
@@ -403,14 +389,72 @@ impl Executor for &mut CachedTransaction<'_> {
 /// How many rows `table` holds, for the inspector: PostgreSQL's estimate (`reltuples`)
 /// once the table has been analyzed, else counted, up to a bound (enough to tell a large
 /// table from a small one without reading a huge one whole).
-fn table_rows(client: &mut impl Client, table: &'static crate::schema::Table) -> Option<u64> {
-    /// The most rows counted.
-    const COUNTED: i64 = 1_000_000;
-    let statement = sql::explain::table_rows(table, COUNTED);
+fn table_rows(client: &mut impl Client, table: &'static Table) -> Option<u64> {
+    let statement = table_rows_statement(table);
     let prepared = client.prepare(&statement.text).ok()?;
     let rows = client.query(&prepared, &bind::params(&statement.params)).ok()?;
-    let count: i64 = rows.first()?.try_get(0).ok()?;
-    u64::try_from(count).ok()
+    read_count(rows.first()?)
+}
+
+/// The statement of [`table_rows`].
+fn table_rows_statement(table: &'static Table) -> Statement {
+    /// The most rows counted.
+    const COUNTED: i64 = 1_000_000;
+    sql::explain::table_rows(table, COUNTED)
+}
+
+/// The count a [`table_rows_statement`] returned.
+fn read_count(row: &::postgres::Row) -> Option<u64> {
+    u64::try_from(row.try_get::<_, i64>(0).ok()?).ok()
+}
+
+/// Hands each of a statement's rows to `each`: read in place where every column has a
+/// borrowed SQLite form, else converted to values. Returns the number of rows.
+fn push_rows(
+    rows: &[::postgres::Row],
+    statement: &Statement,
+    each: &mut dyn FnMut(Source<'_>) -> Result<()>,
+) -> Result<usize> {
+    let in_place = rows.first().is_some_and(decode::InPlace::fits);
+    let mut row_values = Vec::new();
+    for row in rows {
+        if in_place {
+            each(Source::InPlace(&decode::InPlace(row)))?;
+        } else {
+            decode::read_row(row, statement.table_name(), &mut row_values)?;
+            each(Source::Values(&row_values))?;
+        }
+    }
+    Ok(rows.len())
+}
+
+/// The plan in the row of an `EXPLAIN (FORMAT JSON)`: its lines, and the inspector's
+/// steps (whose scanned tables' sizes are filled in by the caller: [`scanned_tables`]).
+fn read_plan(row: &::postgres::Row, statement: &Statement) -> Option<(Vec<String>, Vec<PlanStep>)> {
+    let plan: serde_json::Value = row.try_get(0).ok()?;
+    let steps = match &statement.shape {
+        Some(shape) => sql::explain::postgres_steps(&plan, shape),
+        None => Vec::new(),
+    };
+    Some((sql::explain::postgres_lines(&plan), steps))
+}
+
+/// The table of each full scan among `steps`, with the place for its size.
+fn scanned_tables<'s>(
+    statement: &Statement,
+    steps: &'s mut [PlanStep],
+) -> Vec<(&'static Table, &'s mut Option<u64>)> {
+    let Some(shape) = &statement.shape else { return Vec::new() };
+    steps
+        .iter_mut()
+        .filter_map(|step| match step {
+            PlanStep::FullScan { alias, rows } => {
+                let table = shape.tables.iter().find(|(a, _)| a == alias)?.1;
+                Some((table, rows))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The values to bind, refusing what eagerly never binds (NaN) with the same error as on

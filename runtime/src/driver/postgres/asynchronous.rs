@@ -1,0 +1,365 @@
+//! The async PostgreSQL driver, on `tokio-postgres` (feature `tokio-postgres`): the same
+//! statements, values and rows as the blocking driver (`bind`, `decode`, the watching of
+//! `driver`), with an `.await` where the blocking driver waits.
+//!
+//! A call takes its connection by `&mut`: `tokio-postgres` pipelines the statements of
+//! everyone who shares a `&Client`, so a transaction eagerly opened on a shared client
+//! would take in another task's statements. The transactions eagerly opens are
+//! `tokio-postgres`'s own (`Client::transaction`, `Transaction::savepoint`,
+//! `build_transaction` for a read snapshot), not `BEGIN` sent as text: a future dropped
+//! before it finishes (a timeout, a client gone away) drops the transaction, which rolls
+//! back as it is dropped, so the connection goes back to its pool as it came. Their
+//! statements are the dialect's, but for a snapshot's `START TRANSACTION` (not recorded).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+
+use tokio_postgres::{Client, IsolationLevel, Transaction};
+
+use super::{bind, database, push_rows, read_count, read_plan, scanned_tables};
+use super::{table_rows_statement, values};
+use crate::driver::{Params, Watched};
+use crate::error::Result;
+use crate::log::Counters;
+use crate::plan::statement::PlanStep;
+use crate::row::Source;
+use crate::schema::Table;
+use crate::sql::transaction::{self, Control};
+use crate::sql::{self, Dialect, Statement};
+use crate::value::Value;
+
+/// What eagerly runs a query or a write on without blocking: a `tokio-postgres`
+/// connection (feature `tokio-postgres`), as `&mut tokio_postgres::Client` or
+/// `&mut tokio_postgres::Transaction`. A pooled connection dereferences to one:
+/// `&mut **object` for a `deadpool_postgres::Object`.
+///
+/// Taken by `&mut` where `tokio-postgres` itself takes `&Client`: eagerly opens
+/// transactions of its own (a snapshot for a load of several statements, a savepoint
+/// for a write of several), and those must not take in the statements another task
+/// pipelines on a shared client.
+///
+/// ```no_run
+/// # use eagerly::__doc::*;
+/// # async fn page() -> eagerly::Result<()> {
+/// let (mut client, connection) =
+///     tokio_postgres::connect("host=localhost user=app", tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let authors = Author::query().prefetch(Author::books).all_async(&mut client).await?;
+/// # Ok(()) }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "eagerly cannot run statements on `{Self}` without blocking",
+    label = "not an async connection eagerly knows",
+    note = "pass `&mut client` for a `tokio_postgres::Client` or `Transaction` (feature `tokio-postgres`)",
+    note = "a pooled connection dereferences to one: `&mut **object` for a `deadpool_postgres::Object`",
+    note = "a `rusqlite::Connection` or a `postgres::Client` runs the blocking methods: `.all(&conn)` rather than `.all_async(..)`"
+)]
+pub trait AsyncExecutor: Send + super::super::sealed::Sealed {
+    /// A call's hold on this connection, every statement of it reported at `caller`.
+    #[doc(hidden)]
+    fn into_run<'c>(self, caller: &'static Location<'static>) -> AsyncRun<'c>
+    where
+        Self: 'c;
+}
+
+/// A future that borrows for `'a` and can move between threads.
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What eagerly asks of a `tokio-postgres` connection: `Client` and `Transaction` both
+/// have it.
+pub trait Connection: Send + Sync {
+    /// The client statements run on.
+    fn client(&self) -> &Client;
+
+    /// Whether the connection is inside a transaction.
+    fn in_transaction(&self) -> bool;
+
+    /// A transaction inside this connection: a read-only snapshot, or one to write in.
+    fn begin(
+        &mut self,
+        snapshot: bool,
+    ) -> BoxFuture<'_, Result<Transaction<'_>, tokio_postgres::Error>>;
+}
+
+impl Connection for Client {
+    fn client(&self) -> &Client {
+        self
+    }
+
+    fn in_transaction(&self) -> bool {
+        false
+    }
+
+    fn begin(
+        &mut self,
+        snapshot: bool,
+    ) -> BoxFuture<'_, Result<Transaction<'_>, tokio_postgres::Error>> {
+        if snapshot {
+            Box::pin(
+                self.build_transaction()
+                    .isolation_level(IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start(),
+            )
+        } else {
+            Box::pin(self.transaction())
+        }
+    }
+}
+
+impl Connection for Transaction<'_> {
+    fn client(&self) -> &Client {
+        Transaction::client(self)
+    }
+
+    fn in_transaction(&self) -> bool {
+        true
+    }
+
+    fn begin(&mut self, _: bool) -> BoxFuture<'_, Result<Transaction<'_>, tokio_postgres::Error>> {
+        Box::pin(self.savepoint(SAVEPOINT))
+    }
+}
+
+/// The savepoint eagerly opens inside a transaction: the name the dialect gives it.
+const SAVEPOINT: &str = "eagerly";
+
+macro_rules! async_executor {
+    ($($connection:ty),*) => {$(
+        impl super::super::sealed::Sealed for &mut $connection {}
+
+        impl AsyncExecutor for &mut $connection {
+            fn into_run<'c>(self, caller: &'static Location<'static>) -> AsyncRun<'c>
+            where
+                Self: 'c,
+            {
+                AsyncRun { held: Held::Given(self), caller, prepared: HashMap::new() }
+            }
+        }
+    )*};
+}
+
+async_executor!(Client, Transaction<'_>);
+
+/// The statements of one async call: the connection (the caller's, or a transaction
+/// eagerly opened on it), and the user's line that made the call.
+pub struct AsyncRun<'c> {
+    held: Held<'c>,
+    pub(crate) caller: &'static Location<'static>,
+    /// The statements prepared within the call, by SQL text.
+    prepared: HashMap<String, tokio_postgres::Statement>,
+}
+
+enum Held<'c> {
+    /// The caller's connection.
+    Given(&'c mut (dyn Connection + 'c)),
+    /// A transaction eagerly opened on it (a savepoint if `nested`): rolled back if
+    /// dropped before it ends.
+    Opened { transaction: Transaction<'c>, write: bool, nested: bool, table: &'static Table },
+}
+
+impl<'c> AsyncRun<'c> {
+    /// The SQL this run's statements are written in.
+    pub(crate) fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn client(&self) -> &Client {
+        match &self.held {
+            Held::Given(connection) => connection.client(),
+            Held::Opened { transaction, .. } => transaction.client(),
+        }
+    }
+
+    /// The same run inside a transaction eagerly opens: a read-only snapshot (none inside
+    /// the caller's transaction, which is the snapshot then), or a write's (a savepoint
+    /// inside the caller's transaction). See `crate::transaction` for why each.
+    pub(crate) async fn begin(self, write: bool, table: &'static Table) -> Result<Self> {
+        let AsyncRun { held, caller, prepared } = self;
+        let Held::Given(connection) = held else {
+            unreachable!("eagerly opens one transaction per call")
+        };
+        if !write && connection.in_transaction() {
+            return Ok(AsyncRun { held: Held::Given(connection), caller, prepared });
+        }
+        let control = match (write, connection.in_transaction()) {
+            (false, _) => Control::BeginSnapshot,
+            (true, false) => Control::Begin,
+            (true, true) => Control::Savepoint,
+        };
+        let statement = transaction::statement(Dialect::Postgres, control, table, write);
+        let watched = Watched::start(caller, &statement)?;
+        let nested = connection.in_transaction();
+        let opened = connection.begin(!write).await.map_err(|e| database(&statement, e));
+        record(watched, caller, &statement, &[], opened.as_ref().map(|_| 0), None);
+        let held = Held::Opened { transaction: opened?, write, nested, table };
+        Ok(AsyncRun { held, caller, prepared })
+    }
+
+    /// Ends the transaction [`begin`](Self::begin) opened: commits it if `result` is `Ok`,
+    /// else rolls it back; then `result` (or the commit's error).
+    pub(crate) async fn end<T>(self, result: Result<T>) -> Result<T> {
+        let Held::Opened { transaction, write, nested, table } = self.held else {
+            return result;
+        };
+        let control = match (&result, nested) {
+            (Ok(_), false) => Control::Commit,
+            (Ok(_), true) => Control::Release,
+            (Err(_), false) => Control::Rollback,
+            (Err(_), true) => Control::RollbackTo,
+        };
+        let statement = transaction::statement(Dialect::Postgres, control, table, write);
+        let watched = Watched::start(self.caller, &statement)?;
+        let ended = match control {
+            Control::Commit | Control::Release => transaction.commit().await,
+            _ => transaction.rollback().await,
+        };
+        let ended = ended.map(|()| 0).map_err(|e| database(&statement, e));
+        record(watched, self.caller, &statement, &[], ended.as_ref().copied(), None);
+        match result {
+            // The error that made it roll back is the one worth reporting.
+            Err(error) => Err(error),
+            Ok(value) => ended.map(|_| value),
+        }
+    }
+
+    /// Runs a statement that returns rows and calls `each` with every row, stopping at
+    /// the first error; returns the number of rows.
+    pub(crate) async fn query_each(
+        &mut self,
+        statement: &Statement,
+        params: &[Value],
+        mut each: impl FnMut(Source<'_>) -> Result<()> + Send,
+    ) -> Result<usize> {
+        let watched = Watched::start(self.caller, statement)?;
+        let rows = self.query(statement, params).await;
+        let result = rows.and_then(|rows| push_rows(&rows, statement, &mut each));
+        if let Some(watched) = watched {
+            self.record(watched, statement, params, &result).await;
+        }
+        result
+    }
+
+    /// Runs a statement that returns no rows; returns the number of rows it changed.
+    pub(crate) async fn execute(
+        &mut self,
+        statement: &Statement,
+        params: &[Value],
+    ) -> Result<usize> {
+        let watched = Watched::start(self.caller, statement)?;
+        let result = match self.prepare(statement).await {
+            Ok(prepared) => self
+                .client()
+                .execute(&prepared, &bind::params(params))
+                .await
+                .map(|changed| usize::try_from(changed).unwrap_or(usize::MAX))
+                .map_err(|e| database(statement, e)),
+            Err(error) => Err(error),
+        };
+        if let Some(watched) = watched {
+            self.record(watched, statement, params, &result).await;
+        }
+        result
+    }
+
+    /// A model's fields as the values to bind (the async driver binds nothing else:
+    /// `rusqlite`'s values cannot be held across an await).
+    pub(crate) fn bound(statement: &Statement, fields: Params<'_>) -> Result<Vec<Value>> {
+        values(statement, fields).map(std::borrow::Cow::into_owned)
+    }
+
+    async fn query(
+        &mut self,
+        statement: &Statement,
+        params: &[Value],
+    ) -> Result<Vec<tokio_postgres::Row>> {
+        let prepared = self.prepare(statement).await?;
+        self.client()
+            .query(&prepared, &bind::params(params))
+            .await
+            .map_err(|e| database(statement, e))
+    }
+
+    /// `statement` prepared on the connection, prepared now if it was not yet in this call.
+    async fn prepare(&mut self, statement: &Statement) -> Result<tokio_postgres::Statement> {
+        if let Some(prepared) = self.prepared.get(&statement.text) {
+            return Ok(prepared.clone());
+        }
+        let prepared =
+            self.client().prepare(&statement.text).await.map_err(|e| database(statement, e))?;
+        self.prepared.insert(statement.text.clone(), prepared.clone());
+        Ok(prepared)
+    }
+
+    /// Records a watched statement, with its plan if an inspection asks.
+    async fn record(
+        &self,
+        watched: Watched,
+        statement: &Statement,
+        params: &[Value],
+        result: &Result<usize>,
+    ) {
+        let elapsed = watched.elapsed();
+        let explained =
+            if watched.explain() { self.explain(statement, params).await } else { None };
+        let outcome = result.as_ref().copied();
+        let params = Params::Values(params);
+        let counters = Counters::default();
+        watched.record(
+            self.caller,
+            self.dialect(),
+            statement,
+            params,
+            outcome,
+            elapsed,
+            counters,
+            explained,
+        );
+    }
+
+    /// The plan PostgreSQL chooses for the statement, as lines and the inspector's steps.
+    async fn explain(
+        &self,
+        statement: &Statement,
+        params: &[Value],
+    ) -> Option<(Vec<String>, Vec<PlanStep>)> {
+        let sql = sql::explain::query_plan(statement)?;
+        let client = self.client();
+        let rows = client.query(&sql, &bind::params(params)).await.ok()?;
+        let (lines, mut steps) = read_plan(rows.first()?, statement)?;
+        for (table, rows) in scanned_tables(statement, &mut steps) {
+            let count = table_rows_statement(table);
+            let counted = client.query(&count.text, &bind::params(&count.params)).await.ok();
+            *rows = counted.as_ref().and_then(|r| read_count(r.first()?));
+        }
+        Some((lines, steps))
+    }
+}
+
+/// Records a transaction statement, if watched.
+fn record(
+    watched: Option<Watched>,
+    caller: &'static Location<'static>,
+    statement: &Statement,
+    params: &[Value],
+    outcome: std::result::Result<usize, &crate::error::Error>,
+    explained: Option<(Vec<String>, Vec<PlanStep>)>,
+) {
+    if let Some(watched) = watched {
+        let elapsed = watched.elapsed();
+        let params = Params::Values(params);
+        let counters = Counters::default();
+        watched.record(
+            caller,
+            Dialect::Postgres,
+            statement,
+            params,
+            outcome,
+            elapsed,
+            counters,
+            explained,
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! The async driver (feature `tokio-postgres`) on a real PostgreSQL 15 (started by the test
+//! harness, `common/postgres.rs`; skipped loudly where there is none): the same rows and
+//! the same statements as the blocking driver, writes all or nothing, transactions that
+//! roll back when a future is dropped half way, and futures that move between threads.
+
+mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
+
+use std::pin::pin;
+use std::task::{Context, Waker};
+
+use common::{Author, Book, NewTag, Tag, ids};
+use eagerly::{AsyncInsert, AsyncModel, Error, capture};
+
+/// A seeded schema of its own: a blocking client on it, and an async one (on a
+/// single-threaded runtime, so that a capture on this thread sees its statements).
+struct Db {
+    blocking: postgres::Client,
+    runtime: tokio::runtime::Runtime,
+    client: tokio_postgres::Client,
+}
+
+fn seeded() -> Option<Db> {
+    let mut blocking = postgres_server::isolated()?;
+    common::create_seed_tables(&mut blocking);
+    common::seed(&mut blocking);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = runtime.block_on(connect(schema_of(&mut blocking)));
+    Some(Db { blocking, runtime, client })
+}
+
+/// The schema a blocking client works in.
+fn schema_of(blocking: &mut postgres::Client) -> String {
+    blocking.query_one("SELECT current_schema()", &[]).unwrap().get(0)
+}
+
+/// An async client on `schema`.
+async fn connect(schema: String) -> tokio_postgres::Client {
+    let config = postgres_server::server().unwrap().config().to_owned();
+    let (client, connection) =
+        tokio_postgres::connect(&config, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("SET search_path TO {schema}; SET TimeZone TO 'UTC'"))
+        .await
+        .unwrap();
+    client
+}
+
+#[test]
+fn loads_the_rows_and_statements_of_the_blocking_driver() {
+    let Some(mut db) = seeded() else { return };
+    let query = Author::query()
+        .order_by(Author::id.asc())
+        .select_related(Author::publisher)
+        .with_count(Author::books)
+        .prefetch_with(Author::books, |q| q.order_by(Book::id.asc()).prefetch(Book::tags));
+    let (blocking, blocking_log) = capture(|| query.all(&mut db.blocking));
+    let (awaited, log) = capture(|| db.runtime.block_on(query.all_async(&mut db.client)));
+    let (blocking, awaited) = (blocking.unwrap(), awaited.unwrap());
+    assert_eq!(format!("{awaited:?}"), format!("{blocking:?}"));
+    assert_eq!(ids(&awaited), [1, 2, 3]);
+    let books: Vec<Vec<i64>> = awaited.iter().map(|a| ids(a.books())).collect();
+    assert_eq!(books, [vec![1, 2, 6], vec![3, 4, 5], vec![]]);
+    assert_eq!(awaited[0].publisher().unwrap().name, "Tor");
+    assert_eq!(awaited.iter().map(|a| a.books_count()).collect::<Vec<_>>(), [3, 3, 0]);
+    // Authors (joined, counted), their books, the books' tags: the snapshot's own
+    // statements are not recorded, on either driver.
+    assert_eq!(log.len(), 3, "{:#?}", log.sql());
+    assert_eq!(log.sql(), blocking_log.sql());
+    assert!(log.sql()[1].contains(r#""author_id" = ANY($1)"#), "{}", log.sql()[1]);
+    assert_eq!(log.records()[2].rows, 5);
+
+    // Rows loaded later, onto rows already read.
+    let (authors, log) = capture(|| {
+        db.runtime.block_on(async {
+            let authors =
+                Author::query().order_by(Author::id.asc()).all_async(&mut db.client).await?;
+            eagerly::prefetch_async(&mut db.client, authors, Author::books).await
+        })
+    });
+    let books: Vec<usize> = authors.unwrap().iter().map(|a| a.books().len()).collect();
+    assert_eq!(books, [3, 3, 0]);
+    assert_eq!(log.len(), 2);
+}
+
+#[test]
+fn looks_up_counts_and_finds_nothing_as_the_blocking_driver_does() {
+    let Some(mut db) = seeded() else { return };
+    let client = &mut db.client;
+    db.runtime.block_on(async {
+        assert_eq!(Author::get_async(&mut *client, 2).await.unwrap().name, "Brandon Sanderson");
+        let missing = Author::get_async(&mut *client, 99).await;
+        assert!(matches!(missing, Err(Error::NotFound { table: "author" })), "{missing:?}");
+        let first = Book::query().order_by(Book::id.desc()).first_async(&mut *client).await;
+        assert_eq!(first.unwrap().unwrap().id, 6);
+        let nobody = Author::publisher_id.is_null();
+        let carol = Author::query().filter(nobody).one_async(&mut *client).await;
+        assert_eq!(carol.unwrap().name, "Carol Shields");
+        let tor = Author::query().filter(Author::publisher_id.eq(1)).one_async(&mut *client).await;
+        assert!(matches!(tor, Err(Error::MultipleRows { table: "author" })), "{tor:?}");
+        let rusty = Book::query().filter(Book::title.icontains("rust"));
+        assert_eq!(rusty.count_async(&mut *client).await.unwrap(), 3);
+        assert!(rusty.exists_async(&mut *client).await.unwrap());
+        let none = Book::query().filter(Book::title.eq("nothing"));
+        assert!(!none.exists_async(&mut *client).await.unwrap());
+        let ann = Author::query().prefetch(Author::books).get_async(&mut *client, 1).await;
+        assert_eq!(ann.unwrap().books().len(), 3);
+    });
+}
+
+#[test]
+fn writes_all_rows_or_none() {
+    let Some(mut db) = seeded() else { return };
+    let client = &mut db.client;
+    let (tags, log) = capture(|| {
+        db.runtime.block_on(Tag::insert_all_async(
+            &mut *client,
+            [NewTag { name: "a".into() }, NewTag { name: "b".into() }],
+        ))
+    });
+    let ids: Vec<i64> = tags.unwrap().iter().map(|t| t.id).collect();
+    assert_eq!(ids, [4, 5], "identities assigned after the seeded rows");
+    assert_eq!(log.len(), 3, "{:#?}", log.sql());
+    assert_eq!((log.sql()[0], log.sql()[2]), ("BEGIN", "COMMIT"));
+
+    let (failed, log) = capture(|| {
+        db.runtime.block_on(Tag::insert_all_async(
+            &mut *client,
+            [NewTag { name: "c".into() }, NewTag { name: "sf".into() }],
+        ))
+    });
+    assert!(matches!(failed, Err(Error::Database { table: "tag", .. })), "{failed:?}");
+    assert_eq!(log.sql().last(), Some(&"ROLLBACK"));
+    let names = Tag::query().order_by(Tag::id.asc()).all(&mut db.blocking).unwrap();
+    let names: Vec<&str> = names.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["sf", "programming", "unused", "a", "b"], "nothing of the failed batch");
+
+    db.runtime.block_on(async {
+        let new = NewTag { name: "single".into() }.insert_async(&mut *client).await.unwrap();
+        assert!(new.id > 5, "{new:?}");
+        let mut stored = Tag::get_async(&mut *client, new.id).await.unwrap().into_model();
+        stored.name = "renamed".into();
+        stored.update_async(&mut *client).await.unwrap();
+        assert_eq!(Tag::get_async(&mut *client, new.id).await.unwrap().name, "renamed");
+        stored.delete_async(&mut *client).await.unwrap();
+        let again = stored.delete_async(&mut *client).await;
+        assert!(matches!(again, Err(Error::NotFound { table: "tag" })), "{again:?}");
+        let renamed = Book::query()
+            .filter(Book::author_id.eq(2))
+            .update_async(&mut *client, [Book::title.set("Untitled")])
+            .await;
+        assert_eq!(renamed.unwrap(), 3);
+        let deleted = Tag::query().filter(Tag::name.eq("a")).delete_async(&mut *client).await;
+        assert_eq!(deleted.unwrap(), 1);
+    });
+    let titles = Book::query().filter(Book::title.eq("Untitled")).count(&mut db.blocking);
+    assert_eq!(titles.unwrap(), 3);
+}
+
+#[test]
+fn nests_in_the_callers_transaction() {
+    let Some(mut db) = seeded() else { return };
+    let (result, log) = capture(|| {
+        db.runtime.block_on(async {
+            let mut transaction = db.client.transaction().await.unwrap();
+            let taken = [Tag { id: 1, name: "taken key".into() }];
+            let failed = Tag::insert_all_async(&mut transaction, taken).await;
+            assert!(failed.is_err());
+            // The savepoint rolled back: the transaction goes on.
+            Tag::insert_all_async(&mut transaction, [NewTag { name: "kept".into() }]).await?;
+            transaction.commit().await?;
+            Ok::<_, Error>(())
+        })
+    });
+    result.unwrap();
+    let sql = log.sql();
+    assert_eq!(sql[0], "SAVEPOINT eagerly");
+    assert_eq!(sql[2], "ROLLBACK TO eagerly");
+    assert_eq!((sql[3], sql[5]), ("SAVEPOINT eagerly", "RELEASE eagerly"));
+    assert_eq!(Tag::query().filter(Tag::name.eq("kept")).count(&mut db.blocking).unwrap(), 1);
+}
+
+#[test]
+fn a_load_dropped_half_way_leaves_no_transaction_open() {
+    let Some(mut db) = seeded() else { return };
+    let query = Author::query().prefetch(Author::books);
+    {
+        // Polled once, the load has asked for its snapshot and waits for the server:
+        // then it is dropped, as a timeout or a closed request would drop it.
+        let mut load = pin!(query.all_async(&mut db.client));
+        let polled = load.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        assert!(polled.is_pending());
+    }
+    db.runtime.block_on(async {
+        db.client.batch_execute("INSERT INTO tag (name) VALUES ('after')").await.unwrap();
+    });
+    // Seen from another connection: committed, so not inside a forgotten transaction.
+    let seen = Tag::query().filter(Tag::name.eq("after")).count(&mut db.blocking);
+    assert_eq!(seen.unwrap(), 1);
+    // And the client works on.
+    let authors = db.runtime.block_on(query.all_async(&mut db.client)).unwrap();
+    assert_eq!(authors.len(), 3);
+}
+
+#[test]
+fn futures_move_between_threads() {
+    let Some(mut blocking) = postgres_server::isolated() else { return };
+    common::create_seed_tables(&mut blocking);
+    common::seed(&mut blocking);
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
+    let runtime = runtime.unwrap();
+    let schema = schema_of(&mut blocking);
+    let books = runtime.block_on(async move {
+        let mut client = connect(schema).await;
+        // `tokio::spawn` takes only `Send` futures.
+        let task = tokio::spawn(async move {
+            let authors = Author::query()
+                .prefetch_with(Author::books, |q| q.prefetch(Book::tags))
+                .all_async(&mut client)
+                .await?;
+            Tag::insert_all_async(&mut client, [NewTag { name: "spawned".into() }]).await?;
+            Ok::<_, Error>(authors.iter().map(|a| a.books().len()).sum::<usize>())
+        });
+        task.await.unwrap()
+    });
+    assert_eq!(books.unwrap(), 6);
+}
