@@ -193,7 +193,7 @@ impl<'c> AsyncRun<'c> {
         let watched = Watched::start(caller, &statement)?;
         let nested = connection.in_transaction();
         let opened = connection.begin(!write).await.map_err(|e| database(&statement, e));
-        record(watched, caller, &statement, &[], opened.as_ref().map(|_| 0), None);
+        record(watched, None, caller, &statement, &[], opened.as_ref().map(|_| 0), None);
         let held = Held::Opened { transaction: opened?, write, nested, table };
         Ok(AsyncRun { held, caller, prepared })
     }
@@ -217,7 +217,7 @@ impl<'c> AsyncRun<'c> {
             _ => transaction.rollback().await,
         };
         let ended = ended.map(|()| 0).map_err(|e| database(&statement, e));
-        record(watched, self.caller, &statement, &[], ended.as_ref().copied(), None);
+        record(watched, None, self.caller, &statement, &[], ended.as_ref().copied(), None);
         match result {
             // The error that made it roll back is the one worth reporting.
             Err(error) => Err(error),
@@ -304,17 +304,13 @@ impl<'c> AsyncRun<'c> {
         let elapsed = watched.elapsed();
         let explained =
             if watched.explain() { self.explain(statement, params).await } else { None };
-        let outcome = result.as_ref().copied();
-        let params = Params::Values(params);
-        let counters = Counters::default();
-        watched.record(
+        record(
+            Some(watched),
+            Some(elapsed),
             self.caller,
-            self.dialect(),
             statement,
             params,
-            outcome,
-            elapsed,
-            counters,
+            result.as_ref().copied(),
             explained,
         );
     }
@@ -338,9 +334,10 @@ impl<'c> AsyncRun<'c> {
     }
 }
 
-/// Records a transaction statement, if watched.
+/// Records a statement, if watched, which ran for `elapsed` (or until now).
 fn record(
     watched: Option<Watched>,
+    elapsed: Option<std::time::Duration>,
     caller: &'static Location<'static>,
     statement: &Statement,
     params: &[Value],
@@ -348,18 +345,9 @@ fn record(
     explained: Option<(Vec<String>, Vec<PlanStep>)>,
 ) {
     if let Some(watched) = watched {
-        let elapsed = watched.elapsed();
-        let params = Params::Values(params);
-        let counters = Counters::default();
-        watched.record(
-            caller,
-            Dialect::Postgres,
-            statement,
-            params,
-            outcome,
-            elapsed,
-            counters,
-            explained,
-        );
+        let elapsed = elapsed.unwrap_or_else(|| watched.elapsed());
+        let (params, counters) = (Params::Values(params), Counters::default());
+        let dialect = Dialect::Postgres;
+        watched.record(caller, dialect, statement, params, outcome, elapsed, counters, explained);
     }
 }
