@@ -1,6 +1,8 @@
 //! Diesel 2.3, as its guide writes each load: `belonging_to` + `grouped_by` for children,
-//! joins for parents, `group_by` + `count` for counts.
+//! joins for parents, `group_by` + `count` for counts. The same code on SQLite and on
+//! PostgreSQL (`run_pg`).
 
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
@@ -144,69 +146,85 @@ fn err(e: diesel::result::Error) -> String {
     e.to_string()
 }
 
-pub fn run(conn: &mut SqliteConnection, workload: Workload) -> Result<u64, String> {
-    Ok(match workload {
-        Workload::Prefetch => {
-            let authors = author::table.select(Author::as_select()).load(conn).map_err(err)?;
-            let books = Book::belonging_to(&authors)
-                .select(Book::as_select())
-                .order((book::author_id, book::id))
-                .load(conn)
-                .map_err(err)?;
-            let grouped = books.grouped_by(&authors);
-            total(authors.iter().zip(grouped).map(|(a, bs)| {
-                with_children(keyed(a.id, &a.name), bs.iter().map(|b| keyed(b.id, &b.title)))
-            }))
-        }
-        Workload::Join => {
-            let rows: Vec<(Book, Author, Option<Publisher>)> = book::table
-                .inner_join(author::table.left_join(publisher::table))
-                .select((Book::as_select(), Author::as_select(), Option::<Publisher>::as_select()))
-                .load(conn)
-                .map_err(err)?;
-            total(rows.iter().map(|(b, a, p)| {
-                book_author_publisher(
-                    (b.id, &b.title),
-                    (a.id, &a.name),
-                    p.as_ref().map(|p| (p.id, p.name.as_str())),
-                )
-            }))
-        }
-        Workload::Count => {
-            let rows: Vec<(Author, i64)> = author::table
-                .left_join(book::table)
-                .group_by(author::id)
-                .select((Author::as_select(), diesel::dsl::count(book::id.nullable())))
-                .load(conn)
-                .map_err(err)?;
-            total(rows.iter().map(|(a, count)| author_count(a.id, &a.name, *count as u64)))
-        }
-        Workload::Chinook => {
-            let artists = artist::table.select(Artist::as_select()).load(conn).map_err(err)?;
-            let albums = Album::belonging_to(&artists)
-                .select(Album::as_select())
-                .order((album::artist_id, album::album_id))
-                .load(conn)
-                .map_err(err)?;
-            let tracks = Track::belonging_to(&albums)
-                .select(Track::as_select())
-                .order((track::album_id, track::track_id))
-                .load(conn)
-                .map_err(err)?;
-            let tracks = tracks.grouped_by(&albums);
-            let albums: Vec<(Album, Vec<Track>)> = albums.into_iter().zip(tracks).collect();
-            let albums = albums.grouped_by(&artists);
-            total(artists.iter().zip(albums).map(|(ar, albums)| {
-                with_children(
-                    keyed(ar.artist_id, ar.name.as_deref().unwrap_or_default()),
-                    albums.iter().map(|(al, ts)| {
+macro_rules! run_on {
+    ($name:ident, $connection:ty) => {
+        pub fn $name(conn: &mut $connection, workload: Workload) -> Result<u64, String> {
+            Ok(match workload {
+                Workload::Prefetch => {
+                    let authors =
+                        author::table.select(Author::as_select()).load(conn).map_err(err)?;
+                    let books = Book::belonging_to(&authors)
+                        .select(Book::as_select())
+                        .order((book::author_id, book::id))
+                        .load(conn)
+                        .map_err(err)?;
+                    let grouped = books.grouped_by(&authors);
+                    total(authors.iter().zip(grouped).map(|(a, bs)| {
                         with_children(
-                            keyed(al.album_id, &al.title),
-                            ts.iter().map(|t| crate::measure::track_hash!(t, track_id)),
+                            keyed(a.id, &a.name),
+                            bs.iter().map(|b| keyed(b.id, &b.title)),
                         )
-                    }),
-                )
-            }))
+                    }))
+                }
+                Workload::Join => {
+                    let rows: Vec<(Book, Author, Option<Publisher>)> = book::table
+                        .inner_join(author::table.left_join(publisher::table))
+                        .select((
+                            Book::as_select(),
+                            Author::as_select(),
+                            Option::<Publisher>::as_select(),
+                        ))
+                        .load(conn)
+                        .map_err(err)?;
+                    total(rows.iter().map(|(b, a, p)| {
+                        book_author_publisher(
+                            (b.id, &b.title),
+                            (a.id, &a.name),
+                            p.as_ref().map(|p| (p.id, p.name.as_str())),
+                        )
+                    }))
+                }
+                Workload::Count => {
+                    let rows: Vec<(Author, i64)> = author::table
+                        .left_join(book::table)
+                        .group_by(author::id)
+                        .select((Author::as_select(), diesel::dsl::count(book::id.nullable())))
+                        .load(conn)
+                        .map_err(err)?;
+                    total(rows.iter().map(|(a, count)| author_count(a.id, &a.name, *count as u64)))
+                }
+                Workload::Chinook => {
+                    let artists =
+                        artist::table.select(Artist::as_select()).load(conn).map_err(err)?;
+                    let albums = Album::belonging_to(&artists)
+                        .select(Album::as_select())
+                        .order((album::artist_id, album::album_id))
+                        .load(conn)
+                        .map_err(err)?;
+                    let tracks = Track::belonging_to(&albums)
+                        .select(Track::as_select())
+                        .order((track::album_id, track::track_id))
+                        .load(conn)
+                        .map_err(err)?;
+                    let tracks = tracks.grouped_by(&albums);
+                    let albums: Vec<(Album, Vec<Track>)> = albums.into_iter().zip(tracks).collect();
+                    let albums = albums.grouped_by(&artists);
+                    total(artists.iter().zip(albums).map(|(ar, albums)| {
+                        with_children(
+                            keyed(ar.artist_id, ar.name.as_deref().unwrap_or_default()),
+                            albums.iter().map(|(al, ts)| {
+                                with_children(
+                                    keyed(al.album_id, &al.title),
+                                    ts.iter().map(|t| crate::measure::track_hash!(t, track_id)),
+                                )
+                            }),
+                        )
+                    }))
+                }
+            })
         }
-    })
+    };
 }
+
+run_on!(run, SqliteConnection);
+run_on!(run_pg, PgConnection);

@@ -74,43 +74,61 @@ pub fn track(t: &Track) -> u64 {
     crate::measure::track_hash!(t, track_id)
 }
 
-pub fn eagerly<E: eagerly::Executor>(conn: E, workload: Workload) -> Result<u64, String> {
-    Ok(match workload {
-        Workload::Prefetch => {
-            let authors = Author::query().prefetch(Author::books).all(conn).map_err(err)?;
-            total(
-                authors.iter().map(|a| with_children(author(a), a.books().iter().map(|b| book(b)))),
-            )
-        }
-        Workload::Join => {
-            let books = Book::query()
-                .select_related_with(Book::author, |a| a.select_related(Author::publisher))
-                .all(conn)
-                .map_err(err)?;
-            total(books.iter().map(|b| {
-                let a = b.author();
-                book_author_publisher(b, a, a.publisher().map(|p| &**p))
-            }))
-        }
-        Workload::Count => {
-            let authors = Author::query().with_count(Author::books).all(conn).map_err(err)?;
-            total(authors.iter().map(|a| author_count(a, a.books_count() as u64)))
-        }
-        Workload::Chinook => {
-            let artists = Artist::query()
-                .prefetch_with(Artist::albums, |albums| albums.prefetch(Album::tracks))
-                .all(conn)
-                .map_err(err)?;
-            total(artists.iter().map(|ar| {
-                with_children(
-                    artist(ar),
-                    ar.albums()
+/// The workload's query, run by `$run` (with the query as `$query`), and the checksum of
+/// its rows: written once for the blocking and the async driver.
+macro_rules! workload {
+    ($workload:expr, |$query:ident| $run:expr) => {
+        Ok(match $workload {
+            Workload::Prefetch => {
+                let $query = Author::query().prefetch(Author::books);
+                let authors = $run.map_err(err)?;
+                total(
+                    authors
                         .iter()
-                        .map(|al| with_children(album(al), al.tracks().iter().map(|t| track(t)))),
+                        .map(|a| with_children(author(a), a.books().iter().map(|b| book(b)))),
                 )
-            }))
-        }
-    })
+            }
+            Workload::Join => {
+                let $query = Book::query()
+                    .select_related_with(Book::author, |a| a.select_related(Author::publisher));
+                let books = $run.map_err(err)?;
+                total(books.iter().map(|b| {
+                    let a = b.author();
+                    book_author_publisher(b, a, a.publisher().map(|p| &**p))
+                }))
+            }
+            Workload::Count => {
+                let $query = Author::query().with_count(Author::books);
+                let authors = $run.map_err(err)?;
+                total(authors.iter().map(|a| author_count(a, a.books_count() as u64)))
+            }
+            Workload::Chinook => {
+                let $query = Artist::query()
+                    .prefetch_with(Artist::albums, |albums| albums.prefetch(Album::tracks));
+                let artists = $run.map_err(err)?;
+                total(artists.iter().map(|ar| {
+                    with_children(
+                        artist(ar),
+                        ar.albums().iter().map(|al| {
+                            with_children(album(al), al.tracks().iter().map(|t| track(t)))
+                        }),
+                    )
+                }))
+            }
+        })
+    };
+}
+
+pub fn eagerly<E: eagerly::Executor>(conn: E, workload: Workload) -> Result<u64, String> {
+    workload!(workload, |query| query.all(conn))
+}
+
+/// [`eagerly`] on the async driver (`tokio-postgres`).
+pub async fn eagerly_async(
+    client: &mut tokio_postgres::Client,
+    workload: Workload,
+) -> Result<u64, String> {
+    workload!(workload, |query| query.all_async(&mut *client).await)
 }
 
 /// One query per parent (and per parent's parent): what an ORM with lazy relations runs.

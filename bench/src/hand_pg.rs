@@ -19,16 +19,17 @@ fn err(e: postgres::Error) -> String {
     }
 }
 
-const AUTHORS: &str = r#"SELECT "id", "name", "publisher_id" FROM "author" ORDER BY "id""#;
-const BOOKS_OF: &str = r#"SELECT "id", "title", "author_id" FROM "book" WHERE "author_id" = ANY($1) ORDER BY "author_id", "id""#;
+pub(crate) const AUTHORS: &str =
+    r#"SELECT "id", "name", "publisher_id" FROM "author" ORDER BY "id""#;
+pub(crate) const BOOKS_OF: &str = r#"SELECT "id", "title", "author_id" FROM "book" WHERE "author_id" = ANY($1) ORDER BY "author_id", "id""#;
 const BOOKS_OF_ALL: &str = r#"SELECT "id", "title", "author_id" FROM "book" WHERE "author_id" IN (SELECT "id" FROM "author") ORDER BY "author_id", "id""#;
-const JOINED: &str = r#"SELECT b."id", b."title", b."author_id", a."name", a."publisher_id", p."id", p."name"
+pub(crate) const JOINED: &str = r#"SELECT b."id", b."title", b."author_id", a."name", a."publisher_id", p."id", p."name"
     FROM "book" b JOIN "author" a ON a."id" = b."author_id" LEFT JOIN "publisher" p ON p."id" = a."publisher_id""#;
-const COUNTED_GROUPED: &str = r#"SELECT a."id", a."name", a."publisher_id", COUNT(b."id") FROM "author" a LEFT JOIN "book" b ON b."author_id" = a."id" GROUP BY a."id""#;
+pub(crate) const COUNTED_GROUPED: &str = r#"SELECT a."id", a."name", a."publisher_id", COUNT(b."id") FROM "author" a LEFT JOIN "book" b ON b."author_id" = a."id" GROUP BY a."id""#;
 const COUNTED_CORRELATED: &str = r#"SELECT a."id", a."name", a."publisher_id", (SELECT COUNT(*) FROM "book" b WHERE b."author_id" = a."id") FROM "author" a"#;
-const ARTISTS: &str = r#"SELECT "ArtistId", "Name" FROM "Artist" ORDER BY "ArtistId""#;
-const ALBUMS_OF: &str = r#"SELECT "AlbumId", "Title", "ArtistId" FROM "Album" WHERE "ArtistId" = ANY($1) ORDER BY "ArtistId", "AlbumId""#;
-const TRACKS_OF: &str = r#"SELECT "TrackId", "Name", "AlbumId", "MediaTypeId", "GenreId", "Composer", "Milliseconds", "Bytes", "UnitPrice"::float8 FROM "Track" WHERE "AlbumId" = ANY($1) ORDER BY "AlbumId", "TrackId""#;
+pub(crate) const ARTISTS: &str = r#"SELECT "ArtistId", "Name" FROM "Artist" ORDER BY "ArtistId""#;
+pub(crate) const ALBUMS_OF: &str = r#"SELECT "AlbumId", "Title", "ArtistId" FROM "Album" WHERE "ArtistId" = ANY($1) ORDER BY "ArtistId", "AlbumId""#;
+pub(crate) const TRACKS_OF: &str = r#"SELECT "TrackId", "Name", "AlbumId", "MediaTypeId", "GenreId", "Composer", "Milliseconds", "Bytes", "UnitPrice"::float8 FROM "Track" WHERE "AlbumId" = ANY($1) ORDER BY "AlbumId", "TrackId""#;
 
 /// The statements of the best variant for one workload, prepared on its connection.
 pub struct Prepared(Vec<Statement>);
@@ -49,22 +50,22 @@ impl Prepared {
 // Rows are read into owned structs, as a program that goes on to use them would (and as
 // every other contender does), then hashed.
 
-struct Author {
-    id: i64,
-    name: String,
+pub(crate) struct Author {
+    pub(crate) id: i64,
+    pub(crate) name: String,
     #[allow(dead_code)] // read, as every contender reads it
-    publisher_id: Option<i64>,
+    pub(crate) publisher_id: Option<i64>,
 }
 
-struct Book {
-    id: i64,
-    title: String,
-    author_id: i64,
+pub(crate) struct Book {
+    pub(crate) id: i64,
+    pub(crate) title: String,
+    pub(crate) author_id: i64,
 }
 
-struct Publisher {
-    id: i64,
-    name: String,
+pub(crate) struct Publisher {
+    pub(crate) id: i64,
+    pub(crate) name: String,
 }
 
 fn authors(rows: Vec<postgres::Row>) -> Vec<Author> {
@@ -73,10 +74,15 @@ fn authors(rows: Vec<postgres::Row>) -> Vec<Author> {
 
 /// Authors and their books (in author order), grouped by merging, then hashed.
 fn authors_with_books(authors: &[Author], rows: &[postgres::Row]) -> u64 {
+    let books = rows.iter().map(|r| Book { id: r.get(0), title: r.get(1), author_id: r.get(2) });
+    group_books(authors, books)
+}
+
+/// Authors and their books (in author order), grouped by merging, then hashed.
+pub(crate) fn group_books(authors: &[Author], rows: impl IntoIterator<Item = Book>) -> u64 {
     let mut books: Vec<Vec<Book>> = authors.iter().map(|_| Vec::new()).collect();
     let mut at = 0;
-    for r in rows {
-        let book = Book { id: r.get(0), title: r.get(1), author_id: r.get(2) };
+    for book in rows {
         while authors[at].id != book.author_id {
             at += 1;
         }
@@ -88,15 +94,17 @@ fn authors_with_books(authors: &[Author], rows: &[postgres::Row]) -> u64 {
 }
 
 fn joined(rows: &[postgres::Row]) -> u64 {
-    let rows: Vec<(Book, Author, Option<Publisher>)> = rows
-        .iter()
-        .map(|r| {
-            let book = Book { id: r.get(0), title: r.get(1), author_id: r.get(2) };
-            let author = Author { id: book.author_id, name: r.get(3), publisher_id: r.get(4) };
-            let publisher = r.get::<_, Option<i64>>(5).map(|id| Publisher { id, name: r.get(6) });
-            (book, author, publisher)
-        })
-        .collect();
+    joined_hash(rows.iter().map(|r| {
+        let book = Book { id: r.get(0), title: r.get(1), author_id: r.get(2) };
+        let author = Author { id: book.author_id, name: r.get(3), publisher_id: r.get(4) };
+        let publisher = r.get::<_, Option<i64>>(5).map(|id| Publisher { id, name: r.get(6) });
+        (book, author, publisher)
+    }))
+}
+
+/// Books with their authors and publishers, kept, then hashed.
+pub(crate) fn joined_hash(rows: impl Iterator<Item = (Book, Author, Option<Publisher>)>) -> u64 {
+    let rows: Vec<(Book, Author, Option<Publisher>)> = rows.collect();
     total(rows.iter().map(|(b, a, p)| {
         book_author_publisher(
             (b.id, &b.title),
@@ -107,26 +115,27 @@ fn joined(rows: &[postgres::Row]) -> u64 {
 }
 
 fn counted(rows: &[postgres::Row]) -> u64 {
-    let rows: Vec<(Author, i64)> = rows
-        .iter()
-        .map(|r| (Author { id: r.get(0), name: r.get(1), publisher_id: r.get(2) }, r.get(3)))
-        .collect();
+    counted_hash(
+        rows.iter()
+            .map(|r| (Author { id: r.get(0), name: r.get(1), publisher_id: r.get(2) }, r.get(3))),
+    )
+}
+
+/// Authors with their counts, kept, then hashed.
+pub(crate) fn counted_hash(rows: impl Iterator<Item = (Author, i64)>) -> u64 {
+    let rows: Vec<(Author, i64)> = rows.collect();
     total(rows.iter().map(|(a, count)| author_count(a.id, &a.name, *count as u64)))
 }
 
 /// Artists, their albums, their tracks, grouped as a program keeps them, then hashed.
 fn chinook(artists: &[postgres::Row], albums: &[postgres::Row], tracks: &[postgres::Row]) -> u64 {
-    let artists: Vec<(i64, Option<String>)> =
-        artists.iter().map(|r| (r.get(0), r.get(1))).collect();
-    let albums: Vec<Album> = albums
-        .iter()
-        .map(|r| Album { id: r.get(0), title: r.get(1), artist_id: r.get(2) })
-        .collect();
-    let album_position: HashMap<i64, usize> =
-        albums.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
-    let mut album_tracks: Vec<Vec<Track>> = albums.iter().map(|_| Vec::new()).collect();
-    for t in tracks {
-        let track = Track {
+    chinook_hash(
+        artists.iter().map(|r| (r.get(0), r.get(1))).collect(),
+        albums
+            .iter()
+            .map(|r| Album { id: r.get(0), title: r.get(1), artist_id: r.get(2) })
+            .collect(),
+        tracks.iter().map(|t| Track {
             id: t.get(0),
             name: t.get(1),
             album_id: t.get(2),
@@ -136,7 +145,20 @@ fn chinook(artists: &[postgres::Row], albums: &[postgres::Row], tracks: &[postgr
             milliseconds: t.get(6),
             bytes: t.get(7),
             unit_price: t.get(8),
-        };
+        }),
+    )
+}
+
+/// Artists, their albums, their tracks, grouped as a program keeps them, then hashed.
+pub(crate) fn chinook_hash(
+    artists: Vec<(i64, Option<String>)>,
+    albums: Vec<Album>,
+    tracks: impl Iterator<Item = Track>,
+) -> u64 {
+    let album_position: HashMap<i64, usize> =
+        albums.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+    let mut album_tracks: Vec<Vec<Track>> = albums.iter().map(|_| Vec::new()).collect();
+    for track in tracks {
         album_tracks[album_position[&track.album_id]].push(track);
     }
     let artist_position: HashMap<i64, usize> =

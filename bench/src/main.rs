@@ -25,6 +25,7 @@ mod hand_pg;
 mod measure;
 mod postgres;
 mod seaorm_side;
+mod sqlx_side;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

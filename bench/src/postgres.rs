@@ -1,4 +1,5 @@
 //! eagerly on PostgreSQL against hand-written `postgres` code (`hand_pg`: plain and best),
+//! Diesel, SeaORM and sqlx (each as its documentation writes the load),
 //! on a throwaway PostgreSQL 15 that this program starts as the tests do
 //! (`tests/common/postgres.rs`: a cluster in a temporary directory, a Unix socket, stopped
 //! on exit), or the server `EAGERLY_POSTGRES_URL` names; eagerly both on a plain client
@@ -23,7 +24,7 @@ use postgres::Client;
 use crate::eagerly_side::chinook::{Album, Artist, Genre, MediaType, Track};
 use crate::eagerly_side::{Author, Book, Publisher};
 use crate::measure::{Work, time_together};
-use crate::{Workload, data, eagerly_side, hand_pg};
+use crate::{Workload, data, diesel_side, eagerly_side, hand_pg, seaorm_side, sqlx_side};
 
 pub fn run(args: &[String]) {
     let mut sizes = vec![1_000, 10_000, 100_000];
@@ -43,9 +44,9 @@ pub fn run(args: &[String]) {
     for workload in workloads {
         println!("## {}", workload.title());
         println!(
-            "| size | hand-written plain | hand-written best | eagerly | eagerly, `CachedClient` |"
+            "| size | hand-written plain | hand-written best | eagerly | eagerly, `CachedClient` | eagerly, async | Diesel | SeaORM | sqlx |"
         );
-        println!("|---:|---:|---:|---:|---:|");
+        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         let sizes = if workload == Workload::Chinook { vec![0] } else { sizes.clone() };
         for size in sizes {
             let schema = format!("bench_{}_{size}", workload.name());
@@ -106,6 +107,11 @@ fn load(client: &mut Client, workload: Workload, authors: u64) {
         copy::<Genre>(&sqlite, client);
         copy::<MediaType>(&sqlite, client);
         copy::<Track>(&sqlite, client);
+        // Stored as a float, as every contender reads it: Diesel and SeaORM read NUMERIC
+        // only through a decimal crate.
+        client
+            .batch_execute(r#"ALTER TABLE "Track" ALTER COLUMN "UnitPrice" TYPE float8"#)
+            .expect("UnitPrice as float8");
     } else {
         eagerly::create_tables(&mut *client, &[Publisher::TABLE, Author::TABLE, Book::TABLE])
             .expect("the schema");
@@ -138,11 +144,52 @@ fn measure(
     let mut cached = eagerly::CachedClient::new(connect(server, schema, false));
     let prepared =
         hand_pg::Prepared::new(&mut best, workload).expect("the best variant's statements");
+    let runtime =
+        || tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let (async_runtime, seaorm_runtime, sqlx_runtime) = (runtime(), runtime(), runtime());
+    let url = url(server.config(), schema);
+    let mut async_client = async_runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(server.config(), tokio_postgres::NoTls)
+            .await
+            .expect("an async connection");
+        tokio::spawn(connection);
+        client.batch_execute(&format!("SET search_path TO {schema}")).await.expect("the schema");
+        client
+    });
+    let mut diesel = {
+        use diesel::{Connection, RunQueryDsl};
+        let mut conn = diesel::PgConnection::establish(server.config()).expect("Diesel connects");
+        diesel::sql_query(format!("SET search_path TO {schema}"))
+            .execute(&mut conn)
+            .expect("the schema");
+        conn
+    };
+    let seaorm = seaorm_runtime.block_on(async {
+        let mut options = sea_orm::ConnectOptions::new(url.clone());
+        options.max_connections(1).min_connections(1).sqlx_logging(false);
+        sea_orm::Database::connect(options).await.expect("SeaORM connects")
+    });
+    let mut sqlx = sqlx_runtime.block_on(async {
+        use sqlx::Connection;
+        sqlx::PgConnection::connect(&url).await.expect("sqlx connects")
+    });
     let mut works: Vec<(String, Work<'_>)> = vec![
         ("plain".into(), Box::new(|| hand_pg::plain(&mut plain, workload))),
         ("best".into(), Box::new(|| hand_pg::best(&mut best, &prepared, workload))),
         ("eagerly".into(), Box::new(|| eagerly_side::eagerly(&mut eagerly, workload))),
         ("cached".into(), Box::new(|| eagerly_side::eagerly(&mut cached, workload))),
+        (
+            "async".into(),
+            Box::new(|| {
+                async_runtime.block_on(eagerly_side::eagerly_async(&mut async_client, workload))
+            }),
+        ),
+        ("diesel".into(), Box::new(|| diesel_side::run_pg(&mut diesel, workload))),
+        (
+            "seaorm".into(),
+            Box::new(|| seaorm_runtime.block_on(seaorm_side::run(&seaorm, workload))),
+        ),
+        ("sqlx".into(), Box::new(|| sqlx_runtime.block_on(sqlx_side::run(&mut sqlx, workload)))),
     ];
     let results = time_together(5, &mut works);
     let checksum = results[0].1.as_ref().map(|m| m.checksum).ok();
@@ -160,4 +207,28 @@ fn measure(
         .collect();
     let size = if workload == Workload::Chinook { "Chinook".to_owned() } else { size.to_string() };
     format!("| {size} | {} |", cells.join(" | "))
+}
+
+/// A `postgres://` address for `config` (libpq's `key=value` form, as the test harness
+/// gives it, or already an address), whose tables are `schema`'s: what sqlx (and so
+/// SeaORM) takes.
+fn url(config: &str, schema: &str) -> String {
+    let search_path = format!("options=-csearch_path%3D{schema}");
+    if config.starts_with("postgres") {
+        let joiner = if config.contains('?') { '&' } else { '?' };
+        return format!("{config}{joiner}{search_path}");
+    }
+    let part = |key: &str| {
+        config.split_whitespace().find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+    };
+    let user = part("user").unwrap_or("postgres");
+    let dbname = part("dbname").unwrap_or("postgres");
+    let mut url = format!("postgres://{user}@localhost/{dbname}?{search_path}");
+    if let Some(host) = part("host") {
+        url.push_str(&format!("&host={host}"));
+    }
+    if let Some(port) = part("port") {
+        url.push_str(&format!("&port={port}"));
+    }
+    url
 }
