@@ -2,8 +2,7 @@
 //! PostgreSQL: plain (each statement prepared where it runs, as `client.query(sql, ..)`
 //! does: a round trip to prepare, one to run) and best (every statement prepared once,
 //! before the timing, and reused; keys sent as one array, or not at all where a subquery
-//! before the timing, and reused; keys sent as one array, or not at all where a subquery
-//! gives them; counts aggregated once per book table, then joined).
+//! gives them; counts aggregated once over the book table, then joined).
 
 use std::collections::HashMap;
 
