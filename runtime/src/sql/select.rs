@@ -41,9 +41,11 @@ pub(crate) fn rows(dialect: Dialect, table: &'static Table, select: &Select) -> 
 /// by one and exceed SQLite's limit on bound values). A related query with a limit or
 /// offset applies it per parent key, with `ROW_NUMBER()`.
 ///
-/// A large batch whose keys are (nearly) all of `parents`' column selects them from it,
-/// `IN (SELECT t0."id" FROM "author" t0)`: nothing to send, and SQLite reads the keys
-/// from the parent table's own B-tree rather than building one from a JSON array.
+/// A large batch whose keys are (nearly) all of `parents`' column selects them from it on
+/// SQLite, `IN (SELECT t0."id" FROM "author" t0)`: nothing to send, and SQLite reads the
+/// keys from the parent table's own B-tree rather than building one from a JSON array.
+/// PostgreSQL probes the index with the array faster than it joins the parent table (36
+/// against 50 ms for 10,000 authors' 100,000 books), so it is sent the keys.
 pub(crate) fn batch(
     dialect: Dialect,
     table: &'static Table,
@@ -52,7 +54,8 @@ pub(crate) fn batch(
     keys: &[Value],
     parents: Option<(&'static Table, &'static str)>,
 ) -> Result<Vec<Statement>> {
-    if let Some((parent, column)) = parents.filter(|_| keys.len() >= SUBQUERY_KEYS_FROM) {
+    let from_parents = keys.len() >= SUBQUERY_KEYS_FROM && dialect.selects_keys_from_parents();
+    if let Some((parent, column)) = parents.filter(|_| from_parents) {
         let keys = Keys::Column(parent, column);
         return Ok(vec![batch_statement(dialect, table, select, key, keys)?]);
     }
