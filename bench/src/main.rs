@@ -145,6 +145,7 @@ fn main() {
         Some("together") => together(&args[1..]),
         Some("compile-cost") => compile_cost::run(),
         Some("postgres") => postgres::run(&args[1..]),
+        Some("postgres-one") => postgres::one(&args[1..]),
         // For profiling one contender by hand: `peers script prefetch 10000 /tmp/db.sql`,
         // then `perf record peers one eagerly prefetch mem:/tmp/db.sql 20`.
         Some("script") => {

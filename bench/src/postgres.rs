@@ -58,6 +58,25 @@ pub fn run(args: &[String]) {
     }
 }
 
+/// For profiling one contender by hand, on tables an earlier `postgres` run left on the
+/// server `EAGERLY_POSTGRES_URL` names: `peers postgres-one eagerly join 100000 3`.
+pub fn one(args: &[String]) {
+    let [contender, workload, size, runs] = args else {
+        panic!("postgres-one <plain|eagerly> <workload> <size> <runs>")
+    };
+    let workload = Workload::parse(workload);
+    let server = postgres_server::server().expect("a PostgreSQL");
+    let mut client = connect(server, &format!("bench_{}_{size}", workload.name()), false);
+    for _ in 0..runs.parse::<usize>().expect("a number of runs") {
+        let checksum = match contender.as_str() {
+            "plain" => hand_pg::plain(&mut client, workload),
+            "eagerly" => eagerly_side::eagerly(&mut client, workload),
+            other => panic!("unknown contender {other}"),
+        };
+        checksum.expect("the workload runs");
+    }
+}
+
 fn version(server: &postgres_server::Server) -> String {
     let mut client = server.connect();
     client.query_one("SHOW server_version", &[]).map(|r| r.get(0)).unwrap_or_default()

@@ -273,7 +273,7 @@ impl<'a> Source<'a> {
             Source::Values(values) => values.get(index).and_then(crate::value::Value::as_sqlite),
             Source::InPlace(row) => row.value(index),
         }
-        .ok_or(rusqlite::Error::InvalidColumnIndex(index))
+        .ok_or_else(|| rusqlite::Error::InvalidColumnIndex(index))
     }
 
     /// The number of columns.
