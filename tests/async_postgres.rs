@@ -215,16 +215,22 @@ fn futures_move_between_threads() {
     let schema = schema_of(&mut blocking);
     let books = runtime.block_on(async move {
         let mut client = connect(schema).await;
-        // `tokio::spawn` takes only `Send` futures.
-        let task = tokio::spawn(async move {
+        // `tokio::spawn` takes only `Send` futures; the capture follows the task from
+        // thread to thread.
+        let task = tokio::spawn(eagerly::capture_async(async move {
             let authors = Author::query()
                 .prefetch_with(Author::books, |q| q.prefetch(Book::tags))
                 .all_async(&mut client)
                 .await?;
+            tokio::task::yield_now().await;
             Tag::insert_all_async(&mut client, [NewTag { name: "spawned".into() }]).await?;
             Ok::<_, Error>(authors.iter().map(|a| a.books().len()).sum::<usize>())
-        });
+        }));
         task.await.unwrap()
     });
+    let (books, log) = books;
     assert_eq!(books.unwrap(), 6);
+    // Authors, books, tags; then the insert's BEGIN, INSERT, COMMIT.
+    assert_eq!(log.len(), 6, "{:#?}", log.sql());
+    assert!(log.sql()[3..].starts_with(&["BEGIN"]), "{:#?}", log.sql());
 }

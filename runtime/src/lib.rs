@@ -97,7 +97,7 @@ pub use load::join::Join;
 #[cfg(feature = "tokio-postgres")]
 pub use load::prefetch::prefetch_async;
 pub use load::prefetch::{prefetch, prefetch_with};
-pub use log::{Counters, QueryLog, QueryRecord, capture, forbid_queries};
+pub use log::{Counters, QueryLog, QueryRecord, capture, capture_async, forbid_queries};
 pub use model::{Insertable, Model};
 pub use query::Query;
 pub use relation::{

@@ -305,6 +305,51 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> (T, QueryLog) {
     (value, QueryLog { records: frame.records })
 }
 
+/// [`capture`] for a future: every statement eagerly runs while `future` is polled, on
+/// whichever thread polls it (so a task's statements, also on a multi-threaded runtime,
+/// which may move it between threads at each await). The capture is installed around
+/// each poll, as `tracing`'s `Instrument` does with a span.
+///
+/// ```no_run
+/// # use eagerly::__doc::*;
+/// # async fn page(client: &mut tokio_postgres::Client) -> eagerly::Result<()> {
+/// let (authors, log) =
+///     eagerly::capture_async(Author::query().prefetch(Author::books).all_async(client)).await;
+/// assert_eq!(log.len(), 2);
+/// # Ok(()) }
+/// ```
+pub fn capture_async<F: Future>(future: F) -> impl Future<Output = (F::Output, QueryLog)> {
+    Captured { future: Box::pin(future), frame: Some(Frame::default()) }
+}
+
+/// The future of [`capture_async`]: the capture's frame, held between polls.
+struct Captured<F> {
+    future: std::pin::Pin<Box<F>>,
+    frame: Option<Frame>,
+}
+
+impl<F: Future> Future for Captured<F> {
+    type Output = (F::Output, QueryLog);
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = &mut *self;
+        let frame = this.frame.take().unwrap_or_default();
+        let (polled, frame) = within(frame, || this.future.as_mut().poll(cx));
+        match polled {
+            std::task::Poll::Ready(value) => {
+                std::task::Poll::Ready((value, QueryLog { records: frame.records }))
+            }
+            std::task::Poll::Pending => {
+                this.frame = Some(frame);
+                std::task::Poll::Pending
+            }
+        }
+    }
+}
+
 /// Runs `f` with `frame` on the stack; returns the frame as `f` left it.
 pub(crate) fn within<T>(frame: Frame, f: impl FnOnce() -> T) -> (T, Frame) {
     struct PopOnPanic;
