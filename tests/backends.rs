@@ -4,49 +4,13 @@
 //! against any connection eagerly runs on, and pins the rows, the statements and their
 //! number; where the SQL differs by backend, both texts are given.
 
+#[macro_use]
 mod common;
 #[path = "common/postgres.rs"]
 mod postgres_server;
 
-use common::{Author, Book, BookTag, HasId, NewTag, Publisher, Tag, ids};
+use common::{Author, Backend, Book, BookTag, HasId, NewTag, Publisher, Tag, ids};
 use eagerly::{Error, Executor, Model, capture};
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    /// The text of a statement on this backend.
-    fn pick<'a>(self, sqlite: &'a str, postgres: &'a str) -> &'a str {
-        match self {
-            Backend::Sqlite => sqlite,
-            Backend::Postgres => postgres,
-        }
-    }
-}
-
-/// Runs each scenario on both backends: `scenario::sqlite` and `scenario::postgres`.
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[test]
-            fn sqlite() {
-                let mut conn = crate::common::seeded_db();
-                super::$scenario(&mut conn, super::Backend::Sqlite);
-            }
-
-            #[test]
-            fn postgres() {
-                let Some(mut client) = crate::postgres_server::isolated() else { return };
-                crate::common::create_seed_tables(&mut client);
-                crate::common::seed(&mut client);
-                super::$scenario(&mut client, super::Backend::Postgres);
-            }
-        }
-    )*};
-}
 
 on_every_backend!(
     prefetch_loads_each_level_in_one_statement,

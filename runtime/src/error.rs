@@ -126,9 +126,9 @@ pub enum Error {
         backend: &'static str,
     },
 
-    /// A filter nests `and`, `or` and `not` more deeply than SQLite evaluates (it refuses
-    /// expressions more than 1,000 levels high). Wide filters are not deep: an `or` of any
-    /// number of conditions is fine.
+    /// A filter nests `and`, `or` and `not` more deeply than eagerly writes: SQLite refuses
+    /// expressions more than 1,000 levels high, and the limit holds on every backend. Wide
+    /// filters are not deep: an `or` of any number of conditions is fine.
     ///
     /// ```
     /// # use eagerly::__doc::*;
@@ -142,7 +142,7 @@ pub enum Error {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[error(
-        "the filter on table `{table}` nests `and`, `or` and `not` more deeply than SQLite evaluates; flatten it (an `or` of any number of conditions is fine)"
+        "the filter on table `{table}` nests `and`, `or` and `not` more deeply than eagerly writes (the depth SQLite evaluates, kept on every backend); flatten it (an `or` of any number of conditions is fine)"
     )]
     FilterTooDeep {
         /// The queried table.

@@ -67,8 +67,8 @@ pub(crate) enum Expr {
         column: &'static str,
         message: String,
     },
-    /// A filter nested more deeply than SQLite evaluates; reported as an error when the
-    /// query runs.
+    /// A filter nested more deeply than eagerly writes (the depth SQLite evaluates, kept on
+    /// every backend); reported as an error when the query runs.
     TooDeep,
 }
 

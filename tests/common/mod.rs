@@ -66,6 +66,62 @@ pub fn seeded_db() -> Connection {
     conn
 }
 
+/// The backend a scenario runs on ([`on_every_backend!`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The text of a statement on this backend.
+    pub fn pick<'a>(self, sqlite: &'a str, postgres: &'a str) -> &'a str {
+        match self {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        }
+    }
+}
+
+/// Runs each scenario, `fn scenario<C: ?Sized>(db: &mut C, backend: Backend) where for<'a>
+/// &'a mut C: Executor`, on both backends as tests `scenario::sqlite` and
+/// `scenario::postgres`: an in-memory SQLite, and a schema of its own on the PostgreSQL
+/// of `common/postgres.rs` (skipped loudly where there is none, failed under
+/// `EAGERLY_REQUIRE_POSTGRES`). The test file declares that module as `postgres_server`.
+/// `setup = path;` prepares each database (the seed's tables and rows by default).
+#[allow(unused_macros)]
+macro_rules! on_every_backend {
+    (setup = $setup:path; $($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[test]
+            fn sqlite() {
+                let mut conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+                $setup(&mut conn);
+                super::$scenario(&mut conn, crate::common::Backend::Sqlite);
+            }
+
+            #[test]
+            fn postgres() {
+                let Some(mut client) = crate::postgres_server::isolated() else { return };
+                $setup(&mut client);
+                super::$scenario(&mut client, crate::common::Backend::Postgres);
+            }
+        }
+    )*};
+    ($($scenario:ident),* $(,)?) => {
+        on_every_backend!(setup = crate::common::seeded; $($scenario),*);
+    };
+}
+
+/// The seed's tables and rows, on any backend.
+pub fn seeded<C: ?Sized>(db: &mut C)
+where
+    for<'a> &'a mut C: Executor,
+{
+    create_seed_tables(db);
+    seed(db);
+}
+
 /// Creates the seed's tables on any backend.
 pub fn create_seed_tables<C: ?Sized>(db: &mut C)
 where
