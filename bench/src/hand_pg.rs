@@ -128,26 +128,35 @@ pub(crate) fn counted_hash(rows: impl Iterator<Item = (Author, i64)>) -> u64 {
     total(rows.iter().map(|(a, count)| author_count(a.id, &a.name, *count as u64)))
 }
 
+/// [`chinook_hash`] of the rows of `ARTISTS`, `ALBUMS_OF` and `TRACKS_OF`, from any client
+/// library whose rows read a column with `row.get(index)`.
+macro_rules! chinook_rows {
+    ($artists:expr, $albums:expr, $tracks:expr) => {
+        $crate::hand_pg::chinook_hash(
+            $artists.iter().map(|r| (r.get(0), r.get(1))).collect(),
+            $albums
+                .iter()
+                .map(|r| $crate::hand::Album { id: r.get(0), title: r.get(1), artist_id: r.get(2) })
+                .collect(),
+            $tracks.iter().map(|t| $crate::hand::Track {
+                id: t.get(0),
+                name: t.get(1),
+                album_id: t.get(2),
+                media_type_id: t.get(3),
+                genre_id: t.get(4),
+                composer: t.get(5),
+                milliseconds: t.get(6),
+                bytes: t.get(7),
+                unit_price: t.get(8),
+            }),
+        )
+    };
+}
+pub(crate) use chinook_rows;
+
 /// Artists, their albums, their tracks, grouped as a program keeps them, then hashed.
 fn chinook(artists: &[postgres::Row], albums: &[postgres::Row], tracks: &[postgres::Row]) -> u64 {
-    chinook_hash(
-        artists.iter().map(|r| (r.get(0), r.get(1))).collect(),
-        albums
-            .iter()
-            .map(|r| Album { id: r.get(0), title: r.get(1), artist_id: r.get(2) })
-            .collect(),
-        tracks.iter().map(|t| Track {
-            id: t.get(0),
-            name: t.get(1),
-            album_id: t.get(2),
-            media_type_id: t.get(3),
-            genre_id: t.get(4),
-            composer: t.get(5),
-            milliseconds: t.get(6),
-            bytes: t.get(7),
-            unit_price: t.get(8),
-        }),
-    )
+    chinook_rows!(artists, albums, tracks)
 }
 
 /// Artists, their albums, their tracks, grouped as a program keeps them, then hashed.

@@ -7,7 +7,6 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
 use crate::Workload;
-use crate::hand::{Album, Track};
 use crate::hand_pg::{self, Author, Book, Publisher};
 
 fn err(e: sqlx::Error) -> String {
@@ -62,24 +61,7 @@ pub async fn run(conn: &mut PgConnection, workload: Workload) -> Result<u64, Str
                 .fetch_all(&mut *conn)
                 .await
                 .map_err(err)?;
-            hand_pg::chinook_hash(
-                artists.iter().map(|r| (r.get(0), r.get(1))).collect(),
-                albums
-                    .iter()
-                    .map(|r| Album { id: r.get(0), title: r.get(1), artist_id: r.get(2) })
-                    .collect(),
-                tracks.iter().map(|t| Track {
-                    id: t.get(0),
-                    name: t.get(1),
-                    album_id: t.get(2),
-                    media_type_id: t.get(3),
-                    genre_id: t.get(4),
-                    composer: t.get(5),
-                    milliseconds: t.get(6),
-                    bytes: t.get(7),
-                    unit_price: t.get(8),
-                }),
-            )
+            hand_pg::chinook_rows!(artists, albums, tracks)
         }
     })
 }
