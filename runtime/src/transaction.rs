@@ -74,34 +74,25 @@ impl<'c> Transaction<'c> {
 
     /// The statement that begins this transaction.
     fn begin(&self) -> Control {
-        match self.kind {
-            Kind::Snapshot => Control::BeginSnapshot,
-            Kind::Outermost if !self.run.dialect().savepoint_begins_transaction() => Control::Begin,
-            Kind::Nested | Kind::Outermost => Control::Savepoint,
-        }
+        Control::opening(self.run.dialect(), self.kind != Kind::Snapshot, self.kind == Kind::Nested)
     }
 
     /// The statement that keeps what this transaction did.
     fn end(&self) -> Control {
-        match self.begin() {
-            Control::Savepoint => Control::Release,
-            _ => Control::Commit,
-        }
+        self.begin().closing(self.kind == Kind::Nested, true)
     }
 
     /// Undoes everything since the transaction began. Its own errors are dropped: the
     /// error worth reporting is the one that made it undo, and a transaction eagerly began
-    /// is ended by `ROLLBACK` whatever state it is in.
+    /// is ended by `ROLLBACK` whatever state it is in. A nested savepoint, rolled back to,
+    /// is released too.
     fn undo(&self) {
-        match self.kind {
-            Kind::Nested => {
-                let _ =
-                    self.control(Control::RollbackTo).and_then(|()| self.control(Control::Release));
+        let _ = match self.begin().closing(self.kind == Kind::Nested, false) {
+            Control::RollbackTo => {
+                self.control(Control::RollbackTo).and_then(|()| self.control(Control::Release))
             }
-            Kind::Outermost | Kind::Snapshot => {
-                let _ = self.control(Control::Rollback);
-            }
-        }
+            undo => self.control(undo),
+        };
     }
 
     fn control(&self, control: Control) -> Result<()> {

@@ -71,24 +71,15 @@ pub(crate) fn insert_all<I: Insertable>(
     items: impl IntoIterator<Item = I>,
 ) -> Result<Vec<I::Model>> {
     let mut items = items.into_iter();
-    let (dialect, table) = (run.dialect(), I::Model::TABLE);
-    let per_statement = dialect.rows_per_insert(I::COLUMNS.len());
-    // Written for the first full chunk: a short `insert_all` never writes the longest
-    // statement (1,000 rows of placeholders on PostgreSQL).
-    let mut full = None;
-    transaction::atomically(run, table, || {
+    let mut statements = Chunks::new::<I>(run.dialect());
+    let per_statement = statements.rows;
+    transaction::atomically(run, I::Model::TABLE, || {
         let mut stored = Vec::with_capacity(items.size_hint().0);
         let mut chunk = Vec::with_capacity(per_statement);
         loop {
             chunk.extend(items.by_ref().take(per_statement));
-            if chunk.len() == per_statement {
-                let full = full.get_or_insert_with(|| {
-                    sql::write::insert_rows(dialect, table, I::COLUMNS, per_statement)
-                });
-                insert_rows(run, full, &chunk, &mut stored)?;
-            } else if !chunk.is_empty() {
-                let last = sql::write::insert_rows(dialect, table, I::COLUMNS, chunk.len());
-                insert_rows(run, &last, &chunk, &mut stored)?;
+            if !chunk.is_empty() {
+                insert_rows(run, &statements.inserting(chunk.len()), &chunk, &mut stored)?;
             }
             if chunk.len() < per_statement {
                 break;
@@ -100,6 +91,38 @@ pub(crate) fn insert_all<I: Insertable>(
         }
         Ok(stored)
     })
+}
+
+/// The statements of an `insert_all`: up to the dialect's `rows_per_insert` rows each.
+struct Chunks {
+    dialect: crate::sql::Dialect,
+    table: &'static Table,
+    columns: &'static [usize],
+    /// The rows of a full chunk.
+    rows: usize,
+    /// Written for the first full chunk: a short `insert_all` never writes the longest
+    /// statement (1,000 rows of placeholders on PostgreSQL).
+    full: Option<Statement>,
+}
+
+impl Chunks {
+    fn new<I: Insertable>(dialect: crate::sql::Dialect) -> Self {
+        let rows = dialect.rows_per_insert(I::COLUMNS.len());
+        Chunks { dialect, table: I::Model::TABLE, columns: I::COLUMNS, rows, full: None }
+    }
+
+    /// The statement that inserts a chunk of `rows` rows.
+    fn inserting(&mut self, rows: usize) -> std::borrow::Cow<'_, Statement> {
+        let (dialect, table, columns) = (self.dialect, self.table, self.columns);
+        if rows == self.rows {
+            let full = self
+                .full
+                .get_or_insert_with(|| sql::write::insert_rows(dialect, table, columns, rows));
+            std::borrow::Cow::Borrowed(full)
+        } else {
+            std::borrow::Cow::Owned(sql::write::insert_rows(dialect, table, columns, rows))
+        }
+    }
 }
 
 /// An async write: what the blocking functions above do, on a
@@ -135,22 +158,12 @@ pub(crate) mod nonblocking {
         run: &mut AsyncRun<'_>,
         items: Vec<I>,
     ) -> Result<Vec<I::Model>> {
-        let (dialect, table) = (run.dialect(), I::Model::TABLE);
-        let per_statement = dialect.rows_per_insert(I::COLUMNS.len());
+        let mut statements = super::Chunks::new::<I>(run.dialect());
         let mut stored = Vec::with_capacity(items.len());
-        let mut full = None;
-        for chunk in items.chunks(per_statement) {
-            let last;
-            let statement = if chunk.len() == per_statement {
-                full.get_or_insert_with(|| {
-                    sql::write::insert_rows(dialect, table, I::COLUMNS, per_statement)
-                })
-            } else {
-                last = sql::write::insert_rows(dialect, table, I::COLUMNS, chunk.len());
-                &last
-            };
-            let values = values_of(statement, chunk)?;
-            stored.extend(insert_rows::<I>(run, statement, &values, chunk.len()).await?);
+        for chunk in items.chunks(statements.rows) {
+            let statement = statements.inserting(chunk.len());
+            let values = values_of(&statement, chunk)?;
+            stored.extend(insert_rows::<I>(run, &statement, &values, chunk.len()).await?);
         }
         if !stored.is_empty() {
             follow_given_keys::<I>(run).await?;

@@ -31,6 +31,33 @@ pub(crate) enum Control {
     Rollback,
 }
 
+impl Control {
+    /// The statement that opens the transaction eagerly runs a call in: a write's, or (not
+    /// `write`) a load's snapshot; `nested` inside the caller's transaction. (A load inside
+    /// the caller's transaction opens none: that one is its snapshot.)
+    pub(crate) fn opening(dialect: Dialect, write: bool, nested: bool) -> Control {
+        match (write, nested) {
+            (false, _) => Control::BeginSnapshot,
+            (true, true) => Control::Savepoint,
+            (true, false) if dialect.savepoint_begins_transaction() => Control::Savepoint,
+            (true, false) => Control::Begin,
+        }
+    }
+
+    /// The statement that ends a transaction this one opened (`nested` as in
+    /// [`opening`](Self::opening)): keeping what it did, or undoing it. Undoing a nested
+    /// savepoint rolls back to it (and leaves it open); anything else eagerly began is
+    /// ended by `ROLLBACK`.
+    pub(crate) fn closing(self, nested: bool, keep: bool) -> Control {
+        match (keep, self, nested) {
+            (true, Control::Savepoint, _) => Control::Release,
+            (true, _, _) => Control::Commit,
+            (false, _, true) => Control::RollbackTo,
+            (false, _, false) => Control::Rollback,
+        }
+    }
+}
+
 /// The statement for `control`, about `table` (for messages). The savepoint's statements
 /// are recorded like any other; a read transaction's are not, since they read nothing
 /// ([`StatementKind::Snapshot`]).

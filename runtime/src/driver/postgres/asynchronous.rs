@@ -181,17 +181,13 @@ impl<'c> AsyncRun<'c> {
         let Held::Given(connection) = held else {
             unreachable!("eagerly opens one transaction per call")
         };
-        if !write && connection.in_transaction() {
+        let nested = connection.in_transaction();
+        if !write && nested {
             return Ok(AsyncRun { held: Held::Given(connection), caller, prepared });
         }
-        let control = match (write, connection.in_transaction()) {
-            (false, _) => Control::BeginSnapshot,
-            (true, false) => Control::Begin,
-            (true, true) => Control::Savepoint,
-        };
+        let control = Control::opening(Dialect::Postgres, write, nested);
         let statement = transaction::statement(Dialect::Postgres, control, table, write);
         let watched = Watched::start(caller, &statement)?;
-        let nested = connection.in_transaction();
         let opened = connection.begin(!write).await.map_err(|e| database(&statement, e));
         record(watched, None, caller, &statement, &[], opened.as_ref().map(|_| 0), None);
         let held = Held::Opened { transaction: opened?, write, nested, table };
@@ -204,12 +200,8 @@ impl<'c> AsyncRun<'c> {
         let Held::Opened { transaction, write, nested, table } = self.held else {
             return result;
         };
-        let control = match (&result, nested) {
-            (Ok(_), false) => Control::Commit,
-            (Ok(_), true) => Control::Release,
-            (Err(_), false) => Control::Rollback,
-            (Err(_), true) => Control::RollbackTo,
-        };
+        let opened = Control::opening(Dialect::Postgres, write, nested);
+        let control = opened.closing(nested, result.is_ok());
         let statement = transaction::statement(Dialect::Postgres, control, table, write);
         let watched = Watched::start(self.caller, &statement)?;
         let ended = match control {
@@ -249,15 +241,12 @@ impl<'c> AsyncRun<'c> {
         params: &[Value],
     ) -> Result<usize> {
         let watched = Watched::start(self.caller, statement)?;
-        let result = match self.prepare(statement).await {
-            Ok(prepared) => self
-                .client()
-                .execute(&prepared, &bind::params(params))
-                .await
-                .map(|changed| usize::try_from(changed).unwrap_or(usize::MAX))
-                .map_err(|e| database(statement, e)),
-            Err(error) => Err(error),
-        };
+        let result = async {
+            let prepared = self.prepare(statement).await?;
+            let changed = self.client().execute(&prepared, &bind::params(params)).await;
+            Ok(usize::try_from(changed.map_err(|e| database(statement, e))?).unwrap_or(usize::MAX))
+        }
+        .await;
         if let Some(watched) = watched {
             self.record(watched, statement, params, &result).await;
         }
