@@ -166,3 +166,67 @@ pub struct InvoiceLine {
     pub unit_price: f64,
     pub quantity: i64,
 }
+
+/// Every Chinook table, in an order its foreign keys allow.
+pub const TABLES: [&eagerly::Table; 11] = [
+    Artist::TABLE,
+    Album::TABLE,
+    Genre::TABLE,
+    MediaType::TABLE,
+    Track::TABLE,
+    Playlist::TABLE,
+    PlaylistTrack::TABLE,
+    Employee::TABLE,
+    Customer::TABLE,
+    Invoice::TABLE,
+    InvoiceLine::TABLE,
+];
+
+/// Chinook read from `data/chinook/` with the models and written with the same models into
+/// `db`, whose tables they create; returns how many rows each table of [`TABLES`] got.
+/// Every row is stored as it was read.
+pub fn copy_into<C: ?Sized>(db: &mut C) -> [usize; 11]
+where
+    for<'a> &'a mut C: eagerly::Executor,
+{
+    /// Copies every row of `M`'s table, in SQLite's order (its key's: an employee's
+    /// manager comes before them).
+    fn copy<M, C: ?Sized>(sqlite: &Connection, db: &mut C) -> usize
+    where
+        M: Model + eagerly::Insertable<Model = M> + Clone + PartialEq + std::fmt::Debug,
+        for<'a> &'a mut C: eagerly::Executor,
+    {
+        let rows: Vec<M> = eagerly::Query::<M>::new()
+            .all(sqlite)
+            .unwrap()
+            .into_iter()
+            .map(|r| (*r).clone())
+            .collect();
+        let stored = M::insert_all(db, rows.clone()).unwrap();
+        assert_eq!(stored, rows, "{} as stored", M::TABLE.name);
+        rows.len()
+    }
+    let sqlite = open();
+    eagerly::create_tables(&mut *db, &TABLES).unwrap();
+    [
+        copy::<Artist, C>(&sqlite, db),
+        copy::<Album, C>(&sqlite, db),
+        copy::<Genre, C>(&sqlite, db),
+        copy::<MediaType, C>(&sqlite, db),
+        copy::<Track, C>(&sqlite, db),
+        copy::<Playlist, C>(&sqlite, db),
+        copy::<PlaylistTrack, C>(&sqlite, db),
+        copy::<Employee, C>(&sqlite, db),
+        copy::<Customer, C>(&sqlite, db),
+        copy::<Invoice, C>(&sqlite, db),
+        copy::<InvoiceLine, C>(&sqlite, db),
+    ]
+}
+
+/// A setup for `on_every_backend!`: Chinook copied into the scenario's database.
+pub fn copied<C: ?Sized>(db: &mut C)
+where
+    for<'a> &'a mut C: eagerly::Executor,
+{
+    copy_into(db);
+}

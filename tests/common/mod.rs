@@ -74,11 +74,33 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The text of a statement on this backend.
-    pub fn pick<'a>(self, sqlite: &'a str, postgres: &'a str) -> &'a str {
+    /// What this backend gives where the two differ (a statement's text, its values).
+    pub fn pick<T>(self, sqlite: T, postgres: T) -> T {
         match self {
             Backend::Sqlite => sqlite,
             Backend::Postgres => postgres,
+        }
+    }
+
+    /// A statement written with SQLite's `?` placeholders, as this backend writes it:
+    /// unchanged on SQLite, `$1`, `$2`, .. in order on PostgreSQL. Only the placeholders
+    /// are translated; every other difference is spelled out with [`Backend::pick`].
+    pub fn sql(self, sqlite: &str) -> String {
+        match self {
+            Backend::Sqlite => sqlite.to_owned(),
+            Backend::Postgres => {
+                let mut out = String::with_capacity(sqlite.len() + 8);
+                let mut n = 0;
+                for c in sqlite.chars() {
+                    if c == '?' {
+                        n += 1;
+                        out.push_str(&format!("${n}"));
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            }
         }
     }
 }
@@ -223,4 +245,22 @@ pub fn property_config(cases: u32) -> ProptestConfig {
     // A failing case is printed, shrunk; with a fixed seed it comes back on every run.
     config.failure_persistence = None;
     config
+}
+
+/// Statements a test runs around eagerly, to make a state eagerly itself would refuse to
+/// make (a dangling foreign key, a value of the wrong type).
+pub trait RawSql {
+    fn raw(&mut self, sql: &str);
+}
+
+impl RawSql for Connection {
+    fn raw(&mut self, sql: &str) {
+        self.execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+impl RawSql for postgres::Client {
+    fn raw(&mut self, sql: &str) {
+        self.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
 }
