@@ -251,16 +251,85 @@ pub fn property_config(cases: u32) -> ProptestConfig {
 /// make (a dangling foreign key, a value of the wrong type).
 pub trait RawSql {
     fn raw(&mut self, sql: &str);
+
+    /// Whether a transaction is open on the connection.
+    fn in_transaction(&mut self) -> bool;
 }
 
 impl RawSql for Connection {
     fn raw(&mut self, sql: &str) {
         self.execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
+
+    fn in_transaction(&mut self) -> bool {
+        !self.is_autocommit()
+    }
 }
 
 impl RawSql for postgres::Client {
     fn raw(&mut self, sql: &str) {
         self.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    fn in_transaction(&mut self) -> bool {
+        // PostgreSQL refuses a savepoint outside a transaction block.
+        self.batch_execute("SAVEPOINT in_transaction; RELEASE in_transaction").is_ok()
+    }
+}
+
+/// A transaction a test opens itself, as a user would, on either backend.
+pub trait Transact {
+    type Tx<'a>: Finish
+    where
+        Self: 'a;
+
+    fn begin(&mut self) -> Self::Tx<'_>;
+}
+
+/// What a test does with the transaction it opened.
+pub trait Finish {
+    /// The transaction, as eagerly takes it.
+    fn db(&mut self) -> impl Executor + '_;
+    fn commit(self);
+    fn rollback(self);
+}
+
+impl Transact for Connection {
+    type Tx<'a> = eagerly::rusqlite::Transaction<'a>;
+
+    fn begin(&mut self) -> Self::Tx<'_> {
+        self.transaction().unwrap()
+    }
+}
+
+impl Finish for eagerly::rusqlite::Transaction<'_> {
+    fn db(&mut self) -> impl Executor + '_ {
+        self
+    }
+    fn commit(self) {
+        eagerly::rusqlite::Transaction::commit(self).unwrap()
+    }
+    fn rollback(self) {
+        eagerly::rusqlite::Transaction::rollback(self).unwrap()
+    }
+}
+
+impl Transact for postgres::Client {
+    type Tx<'a> = postgres::Transaction<'a>;
+
+    fn begin(&mut self) -> Self::Tx<'_> {
+        self.transaction().unwrap()
+    }
+}
+
+impl Finish for postgres::Transaction<'_> {
+    fn db(&mut self) -> impl Executor + '_ {
+        self
+    }
+    fn commit(self) {
+        postgres::Transaction::commit(self).unwrap()
+    }
+    fn rollback(self) {
+        postgres::Transaction::rollback(self).unwrap()
     }
 }

@@ -43,8 +43,9 @@ pub use postgres::{CachedClient, CachedTransaction};
 
 /// What eagerly runs a query or a write on: a connection of a backend.
 ///
-/// With SQLite: `&rusqlite::Connection` (so `&rusqlite::Transaction` and
-/// `&rusqlite::Savepoint` too). With the `postgres` feature: `&mut postgres::Client` and
+/// With SQLite: `&rusqlite::Connection` or `&mut` one, and so its `Transaction` and
+/// `Savepoint` (by `&` or `&mut`, so code written for `&mut` connections, as PostgreSQL's
+/// are, takes SQLite's too). With the `postgres` feature: `&mut postgres::Client` and
 /// `&mut postgres::Transaction`, and `&mut CachedClient` (a client on which statements are
 /// prepared once per connection) and its transactions. Every call takes the executor by
 /// value, so a
@@ -115,7 +116,9 @@ macro_rules! through_connection {
 through_connection!(
     &mut rusqlite::Connection,
     &rusqlite::Transaction<'_>,
-    &rusqlite::Savepoint<'_>
+    &mut rusqlite::Transaction<'_>,
+    &rusqlite::Savepoint<'_>,
+    &mut rusqlite::Savepoint<'_>
 );
 
 /// The values a statement binds, in placeholder order.
