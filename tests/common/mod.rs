@@ -82,6 +82,24 @@ impl Backend {
         }
     }
 
+    /// A list of `n` values (`is_in`, a batch's keys) as this backend sends it, written with
+    /// `?` placeholders for [`Backend::sql`]: `IN (?, ?, ?)` on SQLite, one array
+    /// `= ANY(?)` on PostgreSQL.
+    pub fn in_list(self, n: usize) -> String {
+        match self {
+            Backend::Sqlite => format!("IN ({})", vec!["?"; n].join(", ")),
+            Backend::Postgres => "= ANY(?)".into(),
+        }
+    }
+
+    /// The values bound for a list of [`Backend::in_list`].
+    pub fn list_params(self, values: Vec<eagerly::Value>) -> Vec<eagerly::Value> {
+        match self {
+            Backend::Sqlite => values,
+            Backend::Postgres => vec![eagerly::Value::List(values)],
+        }
+    }
+
     /// A statement written with SQLite's `?` placeholders, as this backend writes it:
     /// unchanged on SQLite, `$1`, `$2`, .. in order on PostgreSQL. Only the placeholders
     /// are translated; every other difference is spelled out with [`Backend::pick`].
