@@ -1,16 +1,43 @@
-//! `select_related`: belongs-to relations loaded by JOINs in the query's own statement.
+//! `select_related`: belongs-to relations loaded by JOINs in the query's own statement; on
+//! SQLite and on PostgreSQL (`on_every_backend!`, `common/mod.rs`), including tables
+//! written by hand as another program would (bad NULLs, dangling keys).
 
 #[path = "common/chinook.rs"]
 mod chinook;
+#[macro_use]
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
 
 use common::*;
+use eagerly::Executor;
 
-#[test]
-fn a_not_null_foreign_key_is_joined_without_selecting_the_key() {
-    let conn = seeded_db();
+on_every_backend!(
+    a_not_null_foreign_key_is_joined_without_selecting_the_key,
+    a_nullable_foreign_key_is_a_left_join_read_as_an_option,
+    chains_join_in_one_statement,
+    a_dangling_not_null_foreign_key_is_an_error_however_it_is_loaded,
+);
+on_every_backend!(
+    setup = crate::chinook::copied;
+    a_self_reference_and_the_same_table_twice_use_aliases,
+    a_join_below_a_left_join_is_left_too,
+    inner_joins_below_inner_joins_take_each_key_from_the_foreign_key_before_it,
+);
+on_every_backend!(
+    setup = crate::common::nothing;
+    a_left_joined_row_that_is_there_but_holds_a_bad_null_is_an_error_not_a_missing_row,
+    a_joined_row_that_is_there_but_holds_a_bad_null_is_a_decode_error_not_a_missing_row,
+);
+
+fn a_not_null_foreign_key_is_joined_without_selecting_the_key<C: ?Sized + RawSql>(
+    db: &mut C,
+    _: Backend,
+) where
+    for<'a> &'a mut C: Executor,
+{
     let (books, log) = eagerly::capture(|| {
-        Book::query().select_related(Book::author).order_by(Book::id.asc()).all(&conn).unwrap()
+        Book::query().select_related(Book::author).order_by(Book::id.asc()).all(&mut *db).unwrap()
     });
     assert_eq!(
         log.sql(),
@@ -37,14 +64,17 @@ fn a_not_null_foreign_key_is_joined_without_selecting_the_key() {
     );
 }
 
-#[test]
-fn a_nullable_foreign_key_is_a_left_join_read_as_an_option() {
-    let conn = seeded_db();
+fn a_nullable_foreign_key_is_a_left_join_read_as_an_option<C: ?Sized + RawSql>(
+    db: &mut C,
+    _: Backend,
+) where
+    for<'a> &'a mut C: Executor,
+{
     let (authors, log) = eagerly::capture(|| {
         Author::query()
             .select_related(Author::publisher)
             .order_by(Author::id.asc())
-            .all(&conn)
+            .all(&mut *db)
             .unwrap()
     });
     assert_eq!(
@@ -58,22 +88,23 @@ fn a_nullable_foreign_key_is_a_left_join_read_as_an_option() {
     assert_eq!(publishers, [Some("Tor"), Some("Tor"), None]);
 }
 
-#[test]
-fn chains_join_in_one_statement() {
-    let conn = seeded_db();
+fn chains_join_in_one_statement<C: ?Sized + RawSql>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
     // Django's select_related("author__publisher").
     let (books, log) = eagerly::capture(|| {
         Book::query()
             .select_related_with(Book::author, |author| author.select_related(Author::publisher))
             .filter(Book::id.is_in([1, 3]))
             .order_by(Book::id.asc())
-            .all(&conn)
+            .all(&mut *db)
             .unwrap()
     });
     assert_eq!(
         log.sql(),
         [
-            r#"SELECT t0."id", t0."title", t0."author_id", j1."name", j1."publisher_id", j2."id", j2."name" FROM "books" t0 LEFT JOIN "author" j1 ON j1."id" = t0."author_id" LEFT JOIN "publisher" j2 ON j2."id" = j1."publisher_id" WHERE t0."id" IN (?, ?) ORDER BY t0."id" ASC"#
+            backend.sql(&format!(r#"SELECT t0."id", t0."title", t0."author_id", j1."name", j1."publisher_id", j2."id", j2."name" FROM "books" t0 LEFT JOIN "author" j1 ON j1."id" = t0."author_id" LEFT JOIN "publisher" j2 ON j2."id" = j1."publisher_id" WHERE t0."id" {} ORDER BY t0."id" ASC"#, backend.in_list(2)))
         ]
     );
     let publishers: Vec<(&str, Option<&str>)> = books
@@ -83,10 +114,11 @@ fn chains_join_in_one_statement() {
     assert_eq!(publishers, [("Ann Leckie", Some("Tor")), ("Brandon Sanderson", Some("Tor"))]);
 }
 
-#[test]
-fn a_self_reference_and_the_same_table_twice_use_aliases() {
+fn a_self_reference_and_the_same_table_twice_use_aliases<C: ?Sized + RawSql>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
     use chinook::*;
-    let conn = open();
     // Every employee with their manager and their manager's manager: Employee three times.
     let (employees, log) = eagerly::capture(|| {
         Employee::query()
@@ -94,7 +126,7 @@ fn a_self_reference_and_the_same_table_twice_use_aliases() {
                 manager.select_related(Employee::manager)
             })
             .order_by(Employee::employee_id.asc())
-            .all(&conn)
+            .all(&mut *db)
             .unwrap()
     });
     assert_eq!(log.len(), 1);
@@ -126,10 +158,11 @@ fn a_self_reference_and_the_same_table_twice_use_aliases() {
     );
 }
 
-#[test]
-fn a_join_below_a_left_join_is_left_too() {
+fn a_join_below_a_left_join_is_left_too<C: ?Sized + RawSql>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
     use chinook::*;
-    let conn = open();
     // Track.AlbumId is nullable, Album.ArtistId is not: an LEFT JOIN to Artist would
     // drop tracks without an album, so it is promoted to LEFT.
     let (tracks, log) = eagerly::capture(|| {
@@ -138,7 +171,7 @@ fn a_join_below_a_left_join_is_left_too() {
             .select_related(Track::genre)
             .select_related(Track::media_type)
             .filter(Track::track_id.le(3))
-            .all(&conn)
+            .all(&mut *db)
             .unwrap()
     });
     let sql = log.sql()[0];
@@ -170,13 +203,14 @@ fn a_join_below_a_left_join_is_left_too() {
     );
 }
 
-#[test]
-fn a_dangling_not_null_foreign_key_is_an_error_however_it_is_loaded() {
-    let conn = seeded_db();
-    conn.execute_batch(
-        "PRAGMA foreign_keys = OFF; INSERT INTO books (id, title, author_id) VALUES (7, 'Orphan', 99);",
-    )
-    .unwrap();
+fn a_dangling_not_null_foreign_key_is_an_error_however_it_is_loaded<C: ?Sized + RawSql>(
+    db: &mut C,
+    _: Backend,
+) where
+    for<'a> &'a mut C: Executor,
+{
+    db.allow_dangling("books", "author_id");
+    db.raw("INSERT INTO books (id, title, author_id) VALUES (7, 'Orphan', 99)");
     let missing = |result: eagerly::Result<usize>, how: &str| match result {
         Err(eagerly::Error::MissingRelated {
             relation: "Book::author",
@@ -187,40 +221,44 @@ fn a_dangling_not_null_foreign_key_is_an_error_however_it_is_loaded() {
         other => panic!("{how}: expected MissingRelated, got {other:?}"),
     };
     // The row is there: counted, and loading its author is an error, never a dropped row.
-    assert_eq!(Book::query().count(&conn).unwrap(), 7);
-    assert_eq!(Book::query().all(&conn).unwrap().len(), 7);
+    assert_eq!(Book::query().count(&mut *db).unwrap(), 7);
+    assert_eq!(Book::query().all(&mut *db).unwrap().len(), 7);
     let joined = Book::query().select_related(Book::author);
-    missing(joined.all(&conn).map(|b| b.len()), "select_related");
-    missing(joined.get(&conn, 7).map(|_| 1), "select_related, get");
-    assert_eq!(joined.get(&conn, 6).unwrap().author().name, "Ann Leckie", "other rows load");
-    assert_eq!(joined.count(&conn).unwrap(), 7);
-    missing(Book::query().prefetch(Book::author).all(&conn).map(|b| b.len()), "prefetch");
-    let rows = Book::query().all(&conn).unwrap();
-    missing(eagerly::prefetch(&conn, rows, Book::author).map(|b| b.len()), "eagerly::prefetch");
+    missing(joined.all(&mut *db).map(|b| b.len()), "select_related");
+    missing(joined.get(&mut *db, 7).map(|_| 1), "select_related, get");
+    assert_eq!(joined.get(&mut *db, 6).unwrap().author().name, "Ann Leckie", "other rows load");
+    assert_eq!(joined.count(&mut *db).unwrap(), 7);
+    missing(Book::query().prefetch(Book::author).all(&mut *db).map(|b| b.len()), "prefetch");
+    let rows = Book::query().all(&mut *db).unwrap();
+    missing(eagerly::prefetch(&mut *db, rows, Book::author).map(|b| b.len()), "eagerly::prefetch");
     // Below another join, and inside a prefetch.
-    conn.execute_batch("INSERT INTO book_tag VALUES (7, 1)").unwrap();
+    db.raw("INSERT INTO book_tag VALUES (7, 1)");
     let nested = Tag::query().prefetch_with(Tag::books, |books| books.select_related(Book::author));
-    missing(nested.all(&conn).map(|t| t.len()), "select_related inside a prefetch");
+    missing(nested.all(&mut *db).map(|t| t.len()), "select_related inside a prefetch");
 }
 
-#[test]
-fn a_left_joined_row_that_is_there_but_holds_a_bad_null_is_an_error_not_a_missing_row() {
+fn a_left_joined_row_that_is_there_but_holds_a_bad_null_is_an_error_not_a_missing_row<
+    C: ?Sized + RawSql,
+>(
+    db: &mut C,
+    _: Backend,
+) where
+    for<'a> &'a mut C: Executor,
+{
     // A database written by another program: a publisher whose name is NULL.
-    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
-    conn.execute_batch(
+    db.raw(
         "CREATE TABLE publisher (id INTEGER PRIMARY KEY, name TEXT);
          CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT NOT NULL, publisher_id INTEGER);
          INSERT INTO publisher VALUES (1, NULL), (2, 'Tor');
          INSERT INTO author VALUES (1, 'Ann', 2), (2, 'Bo', NULL);",
-    )
-    .unwrap();
-    let authors = Author::query().select_related(Author::publisher).all(&conn).unwrap();
+    );
+    let authors = Author::query().select_related(Author::publisher).all(&mut *db).unwrap();
     let publishers: Vec<Option<&str>> =
         authors.iter().map(|a| a.publisher().map(|p| p.name.as_str())).collect();
     assert_eq!(publishers, [Some("Tor"), None], "no publisher is a LEFT JOIN's all-NULL row");
 
-    conn.execute("INSERT INTO author VALUES (3, 'Cy', 1)", []).unwrap();
-    let error = Author::query().select_related(Author::publisher).all(&conn).unwrap_err();
+    db.raw("INSERT INTO author VALUES (3, 'Cy', 1)");
+    let error = Author::query().select_related(Author::publisher).all(&mut *db).unwrap_err();
     assert!(
         matches!(
             error,
@@ -236,7 +274,13 @@ fn a_left_joined_row_that_is_there_but_holds_a_bad_null_is_an_error_not_a_missin
 }
 
 mod key_that_decodes_from_null {
-    use eagerly::Model;
+    use crate::common::*;
+    use eagerly::{Executor, Model};
+
+    on_every_backend!(
+        setup = crate::common::nothing;
+        an_absent_row_of_a_model_whose_key_decodes_from_null_is_none,
+    );
     use eagerly::rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
     /// A key type that reads NULL as 0, as a hand-written `FromSql` might.
@@ -279,17 +323,19 @@ mod key_that_decodes_from_null {
         pub label_id: Option<LabelId>,
     }
 
-    #[test]
-    fn an_absent_row_of_a_model_whose_key_decodes_from_null_is_none() {
-        let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
-        conn.execute_batch(
+    fn an_absent_row_of_a_model_whose_key_decodes_from_null_is_none<C: ?Sized + RawSql>(
+        db: &mut C,
+        _: Backend,
+    ) where
+        for<'a> &'a mut C: Executor,
+    {
+        db.raw(
             "CREATE TABLE label (id INTEGER PRIMARY KEY, name TEXT);
              CREATE TABLE record (id INTEGER PRIMARY KEY, label_id INTEGER);
              INSERT INTO label VALUES (1, NULL), (2, 'Blue Note');
              INSERT INTO record VALUES (1, 1), (2, 2), (3, NULL);",
-        )
-        .unwrap();
-        let records = Record::query().select_related(Record::label).all(&conn).unwrap();
+        );
+        let records = Record::query().select_related(Record::label).all(&mut *db).unwrap();
         let labels: Vec<Option<(i64, Option<&str>)>> =
             records.iter().map(|r| r.label().map(|l| (l.id.0, l.name.as_deref()))).collect();
         assert_eq!(labels, [Some((1, None)), Some((2, Some("Blue Note"))), None]);
@@ -297,7 +343,13 @@ mod key_that_decodes_from_null {
 }
 
 mod key_after_other_fields {
-    use eagerly::Model;
+    use crate::common::*;
+    use eagerly::{Executor, Model};
+
+    on_every_backend!(
+        setup = crate::common::nothing;
+        an_absent_row_is_none_and_a_bad_one_is_an_error,
+    );
 
     /// The key is not the first field: decoding an absent row stops at `name`, so the
     /// key's column is read to tell an absent row from a bad one.
@@ -316,23 +368,23 @@ mod key_after_other_fields {
         pub studio_id: Option<i64>,
     }
 
-    #[test]
-    fn an_absent_row_is_none_and_a_bad_one_is_an_error() {
-        let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
-        conn.execute_batch(
+    fn an_absent_row_is_none_and_a_bad_one_is_an_error<C: ?Sized + RawSql>(db: &mut C, _: Backend)
+    where
+        for<'a> &'a mut C: Executor,
+    {
+        db.raw(
             "CREATE TABLE studio (name TEXT, id INTEGER PRIMARY KEY);
              CREATE TABLE film (id INTEGER PRIMARY KEY, studio_id INTEGER);
              INSERT INTO studio VALUES ('Ghibli', 1), (NULL, 2);
              INSERT INTO film VALUES (1, 1), (2, NULL);",
-        )
-        .unwrap();
-        let films = Film::query().select_related(Film::studio).all(&conn).unwrap();
+        );
+        let films = Film::query().select_related(Film::studio).all(&mut *db).unwrap();
         let studios: Vec<Option<&str>> =
             films.iter().map(|f| f.studio().map(|s| s.name.as_str())).collect();
         assert_eq!(studios, [Some("Ghibli"), None]);
 
-        conn.execute("INSERT INTO film VALUES (3, 2)", []).unwrap();
-        let error = Film::query().select_related(Film::studio).all(&conn).unwrap_err();
+        db.raw("INSERT INTO film VALUES (3, 2)");
+        let error = Film::query().select_related(Film::studio).all(&mut *db).unwrap_err();
         assert!(
             matches!(
                 error,
@@ -348,18 +400,21 @@ mod key_after_other_fields {
     }
 }
 
-#[test]
-fn inner_joins_below_inner_joins_take_each_key_from_the_foreign_key_before_it() {
+fn inner_joins_below_inner_joins_take_each_key_from_the_foreign_key_before_it<C: ?Sized + RawSql>(
+    db: &mut C,
+    _: Backend,
+) where
+    for<'a> &'a mut C: Executor,
+{
     use chinook::*;
     use eagerly::Model;
-    let conn = open();
     let (lines, log) = eagerly::capture(|| {
         InvoiceLine::query()
             .select_related_with(InvoiceLine::invoice, |invoice| {
                 invoice.select_related(Invoice::customer)
             })
             .filter(InvoiceLine::invoice_line_id.le(3))
-            .all(&conn)
+            .all(&mut *db)
             .unwrap()
     });
     let sql = log.sql()[0];
@@ -395,17 +450,25 @@ fn inner_joins_below_inner_joins_take_each_key_from_the_foreign_key_before_it() 
     );
     // The same rows as loading each one by its key.
     for line in &lines {
-        let invoice = Invoice::get(&conn, line.invoice_id).unwrap();
+        let invoice = Invoice::get(&mut *db, line.invoice_id).unwrap();
         assert_eq!(**line.invoice(), *invoice);
         assert_eq!(
             **line.invoice().customer(),
-            *Customer::get(&conn, invoice.customer_id).unwrap()
+            *Customer::get(&mut *db, invoice.customer_id).unwrap()
         );
     }
 }
 
 mod inner_join_key_between_other_fields {
-    use eagerly::Model;
+    use crate::common::*;
+    use eagerly::{Executor, Model};
+
+    on_every_backend!(
+        setup = super::create;
+        the_key_comes_from_the_foreign_key_and_the_fields_after_it_from_their_columns,
+        after_a_prefetch_the_key_is_read_from_the_foreign_keys_column,
+        a_bad_value_after_the_key_is_an_error_naming_its_column,
+    );
 
     /// The key sits between two fields: with its column not selected, the field after it
     /// reads the column the key would have had.
@@ -436,19 +499,14 @@ mod inner_join_key_between_other_fields {
         pub text: String,
     }
 
-    fn db() -> eagerly::rusqlite::Connection {
-        let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
-        // Written by hand, as another program might: `label` may be NULL.
-        conn.execute_batch(
-            "CREATE TABLE shelf (room TEXT NOT NULL, id INTEGER PRIMARY KEY, label TEXT);
+    /// Written by hand, as another program might: `label` may be NULL.
+    pub fn create<C: ?Sized + RawSql>(db: &mut C) {
+        db.raw("CREATE TABLE shelf (room TEXT NOT NULL, id INTEGER PRIMARY KEY, label TEXT);
              CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL, shelf_id INTEGER NOT NULL);
              CREATE TABLE note (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL, text TEXT NOT NULL);
              INSERT INTO shelf VALUES ('attic', 10, 'A1'), ('cellar', 20, 'C7');
              INSERT INTO item VALUES (1, 'lamp', 20), (2, 'globe', 10), (3, 'clock', 20);
-             INSERT INTO note VALUES (1, 3, 'slow'), (2, 1, 'no bulb'), (3, 3, 'chimes');",
-        )
-        .unwrap();
-        conn
+             INSERT INTO note VALUES (1, 3, 'slow'), (2, 1, 'no bulb'), (3, 3, 'chimes');");
     }
 
     type Placed<'a> = Vec<(&'a str, &'a Shelf)>;
@@ -467,11 +525,16 @@ mod inner_join_key_between_other_fields {
         ]
     }
 
-    #[test]
-    fn the_key_comes_from_the_foreign_key_and_the_fields_after_it_from_their_columns() {
-        let conn = db();
+    fn the_key_comes_from_the_foreign_key_and_the_fields_after_it_from_their_columns<
+        C: ?Sized + RawSql,
+    >(
+        db: &mut C,
+        _: Backend,
+    ) where
+        for<'a> &'a mut C: Executor,
+    {
         let (items, log) =
-            eagerly::capture(|| Item::query().select_related(Item::shelf).all(&conn).unwrap());
+            eagerly::capture(|| Item::query().select_related(Item::shelf).all(&mut *db).unwrap());
         assert_eq!(
             log.sql(),
             [
@@ -483,13 +546,16 @@ mod inner_join_key_between_other_fields {
         assert_eq!(placed(&items, |i| (i.name.as_str(), &**i.shelf())), expected);
     }
 
-    #[test]
-    fn after_a_prefetch_the_key_is_read_from_the_foreign_keys_column() {
+    fn after_a_prefetch_the_key_is_read_from_the_foreign_keys_column<C: ?Sized + RawSql>(
+        db: &mut C,
+        _: Backend,
+    ) where
+        for<'a> &'a mut C: Executor,
+    {
         // The prefetch needs the whole level, so the joined rows are made apart from
         // the items they belong to, without the item at hand.
-        let conn = db();
         let (items, log) = eagerly::capture(|| {
-            Item::query().prefetch(Item::notes).select_related(Item::shelf).all(&conn).unwrap()
+            Item::query().prefetch(Item::notes).select_related(Item::shelf).all(&mut *db).unwrap()
         });
         assert_eq!(log.len(), 2);
         assert_eq!(
@@ -503,11 +569,14 @@ mod inner_join_key_between_other_fields {
         assert_eq!(notes, [1, 0, 2]);
     }
 
-    #[test]
-    fn a_bad_value_after_the_key_is_an_error_naming_its_column() {
-        let conn = db();
-        conn.execute("UPDATE shelf SET label = NULL WHERE id = 10", []).unwrap();
-        let error = Item::query().select_related(Item::shelf).all(&conn).unwrap_err();
+    fn a_bad_value_after_the_key_is_an_error_naming_its_column<C: ?Sized + RawSql>(
+        db: &mut C,
+        _: Backend,
+    ) where
+        for<'a> &'a mut C: Executor,
+    {
+        db.raw("UPDATE shelf SET label = NULL WHERE id = 10");
+        let error = Item::query().select_related(Item::shelf).all(&mut *db).unwrap_err();
         assert!(
             matches!(
                 error,
@@ -524,7 +593,13 @@ mod inner_join_key_between_other_fields {
 }
 
 mod inner_join_through_a_key_that_is_a_foreign_key {
-    use eagerly::Model;
+    use crate::common::*;
+    use eagerly::{Executor, Model};
+
+    on_every_backend!(
+        setup = crate::common::nothing;
+        a_join_below_a_row_whose_key_was_not_selected_selects_its_own_key,
+    );
 
     #[derive(Model, Debug)]
     pub struct Account {
@@ -549,22 +624,24 @@ mod inner_join_through_a_key_that_is_a_foreign_key {
         pub profile_id: i64,
     }
 
-    #[test]
-    fn a_join_below_a_row_whose_key_was_not_selected_selects_its_own_key() {
-        let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
-        eagerly::create_tables(&conn, &[Account::TABLE, Profile::TABLE, Post::TABLE]).unwrap();
-        conn.execute_batch(
+    fn a_join_below_a_row_whose_key_was_not_selected_selects_its_own_key<C: ?Sized + RawSql>(
+        db: &mut C,
+        _: Backend,
+    ) where
+        for<'a> &'a mut C: Executor,
+    {
+        eagerly::create_tables(&mut *db, &[Account::TABLE, Profile::TABLE, Post::TABLE]).unwrap();
+        db.raw(
             "INSERT INTO account VALUES (1, 'a@x.org'), (2, 'b@x.org');
              INSERT INTO profile VALUES (2, 'second'), (1, 'first');
              INSERT INTO post VALUES (10, 2), (11, 1);",
-        )
-        .unwrap();
+        );
         let (posts, log) = eagerly::capture(|| {
             Post::query()
                 .select_related_with(Post::profile, |profile| {
                     profile.select_related(Profile::account)
                 })
-                .all(&conn)
+                .all(&mut *db)
                 .unwrap()
         });
         // The profile's key is the post's `profile_id`; the account's would be the
@@ -587,20 +664,22 @@ mod inner_join_through_a_key_that_is_a_foreign_key {
     }
 }
 
-#[test]
-fn a_joined_row_that_is_there_but_holds_a_bad_null_is_a_decode_error_not_a_missing_row() {
+fn a_joined_row_that_is_there_but_holds_a_bad_null_is_a_decode_error_not_a_missing_row<
+    C: ?Sized + RawSql,
+>(
+    db: &mut C,
+    _: Backend,
+) where
+    for<'a> &'a mut C: Executor,
+{
     // A database written by another program: an author whose name is NULL.
-    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
-    conn.execute_batch(
-        "CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT, publisher_id INTEGER);
+    db.raw("CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT, publisher_id INTEGER);
          CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT NOT NULL, author_id INTEGER NOT NULL);
          INSERT INTO author VALUES (1, 'Ann', NULL), (2, NULL, 7);
-         INSERT INTO books VALUES (1, 'One', 1), (2, 'Two', 2);",
-    )
-    .unwrap();
+         INSERT INTO books VALUES (1, 'One', 1), (2, 'Two', 2);");
     let joined = Book::query().select_related(Book::author);
-    assert_eq!(joined.get(&conn, 1).unwrap().author().name, "Ann");
-    let error = joined.get(&conn, 2).unwrap_err();
+    assert_eq!(joined.get(&mut *db, 1).unwrap().author().name, "Ann");
+    let error = joined.get(&mut *db, 2).unwrap_err();
     assert!(
         matches!(
             error,
@@ -619,7 +698,13 @@ fn a_joined_row_that_is_there_but_holds_a_bad_null_is_a_decode_error_not_a_missi
 /// absent row is told by a field that refuses NULL, or by its selected key where no field
 /// does.
 mod fields_that_read_null {
-    use eagerly::Model;
+    use crate::common::*;
+    use eagerly::{Executor, Model};
+
+    on_every_backend!(
+        setup = crate::common::nothing;
+        a_missing_row_is_missing_whatever_its_fields_read,
+    );
 
     #[derive(Model, Debug, Clone, PartialEq)]
     pub struct Profile {
@@ -646,25 +731,25 @@ mod fields_that_read_null {
         pub note_id: i64,
     }
 
-    #[test]
-    fn a_missing_row_is_missing_whatever_its_fields_read() {
-        let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
-        eagerly::create_tables(&conn, &[Profile::TABLE, Note::TABLE, Post::TABLE]).unwrap();
+    fn a_missing_row_is_missing_whatever_its_fields_read<C: ?Sized + RawSql>(db: &mut C, _: Backend)
+    where
+        for<'a> &'a mut C: Executor,
+    {
+        eagerly::create_tables(&mut *db, &[Profile::TABLE, Note::TABLE, Post::TABLE]).unwrap();
         let profile = Profile { id: 1, settings: serde_json::json!([]), handle: "ann".into() };
-        profile.insert(&conn).unwrap();
-        Note { id: 1, body: serde_json::json!({"a": 1}) }.insert(&conn).unwrap();
-        Post { id: 1, profile_id: 1, note_id: 1 }.insert(&conn).unwrap();
-        conn.execute_batch(
-            "PRAGMA foreign_keys = OFF; INSERT INTO post VALUES (2, 9, 1), (3, 1, 9);",
-        )
-        .unwrap();
+        profile.insert(&mut *db).unwrap();
+        Note { id: 1, body: serde_json::json!({"a": 1}) }.insert(&mut *db).unwrap();
+        Post { id: 1, profile_id: 1, note_id: 1 }.insert(&mut *db).unwrap();
+        db.allow_dangling("post", "profile_id");
+        db.allow_dangling("post", "note_id");
+        db.raw("INSERT INTO post VALUES (2, 9, 1), (3, 1, 9)");
 
         let (posts, log) = eagerly::capture(|| {
             Post::query()
                 .select_related(Post::profile)
                 .select_related(Post::note)
                 .filter(Post::id.eq(1))
-                .all(&conn)
+                .all(&mut *db)
                 .unwrap()
         });
         assert_eq!(**posts[0].profile(), profile);
@@ -681,7 +766,7 @@ mod fields_that_read_null {
             let loaded = Post::query()
                 .select_related(Post::profile)
                 .select_related(Post::note)
-                .get(&conn, post);
+                .get(&mut *db, post);
             assert!(
                 matches!(loaded, Err(eagerly::Error::MissingRelated { relation: r, .. }) if r == relation),
                 "post {post}: {loaded:?}"

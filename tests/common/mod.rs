@@ -153,6 +153,9 @@ macro_rules! on_every_backend {
     };
 }
 
+/// A setup that leaves the database empty, for scenarios that make their own tables.
+pub fn nothing<C: ?Sized>(_: &mut C) {}
+
 /// The seed's tables and rows, on any backend.
 pub fn seeded<C: ?Sized>(db: &mut C)
 where
@@ -272,6 +275,10 @@ pub trait RawSql {
 
     /// Whether a transaction is open on the connection.
     fn in_transaction(&mut self) -> bool;
+
+    /// Stops enforcing the foreign key `table.column` declared by `create_tables`, so
+    /// that rows can point at nothing, as in a database that never enforced it.
+    fn allow_dangling(&mut self, table: &str, column: &str);
 }
 
 impl RawSql for Connection {
@@ -281,6 +288,10 @@ impl RawSql for Connection {
 
     fn in_transaction(&mut self) -> bool {
         !self.is_autocommit()
+    }
+
+    fn allow_dangling(&mut self, _: &str, _: &str) {
+        self.raw("PRAGMA foreign_keys = OFF");
     }
 }
 
@@ -292,6 +303,11 @@ impl RawSql for postgres::Client {
     fn in_transaction(&mut self) -> bool {
         // PostgreSQL refuses a savepoint outside a transaction block.
         self.batch_execute("SAVEPOINT in_transaction; RELEASE in_transaction").is_ok()
+    }
+
+    fn allow_dangling(&mut self, table: &str, column: &str) {
+        // PostgreSQL's name for a constraint declared without one.
+        self.raw(&format!("ALTER TABLE {table} DROP CONSTRAINT {table}_{column}_fkey"));
     }
 }
 
