@@ -1,11 +1,28 @@
 //! The inspector: each detector fires on the bad form and stays silent on the good form.
+//! Captures, `assert_queries!`, `forbid_queries`, the N+1, duplicate and unused-load
+//! detectors run on SQLite and on PostgreSQL (`on_every_backend!`, `common/mod.rs`); the
+//! scan detector reads each backend's own plans, so SQLite's are tested here and
+//! PostgreSQL's in `backends.rs`.
 
+#[macro_use]
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
 
 use common::*;
 use eagerly::inspect::ScanKind;
 use eagerly::rusqlite::Connection;
-use eagerly::{Inspector, Model};
+use eagerly::{Executor, Inspector, Model};
+
+on_every_backend!(
+    records_carry_the_callers_line_also_for_batched_statements,
+    assert_queries_passes_on_the_count_and_lists_every_query_otherwise,
+    a_forbidden_query_is_an_error_naming_it_and_its_line,
+    an_explicit_loop_is_an_n_plus_one_with_the_exact_fix,
+    counts_lookups_and_links_in_loops_get_their_fix_too,
+    loads_nobody_reads_are_reported,
+);
+on_every_backend!(setup = crate::common::nothing; assert_queries_lets_question_marks_leave_the_function);
 
 /// Books whose title is indexed, to compare with `Book` (title not indexed).
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -31,15 +48,16 @@ fn big_db() -> Connection {
     conn
 }
 
-#[test]
-fn records_carry_the_callers_line_also_for_batched_statements() {
-    let conn = seeded_db();
+fn records_carry_the_callers_line_also_for_batched_statements<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
     let (first, log) = eagerly::capture(|| {
         let first = line!() + 1;
-        Author::query().prefetch(Author::books).all(&conn).unwrap();
-        Book::query().count(&conn).unwrap();
-        Publisher::get(&conn, 1).unwrap();
-        NewTag { name: "new".into() }.insert(&conn).unwrap();
+        Author::query().prefetch(Author::books).all(&mut *db).unwrap();
+        Book::query().count(&mut *db).unwrap();
+        Publisher::get(&mut *db, 1).unwrap();
+        NewTag { name: "new".into() }.insert(&mut *db).unwrap();
         first
     });
     let lines: Vec<(u32, &str)> =
@@ -51,18 +69,21 @@ fn records_carry_the_callers_line_also_for_batched_statements() {
     );
 }
 
-#[test]
-fn assert_queries_passes_on_the_count_and_lists_every_query_otherwise() {
-    let conn = seeded_db();
+fn assert_queries_passes_on_the_count_and_lists_every_query_otherwise<C: ?Sized>(
+    db: &mut C,
+    backend: Backend,
+) where
+    for<'a> &'a mut C: Executor,
+{
     let authors = eagerly::assert_queries!(2, {
-        Author::query().prefetch(Author::books).all(&conn).unwrap()
+        Author::query().prefetch(Author::books).all(&mut *db).unwrap()
     });
     assert_eq!(authors.len(), 3);
 
     let failure = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         eagerly::assert_queries!(1, {
-            for author in Author::query().all(&conn).unwrap() {
-                Book::query().filter(Book::author_id.eq(author.id)).count(&conn).unwrap();
+            for author in Author::query().all(&mut *db).unwrap() {
+                Book::query().filter(Book::author_id.eq(author.id)).count(&mut *db).unwrap();
             }
         })
     }))
@@ -70,32 +91,35 @@ fn assert_queries_passes_on_the_count_and_lists_every_query_otherwise() {
     let message = failure.downcast_ref::<String>().unwrap();
     assert!(message.starts_with("expected 1 queries, 4 ran:\n"), "{message}");
     assert!(message.contains(r#"  1. [3 rows, "#), "{message}");
-    assert!(message.contains(r#"] SELECT COUNT(*) FROM "books" t0 WHERE t0."author_id" = ? -- [Integer(3)] (at tests/inspect.rs:"#), "{message}");
+    let count = backend.sql(r#"SELECT COUNT(*) FROM "books" t0 WHERE t0."author_id" = ?"#);
+    let third = format!("] {count} -- [Integer(3)] (at tests/inspect.rs:");
+    assert!(message.contains(&third), "{message}");
     assert_eq!(message.matches("\n").count(), 5, "a line per query: {message}");
 }
 
-#[test]
-fn assert_queries_lets_question_marks_leave_the_function() {
-    fn load(conn: &Connection) -> eagerly::Result<usize> {
-        let authors = eagerly::assert_queries!(1, { Author::query().all(conn)? });
+fn assert_queries_lets_question_marks_leave_the_function<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    fn load(db: impl Executor) -> eagerly::Result<usize> {
+        let authors = eagerly::assert_queries!(1, { Author::query().all(db)? });
         Ok(authors.len())
     }
-    assert_eq!(load(&seeded_db()).unwrap(), 3);
-    assert!(
-        load(&Connection::open_in_memory().unwrap()).is_err(),
-        "the error, not a panic about the count"
-    );
+    assert!(load(&mut *db).is_err(), "no tables yet: the error, not a panic about the count");
+    seeded(db);
+    assert_eq!(load(&mut *db).unwrap(), 3);
 }
 
-#[test]
-fn a_forbidden_query_is_an_error_naming_it_and_its_line() {
-    let conn = seeded_db();
-    let authors = Author::query().prefetch(Author::books).all(&conn).unwrap();
+fn a_forbidden_query_is_an_error_naming_it_and_its_line<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let authors = Author::query().prefetch(Author::books).all(&mut *db).unwrap();
     let (rendered, log) = eagerly::capture(|| {
         eagerly::forbid_queries(|| {
             let lines: Vec<String> =
                 authors.iter().map(|a| format!("{}: {}", a.name, a.books().len())).collect();
-            let (sneaky, line) = (Book::query().count(&conn), line!());
+            let (sneaky, line) = (Book::query().count(&mut *db), line!());
             (lines, (sneaky, line))
         })
     });
@@ -109,17 +133,18 @@ fn a_forbidden_query_is_an_error_naming_it_and_its_line() {
         other => panic!("expected QueryForbidden, got {other:?}"),
     }
     assert!(log.is_empty(), "nothing ran");
-    assert_eq!(Book::query().count(&conn).unwrap(), 6, "allowed again after the scope");
+    assert_eq!(Book::query().count(&mut *db).unwrap(), 6, "allowed again after the scope");
 }
 
-#[test]
-fn an_explicit_loop_is_an_n_plus_one_with_the_exact_fix() {
-    let conn = seeded_db();
+fn an_explicit_loop_is_an_n_plus_one_with_the_exact_fix<C: ?Sized>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
     let (line, report) = eagerly::inspect(|| {
         let mut line = 0;
-        for author in Author::query().all(&conn).unwrap() {
-            (_, line) =
-                (Book::query().filter(Book::author_id.eq(author.id)).all(&conn).unwrap(), line!());
+        for author in Author::query().all(&mut *db).unwrap() {
+            let books = Book::query().filter(Book::author_id.eq(author.id));
+            (_, line) = (books.all(&mut *db).unwrap(), line!());
         }
         line
     });
@@ -127,7 +152,9 @@ fn an_explicit_loop_is_an_n_plus_one_with_the_exact_fix() {
     let found = &report.n_plus_one()[0];
     assert_eq!(
         found.sql,
-        r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0 WHERE t0."author_id" = ?"#
+        backend.sql(
+            r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0 WHERE t0."author_id" = ?"#
+        )
     );
     assert_eq!((found.count, found.location.line()), (3, line));
     assert_eq!(
@@ -139,25 +166,26 @@ fn an_explicit_loop_is_an_n_plus_one_with_the_exact_fix() {
 
     // The good form: two statements, nothing to report.
     let (_, report) = eagerly::inspect(|| {
-        let authors = Author::query().prefetch(Author::books).all(&conn).unwrap();
+        let authors = Author::query().prefetch(Author::books).all(&mut *db).unwrap();
         authors.iter().map(|a| a.books().len()).sum::<usize>()
     });
     assert!(report.is_clean(), "{report}");
     assert!(report.n_plus_one().is_empty() && report.similar().is_empty());
 }
 
-#[test]
-fn counts_lookups_and_links_in_loops_get_their_fix_too() {
-    let conn = seeded_db();
+fn counts_lookups_and_links_in_loops_get_their_fix_too<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
     let ((), report) = eagerly::inspect(|| {
-        for author in Author::query().all(&conn).unwrap() {
-            Book::query().filter(Book::author_id.eq(author.id)).count(&conn).unwrap();
+        for author in Author::query().all(&mut *db).unwrap() {
+            Book::query().filter(Book::author_id.eq(author.id)).count(&mut *db).unwrap();
             if let Some(publisher) = author.publisher_id {
-                Publisher::get(&conn, publisher).unwrap();
+                Publisher::get(&mut *db, publisher).unwrap();
             }
         }
-        for book in Book::query().all(&conn).unwrap() {
-            BookTag::query().filter(BookTag::book_id.eq(book.id)).all(&conn).unwrap();
+        for book in Book::query().all(&mut *db).unwrap() {
+            BookTag::query().filter(BookTag::book_id.eq(book.id)).all(&mut *db).unwrap();
         }
     });
     let fixes: Vec<(usize, Option<&str>)> =
@@ -181,8 +209,8 @@ fn counts_lookups_and_links_in_loops_get_their_fix_too() {
 
     // Fewer repeats than the threshold: silent.
     let ((), report) = Inspector::new().repeats(4).run(|| {
-        for author in Author::query().all(&conn).unwrap() {
-            Book::query().filter(Book::author_id.eq(author.id)).count(&conn).unwrap();
+        for author in Author::query().all(&mut *db).unwrap() {
+            Book::query().filter(Book::author_id.eq(author.id)).count(&mut *db).unwrap();
         }
     });
     assert!(report.n_plus_one().is_empty(), "{report}");
@@ -304,15 +332,16 @@ fn an_automatic_index_is_reported() {
     );
 }
 
-#[test]
-fn loads_nobody_reads_are_reported() {
-    let conn = seeded_db();
+fn loads_nobody_reads_are_reported<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
     let (line, report) = eagerly::inspect(|| {
         let query = Author::query()
             .prefetch(Author::books)
             .select_related(Author::publisher)
             .with_count(Author::books);
-        let (authors, line) = (query.all(&conn).unwrap(), line!());
+        let (authors, line) = (query.all(&mut *db).unwrap(), line!());
         // Only the publishers are read.
         assert_eq!(authors.iter().filter(|a| a.publisher().is_some()).count(), 2);
         line
@@ -330,8 +359,11 @@ fn loads_nobody_reads_are_reported() {
     assert!(text.contains("  the count of `Author::books`, loaded at"), "{text}");
 
     let (_, report) = eagerly::inspect(|| {
-        let authors =
-            Author::query().prefetch(Author::books).with_count(Author::books).all(&conn).unwrap();
+        let authors = Author::query()
+            .prefetch(Author::books)
+            .with_count(Author::books)
+            .all(&mut *db)
+            .unwrap();
         authors.iter().map(|a| a.books().len() + a.books_count()).sum::<usize>()
     });
     assert!(report.unused().is_empty(), "{report}");
@@ -339,7 +371,7 @@ fn loads_nobody_reads_are_reported() {
     let (_, report) = eagerly::inspect(|| {
         let authors = Author::query()
             .prefetch_with(Author::books, |b| b.prefetch(Book::tags))
-            .all(&conn)
+            .all(&mut *db)
             .unwrap();
         authors.iter().map(|a| a.books().len()).sum::<usize>()
     });
