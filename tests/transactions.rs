@@ -1,16 +1,28 @@
 //! Nothing lost, and one snapshot per load: after any error or panic eagerly leaves the
 //! connection as it found it (rolled back, in autocommit mode again if it was), and a load
 //! of several statements never mixes rows from before and after another connection's
-//! commit.
+//! commit. On SQLite and on PostgreSQL, except where SQLite's own locking is the subject
+//! (a commit or a `CREATE TABLE` refused because another connection reads).
 
+#[macro_use]
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 use common::*;
 use eagerly::rusqlite::Connection;
-use eagerly::{Error, Model};
+use eagerly::{Error, Executor, Model};
+
+on_every_backend!(
+    setup = crate::common::create_seed_tables;
+    a_panic_in_the_callers_iterator_undoes_the_rows_before_it,
+    inside_the_callers_transaction_only_the_savepoint_is_undone,
+);
+on_every_backend!(a_load_of_several_statements_reads_in_one_transaction_that_is_not_in_the_log);
+on_every_backend!(setup = crate::common::nothing; a_load_that_fails_halfway_ends_its_read_transaction);
 
 /// A database file in a fresh temporary directory, removed on drop.
 struct TempFile {
@@ -135,80 +147,109 @@ fn panicking_after(at: usize) -> impl Iterator<Item = NewTag> {
     })
 }
 
-#[test]
-fn a_panic_in_the_callers_iterator_undoes_the_rows_before_it() {
-    let file = TempFile::new("panic");
-    let writer = file.open();
-    eagerly::create_tables(&writer, &[Tag::TABLE]).unwrap();
-
-    let panicked = catch_unwind(AssertUnwindSafe(|| Tag::insert_all(&writer, panicking_after(5))));
+fn a_panic_in_the_callers_iterator_undoes_the_rows_before_it<C: ?Sized + RawSql>(
+    db: &mut C,
+    _: Backend,
+) where
+    for<'a> &'a mut C: Executor,
+{
+    let panicked = catch_unwind(AssertUnwindSafe(|| Tag::insert_all(&mut *db, panicking_after(5))));
     assert!(panicked.is_err());
-    assert!(writer.is_autocommit(), "no transaction left open by the panic");
-    assert_eq!(Tag::query().count(&writer).unwrap(), 0, "the 5 rows before the panic are undone");
+    assert!(!db.in_transaction(), "no transaction left open by the panic");
+    assert_eq!(Tag::query().count(&mut *db).unwrap(), 0, "the 5 rows before the panic are undone");
 
-    NewTag { name: "after".into() }.insert(&writer).unwrap();
-    drop(writer);
-    assert_eq!(tag_count(&file), 1, "the write after the panic is committed");
+    // Outside any transaction, the next write is committed at once.
+    NewTag { name: "after".into() }.insert(&mut *db).unwrap();
+    assert!(!db.in_transaction());
+    assert_eq!(Tag::query().count(&mut *db).unwrap(), 1);
 }
 
-#[test]
-fn inside_the_callers_transaction_only_the_savepoint_is_undone() {
-    let conn = empty_db();
-    conn.execute_batch("BEGIN").unwrap();
-    NewTag { name: "mine".into() }.insert(&conn).unwrap();
+fn inside_the_callers_transaction_only_the_savepoint_is_undone<C: ?Sized + Transact>(
+    db: &mut C,
+    backend: Backend,
+) where
+    for<'a> &'a mut C: Executor,
+{
+    let mut tx = db.begin();
+    NewTag { name: "mine".into() }.insert(tx.db()).unwrap();
 
     // A failure: the unique name repeats.
-    let (result, log) = eagerly::capture(|| Tag::insert_all(&conn, tags(&["x", "mine"])));
+    let (result, log) = eagerly::capture(|| Tag::insert_all(tx.db(), tags(&["x", "mine"])));
     assert!(matches!(result, Err(Error::Database { table: "tag", .. })), "{result:?}");
-    assert_eq!(log.sql()[3..], ["ROLLBACK TO eagerly", "RELEASE eagerly"]);
+    let undone: &[&str] = match backend {
+        Backend::Sqlite => {
+            &["SAVEPOINT eagerly", "INSERT", "INSERT", "ROLLBACK TO eagerly", "RELEASE eagerly"]
+        }
+        Backend::Postgres => {
+            &["SAVEPOINT eagerly", "INSERT", "ROLLBACK TO eagerly", "RELEASE eagerly"]
+        }
+    };
+    let statements: Vec<&str> = log
+        .sql()
+        .iter()
+        .map(|sql| if sql.starts_with("INSERT") { "INSERT" } else { sql })
+        .collect();
+    assert_eq!(statements, undone);
     // A panic.
-    let panicked = catch_unwind(AssertUnwindSafe(|| Tag::insert_all(&conn, panicking_after(3))));
+    let panicked = catch_unwind(AssertUnwindSafe(|| Tag::insert_all(tx.db(), panicking_after(3))));
     assert!(panicked.is_err());
 
-    assert!(!conn.is_autocommit(), "the caller's transaction is still theirs to end");
     let names: Vec<String> =
-        Tag::query().all(&conn).unwrap().into_iter().map(|t| t.name.clone()).collect();
+        Tag::query().all(tx.db()).unwrap().into_iter().map(|t| t.name.clone()).collect();
     assert_eq!(names, ["mine"], "the caller's own write stays, eagerly's are undone");
-    conn.execute_batch("COMMIT").unwrap();
-    assert_eq!(Tag::query().count(&conn).unwrap(), 1);
+    tx.commit();
+    assert_eq!(Tag::query().count(&mut *db).unwrap(), 1);
 }
 
-#[test]
-fn a_load_of_several_statements_reads_in_one_transaction_that_is_not_in_the_log() {
-    let conn = seeded_db();
+fn a_load_of_several_statements_reads_in_one_transaction_that_is_not_in_the_log<
+    C: ?Sized + RawSql + Transact,
+>(
+    db: &mut C,
+    _: Backend,
+) where
+    for<'a> &'a mut C: Executor,
+{
     let (authors, log) = eagerly::capture(|| {
-        Author::query().prefetch(Author::books).with_count(Author::books).all(&conn)
+        Author::query().prefetch(Author::books).with_count(Author::books).all(&mut *db)
     });
     assert_eq!(authors.unwrap().len(), 3);
     assert_eq!(log.len(), 2, "BEGIN and COMMIT read nothing and are not counted");
     assert!(log.sql().iter().all(|sql| sql.starts_with("SELECT")), "{:?}", log.sql());
-    assert!(conn.is_autocommit(), "the read transaction is over");
+    assert!(!db.in_transaction(), "the read transaction is over");
 
     // Inside the caller's transaction, that one is the snapshot: nothing is begun, and the
-    // transaction is still open afterwards.
-    conn.execute_batch("BEGIN").unwrap();
-    Author::query().prefetch(Author::books).all(&conn).unwrap();
-    assert!(!conn.is_autocommit());
-    conn.execute_batch("COMMIT").unwrap();
+    // transaction is still the caller's to end.
+    let mut tx = db.begin();
+    let (authors, log) =
+        eagerly::capture(|| Author::query().prefetch(Author::books).all(tx.db()).unwrap());
+    assert_eq!(authors.len(), 3);
+    assert_eq!(log.len(), 2);
+    NewTag { name: "in the caller's transaction".into() }.insert(tx.db()).unwrap();
+    tx.rollback();
+    assert_eq!(Tag::query().count(&mut *db).unwrap(), 3, "the caller rolled back its own write");
 }
 
-#[test]
-fn a_load_that_fails_halfway_ends_its_read_transaction() {
+fn a_load_that_fails_halfway_ends_its_read_transaction<C: ?Sized + RawSql>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
     // The books' table is missing: the authors load, the batch of books fails.
-    let conn = Connection::open_in_memory().unwrap();
-    eagerly::create_tables(&conn, &[Publisher::TABLE, Author::TABLE]).unwrap();
-    NewAuthor { name: "Ann".into(), publisher_id: None }.insert(&conn).unwrap();
-    let failed = Author::query().prefetch(Author::books).all(&conn);
+    eagerly::create_tables(&mut *db, &[Publisher::TABLE, Author::TABLE]).unwrap();
+    NewAuthor { name: "Ann".into(), publisher_id: None }.insert(&mut *db).unwrap();
+    let failed = Author::query().prefetch(Author::books).all(&mut *db);
     assert!(matches!(failed, Err(Error::Database { table: "books", .. })), "{failed:?}");
-    assert!(conn.is_autocommit());
+    assert!(!db.in_transaction());
 
     // A forbidden load is refused at its first statement that reads rows.
-    let forbidden = eagerly::forbid_queries(|| Author::query().prefetch(Author::books).all(&conn));
+    let forbidden =
+        eagerly::forbid_queries(|| Author::query().prefetch(Author::books).all(&mut *db));
     match forbidden {
         Err(Error::QueryForbidden { sql, .. }) => assert!(sql.starts_with("SELECT"), "{sql}"),
         other => panic!("expected QueryForbidden, got {other:?}"),
     }
-    assert!(conn.is_autocommit());
+    assert!(!db.in_transaction());
+    // The connection works as before.
+    assert_eq!(Author::query().count(&mut *db).unwrap(), 1);
 }
 
 /// Parents whose children other connections keep adding and removing while loads run.
@@ -259,42 +300,46 @@ mod concurrent {
     /// Adds a child with a toy to one of its parents and removes another one's oldest
     /// child, each write committed on its own, until told to stop. Each writer has its own
     /// parents, so the writers never remove each other's children.
-    fn write_until(file: &TempFile, stop: &AtomicBool, writer: i64) {
-        let conn = open(file);
+    fn write_until<C>(mut db: C, stop: &AtomicBool, writer: i64)
+    where
+        for<'a> &'a mut C: Executor,
+    {
         let own: Vec<i64> = (1..=PARENTS).filter(|p| p % WRITERS as i64 == writer).collect();
         let mut turn = 0;
         while !stop.load(Ordering::Relaxed) {
             turn += 1;
-            let child = NewChild { parent_id: own[turn % own.len()] }.insert(&conn).unwrap();
-            NewToy { child_id: child.id }.insert(&conn).unwrap();
+            let child = NewChild { parent_id: own[turn % own.len()] }.insert(&mut db).unwrap();
+            NewToy { child_id: child.id }.insert(&mut db).unwrap();
             let oldest = Child::query()
                 .filter(Child::parent_id.eq(own[(turn * 7 + 1) % own.len()]))
                 .order_by(Child::id.asc())
-                .first(&conn)
+                .first(&mut db)
                 .unwrap();
             if let Some(oldest) = oldest {
-                Toy::query().filter(Toy::child_id.eq(oldest.id)).delete(&conn).unwrap();
-                oldest.delete(&conn).unwrap();
+                Toy::query().filter(Toy::child_id.eq(oldest.id)).delete(&mut db).unwrap();
+                oldest.delete(&mut db).unwrap();
             }
         }
     }
 
-    #[test]
-    fn a_load_never_mixes_rows_from_before_and_after_a_commit() {
-        let file = TempFile::new("snapshot");
-        let setup = open(&file);
-        setup.pragma_update(None, "journal_mode", "WAL").unwrap();
-        eagerly::create_tables(&setup, &[Parent::TABLE, Child::TABLE, Toy::TABLE]).unwrap();
-        Parent::insert_all(&setup, (1..=PARENTS).map(|i| NewParent { name: format!("p{i}") }))
+    /// Loads on one connection while writers commit on others (each from `open`), checking
+    /// that each load's children agree with their counts at every level.
+    fn loads_see_one_snapshot<C: Send>(open: impl Fn() -> C + Sync)
+    where
+        for<'a> &'a mut C: Executor,
+    {
+        let mut setup = open();
+        eagerly::create_tables(&mut setup, &[Parent::TABLE, Child::TABLE, Toy::TABLE]).unwrap();
+        Parent::insert_all(&mut setup, (1..=PARENTS).map(|i| NewParent { name: format!("p{i}") }))
             .unwrap();
 
         let stop = AtomicBool::new(false);
         std::thread::scope(|scope| {
             for writer in 0..WRITERS {
-                let (file, stop) = (&file, &stop);
-                scope.spawn(move || write_until(file, stop, writer as i64));
+                let (open, stop) = (&open, &stop);
+                scope.spawn(move || write_until(open(), stop, writer as i64));
             }
-            let reader = open(&file);
+            let mut reader = open();
             let checked = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 for load in 0..LOADS {
                     let parents = Parent::query()
@@ -302,7 +347,7 @@ mod concurrent {
                             children.prefetch(Child::toys).with_count(Child::toys)
                         })
                         .with_count(Parent::children)
-                        .all(&reader)
+                        .all(&mut reader)
                         .unwrap();
                     for parent in &parents {
                         assert_eq!(
@@ -321,6 +366,27 @@ mod concurrent {
             if let Err(panic) = checked {
                 std::panic::resume_unwind(panic);
             }
+        });
+    }
+
+    #[test]
+    fn a_load_never_mixes_rows_from_before_and_after_a_commit_sqlite() {
+        let file = TempFile::new("snapshot");
+        open(&file).pragma_update(None, "journal_mode", "WAL").unwrap();
+        loads_see_one_snapshot(|| open(&file));
+    }
+
+    #[test]
+    fn a_load_never_mixes_rows_from_before_and_after_a_commit_postgres() {
+        let Some(mut first) = crate::postgres_server::isolated() else { return };
+        let schema: String = first.query_one("SELECT current_schema()", &[]).unwrap().get(0);
+        let first = std::sync::Mutex::new(Some(first));
+        loads_see_one_snapshot(|| {
+            first.lock().unwrap().take().unwrap_or_else(|| {
+                let mut more = crate::postgres_server::connect().unwrap();
+                more.batch_execute(&format!("SET search_path TO {schema}")).unwrap();
+                more
+            })
         });
     }
 }
