@@ -1,28 +1,45 @@
-//! Run-time problems are `eagerly::Error`s naming the table and column, never panics.
+//! Run-time problems are `eagerly::Error`s naming the table and column, never panics; on
+//! SQLite and on PostgreSQL (`on_every_backend!`, `common/mod.rs`).
 
+#[macro_use]
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
 
 use common::*;
 use eagerly::rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, Type, ValueRef};
-use eagerly::{DecodeProblem, Error, Model};
+use eagerly::{DecodeProblem, Error, Executor, Model};
+
+on_every_backend!(
+    setup = crate::common::nothing;
+    null_in_a_field_that_is_not_an_option,
+    a_value_of_the_wrong_type,
+    a_prefetched_row_that_does_not_decode,
+    an_integer_out_of_range,
+    a_missing_table,
+    a_value_that_cannot_be_bound,
+    nan_is_refused_naming_the_column_and_nothing_is_stored,
+);
+on_every_backend!(not_found_is_its_own_case);
 
 /// An author table whose `name` may hold NULL and `publisher_id` text, as a database
 /// written by another program might.
-fn loose_author_table() -> eagerly::rusqlite::Connection {
-    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
-    conn.execute_batch(
-        "CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT, publisher_id);
-         INSERT INTO author VALUES (1, 'Ann', 1);",
-    )
-    .unwrap();
-    conn
+fn loose_author_table<C: ?Sized + RawSql>(db: &mut C, backend: Backend) {
+    // A column without a type takes any value in SQLite; PostgreSQL needs one.
+    let publisher_id = backend.pick("publisher_id", "publisher_id TEXT");
+    db.raw(&format!(
+        "CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT, {publisher_id});
+         INSERT INTO author VALUES (1, 'Ann', NULL);"
+    ));
 }
 
-#[test]
-fn null_in_a_field_that_is_not_an_option() {
-    let conn = loose_author_table();
-    conn.execute("INSERT INTO author VALUES (2, NULL, NULL)", []).unwrap();
-    let error = Author::query().all(&conn).unwrap_err();
+fn null_in_a_field_that_is_not_an_option<C: ?Sized + RawSql>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    loose_author_table(db, backend);
+    db.raw("INSERT INTO author VALUES (2, NULL, NULL)");
+    let error = Author::query().all(&mut *db).unwrap_err();
     assert!(
         matches!(
             error,
@@ -40,14 +57,16 @@ fn null_in_a_field_that_is_not_an_option() {
         "cannot read column `author`.`name` into `String`: the value is NULL; make the field an `Option` if the column may hold NULL"
     );
     // The rows before the bad one decode; only the query as a whole fails.
-    assert_eq!(Author::get(&conn, 1).unwrap().name, "Ann");
+    assert_eq!(Author::get(&mut *db, 1).unwrap().name, "Ann");
 }
 
-#[test]
-fn a_value_of_the_wrong_type() {
-    let conn = loose_author_table();
-    conn.execute("INSERT INTO author VALUES (2, 'Bo', 'not a number')", []).unwrap();
-    let error = Author::get(&conn, 2).unwrap_err();
+fn a_value_of_the_wrong_type<C: ?Sized + RawSql>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    loose_author_table(db, backend);
+    db.raw("INSERT INTO author VALUES (2, 'Bo', 'not a number')");
+    let error = Author::get(&mut *db, 2).unwrap_err();
     assert!(
         matches!(
             error,
@@ -69,15 +88,16 @@ fn a_value_of_the_wrong_type() {
 /// A prefetched row is decoded once, and its key is read from the decoded row; a row that
 /// does not decode is still an error naming its own table and column, and the key's
 /// column is read from SQLite only to tell whether the row belongs to a parent.
-#[test]
-fn a_prefetched_row_that_does_not_decode() {
-    let conn = loose_author_table();
-    conn.execute_batch(
+fn a_prefetched_row_that_does_not_decode<C: ?Sized + RawSql>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    loose_author_table(db, backend);
+    db.raw(
         "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT, author_id INTEGER);
          INSERT INTO books VALUES (1, 'Fine', 1), (2, NULL, 1), (3, NULL, 7);",
-    )
-    .unwrap();
-    let (result, log) = eagerly::capture(|| Author::query().prefetch(Author::books).all(&conn));
+    );
+    let (result, log) = eagerly::capture(|| Author::query().prefetch(Author::books).all(&mut *db));
     let error = result.unwrap_err();
     assert!(
         matches!(
@@ -94,13 +114,13 @@ fn a_prefetched_row_that_does_not_decode() {
     assert_eq!(log.len(), 2);
     assert_eq!(
         log.sql()[1],
-        r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0 WHERE t0."author_id" IN (?) ORDER BY t0."author_id" ASC, t0."id" ASC"#
+        backend.sql(&format!(r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0 WHERE t0."author_id" {} ORDER BY t0."author_id" ASC, t0."id" ASC"#, backend.in_list(1)))
     );
 
     // Without the bad row of author 1, the bad row of author 7 (no such author here)
     // is not asked for: the batch loads author 1's books.
-    conn.execute("DELETE FROM books WHERE id = 2", []).unwrap();
-    let authors = Author::query().prefetch(Author::books).all(&conn).unwrap();
+    db.raw("DELETE FROM books WHERE id = 2");
+    let authors = Author::query().prefetch(Author::books).all(&mut *db).unwrap();
     let titles: Vec<&str> = authors[0].books().iter().map(|b| b.title.as_str()).collect();
     assert_eq!(titles, ["Fine"]);
 }
@@ -113,11 +133,13 @@ pub struct NarrowAuthor {
     pub name: String,
 }
 
-#[test]
-fn an_integer_out_of_range() {
-    let conn = loose_author_table();
-    conn.execute("INSERT INTO author VALUES (300, 'Big', NULL)", []).unwrap();
-    let error = NarrowAuthor::query().all(&conn).unwrap_err();
+fn an_integer_out_of_range<C: ?Sized + RawSql>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    loose_author_table(db, backend);
+    db.raw("INSERT INTO author VALUES (300, 'Big', NULL)");
+    let error = NarrowAuthor::query().all(&mut *db).unwrap_err();
     assert!(
         matches!(
             error,
@@ -132,31 +154,37 @@ fn an_integer_out_of_range() {
     );
 }
 
-#[test]
-fn a_missing_table() {
-    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
-    let error = Author::query().all(&conn).unwrap_err();
+fn a_missing_table<C: ?Sized>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let error = Author::query().all(&mut *db).unwrap_err();
+    let says = backend.pick("no such table: author", r#"relation "author" does not exist"#);
     match &error {
         Error::Database { table: "author", sql, source } => {
-            assert!(source.to_string().contains("no such table: author"), "{source}");
+            assert!(source.to_string().contains(says), "{source}");
             assert!(sql.starts_with("SELECT"));
         }
         other => panic!("expected a database error, got {other:?}"),
     }
-    assert!(
-        error.to_string().starts_with("database error on table `author`: no such table: author")
-    );
+    let message = error.to_string();
+    assert!(message.starts_with("database error on table `author`: "), "{message}");
+    assert!(message.contains(says), "{message}");
     assert!(matches!(
-        NewPublisher { name: "x".into() }.insert(&conn),
+        NewPublisher { name: "x".into() }.insert(&mut *db),
         Err(Error::Database { table: "publisher", .. })
     ));
-    assert!(matches!(Author::query().count(&conn), Err(Error::Database { table: "author", .. })));
+    assert!(matches!(
+        Author::query().count(&mut *db),
+        Err(Error::Database { table: "author", .. })
+    ));
 }
 
-#[test]
-fn not_found_is_its_own_case() {
-    let conn = seeded_db();
-    let error = Author::get(&conn, 404).unwrap_err();
+fn not_found_is_its_own_case<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let error = Author::get(&mut *db, 404).unwrap_err();
     assert!(matches!(error, Error::NotFound { table: "author" }));
     assert_eq!(error.to_string(), "no row of table `author` matches");
     let source: &dyn std::error::Error = &error;
@@ -197,12 +225,13 @@ pub struct Reading {
     pub value: Refuses,
 }
 
-#[test]
-fn a_value_that_cannot_be_bound() {
-    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
-    eagerly::create_tables(&conn, &[Reading::TABLE]).unwrap();
+fn a_value_that_cannot_be_bound<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    eagerly::create_tables(&mut *db, &[Reading::TABLE]).unwrap();
     let (error, log) = eagerly::capture(|| {
-        Reading::query().filter(Reading::value.eq(Refuses(-1))).all(&conn).unwrap_err()
+        Reading::query().filter(Reading::value.eq(Refuses(-1))).all(&mut *db).unwrap_err()
     });
     assert!(matches!(error, Error::Bind { table: "reading", column: "value", .. }), "{error:?}");
     assert_eq!(
@@ -211,11 +240,11 @@ fn a_value_that_cannot_be_bound() {
     );
     assert!(log.is_empty(), "nothing runs");
 
-    let error = NewReading { value: Refuses(-2) }.insert(&conn).unwrap_err();
+    let error = NewReading { value: Refuses(-2) }.insert(&mut *db).unwrap_err();
     assert!(matches!(error, Error::Bind { table: "reading", column: "value", .. }), "{error:?}");
-    let error = Reading::query().update(&conn, [Reading::value.set(Refuses(-3))]).unwrap_err();
+    let error = Reading::query().update(&mut *db, [Reading::value.set(Refuses(-3))]).unwrap_err();
     assert!(matches!(error, Error::Bind { table: "reading", column: "value", .. }), "{error:?}");
-    assert_eq!(Reading::query().count(&conn).unwrap(), 0);
+    assert_eq!(Reading::query().count(&mut *db).unwrap(), 0);
 }
 
 #[test]
@@ -249,34 +278,39 @@ mod floats {
     }
 }
 
-#[test]
-fn nan_is_refused_naming_the_column_and_nothing_is_stored() {
+fn nan_is_refused_naming_the_column_and_nothing_is_stored<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
     use floats::*;
-    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
-    eagerly::create_tables(&conn, &[Measure::TABLE]).unwrap();
+    eagerly::create_tables(&mut *db, &[Measure::TABLE]).unwrap();
     let refused = |result: eagerly::Result<()>, column: &str| match result {
         Err(Error::Bind { table: "measure", column: c, source }) if c == column => {
             assert!(source.to_string().contains("NaN"), "{source}");
         }
         other => panic!("expected NaN refused for `{column}`, got {other:?}"),
     };
-    refused(NewMeasure { value: f64::NAN, maybe: None }.insert(&conn).map(drop), "value");
-    refused(NewMeasure { value: 1.0, maybe: Some(f64::NAN) }.insert(&conn).map(drop), "maybe");
+    refused(NewMeasure { value: f64::NAN, maybe: None }.insert(&mut *db).map(drop), "value");
+    refused(NewMeasure { value: 1.0, maybe: Some(f64::NAN) }.insert(&mut *db).map(drop), "maybe");
     let three = [1.0, f64::NAN, 3.0].map(|value| NewMeasure { value, maybe: Some(value) });
-    refused(Measure::insert_all(&conn, three).map(drop), "value");
-    assert_eq!(Measure::query().count(&conn).unwrap(), 0, "nothing of the three is stored");
+    refused(Measure::insert_all(&mut *db, three).map(drop), "value");
+    assert_eq!(Measure::query().count(&mut *db).unwrap(), 0, "nothing of the three is stored");
 
     // Infinities are stored and read back as they are.
-    let stored =
-        NewMeasure { value: f64::INFINITY, maybe: Some(f64::NEG_INFINITY) }.insert(&conn).unwrap();
-    let read = Measure::get(&conn, stored.id).unwrap().into_model();
+    let stored = NewMeasure { value: f64::INFINITY, maybe: Some(f64::NEG_INFINITY) }
+        .insert(&mut *db)
+        .unwrap();
+    let read = Measure::get(&mut *db, stored.id).unwrap().into_model();
     assert_eq!((read.value, read.maybe), (f64::INFINITY, Some(f64::NEG_INFINITY)));
 
     let mut changed = read.clone();
     changed.maybe = Some(f64::NAN);
-    refused(changed.update(&conn), "maybe");
-    refused(Measure::query().update(&conn, [Measure::value.set(f64::NAN)]).map(drop), "value");
-    refused(Measure::query().filter(Measure::value.eq(f64::NAN)).all(&conn).map(drop), "value");
-    refused(Measure::query().filter(Measure::maybe.lt(f64::NAN)).count(&conn).map(drop), "maybe");
-    assert_eq!(Measure::get(&conn, stored.id).unwrap().into_model(), read, "unchanged");
+    refused(changed.update(&mut *db), "maybe");
+    refused(Measure::query().update(&mut *db, [Measure::value.set(f64::NAN)]).map(drop), "value");
+    refused(Measure::query().filter(Measure::value.eq(f64::NAN)).all(&mut *db).map(drop), "value");
+    refused(
+        Measure::query().filter(Measure::maybe.lt(f64::NAN)).count(&mut *db).map(drop),
+        "maybe",
+    );
+    assert_eq!(Measure::get(&mut *db, stored.id).unwrap().into_model(), read, "unchanged");
 }

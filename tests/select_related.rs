@@ -30,10 +30,8 @@ on_every_backend!(
     a_joined_row_that_is_there_but_holds_a_bad_null_is_a_decode_error_not_a_missing_row,
 );
 
-fn a_not_null_foreign_key_is_joined_without_selecting_the_key<C: ?Sized + RawSql>(
-    db: &mut C,
-    _: Backend,
-) where
+fn a_not_null_foreign_key_is_joined_without_selecting_the_key<C: ?Sized>(db: &mut C, _: Backend)
+where
     for<'a> &'a mut C: Executor,
 {
     let (books, log) = eagerly::capture(|| {
@@ -64,10 +62,8 @@ fn a_not_null_foreign_key_is_joined_without_selecting_the_key<C: ?Sized + RawSql
     );
 }
 
-fn a_nullable_foreign_key_is_a_left_join_read_as_an_option<C: ?Sized + RawSql>(
-    db: &mut C,
-    _: Backend,
-) where
+fn a_nullable_foreign_key_is_a_left_join_read_as_an_option<C: ?Sized>(db: &mut C, _: Backend)
+where
     for<'a> &'a mut C: Executor,
 {
     let (authors, log) = eagerly::capture(|| {
@@ -88,7 +84,7 @@ fn a_nullable_foreign_key_is_a_left_join_read_as_an_option<C: ?Sized + RawSql>(
     assert_eq!(publishers, [Some("Tor"), Some("Tor"), None]);
 }
 
-fn chains_join_in_one_statement<C: ?Sized + RawSql>(db: &mut C, backend: Backend)
+fn chains_join_in_one_statement<C: ?Sized>(db: &mut C, backend: Backend)
 where
     for<'a> &'a mut C: Executor,
 {
@@ -114,7 +110,7 @@ where
     assert_eq!(publishers, [("Ann Leckie", Some("Tor")), ("Brandon Sanderson", Some("Tor"))]);
 }
 
-fn a_self_reference_and_the_same_table_twice_use_aliases<C: ?Sized + RawSql>(db: &mut C, _: Backend)
+fn a_self_reference_and_the_same_table_twice_use_aliases<C: ?Sized>(db: &mut C, _: Backend)
 where
     for<'a> &'a mut C: Executor,
 {
@@ -158,7 +154,7 @@ where
     );
 }
 
-fn a_join_below_a_left_join_is_left_too<C: ?Sized + RawSql>(db: &mut C, _: Backend)
+fn a_join_below_a_left_join_is_left_too<C: ?Sized>(db: &mut C, _: Backend)
 where
     for<'a> &'a mut C: Executor,
 {
@@ -525,9 +521,7 @@ mod inner_join_key_between_other_fields {
         ]
     }
 
-    fn the_key_comes_from_the_foreign_key_and_the_fields_after_it_from_their_columns<
-        C: ?Sized + RawSql,
-    >(
+    fn the_key_comes_from_the_foreign_key_and_the_fields_after_it_from_their_columns<C: ?Sized>(
         db: &mut C,
         _: Backend,
     ) where
@@ -546,7 +540,7 @@ mod inner_join_key_between_other_fields {
         assert_eq!(placed(&items, |i| (i.name.as_str(), &**i.shelf())), expected);
     }
 
-    fn after_a_prefetch_the_key_is_read_from_the_foreign_keys_column<C: ?Sized + RawSql>(
+    fn after_a_prefetch_the_key_is_read_from_the_foreign_keys_column<C: ?Sized>(
         db: &mut C,
         _: Backend,
     ) where
