@@ -1,11 +1,14 @@
 //! Creating tables: foreign-key order, NOT NULL, keys, references, unique constraints and
-//! indexes (declared, composite, and one per foreign key by default).
+//! indexes (declared, composite, and one per foreign key by default); on SQLite and on
+//! PostgreSQL (`on_every_backend!`, `common/mod.rs`).
 
+#[macro_use]
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
 
 use common::*;
-use eagerly::Model;
-use eagerly::rusqlite::Connection;
+use eagerly::{Executor, Model};
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[model(table = "loan", index(member, due), unique(book_id, member))]
@@ -21,43 +24,44 @@ pub struct Loan {
     pub ticket: Vec<u8>,
 }
 
-fn objects(conn: &Connection, kind: &str) -> Vec<(String, String)> {
-    let mut statement = conn
-        .prepare("SELECT name, sql FROM sqlite_master WHERE type = ?1 AND sql IS NOT NULL ORDER BY rowid")
-        .unwrap();
-    statement
-        .query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+on_every_backend!(
+    setup = crate::common::nothing;
+    tables_are_created_in_foreign_key_order_whatever_the_order_given,
+    columns_keys_and_references_are_declared,
+    declared_indexes_and_one_per_foreign_key,
+);
+on_every_backend!(the_database_enforces_what_the_models_declare);
+
+/// The statements `create_tables` runs for the seed's tables and `Loan`, in order.
+fn created<C: ?Sized>(db: &mut C, tables: &[&'static eagerly::Table]) -> Vec<String>
+where
+    for<'a> &'a mut C: Executor,
+{
+    let ((), log) = eagerly::capture(|| eagerly::create_tables(&mut *db, tables).unwrap());
+    log.sql().iter().map(|sql| sql.to_string()).collect()
 }
 
-#[test]
-fn tables_are_created_in_foreign_key_order_whatever_the_order_given() {
-    let conn = Connection::open_in_memory().unwrap();
-    let ((), log) = eagerly::capture(|| {
-        eagerly::create_tables(
-            &conn,
-            &[
-                Loan::TABLE,
-                BookTag::TABLE,
-                Book::TABLE,
-                Tag::TABLE,
-                Author::TABLE,
-                Publisher::TABLE,
-            ],
-        )
-        .unwrap()
-    });
-    let tables: Vec<String> = objects(&conn, "table")
-        .into_iter()
-        .map(|(name, _)| name)
-        .filter(|n| n != "sqlite_sequence")
-        .collect();
+/// The name of the table a `CREATE TABLE` statement creates.
+fn table_of(sql: &str) -> Option<&str> {
+    let rest = sql.strip_prefix("CREATE TABLE IF NOT EXISTS \"")?;
+    Some(&rest[..rest.find('"')?])
+}
+
+fn tables_are_created_in_foreign_key_order_whatever_the_order_given<C: ?Sized>(
+    db: &mut C,
+    backend: Backend,
+) where
+    for<'a> &'a mut C: Executor,
+{
+    let log = created(
+        db,
+        &[Loan::TABLE, BookTag::TABLE, Book::TABLE, Tag::TABLE, Author::TABLE, Publisher::TABLE],
+    );
+    let tables: Vec<&str> = log.iter().filter_map(|sql| table_of(sql)).collect();
     // Each table right after what it refers to, depth first from the order given.
     assert_eq!(tables, ["publisher", "author", "books", "loan", "tag", "book_tag"]);
     for table in [Loan::TABLE, BookTag::TABLE, Book::TABLE, Author::TABLE] {
-        let position = |name: &str| tables.iter().position(|t| t == name).unwrap();
+        let position = |name: &str| tables.iter().position(|t| *t == name).unwrap();
         for fk in table.foreign_keys {
             assert!(
                 position((fk.target)().name) < position(table.name),
@@ -67,82 +71,126 @@ fn tables_are_created_in_foreign_key_order_whatever_the_order_given() {
             );
         }
     }
-    assert_eq!(log.sql().first(), Some(&"SAVEPOINT eagerly"));
-    assert_eq!(log.sql().last(), Some(&"RELEASE eagerly"));
-    // Creating again is harmless.
-    eagerly::create_tables(&conn, &[Publisher::TABLE]).unwrap();
+    // All of it or nothing: in a transaction of its own.
+    let (open, end) = backend.pick(("SAVEPOINT eagerly", "RELEASE eagerly"), ("BEGIN", "COMMIT"));
+    assert_eq!((log[0].as_str(), log[log.len() - 1].as_str()), (open, end));
+    // Every table is there, and creating again is harmless.
+    assert_eq!(Loan::query().count(&mut *db).unwrap(), 0);
+    assert_eq!(BookTag::query().count(&mut *db).unwrap(), 0);
+    eagerly::create_tables(&mut *db, &[Publisher::TABLE]).unwrap();
 }
 
-#[test]
-fn columns_keys_and_references_are_declared() {
-    let conn = empty_db();
-    let tables: std::collections::HashMap<String, String> =
-        objects(&conn, "table").into_iter().collect();
-    assert_eq!(
-        tables["author"],
-        "CREATE TABLE \"author\" (\n  \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n  \"name\" TEXT NOT NULL,\n  \"publisher_id\" INTEGER,\n  FOREIGN KEY (\"publisher_id\") REFERENCES \"publisher\" (\"id\")\n)"
+fn columns_keys_and_references_are_declared<C: ?Sized>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let log =
+        created(db, &[Publisher::TABLE, Author::TABLE, Book::TABLE, Tag::TABLE, BookTag::TABLE]);
+    let table = |name: &str| log.iter().find(|sql| table_of(sql) == Some(name)).unwrap().clone();
+    // A key the database assigns: AUTOINCREMENT, or an identity column, so that a deleted
+    // key is never handed out again, as in Django.
+    let (integer, auto_key) = backend.pick(
+        ("INTEGER", "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT"),
+        ("BIGINT", "BIGINT NOT NULL GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),
     );
     assert_eq!(
-        tables["book_tag"],
-        "CREATE TABLE \"book_tag\" (\n  \"book_id\" INTEGER NOT NULL,\n  \"tag_id\" INTEGER NOT NULL,\n  PRIMARY KEY (\"book_id\", \"tag_id\"),\n  FOREIGN KEY (\"book_id\") REFERENCES \"books\" (\"id\"),\n  FOREIGN KEY (\"tag_id\") REFERENCES \"tag\" (\"id\")\n)"
+        table("author"),
+        format!(
+            "CREATE TABLE IF NOT EXISTS \"author\" (\n  \"id\" {auto_key},\n  \"name\" TEXT NOT NULL,\n  \"publisher_id\" {integer},\n  FOREIGN KEY (\"publisher_id\") REFERENCES \"publisher\" (\"id\")\n)"
+        )
     );
     assert_eq!(
-        tables["books"],
-        "CREATE TABLE \"books\" (\n  \"id\" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n  \"title\" TEXT NOT NULL,\n  \"author_id\" INTEGER NOT NULL,\n  FOREIGN KEY (\"author_id\") REFERENCES \"author\" (\"id\")\n)"
+        table("book_tag"),
+        format!(
+            "CREATE TABLE IF NOT EXISTS \"book_tag\" (\n  \"book_id\" {integer} NOT NULL,\n  \"tag_id\" {integer} NOT NULL,\n  PRIMARY KEY (\"book_id\", \"tag_id\"),\n  FOREIGN KEY (\"book_id\") REFERENCES \"books\" (\"id\"),\n  FOREIGN KEY (\"tag_id\") REFERENCES \"tag\" (\"id\")\n)"
+        )
+    );
+    assert_eq!(
+        table("books"),
+        format!(
+            "CREATE TABLE IF NOT EXISTS \"books\" (\n  \"id\" {auto_key},\n  \"title\" TEXT NOT NULL,\n  \"author_id\" {integer} NOT NULL,\n  FOREIGN KEY (\"author_id\") REFERENCES \"author\" (\"id\")\n)"
+        )
     );
 }
 
-#[test]
-fn declared_indexes_and_one_per_foreign_key() {
-    let conn = empty_db();
-    eagerly::create_tables(&conn, &[Loan::TABLE]).unwrap();
-    let indexes: Vec<(String, String)> = objects(&conn, "index");
-    let sql: Vec<&str> = indexes.iter().map(|(_, sql)| sql.as_str()).collect();
+fn declared_indexes_and_one_per_foreign_key<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let log = created(
+        db,
+        &[Publisher::TABLE, Author::TABLE, Book::TABLE, Tag::TABLE, BookTag::TABLE, Loan::TABLE],
+    );
+    let indexes: Vec<&str> = log
+        .iter()
+        .filter(|sql| sql.starts_with("CREATE INDEX") || sql.starts_with("CREATE UNIQUE INDEX"))
+        .map(|sql| sql.as_str())
+        .collect();
     assert_eq!(
-        sql,
+        indexes,
         [
-            r#"CREATE INDEX "author_name_idx" ON "author" ("name")"#,
-            r#"CREATE INDEX "author_publisher_id_idx" ON "author" ("publisher_id")"#,
-            r#"CREATE INDEX "books_author_id_idx" ON "books" ("author_id")"#,
-            r#"CREATE UNIQUE INDEX "tag_name_key" ON "tag" ("name")"#,
+            r#"CREATE INDEX IF NOT EXISTS "author_name_idx" ON "author" ("name")"#,
+            r#"CREATE INDEX IF NOT EXISTS "author_publisher_id_idx" ON "author" ("publisher_id")"#,
+            r#"CREATE INDEX IF NOT EXISTS "books_author_id_idx" ON "books" ("author_id")"#,
+            r#"CREATE UNIQUE INDEX IF NOT EXISTS "tag_name_key" ON "tag" ("name")"#,
             // book_tag's key starts with book_id, so only tag_id needs an index.
-            r#"CREATE INDEX "book_tag_tag_id_idx" ON "book_tag" ("tag_id")"#,
-            r#"CREATE INDEX "loan_due_on_idx" ON "loan" ("due_on")"#,
-            r#"CREATE UNIQUE INDEX "loan_ticket_key" ON "loan" ("ticket")"#,
-            r#"CREATE INDEX "loan_member_due_on_idx" ON "loan" ("member", "due_on")"#,
+            r#"CREATE INDEX IF NOT EXISTS "book_tag_tag_id_idx" ON "book_tag" ("tag_id")"#,
+            r#"CREATE INDEX IF NOT EXISTS "loan_due_on_idx" ON "loan" ("due_on")"#,
+            r#"CREATE UNIQUE INDEX IF NOT EXISTS "loan_ticket_key" ON "loan" ("ticket")"#,
+            r#"CREATE INDEX IF NOT EXISTS "loan_member_due_on_idx" ON "loan" ("member", "due_on")"#,
             // the unique (book_id, member) index starts with the foreign key: no extra index.
-            r#"CREATE UNIQUE INDEX "loan_book_id_member_key" ON "loan" ("book_id", "member")"#,
+            r#"CREATE UNIQUE INDEX IF NOT EXISTS "loan_book_id_member_key" ON "loan" ("book_id", "member")"#,
         ]
     );
 }
 
+/// The indexes SQLite stored, as it keeps their definitions.
 #[test]
-fn the_database_enforces_what_the_models_declare() {
-    let conn = seeded_db();
-    // NOT NULL: a raw insert without a title fails.
-    let missing = conn.execute("INSERT INTO books (author_id) VALUES (1)", []);
-    assert!(missing.unwrap_err().to_string().contains("NOT NULL constraint failed: books.title"));
+fn sqlite_keeps_the_declared_indexes() {
+    let conn = empty_db();
+    eagerly::create_tables(&conn, &[Loan::TABLE]).unwrap();
+    let mut statement = conn
+        .prepare(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid",
+        )
+        .unwrap();
+    let stored: Vec<String> =
+        statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(stored.len(), 9);
+    assert_eq!(stored[3], r#"CREATE UNIQUE INDEX "tag_name_key" ON "tag" ("name")"#);
+}
+
+fn the_database_enforces_what_the_models_declare<C: ?Sized + RawSql>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    // NOT NULL: an insert without a title fails.
+    let message = db.try_raw("INSERT INTO books (author_id) VALUES (1)").unwrap_err();
+    let says =
+        backend.pick("NOT NULL constraint failed: books.title", r#"null value in column "title""#);
+    assert!(message.contains(says), "{message}");
     // FOREIGN KEY: no book of a missing author.
-    let orphan = NewBook { title: "Orphan".into(), author_id: 99 }.insert(&conn);
+    let orphan = NewBook { title: "Orphan".into(), author_id: 99 }.insert(&mut *db);
+    let says = backend.pick("FOREIGN KEY constraint failed", "books_author_id_fkey");
     match orphan {
         Err(eagerly::Error::Database { table: "books", source, .. }) => {
-            assert!(source.to_string().contains("FOREIGN KEY constraint failed"), "{source}")
+            assert!(source.to_string().contains(says), "{source}")
         }
         other => panic!("expected a foreign key violation, got {other:?}"),
     }
     // UNIQUE on a field and on a pair of fields.
-    assert!(NewTag { name: "sf".into() }.insert(&conn).is_err());
-    eagerly::create_tables(&conn, &[Loan::TABLE]).unwrap();
+    assert!(NewTag { name: "sf".into() }.insert(&mut *db).is_err());
+    eagerly::create_tables(&mut *db, &[Loan::TABLE]).unwrap();
     let loan = |ticket: u8, member: &str| NewLoan {
         book_id: 1,
         member: member.into(),
         due: None,
         ticket: vec![ticket],
     };
-    loan(1, "ann").insert(&conn).unwrap();
-    assert!(loan(2, "ann").insert(&conn).is_err(), "same book and member");
-    assert!(loan(1, "bo").insert(&conn).is_err(), "same ticket");
-    loan(2, "bo").insert(&conn).unwrap();
+    loan(1, "ann").insert(&mut *db).unwrap();
+    assert!(loan(2, "ann").insert(&mut *db).is_err(), "same book and member");
+    assert!(loan(1, "bo").insert(&mut *db).is_err(), "same ticket");
+    loan(2, "bo").insert(&mut *db).unwrap();
 }
 
 #[test]

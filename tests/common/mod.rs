@@ -271,7 +271,12 @@ pub fn property_config(cases: u32) -> ProptestConfig {
 /// Statements a test runs around eagerly, to make a state eagerly itself would refuse to
 /// make (a dangling foreign key, a value of the wrong type).
 pub trait RawSql {
-    fn raw(&mut self, sql: &str);
+    /// Runs `sql`, or says what the database refused.
+    fn try_raw(&mut self, sql: &str) -> Result<(), String>;
+
+    fn raw(&mut self, sql: &str) {
+        self.try_raw(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
 
     /// Whether a transaction is open on the connection.
     fn in_transaction(&mut self) -> bool;
@@ -282,8 +287,8 @@ pub trait RawSql {
 }
 
 impl RawSql for Connection {
-    fn raw(&mut self, sql: &str) {
-        self.execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    fn try_raw(&mut self, sql: &str) -> Result<(), String> {
+        self.execute_batch(sql).map_err(|e| e.to_string())
     }
 
     fn in_transaction(&mut self) -> bool {
@@ -296,8 +301,10 @@ impl RawSql for Connection {
 }
 
 impl RawSql for postgres::Client {
-    fn raw(&mut self, sql: &str) {
-        self.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    fn try_raw(&mut self, sql: &str) -> Result<(), String> {
+        // The server's own message, not the driver's "db error".
+        self.batch_execute(sql)
+            .map_err(|e| e.as_db_error().map_or(e.to_string(), |e| e.to_string()))
     }
 
     fn in_transaction(&mut self) -> bool {
