@@ -1,11 +1,16 @@
 //! With the `tracing` feature, each statement is an `eagerly.query` span carrying its SQL,
-//! table, rows and duration, for any subscriber.
+//! table, rows and duration, for any subscriber; on SQLite and on PostgreSQL
+//! (`on_every_backend!`, `common/mod.rs`).
 
+#[macro_use]
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
 
 use std::sync::{Arc, Mutex};
 
 use common::*;
+use eagerly::Executor;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
@@ -31,6 +36,8 @@ impl Visit for Fields<'_> {
     }
 }
 
+on_every_backend!(every_statement_is_a_span_with_sql_rows_and_duration);
+
 impl Subscriber for Spans {
     fn enabled(&self, _: &Metadata<'_>) -> bool {
         true
@@ -49,12 +56,13 @@ impl Subscriber for Spans {
     fn exit(&self, _: &Id) {}
 }
 
-#[test]
-fn every_statement_is_a_span_with_sql_rows_and_duration() {
-    let conn = seeded_db();
+fn every_statement_is_a_span_with_sql_rows_and_duration<C: ?Sized>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
     let spans = Spans::default();
     tracing::subscriber::with_default(spans.clone(), || {
-        Author::query().prefetch(Author::books).all(&conn).unwrap();
+        Author::query().prefetch(Author::books).all(&mut *db).unwrap();
     });
     let spans = spans.0.lock().unwrap();
     assert_eq!(spans.len(), 2);
@@ -64,7 +72,12 @@ fn every_statement_is_a_span_with_sql_rows_and_duration() {
     assert_eq!(
         field("sql"),
         Some(
-            r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0 WHERE t0."author_id" IN (?, ?, ?) ORDER BY t0."author_id" ASC, t0."id" ASC"#
+            backend
+                .sql(&format!(
+                    r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0 WHERE t0."author_id" {} ORDER BY t0."author_id" ASC, t0."id" ASC"#,
+                    backend.in_list(3)
+                ))
+                .as_str()
         )
     );
     assert_eq!((field("table"), field("rows")), (Some("books"), Some("6")));
