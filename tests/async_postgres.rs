@@ -26,26 +26,9 @@ fn seeded() -> Option<Db> {
     common::create_seed_tables(&mut blocking);
     common::seed(&mut blocking);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let client = runtime.block_on(connect(schema_of(&mut blocking)));
+    let client = runtime
+        .block_on(postgres_server::connect_async(&postgres_server::schema_of(&mut blocking)));
     Some(Db { blocking, runtime, client })
-}
-
-/// The schema a blocking client works in.
-fn schema_of(blocking: &mut postgres::Client) -> String {
-    blocking.query_one("SELECT current_schema()", &[]).unwrap().get(0)
-}
-
-/// An async client on `schema`.
-async fn connect(schema: String) -> tokio_postgres::Client {
-    let config = postgres_server::server().unwrap().config().to_owned();
-    let (client, connection) =
-        tokio_postgres::connect(&config, tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
-    client
-        .batch_execute(&format!("SET search_path TO {schema}; SET TimeZone TO 'UTC'"))
-        .await
-        .unwrap();
-    client
 }
 
 #[test]
@@ -212,9 +195,9 @@ fn futures_move_between_threads() {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
     let runtime = runtime.unwrap();
-    let schema = schema_of(&mut blocking);
+    let schema = postgres_server::schema_of(&mut blocking);
     let books = runtime.block_on(async move {
-        let mut client = connect(schema).await;
+        let mut client = postgres_server::connect_async(&schema).await;
         // `tokio::spawn` takes only `Send` futures; the capture follows the task from
         // thread to thread.
         let task = tokio::spawn(eagerly::capture_async(async move {

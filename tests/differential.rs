@@ -2,8 +2,8 @@
 //! combination of the loading methods, and again row by row with one query per relation
 //! and row (the N+1 loops eager loading replaces). The results must be identical, and the
 //! number of eager queries must not depend on the number of rows. The fixed-seed
-//! comparison runs on SQLite and on PostgreSQL; the generated one (foreign keys turned off,
-//! NUL in text) on SQLite.
+//! comparison runs on SQLite and on PostgreSQL, through the blocking and the async driver;
+//! the generated one (foreign keys turned off, NUL in text) on SQLite.
 
 mod common;
 #[path = "common/postgres.rs"]
@@ -11,7 +11,33 @@ mod postgres_server;
 
 use common::*;
 use eagerly::rusqlite::Connection;
-use eagerly::{Executor, Model};
+use eagerly::{Executor, MaybeSend, Model, Query};
+
+/// What the eager loads run on: a blocking connection, or the async driver, awaited.
+trait Loader {
+    fn all<M: Model, R: MaybeSend + 'static>(&mut self, query: &Query<M, R>) -> Vec<R>;
+}
+
+impl<C: ?Sized> Loader for C
+where
+    for<'a> &'a mut C: Executor,
+{
+    fn all<M: Model, R: MaybeSend + 'static>(&mut self, query: &Query<M, R>) -> Vec<R> {
+        query.all(self).unwrap()
+    }
+}
+
+/// The async driver, each load awaited on a runtime of its own.
+struct Awaited {
+    runtime: tokio::runtime::Runtime,
+    client: tokio_postgres::Client,
+}
+
+impl Loader for Awaited {
+    fn all<M: Model, R: MaybeSend + 'static>(&mut self, query: &Query<M, R>) -> Vec<R> {
+        self.runtime.block_on(query.all_async(&mut self.client)).unwrap()
+    }
+}
 
 /// SplitMix64: a small deterministic generator, so the data is the same on every run.
 struct Random(u64);
@@ -86,34 +112,31 @@ struct AuthorView {
     books_count: usize,
 }
 
-fn eager_authors<C: ?Sized>(db: &mut C) -> Vec<AuthorView>
-where
-    for<'a> &'a mut C: Executor,
-{
-    Author::query()
-        .select_related(Author::publisher)
-        .prefetch_with(Author::books, |books| {
-            books
-                .filter(Book::title.icontains("rust"))
-                .order_by(Book::title.asc())
-                .prefetch(Book::tags)
-        })
-        .with_count(Author::books)
-        .order_by(Author::id.asc())
-        .all(&mut *db)
-        .unwrap()
-        .into_iter()
-        .map(|a| AuthorView {
-            author: (*a).clone(),
-            publisher: a.publisher().map(|p| (**p).clone()),
-            books: a
-                .books()
-                .iter()
-                .map(|b| ((**b).clone(), b.tags().iter().map(|t| (**t).clone()).collect()))
-                .collect(),
-            books_count: a.books_count(),
-        })
-        .collect()
+fn eager_authors(db: &mut (impl Loader + ?Sized)) -> Vec<AuthorView> {
+    db.all(
+        &Author::query()
+            .select_related(Author::publisher)
+            .prefetch_with(Author::books, |books| {
+                books
+                    .filter(Book::title.icontains("rust"))
+                    .order_by(Book::title.asc())
+                    .prefetch(Book::tags)
+            })
+            .with_count(Author::books)
+            .order_by(Author::id.asc()),
+    )
+    .into_iter()
+    .map(|a| AuthorView {
+        author: (*a).clone(),
+        publisher: a.publisher().map(|p| (**p).clone()),
+        books: a
+            .books()
+            .iter()
+            .map(|b| ((**b).clone(), b.tags().iter().map(|t| (**t).clone()).collect()))
+            .collect(),
+        books_count: a.books_count(),
+    })
+    .collect()
 }
 
 fn naive_authors<C: ?Sized>(db: &mut C) -> Vec<AuthorView>
@@ -167,24 +190,21 @@ struct BookView {
     tags_count: usize,
 }
 
-fn eager_books<C: ?Sized>(db: &mut C) -> Vec<BookView>
-where
-    for<'a> &'a mut C: Executor,
-{
+fn eager_books(db: &mut (impl Loader + ?Sized)) -> Vec<BookView> {
     // Joined author and publisher, the author again batched with their books, tags
     // (many-to-many) with their own books (many-to-many below many-to-many), and a count.
-    let joined = Book::query()
-        .select_related_with(Book::author, |author| author.select_related(Author::publisher))
-        .with_count(Book::tags)
-        .prefetch_with(Book::tags, |tags| tags.prefetch(Tag::books))
-        .order_by(Book::id.asc())
-        .all(&mut *db)
-        .unwrap();
-    let batched: Vec<_> = Book::query()
-        .prefetch_with(Book::author, |author| author.prefetch(Author::books))
-        .order_by(Book::id.asc())
-        .all(&mut *db)
-        .unwrap();
+    let joined = db.all(
+        &Book::query()
+            .select_related_with(Book::author, |author| author.select_related(Author::publisher))
+            .with_count(Book::tags)
+            .prefetch_with(Book::tags, |tags| tags.prefetch(Tag::books))
+            .order_by(Book::id.asc()),
+    );
+    let batched: Vec<_> = db.all(
+        &Book::query()
+            .prefetch_with(Book::author, |author| author.prefetch(Author::books))
+            .order_by(Book::id.asc()),
+    );
     joined
         .iter()
         .zip(&batched)
@@ -243,18 +263,15 @@ where
 }
 
 /// Each author's two latest books, by a per-parent limit.
-fn eager_latest_books<C: ?Sized>(db: &mut C) -> Vec<Vec<i64>>
-where
-    for<'a> &'a mut C: Executor,
-{
-    Author::query()
-        .prefetch_with(Author::books, |books| books.order_by(Book::id.desc()).limit(2))
-        .order_by(Author::id.asc())
-        .all(&mut *db)
-        .unwrap()
-        .iter()
-        .map(|a| ids(a.books()))
-        .collect()
+fn eager_latest_books(db: &mut (impl Loader + ?Sized)) -> Vec<Vec<i64>> {
+    db.all(
+        &Author::query()
+            .prefetch_with(Author::books, |books| books.order_by(Book::id.desc()).limit(2))
+            .order_by(Author::id.asc()),
+    )
+    .iter()
+    .map(|a| ids(a.books()))
+    .collect()
 }
 
 /// Each author's two latest books, one query per author.
@@ -337,6 +354,25 @@ fn eager_loading_matches_loading_row_by_row_on_postgresql() {
         create_seed_tables(&mut client);
         fill_random(&mut client, seed, 40);
         matches_row_by_row(&mut client, seed);
+    }
+}
+
+/// The same comparison through the async driver: its eager loads against the row-by-row
+/// loads of a blocking connection to the same tables.
+#[test]
+fn eager_loading_on_the_async_driver_matches_loading_row_by_row() {
+    for seed in [1, 2, 3] {
+        let Some(mut blocking) = postgres_server::isolated() else { return };
+        create_seed_tables(&mut blocking);
+        fill_random(&mut blocking, seed, 40);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let schema = postgres_server::schema_of(&mut blocking);
+        let client = runtime.block_on(postgres_server::connect_async(&schema));
+        let mut awaited = Awaited { runtime, client };
+        assert_eq!(eager_authors(&mut awaited), naive_authors(&mut blocking), "seed {seed}");
+        assert_eq!(eager_books(&mut awaited), naive_books(&mut blocking), "seed {seed}");
+        let latest = eager_latest_books(&mut awaited);
+        assert_eq!(latest, naive_latest_books(&mut blocking), "seed {seed}");
     }
 }
 

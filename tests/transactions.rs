@@ -379,14 +379,11 @@ mod concurrent {
     #[test]
     fn a_load_never_mixes_rows_from_before_and_after_a_commit_postgres() {
         let Some(mut first) = crate::postgres_server::isolated() else { return };
-        let schema: String = first.query_one("SELECT current_schema()", &[]).unwrap().get(0);
+        let schema = crate::postgres_server::schema_of(&mut first);
         let first = std::sync::Mutex::new(Some(first));
         loads_see_one_snapshot(|| {
-            first.lock().unwrap().take().unwrap_or_else(|| {
-                let mut more = crate::postgres_server::connect().unwrap();
-                more.batch_execute(&format!("SET search_path TO {schema}")).unwrap();
-                more
-            })
+            let first = first.lock().unwrap().take();
+            first.unwrap_or_else(|| crate::postgres_server::connect_to(&schema))
         });
     }
 }

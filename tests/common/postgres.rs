@@ -85,6 +85,32 @@ pub fn isolated() -> Option<postgres::Client> {
     Some(client)
 }
 
+/// The schema a client works in: an [`isolated`] one's own.
+pub fn schema_of(client: &mut postgres::Client) -> String {
+    client.query_one("SELECT current_schema()", &[]).unwrap().get(0)
+}
+
+/// Another connection to the tables of `schema`, as an [`isolated`] client has them.
+pub fn connect_to(schema: &str) -> postgres::Client {
+    let mut client = connect().expect("a server");
+    client.batch_execute(&format!("SET search_path TO {schema}; SET TimeZone TO 'UTC'")).unwrap();
+    client
+}
+
+/// An async connection to the tables of `schema`; its connection task runs on the tokio
+/// runtime that awaits this.
+pub async fn connect_async(schema: &str) -> tokio_postgres::Client {
+    let config = server().expect("a server").config().to_owned();
+    let (client, connection) =
+        tokio_postgres::connect(&config, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("SET search_path TO {schema}; SET TimeZone TO 'UTC'"))
+        .await
+        .unwrap();
+    client
+}
+
 /// Values as the `postgres` crate binds them.
 pub fn params<T: postgres::types::ToSql + Sync>(
     values: &[T],
