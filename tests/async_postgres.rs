@@ -217,3 +217,95 @@ fn futures_move_between_threads() {
     assert_eq!(log.len(), 6, "{:#?}", log.sql());
     assert!(log.sql()[3..].starts_with(&["BEGIN"]), "{:#?}", log.sql());
 }
+
+/// How many statements are prepared on the connection of `client`, asked in the simple
+/// protocol, which prepares nothing itself.
+async fn prepared_on(client: &tokio_postgres::Client) -> String {
+    let messages = client.simple_query("SELECT count(*) FROM pg_prepared_statements").await;
+    match &messages.unwrap()[1] {
+        tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).unwrap().to_owned(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_cached_client_prepares_each_statement_once() {
+    let Some(Db { runtime, client, .. }) = seeded() else { return };
+    let by_name = || Tag::query().filter(Tag::name.eq("sf"));
+    runtime.block_on(async move {
+        let mut client = client;
+        by_name().all_async(&mut client).await.unwrap();
+        assert_eq!(prepared_on(&client).await, "0", "a plain client's statements last one call");
+
+        let mut cached = eagerly::AsyncCachedClient::new(client);
+        for _ in 0..3 {
+            assert_eq!(ids(&by_name().all_async(&mut cached).await.unwrap()), [1]);
+        }
+        assert_eq!(prepared_on(&cached).await, "1");
+        let authors = Author::query().prefetch(Author::books);
+        authors.all_async(&mut cached).await.unwrap();
+        authors.all_async(&mut cached).await.unwrap();
+        assert_eq!(prepared_on(&cached).await, "3", "the authors' statement and the books' batch");
+
+        let mut transaction = cached.transaction().await.unwrap();
+        assert_eq!(ids(&by_name().all_async(&mut transaction).await.unwrap()), [1]);
+        NewTag { name: "in a transaction".into() }.insert_async(&mut transaction).await.unwrap();
+        transaction.commit().await.unwrap();
+        NewTag { name: "after it".into() }.insert_async(&mut cached).await.unwrap();
+        assert_eq!(prepared_on(&cached).await, "4", "the insert, prepared once for both");
+        assert_eq!(Tag::query().count_async(&mut cached).await.unwrap(), 5);
+
+        // A transaction dropped without a commit rolls back.
+        let mut dropped = cached.transaction().await.unwrap();
+        NewTag { name: "dropped".into() }.insert_async(&mut dropped).await.unwrap();
+        drop(dropped);
+        assert_eq!(Tag::query().count_async(&mut cached).await.unwrap(), 5);
+    });
+}
+
+/// A deadpool-postgres pool (feature `deadpool-postgres`): its connections and their
+/// transactions run eagerly's statements, prepared through the pool's statement cache, so
+/// a statement is prepared once per pooled connection, not once per call.
+#[test]
+fn a_pooled_connection_prepares_through_the_pools_cache() {
+    let Some(mut blocking) = postgres_server::isolated() else { return };
+    common::create_seed_tables(&mut blocking);
+    common::seed(&mut blocking);
+    let schema = postgres_server::schema_of(&mut blocking);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let mut config: tokio_postgres::Config =
+            postgres_server::server().unwrap().config().parse().unwrap();
+        config.options(format!("-c search_path={schema}"));
+        let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+        let pool = deadpool_postgres::Pool::builder(manager).max_size(1).build().unwrap();
+
+        let by_name = || Tag::query().filter(Tag::name.eq("sf"));
+        for _ in 0..3 {
+            let mut object = pool.get().await.unwrap();
+            assert_eq!(ids(&by_name().all_async(&mut object).await.unwrap()), [1]);
+        }
+        let mut object = pool.get().await.unwrap();
+        assert_eq!(object.statement_cache.size(), 1, "one statement, prepared once");
+        assert_eq!(prepared_on(&object).await, "1");
+
+        // A load of several statements opens its snapshot inside the pooled connection.
+        let authors = Author::query().order_by(Author::id.asc()).prefetch(Author::books);
+        let (authors, log) = eagerly::capture_async(authors.all_async(&mut object)).await;
+        let authors = authors.unwrap();
+        assert_eq!(authors.iter().map(|a| a.books().len()).collect::<Vec<_>>(), [3, 3, 0]);
+        assert_eq!(log.len(), 2, "{log}");
+
+        let mut transaction = object.transaction().await.unwrap();
+        NewTag { name: "pooled".into() }.insert_async(&mut transaction).await.unwrap();
+        let failed = Tag::insert_all_async(
+            &mut transaction,
+            [NewTag { name: "x".into() }, NewTag { name: "sf".into() }],
+        )
+        .await;
+        assert!(matches!(failed, Err(Error::Database { table: "tag", .. })), "{failed:?}");
+        transaction.commit().await.unwrap();
+        assert_eq!(Tag::query().count_async(&mut object).await.unwrap(), 4, "only `pooled` added");
+        assert_eq!(object.statement_cache.size(), 6, "{}", prepared_on(&object).await);
+    });
+}

@@ -9,7 +9,7 @@ mod common;
 #[path = "common/postgres.rs"]
 mod postgres_server;
 
-use common::{Author, Backend, Book, BookTag, HasId, NewTag, Publisher, Tag, ids};
+use common::{Author, Backend, Book, BookTag, NewTag, Publisher, Tag, ids};
 use eagerly::{Error, Executor, Model, capture};
 
 on_every_backend!(
@@ -378,12 +378,6 @@ fn postgres_unsupported_column_types_are_named() {
         Tag::get(&mut client, 1).unwrap_err().to_string(),
         "cannot read column `tag`.`name` into `String`: found a value of type Integer, which the field's type does not read"
     );
-}
-
-impl HasId for Tag {
-    fn id(&self) -> i64 {
-        self.id
-    }
 }
 
 /// PostgreSQL only: the scan detector reads PostgreSQL's plan and the table's size, and

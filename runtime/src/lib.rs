@@ -85,9 +85,9 @@ macro_rules! __serialize_row {
 }
 
 pub use column::{Assignment, Column, Order};
-#[cfg(feature = "tokio-postgres")]
-pub use driver::AsyncExecutor;
 pub use driver::Executor;
+#[cfg(feature = "tokio-postgres")]
+pub use driver::{AsyncCachedClient, AsyncCachedTransaction, AsyncExecutor};
 #[cfg(feature = "postgres")]
 pub use driver::{CachedClient, CachedTransaction};
 pub use error::{DatabaseError, DecodeProblem, Error, Result};

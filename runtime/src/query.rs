@@ -379,7 +379,7 @@ impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
     }
 }
 
-/// The terminal methods on an async connection ([`AsyncExecutor`](crate::AsyncExecutor),
+/// The terminal methods on an async connection ([`AsyncExecutor`],
 /// feature `tokio-postgres`): the same statements, rows and errors as their blocking
 /// namesakes, awaited. A load of several statements reads one snapshot, which rolls back
 /// if the future is dropped before it finishes.

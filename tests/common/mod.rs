@@ -252,6 +252,12 @@ impl HasId for Book {
     }
 }
 
+impl HasId for Tag {
+    fn id(&self) -> i64 {
+        self.id
+    }
+}
+
 /// The configuration of a property test: in CI, `cases` cases from a fixed seed, so a run
 /// is short and repeatable. For a long run, set `PROPTEST_CASES` (and `PROPTEST_RNG_SEED`
 /// for other cases than CI's): `PROPTEST_CASES=20000 cargo test --test text_filters`.

@@ -5,7 +5,8 @@
 //! - `sqlite`: rusqlite's `Connection` (and its transactions and savepoints).
 //! - `postgres` (feature `postgres`): the `postgres` crate's `Client` and `Transaction`.
 //! - `postgres::asynchronous` (feature `tokio-postgres`): `tokio_postgres::Client` and
-//!   `Transaction`, taken by an `AsyncExecutor`. Loads are the same flows, driven by an
+//!   `Transaction`, an `AsyncCachedClient` that keeps its prepared statements, and
+//!   (feature `deadpool-postgres`) pooled connections, taken by an `AsyncExecutor`. Loads are the same flows, driven by an
 //!   awaiting loop (`load::flow::drive_async`); a statement is watched around its await
 //!   ([`Watched`]), so captures, inspections and `forbid_queries` see it as they see a
 //!   blocking one, on the thread that polls it.
@@ -37,7 +38,9 @@ mod postgres;
 mod sqlite;
 
 #[cfg(feature = "tokio-postgres")]
-pub use postgres::asynchronous::{AsyncExecutor, AsyncRun};
+pub use postgres::asynchronous::{
+    AsyncCachedClient, AsyncCachedTransaction, AsyncExecutor, AsyncRun,
+};
 #[cfg(feature = "postgres")]
 pub use postgres::{CachedClient, CachedTransaction};
 

@@ -10,15 +10,19 @@
 //! before it finishes (a timeout, a client gone away) drops the transaction, which rolls
 //! back as it is dropped, so the connection goes back to its pool as it came. Their
 //! statements are the dialect's, but for a snapshot's `START TRANSACTION` (not recorded).
+//!
+//! A call prepares its statements once each ([`Kept`]): for the call only on a plain
+//! connection, for the connection's life on an [`AsyncCachedClient`], or through the
+//! pool's statement cache on a deadpool-postgres connection (feature
+//! `deadpool-postgres`).
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
 
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
-use super::{bind, database, push_rows, read_count, read_plan, scanned_tables};
+use super::{Prepared, bind, database, push_rows, read_count, read_plan, scanned_tables};
 use super::{table_rows_statement, values};
 use crate::driver::{Params, Watched};
 use crate::error::Result;
@@ -32,8 +36,11 @@ use crate::value::Value;
 
 /// What eagerly runs a query or a write on without blocking: a `tokio-postgres`
 /// connection (feature `tokio-postgres`), as `&mut tokio_postgres::Client` or
-/// `&mut tokio_postgres::Transaction`. A pooled connection dereferences to one:
-/// `&mut **object` for a `deadpool_postgres::Object`.
+/// `&mut tokio_postgres::Transaction`, or `&mut` an [`AsyncCachedClient`] (statements
+/// prepared once per connection) or its transaction. With the feature
+/// `deadpool-postgres`, `&mut` a pooled `deadpool_postgres::Object` or its `Transaction`,
+/// whose statements go through the pool's statement cache; without it, a pooled
+/// connection is passed as the client it dereferences to (`&mut **object`).
 ///
 /// Taken by `&mut` where `tokio-postgres` itself takes `&Client`: eagerly opens
 /// transactions of its own (a snapshot for a load of several statements, a savepoint
@@ -52,8 +59,8 @@ use crate::value::Value;
 #[diagnostic::on_unimplemented(
     message = "eagerly cannot run statements on `{Self}` without blocking",
     label = "not an async connection eagerly knows",
-    note = "pass `&mut client` for a `tokio_postgres::Client` or `Transaction` (feature `tokio-postgres`)",
-    note = "a pooled connection dereferences to one: `&mut **object` for a `deadpool_postgres::Object`",
+    note = "pass `&mut client` for a `tokio_postgres::Client` or `Transaction` (feature `tokio-postgres`), or an `eagerly::AsyncCachedClient`",
+    note = "a `deadpool_postgres::Object` is one with the feature `deadpool-postgres` (`&mut object`), else pass the client it dereferences to: `&mut **object`",
     note = "a `rusqlite::Connection` or a `postgres::Client` runs the blocking methods: `.all(&conn)` rather than `.all_async(..)`"
 )]
 pub trait AsyncExecutor: Send + super::super::sealed::Sealed {
@@ -126,8 +133,10 @@ impl Connection for Transaction<'_> {
 /// The savepoint eagerly opens inside a transaction: the name the dialect gives it.
 const SAVEPOINT: &str = "eagerly";
 
+/// Implements `AsyncExecutor` for `&mut` each connection type: `|connection| (the
+/// connection eagerly runs on, where its prepared statements are kept)`.
 macro_rules! async_executor {
-    ($($connection:ty),*) => {$(
+    ($($connection:ty => |$this:ident| $held:expr;)*) => {$(
         impl super::super::sealed::Sealed for &mut $connection {}
 
         impl AsyncExecutor for &mut $connection {
@@ -135,21 +144,157 @@ macro_rules! async_executor {
             where
                 Self: 'c,
             {
-                AsyncRun { held: Held::Given(self), caller, prepared: HashMap::new() }
+                let $this = self;
+                let (connection, kept): (&'c mut (dyn Connection + 'c), Kept<'c>) = $held;
+                AsyncRun { held: Held::Given(connection), caller, kept }
             }
         }
     )*};
 }
 
-async_executor!(Client, Transaction<'_>);
+async_executor! {
+    Client => |client| (client, Kept::Call(Prepared::default()));
+    Transaction<'_> => |transaction| (transaction, Kept::Call(Prepared::default()));
+    AsyncCachedClient => |cached| (&mut cached.client, Kept::Connection(&mut cached.prepared));
+    AsyncCachedTransaction<'_> => |cached| {
+        (&mut cached.transaction, Kept::Connection(&mut *cached.prepared))
+    };
+}
+
+#[cfg(feature = "deadpool-postgres")]
+async_executor! {
+    deadpool_postgres::Object => |object| {
+        let cache = object.statement_cache.clone();
+        (&mut ***object, Kept::Pool(cache))
+    };
+    deadpool_postgres::Transaction<'_> => |transaction| {
+        let cache = transaction.statement_cache.clone();
+        (&mut **transaction, Kept::Pool(cache))
+    };
+}
+
+/// Where a call finds the statements already prepared on its connection.
+enum Kept<'c> {
+    /// Prepared within this call only: a plain client's.
+    Call(Prepared<tokio_postgres::Statement>),
+    /// Prepared for as long as the connection lasts: an [`AsyncCachedClient`]'s.
+    Connection(&'c mut Prepared<tokio_postgres::Statement>),
+    /// A deadpool-postgres connection's own statement cache, which its pool keeps.
+    #[cfg(feature = "deadpool-postgres")]
+    Pool(std::sync::Arc<deadpool_postgres::StatementCache>),
+}
+
+/// A `tokio_postgres::Client` on which eagerly prepares each statement once, for as long
+/// as the connection lasts, rather than once per call: the async twin of
+/// [`CachedClient`](crate::CachedClient). Everything else is the client's: it
+/// dereferences to it. (A deadpool-postgres connection, with the feature
+/// `deadpool-postgres`, uses its pool's statement cache instead.)
+///
+/// ```no_run
+/// # use eagerly::Model;
+/// # #[derive(Model)]
+/// # pub struct Tag { #[model(primary_key)] pub id: i64, pub name: String }
+/// use eagerly::AsyncInsert;
+/// # async fn page() -> eagerly::Result<()> {
+/// let (client, connection) =
+///     tokio_postgres::connect("host=localhost user=app", tokio_postgres::NoTls).await?;
+/// tokio::spawn(connection);
+/// let mut client = eagerly::AsyncCachedClient::new(client);
+/// for _ in 0..3 {
+///     // Prepared the first time only.
+///     Tag::query().filter(Tag::name.eq("sf")).all_async(&mut client).await?;
+/// }
+/// let mut transaction = client.transaction().await?;
+/// NewTag { name: "new".into() }.insert_async(&mut transaction).await?;
+/// transaction.commit().await?;
+/// # Ok(()) }
+/// ```
+pub struct AsyncCachedClient {
+    client: Client,
+    prepared: Prepared<tokio_postgres::Statement>,
+}
+
+impl AsyncCachedClient {
+    /// Keeps the statements eagerly prepares on `client`.
+    pub fn new(client: Client) -> Self {
+        AsyncCachedClient { client, prepared: Prepared::default() }
+    }
+
+    /// Begins a transaction whose statements are this client's prepared ones.
+    pub async fn transaction(&mut self) -> Result<AsyncCachedTransaction<'_>> {
+        Ok(AsyncCachedTransaction {
+            transaction: self.client.transaction().await?,
+            prepared: &mut self.prepared,
+        })
+    }
+
+    /// The client itself; the statements it holds are closed.
+    pub fn into_inner(self) -> Client {
+        self.client
+    }
+}
+
+impl std::ops::Deref for AsyncCachedClient {
+    type Target = Client;
+    fn deref(&self) -> &Self::Target {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for AsyncCachedClient {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.client
+    }
+}
+
+/// A transaction of an [`AsyncCachedClient`]: its statements are the client's prepared
+/// ones. Dropped without [`commit`](Self::commit), it rolls back (as
+/// `tokio_postgres::Transaction` does, which it dereferences to).
+pub struct AsyncCachedTransaction<'c> {
+    transaction: Transaction<'c>,
+    prepared: &'c mut Prepared<tokio_postgres::Statement>,
+}
+
+impl AsyncCachedTransaction<'_> {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.transaction.commit().await?)
+    }
+
+    /// Rolls the transaction back.
+    pub async fn rollback(self) -> Result<()> {
+        Ok(self.transaction.rollback().await?)
+    }
+}
+
+impl<'c> std::ops::Deref for AsyncCachedTransaction<'c> {
+    type Target = Transaction<'c>;
+    fn deref(&self) -> &Self::Target {
+        &self.transaction
+    }
+}
+
+impl std::ops::DerefMut for AsyncCachedTransaction<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.transaction
+    }
+}
 
 /// The statements of one async call: the connection (the caller's, or a transaction
 /// eagerly opened on it), and the user's line that made the call.
 pub struct AsyncRun<'c> {
     held: Held<'c>,
     pub(crate) caller: &'static Location<'static>,
-    /// The statements prepared within the call, by SQL text.
-    prepared: HashMap<String, tokio_postgres::Statement>,
+    kept: Kept<'c>,
+}
+
+impl Held<'_> {
+    fn client(&self) -> &Client {
+        match self {
+            Held::Given(connection) => connection.client(),
+            Held::Opened { transaction, .. } => transaction.client(),
+        }
+    }
 }
 
 enum Held<'c> {
@@ -167,23 +312,20 @@ impl<'c> AsyncRun<'c> {
     }
 
     fn client(&self) -> &Client {
-        match &self.held {
-            Held::Given(connection) => connection.client(),
-            Held::Opened { transaction, .. } => transaction.client(),
-        }
+        self.held.client()
     }
 
     /// The same run inside a transaction eagerly opens: a read-only snapshot (none inside
     /// the caller's transaction, which is the snapshot then), or a write's (a savepoint
     /// inside the caller's transaction). See `crate::transaction` for why each.
     pub(crate) async fn begin(self, write: bool, table: &'static Table) -> Result<Self> {
-        let AsyncRun { held, caller, prepared } = self;
+        let AsyncRun { held, caller, kept } = self;
         let Held::Given(connection) = held else {
             unreachable!("eagerly opens one transaction per call")
         };
         let nested = connection.in_transaction();
         if !write && nested {
-            return Ok(AsyncRun { held: Held::Given(connection), caller, prepared });
+            return Ok(AsyncRun { held: Held::Given(connection), caller, kept });
         }
         let control = Control::opening(Dialect::Postgres, write, nested);
         let statement = transaction::statement(Dialect::Postgres, control, table, write);
@@ -191,7 +333,7 @@ impl<'c> AsyncRun<'c> {
         let opened = connection.begin(!write).await.map_err(|e| database(&statement, e));
         record(watched, None, caller, &statement, &[], opened.as_ref().map(|_| 0), None);
         let held = Held::Opened { transaction: opened?, write, nested, table };
-        Ok(AsyncRun { held, caller, prepared })
+        Ok(AsyncRun { held, caller, kept })
     }
 
     /// Ends the transaction [`begin`](Self::begin) opened: commits it if `result` is `Ok`,
@@ -271,15 +413,26 @@ impl<'c> AsyncRun<'c> {
             .map_err(|e| database(statement, e))
     }
 
-    /// `statement` prepared on the connection, prepared now if it was not yet in this call.
+    /// `statement` prepared on the connection, prepared now if it was not yet (in this call,
+    /// or on this connection where its statements are kept).
     async fn prepare(&mut self, statement: &Statement) -> Result<tokio_postgres::Statement> {
-        if let Some(prepared) = self.prepared.get(&statement.text) {
-            return Ok(prepared.clone());
+        let prepared = match &mut self.kept {
+            Kept::Call(prepared) => prepared,
+            Kept::Connection(prepared) => &mut **prepared,
+            #[cfg(feature = "deadpool-postgres")]
+            Kept::Pool(cache) => {
+                let client = self.held.client();
+                let prepared = cache.prepare(client, &statement.text).await;
+                return prepared.map_err(|e| database(statement, e));
+            }
+        };
+        if let Some(found) = prepared.find(statement) {
+            return Ok(found);
         }
-        let prepared =
-            self.client().prepare(&statement.text).await.map_err(|e| database(statement, e))?;
-        self.prepared.insert(statement.text.clone(), prepared.clone());
-        Ok(prepared)
+        let client = self.held.client();
+        let made = client.prepare(&statement.text).await.map_err(|e| database(statement, e))?;
+        prepared.keep(statement, &made);
+        Ok(made)
     }
 
     /// Records a watched statement, with its plan if an inspection asks.

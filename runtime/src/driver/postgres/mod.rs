@@ -128,29 +128,47 @@ macro_rules! client {
 client!(::postgres::Client, false);
 client!(::postgres::Transaction<'_>, true);
 
-/// Statements prepared on one connection, by SQL text.
-#[derive(Default)]
-struct Prepared(HashMap<String, ::postgres::Statement>);
+/// Statements prepared on one connection, by SQL text: the blocking driver's and the
+/// async one's (`S` is their crate's statement).
+struct Prepared<S>(HashMap<String, S>);
 
-impl Prepared {
+impl<S> Default for Prepared<S> {
+    fn default() -> Self {
+        Prepared(HashMap::new())
+    }
+}
+
+impl<S: Clone> Prepared<S> {
     /// The most statements kept: a program whose filters take ever new shapes does not
     /// grow the cache (or the server's memory) without end.
     const KEPT: usize = 1_000;
 
+    /// The statement prepared for `statement`'s text, if it was.
+    fn find(&self, statement: &Statement) -> Option<S> {
+        self.0.get(&statement.text).cloned()
+    }
+
+    /// Keeps `prepared` as `statement`'s.
+    fn keep(&mut self, statement: &Statement, prepared: &S) {
+        if self.0.len() >= Self::KEPT {
+            self.0.clear(); // dropped, each is closed on the server
+        }
+        self.0.insert(statement.text.clone(), prepared.clone());
+    }
+}
+
+impl Prepared<::postgres::Statement> {
     /// `statement` prepared on `client`, prepared now if it was not yet.
     fn get(
         &mut self,
         client: &mut impl Client,
         statement: &Statement,
     ) -> Result<::postgres::Statement> {
-        if let Some(prepared) = self.0.get(&statement.text) {
-            return Ok(prepared.clone());
+        if let Some(prepared) = self.find(statement) {
+            return Ok(prepared);
         }
         let prepared = client.prepare(&statement.text).map_err(|e| database(statement, e))?;
-        if self.0.len() >= Self::KEPT {
-            self.0.clear(); // dropped, each is closed on the server
-        }
-        self.0.insert(statement.text.clone(), prepared.clone());
+        self.keep(statement, &prepared);
         Ok(prepared)
     }
 }
@@ -159,13 +177,13 @@ impl Prepared {
 struct Held<'c, C> {
     client: RefCell<&'c mut C>,
     /// The statements prepared on the client: the call's own, or a [`CachedClient`]'s.
-    prepared: RefCell<&'c mut Prepared>,
+    prepared: RefCell<&'c mut Prepared<::postgres::Statement>>,
     /// A `BEGIN` eagerly sent on a `Client` is not ended yet.
     began: Cell<bool>,
 }
 
 impl<'c, C: Client> Held<'c, C> {
-    fn new(client: &'c mut C, prepared: &'c mut Prepared) -> Self {
+    fn new(client: &'c mut C, prepared: &'c mut Prepared<::postgres::Statement>) -> Self {
         Held {
             client: RefCell::new(client),
             prepared: RefCell::new(prepared),
@@ -291,7 +309,7 @@ impl<C: Client> Session for Held<'_, C> {
 /// ```
 pub struct CachedClient {
     client: ::postgres::Client,
-    prepared: Prepared,
+    prepared: Prepared<::postgres::Statement>,
 }
 
 impl CachedClient {
@@ -345,7 +363,7 @@ impl Executor for &mut CachedClient {
 /// does, which it dereferences to).
 pub struct CachedTransaction<'c> {
     transaction: ::postgres::Transaction<'c>,
-    prepared: &'c mut Prepared,
+    prepared: &'c mut Prepared<::postgres::Statement>,
 }
 
 impl CachedTransaction<'_> {
