@@ -309,3 +309,62 @@ fn a_pooled_connection_prepares_through_the_pools_cache() {
         assert_eq!(object.statement_cache.size(), 6, "{}", prepared_on(&object).await);
     });
 }
+
+/// `forbid_queries_async` and `inspect_async` watch a future's statements as their blocking
+/// namesakes watch a closure's; and an async terminal's future holds the connection only,
+/// so the query may be gone before it is awaited.
+#[test]
+fn futures_are_forbidden_and_inspected_like_closures() {
+    let Some(Db { runtime, mut client, .. }) = seeded() else { return };
+    runtime.block_on(async {
+        let future = {
+            let query = Author::query().order_by(Author::id.asc()).prefetch(Author::books);
+            query.all_async(&mut client)
+        };
+        let authors = future.await.unwrap();
+        let page = eagerly::forbid_queries_async(async {
+            authors.iter().map(|a| a.books().len()).collect::<Vec<_>>()
+        })
+        .await;
+        assert_eq!(page, [3, 3, 0]);
+        let sneaky = eagerly::forbid_queries_async(Book::query().count_async(&mut client)).await;
+        match sneaky {
+            Err(Error::QueryForbidden { sql, .. }) => {
+                assert_eq!(sql, r#"SELECT COUNT(*) FROM "books" t0"#)
+            }
+            other => panic!("expected QueryForbidden, got {other:?}"),
+        }
+        assert_eq!(Book::query().count_async(&mut client).await.unwrap(), 6, "allowed again");
+
+        let (line, report) = eagerly::inspect_async(async {
+            let mut line = 0;
+            for author in Author::query().all_async(&mut client).await.unwrap() {
+                let books = Book::query().filter(Book::author_id.eq(author.id));
+                (_, line) = (books.all_async(&mut client).await.unwrap(), line!());
+            }
+            line
+        })
+        .await;
+        assert_eq!(report.n_plus_one().len(), 1, "{report}");
+        let found = &report.n_plus_one()[0];
+        assert_eq!((found.count, found.location.line()), (3, line));
+        assert_eq!(
+            found.fix.as_deref(),
+            Some("add `.prefetch(Author::books)` to the query that loads the `Author` rows")
+        );
+        // Each distinct statement was explained once, as an inspection asks.
+        let explained: Vec<bool> =
+            report.log().records().iter().map(|r| r.plan.is_some()).collect();
+        assert_eq!(explained, [true, true, false, false], "{report}");
+
+        // The good form: two statements, and the books are read.
+        let load = Author::query().prefetch(Author::books).all_async(&mut client);
+        let (books, report) = eagerly::Inspector::new()
+            .run_async(async {
+                load.await.map(|a| a.iter().map(|a| a.books().len()).sum::<usize>())
+            })
+            .await;
+        assert_eq!(books.unwrap(), 6);
+        assert!(report.is_clean(), "{report}");
+    });
+}

@@ -37,6 +37,25 @@ pub fn inspect<T>(f: impl FnOnce() -> T) -> (T, Report) {
     Inspector::new().run(f)
 }
 
+/// [`inspect`] for a future: its statements are watched on whichever thread polls it.
+///
+/// ```no_run
+/// # use eagerly::__doc::*;
+/// # async fn page(client: &mut tokio_postgres::Client) -> eagerly::Result<()> {
+/// let (_, report) = eagerly::inspect_async(async {
+///     for author in Author::query().all_async(&mut *client).await? {
+///         Book::query().filter(Book::author_id.eq(author.id)).all_async(&mut *client).await?;
+///     }
+///     Ok::<_, eagerly::Error>(())
+/// })
+/// .await;
+/// assert_eq!(report.n_plus_one().len(), 1);
+/// # Ok(()) }
+/// ```
+pub fn inspect_async<F: Future>(future: F) -> impl Future<Output = (F::Output, Report)> {
+    Inspector::new().run_async(future)
+}
+
 /// Thresholds of an inspection; [`inspect`] uses the defaults.
 ///
 /// ```
@@ -122,6 +141,30 @@ impl Inspector {
         let (value, frame) = log::within(Frame::inspecting(), f);
         let (log, usage) = frame.into_parts();
         (value, self.report(log, &usage))
+    }
+
+    /// Runs `future` and reports what its statements did wrong: [`run`](Self::run) for a
+    /// future, watching its statements on whichever thread polls it.
+    ///
+    /// ```no_run
+    /// # use eagerly::__doc::*;
+    /// # async fn page(client: &mut tokio_postgres::Client) -> eagerly::Result<()> {
+    /// let load = Author::query().prefetch(Author::books).all_async(client);
+    /// let (authors, report) = eagerly::Inspector::new().repeats(3).run_async(load).await;
+    /// assert!(report.n_plus_one().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn run_async<F: Future>(
+        &self,
+        future: F,
+    ) -> impl Future<Output = (F::Output, Report)> + use<F> {
+        let inspector = self.clone();
+        let inspected = log::within_async(Frame::inspecting(), future);
+        async move {
+            let (value, frame) = inspected.await;
+            let (log, usage) = frame.into_parts();
+            (value, inspector.report(log, &usage))
+        }
     }
 
     fn report(&self, log: QueryLog, usage: &[Arc<Usage>]) -> Report {

@@ -92,12 +92,14 @@ pub use driver::{AsyncCachedClient, AsyncCachedTransaction, AsyncExecutor};
 pub use driver::{CachedClient, CachedTransaction};
 pub use error::{DatabaseError, DecodeProblem, Error, Result};
 pub use filter::Cond;
-pub use inspect::{Inspector, Report, inspect};
+pub use inspect::{Inspector, Report, inspect, inspect_async};
 pub use load::join::Join;
 #[cfg(feature = "tokio-postgres")]
 pub use load::prefetch::prefetch_async;
 pub use load::prefetch::{prefetch, prefetch_with};
-pub use log::{Counters, QueryLog, QueryRecord, capture, capture_async, forbid_queries};
+pub use log::{
+    Counters, QueryLog, QueryRecord, capture, capture_async, forbid_queries, forbid_queries_async,
+};
 pub use model::{Insertable, Model};
 pub use query::Query;
 pub use relation::{

@@ -319,35 +319,31 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> (T, QueryLog) {
 /// # Ok(()) }
 /// ```
 pub fn capture_async<F: Future>(future: F) -> impl Future<Output = (F::Output, QueryLog)> {
-    Captured { future: Box::pin(future), frame: Some(Frame::default()) }
+    let captured = within_async(Frame::default(), future);
+    async move {
+        let (value, frame) = captured.await;
+        (value, QueryLog { records: frame.records })
+    }
 }
 
-/// The future of [`capture_async`]: the capture's frame, held between polls.
-struct Captured<F> {
-    future: std::pin::Pin<Box<F>>,
-    frame: Option<Frame>,
-}
-
-impl<F: Future> Future for Captured<F> {
-    type Output = (F::Output, QueryLog);
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        let this = &mut *self;
-        let frame = this.frame.take().unwrap_or_default();
-        let (polled, frame) = within(frame, || this.future.as_mut().poll(cx));
+/// Polls `future` with `frame` on the stack around each poll, on whichever thread polls
+/// it; gives the future's output and the frame as the future left it.
+pub(crate) fn within_async<F: Future>(
+    frame: Frame,
+    future: F,
+) -> impl Future<Output = (F::Output, Frame)> {
+    let mut future = Box::pin(future);
+    let mut frame = Some(frame);
+    std::future::poll_fn(move |cx| {
+        let (polled, left) = within(frame.take().unwrap_or_default(), || future.as_mut().poll(cx));
         match polled {
-            std::task::Poll::Ready(value) => {
-                std::task::Poll::Ready((value, QueryLog { records: frame.records }))
-            }
+            std::task::Poll::Ready(value) => std::task::Poll::Ready((value, left)),
             std::task::Poll::Pending => {
-                this.frame = Some(frame);
+                frame = Some(left);
                 std::task::Poll::Pending
             }
         }
-    }
+    })
 }
 
 /// Runs `f` with `frame` on the stack; returns the frame as `f` left it.
@@ -395,6 +391,22 @@ pub fn forbid_queries<T>(f: impl FnOnce() -> T) -> T {
     STATE.with(|state| state.borrow_mut().forbidden += 1);
     let _allow = Allow;
     f()
+}
+
+/// [`forbid_queries`] for a future: every statement eagerly would run while `future` is
+/// polled fails with [`Error::QueryForbidden`], on whichever thread polls it.
+///
+/// ```no_run
+/// # use eagerly::__doc::*;
+/// # async fn page(client: &mut tokio_postgres::Client) -> eagerly::Result<()> {
+/// let authors = Author::query().prefetch(Author::books).all_async(&mut *client).await?;
+/// let sneaky = eagerly::forbid_queries_async(Book::query().count_async(client)).await;
+/// assert!(matches!(sneaky, Err(eagerly::Error::QueryForbidden { .. })));
+/// # Ok(()) }
+/// ```
+pub fn forbid_queries_async<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    let mut future = Box::pin(future);
+    std::future::poll_fn(move |cx| forbid_queries(|| future.as_mut().poll(cx)))
 }
 
 /// Runs a block and checks how many statements eagerly ran in it, like Django's

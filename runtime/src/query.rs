@@ -385,7 +385,8 @@ impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
 /// if the future is dropped before it finishes.
 #[cfg(feature = "tokio-postgres")]
 impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
-    /// [`all`](Self::all), awaited.
+    /// [`all`](Self::all), awaited. The future borrows the connection, not the query: it
+    /// can be made now and awaited later, or joined with others.
     ///
     /// ```no_run
     /// # use eagerly::__doc::*;
@@ -394,129 +395,132 @@ impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
     /// for author in &authors {
     ///     println!("{}: {} books", author.name, author.books().len());
     /// }
+    /// let later = Book::query().filter(Book::title.contains("Rust")).all_async(client);
+    /// let books = later.await?;
     /// # Ok(()) }
     /// ```
     #[track_caller]
-    pub fn all_async<'q>(
-        &'q self,
-        conn: impl AsyncExecutor + 'q,
-    ) -> impl Future<Output = Result<Vec<R>>> + 'q {
+    pub fn all_async<E: AsyncExecutor>(
+        &self,
+        conn: E,
+    ) -> impl Future<Output = Result<Vec<R>>> + use<E, M, R> {
         let caller = Location::caller();
-        self.all_at(conn, caller)
+        self.load_async(conn, caller)
     }
 
     /// [`first`](Self::first), awaited.
     #[track_caller]
-    pub fn first_async<'q>(
-        &'q self,
-        conn: impl AsyncExecutor + 'q,
-    ) -> impl Future<Output = Result<Option<R>>> + 'q {
-        let caller = Location::caller();
-        async move { Ok(self.first_row_only().all_at(conn, caller).await?.pop()) }
+    pub fn first_async<E: AsyncExecutor>(
+        &self,
+        conn: E,
+    ) -> impl Future<Output = Result<Option<R>>> + use<E, M, R> {
+        let loaded = self.first_row_only().load_async(conn, Location::caller());
+        async move { Ok(loaded.await?.pop()) }
     }
 
     /// [`one`](Self::one), awaited.
     #[track_caller]
-    pub fn one_async<'q>(
-        &'q self,
-        conn: impl AsyncExecutor + 'q,
-    ) -> impl Future<Output = Result<R>> + 'q {
-        let caller = Location::caller();
-        async move { only::<M, R>(self.two_rows_at_most().all_at(conn, caller).await?) }
+    pub fn one_async<E: AsyncExecutor>(
+        &self,
+        conn: E,
+    ) -> impl Future<Output = Result<R>> + use<E, M, R> {
+        let loaded = self.two_rows_at_most().load_async(conn, Location::caller());
+        async move { only::<M, R>(loaded.await?) }
     }
 
     /// [`get`](Self::get), awaited.
     #[track_caller]
-    pub fn get_async<'q>(
-        &'q self,
-        conn: impl AsyncExecutor + 'q,
+    pub fn get_async<E: AsyncExecutor>(
+        &self,
+        conn: E,
         key: M::Key,
-    ) -> impl Future<Output = Result<R>> + 'q {
+    ) -> impl Future<Output = Result<R>> + use<E, M, R> {
         self.get_at(conn, key, Location::caller())
     }
 
     /// [`get_async`](Self::get_async) reported at `caller`.
-    pub(crate) async fn get_at(
+    pub(crate) fn get_at<E: AsyncExecutor>(
         &self,
-        conn: impl AsyncExecutor,
+        conn: E,
         key: M::Key,
         caller: &'static Location<'static>,
-    ) -> Result<R> {
-        let query = self.with_key(&key)?;
-        only::<M, R>(query.two_rows_at_most().all_at(conn, caller).await?)
+    ) -> impl Future<Output = Result<R>> + use<E, M, R> {
+        let loaded =
+            self.with_key(&key).map(|query| query.two_rows_at_most().load_async(conn, caller));
+        async move { only::<M, R>(loaded?.await?) }
     }
 
     /// [`count`](Self::count), awaited.
     #[track_caller]
-    pub fn count_async<'q>(
-        &'q self,
-        conn: impl AsyncExecutor + 'q,
-    ) -> impl Future<Output = Result<usize>> + 'q {
+    pub fn count_async<E: AsyncExecutor>(
+        &self,
+        conn: E,
+    ) -> impl Future<Output = Result<usize>> + use<E, M, R> {
         let caller = Location::caller();
-        async move {
-            let counted = self.counted(Dialect::Postgres)?;
-            transaction::load_async(conn.into_run(caller), M::TABLE, counted).await
-        }
+        let counted = self.counted(Dialect::Postgres);
+        async move { transaction::load_async(conn.into_run(caller), M::TABLE, counted?).await }
     }
 
     /// [`exists`](Self::exists), awaited.
     #[track_caller]
-    pub fn exists_async<'q>(
-        &'q self,
-        conn: impl AsyncExecutor + 'q,
-    ) -> impl Future<Output = Result<bool>> + 'q {
+    pub fn exists_async<E: AsyncExecutor>(
+        &self,
+        conn: E,
+    ) -> impl Future<Output = Result<bool>> + use<E, M, R> {
         let caller = Location::caller();
-        async move {
-            let any = self.any(Dialect::Postgres)?;
-            transaction::load_async(conn.into_run(caller), M::TABLE, any).await
-        }
+        let any = self.any(Dialect::Postgres);
+        async move { transaction::load_async(conn.into_run(caller), M::TABLE, any?).await }
     }
 
     /// [`update`](Self::update), awaited.
     #[track_caller]
-    pub fn update_async<'q>(
-        &'q self,
-        conn: impl AsyncExecutor + 'q,
-        assignments: impl IntoIterator<Item = Assignment<M>>,
-    ) -> impl Future<Output = Result<usize>> + 'q {
+    pub fn update_async<E: AsyncExecutor, A: IntoIterator<Item = Assignment<M>>>(
+        &self,
+        conn: E,
+        assignments: A,
+    ) -> impl Future<Output = Result<usize>> + use<E, A, M, R> {
         let caller = Location::caller();
-        let assignments = assigned(assignments);
-        async move {
-            let assignments = assignments?;
+        let statement = assigned(assignments).and_then(|assignments| {
             if assignments.is_empty() {
-                return Ok(0);
+                return Ok(None);
             }
-            let statement =
-                sql::write::update_where(Dialect::Postgres, M::TABLE, &self.select, &assignments)?;
+            sql::write::update_where(Dialect::Postgres, M::TABLE, &self.select, &assignments)
+                .map(Some)
+        });
+        async move {
+            let Some(statement) = statement? else { return Ok(0) };
             conn.into_run(caller).execute(&statement, &statement.params).await
         }
     }
 
     /// [`delete`](Self::delete), awaited.
     #[track_caller]
-    pub fn delete_async<'q>(
-        &'q self,
-        conn: impl AsyncExecutor + 'q,
-    ) -> impl Future<Output = Result<usize>> + 'q {
+    pub fn delete_async<E: AsyncExecutor>(
+        &self,
+        conn: E,
+    ) -> impl Future<Output = Result<usize>> + use<E, M, R> {
         let caller = Location::caller();
+        let statement = sql::write::delete_where(Dialect::Postgres, M::TABLE, &self.select);
         async move {
-            let statement = sql::write::delete_where(Dialect::Postgres, M::TABLE, &self.select)?;
+            let statement = statement?;
             conn.into_run(caller).execute(&statement, &statement.params).await
         }
     }
 
-    /// [`all_async`](Self::all_async) reported at `caller`.
-    async fn all_at(
+    /// The query's rows and what they load, read on `conn` and reported at `caller`: the
+    /// flow is made now, so the future holds the connection and not the query.
+    fn load_async<E: AsyncExecutor>(
         &self,
-        conn: impl AsyncExecutor,
+        conn: E,
         caller: &'static Location<'static>,
-    ) -> Result<Vec<R>> {
+    ) -> impl Future<Output = Result<Vec<R>>> + use<E, M, R> {
         let load = LoadContext {
             caller,
             dialect: Dialect::Postgres,
             whole_table: self.select.is_whole_table(),
         };
-        transaction::load_async(conn.into_run(caller), M::TABLE, self.rows(load)?).await
+        let rows = self.rows(load);
+        async move { transaction::load_async(conn.into_run(caller), M::TABLE, rows?).await }
     }
 }
 
