@@ -486,8 +486,8 @@ pub(crate) fn watch(
     kind: StatementKind,
     sql: &str,
 ) -> Result<Option<Watch>> {
-    let control = matches!(kind, StatementKind::Transaction | StatementKind::Snapshot);
-    if kind == StatementKind::Snapshot {
+    let control = kind.control().is_some();
+    if matches!(kind, StatementKind::Snapshot(_)) {
         return Ok(None);
     }
     STATE.with(|state| {

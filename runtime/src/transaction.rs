@@ -74,7 +74,8 @@ impl<'c> Transaction<'c> {
 
     /// The statement that begins this transaction.
     fn begin(&self) -> Control {
-        Control::opening(self.run.dialect(), self.kind != Kind::Snapshot, self.kind == Kind::Nested)
+        let savepoint_begins = self.run.dialect().savepoint_begins_transaction();
+        Control::opening(self.kind != Kind::Snapshot, self.kind == Kind::Nested, savepoint_begins)
     }
 
     /// The statement that keeps what this transaction did.

@@ -38,18 +38,95 @@ pub(crate) enum StatementKind {
     Delete,
     /// `CREATE TABLE`, `CREATE INDEX`.
     Other,
-    /// A savepoint around a multi-row write: recorded, never forbidden (it reads and
-    /// writes no rows itself, and undoing must always be possible).
-    Transaction,
+    /// Transaction control around a multi-row write: recorded, never forbidden (it reads
+    /// and writes no rows itself, and undoing must always be possible).
+    Transaction(Control),
     /// The read transaction around a load of several statements: neither recorded nor
     /// forbidden, as it reads nothing.
-    Snapshot,
+    Snapshot(Control),
 }
 
 impl StatementKind {
     /// Whether the statement reads or writes rows (rather than tables or transactions).
     pub(crate) fn touches_rows(self) -> bool {
-        !matches!(self, StatementKind::Other | StatementKind::Transaction | StatementKind::Snapshot)
+        !matches!(
+            self,
+            StatementKind::Other | StatementKind::Transaction(_) | StatementKind::Snapshot(_)
+        )
+    }
+
+    /// What the statement does to the connection's transaction, if it controls one.
+    pub(crate) fn control(self) -> Option<Control> {
+        match self {
+            StatementKind::Transaction(control) | StatementKind::Snapshot(control) => Some(control),
+            _ => None,
+        }
+    }
+}
+
+/// What a transaction statement does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Control {
+    /// `SAVEPOINT eagerly`: opens a transaction in autocommit mode, nests in the caller's.
+    Savepoint,
+    /// `RELEASE eagerly`: keeps what was written since (commits, if it opened the
+    /// transaction).
+    Release,
+    /// `ROLLBACK TO eagerly`: undoes what was written since; the savepoint stays open.
+    RollbackTo,
+    /// `BEGIN`: a transaction for a write (where a savepoint cannot begin one).
+    Begin,
+    /// A read transaction, so that several statements see one snapshot.
+    BeginSnapshot,
+    /// `COMMIT`.
+    Commit,
+    /// `ROLLBACK`: ends the transaction, undoing everything in it.
+    Rollback,
+}
+
+impl Control {
+    /// The statement that opens the transaction eagerly runs a call in: a write's, or (not
+    /// `write`) a load's snapshot; `nested` inside the caller's transaction, on a backend
+    /// where a savepoint may or may not begin a transaction of its own. (A load inside
+    /// the caller's transaction opens none: that one is its snapshot.)
+    pub(crate) fn opening(
+        write: bool,
+        nested: bool,
+        savepoint_begins_transaction: bool,
+    ) -> Control {
+        match (write, nested) {
+            (false, _) => Control::BeginSnapshot,
+            (true, true) => Control::Savepoint,
+            (true, false) if savepoint_begins_transaction => Control::Savepoint,
+            (true, false) => Control::Begin,
+        }
+    }
+
+    // The PostgreSQL driver tracks its client's transaction by these; SQLite asks its own.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    /// Whether it begins a transaction on a connection that had none (a savepoint may too,
+    /// on SQLite, which the driver there tells by itself).
+    pub(crate) fn begins(self) -> bool {
+        matches!(self, Control::Begin | Control::BeginSnapshot)
+    }
+
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    /// Whether it ends the transaction.
+    pub(crate) fn ends(self) -> bool {
+        matches!(self, Control::Commit | Control::Rollback)
+    }
+
+    /// The statement that ends a transaction this one opened (`nested` as in
+    /// [`opening`](Self::opening)): keeping what it did, or undoing it. Undoing a nested
+    /// savepoint rolls back to it (and leaves it open); anything else eagerly began is
+    /// ended by `ROLLBACK`.
+    pub(crate) fn closing(self, nested: bool, keep: bool) -> Control {
+        match (keep, self, nested) {
+            (true, Control::Savepoint, _) => Control::Release,
+            (true, _, _) => Control::Commit,
+            (false, _, true) => Control::RollbackTo,
+            (false, _, false) => Control::Rollback,
+        }
     }
 }
 

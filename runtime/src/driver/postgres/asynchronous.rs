@@ -327,7 +327,8 @@ impl<'c> AsyncRun<'c> {
         if !write && nested {
             return Ok(AsyncRun { held: Held::Given(connection), caller, kept });
         }
-        let control = Control::opening(Dialect::Postgres, write, nested);
+        let savepoint_begins = Dialect::Postgres.savepoint_begins_transaction();
+        let control = Control::opening(write, nested, savepoint_begins);
         let statement = transaction::statement(Dialect::Postgres, control, table, write);
         let watched = Watched::start(caller, &statement)?;
         let opened = connection.begin(!write).await.map_err(|e| database(&statement, e));
@@ -342,20 +343,42 @@ impl<'c> AsyncRun<'c> {
         let Held::Opened { transaction, write, nested, table } = self.held else {
             return result;
         };
-        let opened = Control::opening(Dialect::Postgres, write, nested);
+        let savepoint_begins = Dialect::Postgres.savepoint_begins_transaction();
+        let opened = Control::opening(write, nested, savepoint_begins);
         let control = opened.closing(nested, result.is_ok());
-        let statement = transaction::statement(Dialect::Postgres, control, table, write);
-        let watched = Watched::start(self.caller, &statement)?;
+        let caller = self.caller;
         let ended = match control {
-            Control::Commit | Control::Release => transaction.commit().await,
-            _ => transaction.rollback().await,
+            Control::Commit | Control::Release => {
+                controlled(caller, control, table, write, transaction.commit()).await
+            }
+            // Undone to the savepoint, which is then released, as the blocking drivers do:
+            // the caller's transaction goes on without it.
+            Control::RollbackTo => {
+                let undo = transaction::statement(Dialect::Postgres, control, table, write);
+                let undone = controlled(
+                    caller,
+                    control,
+                    table,
+                    write,
+                    transaction.batch_execute(&undo.text),
+                );
+                match undone.await {
+                    Ok(()) => {
+                        let release = transaction.commit();
+                        controlled(caller, Control::Release, table, write, release).await
+                    }
+                    Err(error) => {
+                        let _ = transaction.rollback().await;
+                        Err(error)
+                    }
+                }
+            }
+            _ => controlled(caller, control, table, write, transaction.rollback()).await,
         };
-        let ended = ended.map(|()| 0).map_err(|e| database(&statement, e));
-        record(watched, None, self.caller, &statement, &[], ended.as_ref().copied(), None);
         match result {
             // The error that made it roll back is the one worth reporting.
             Err(error) => Err(error),
-            Ok(value) => ended.map(|_| value),
+            Ok(value) => ended.map(|()| value),
         }
     }
 
@@ -474,6 +497,22 @@ impl<'c> AsyncRun<'c> {
         }
         Some((lines, steps))
     }
+}
+
+/// Runs `action`, which does what eagerly's `control` statement about `table` does,
+/// watched as that statement.
+async fn controlled(
+    caller: &'static Location<'static>,
+    control: Control,
+    table: &'static Table,
+    write: bool,
+    action: impl Future<Output = Result<(), tokio_postgres::Error>>,
+) -> Result<()> {
+    let statement = transaction::statement(Dialect::Postgres, control, table, write);
+    let watched = Watched::start(caller, &statement)?;
+    let done = action.await.map_err(|e| database(&statement, e));
+    record(watched, None, caller, &statement, &[], done.as_ref().map(|()| 0), None);
+    done
 }
 
 /// Records a statement, if watched, which ran for `elapsed` (or until now).

@@ -24,7 +24,7 @@ use ::postgres::types::ToSql;
 use super::{Db, Executor, Params, Run, sealed};
 use crate::error::{Error, Result, abbreviated};
 use crate::log::Counters;
-use crate::plan::statement::{PlanStep, StatementKind};
+use crate::plan::statement::{Control, PlanStep};
 use crate::row::Source;
 use crate::schema::Table;
 use crate::sql::{self, Statement};
@@ -207,15 +207,9 @@ impl<'c, C: Client> Held<'c, C> {
 
     /// Transaction control as the driver sees it: eagerly's own `BEGIN` on a `Client`
     /// puts it in a transaction until its `COMMIT` or `ROLLBACK`.
-    fn note_control(&self, statement: &Statement) {
-        if !C::IN_TRANSACTION {
-            match statement.text.split(' ').next() {
-                Some("BEGIN") => self.began.set(true),
-                Some("COMMIT" | "ROLLBACK") if statement.text.split(' ').nth(1) != Some("TO") => {
-                    self.began.set(false);
-                }
-                _ => {}
-            }
+    fn note_control(&self, control: Control) {
+        if !C::IN_TRANSACTION && (control.begins() || control.ends()) {
+            self.began.set(control.begins());
         }
     }
 }
@@ -244,12 +238,12 @@ impl<C: Client> Session for Held<'_, C> {
     fn execute(&self, run: Run<'_>, statement: &Statement, params: Params<'_>) -> Result<usize> {
         super::watched(run, statement, params, |_| {
             let result = values(statement, params).and_then(|values| {
-                if matches!(statement.kind, StatementKind::Transaction | StatementKind::Snapshot) {
+                if let Some(control) = statement.kind.control() {
                     // Transaction control cannot be prepared by every PostgreSQL-wire
                     // server; it takes no values.
                     let mut client = self.client.borrow_mut();
                     client.batch_execute(&statement.text).map_err(|e| database(statement, e))?;
-                    self.note_control(statement);
+                    self.note_control(control);
                     return Ok(0);
                 }
                 self.with_prepared(statement, |client, prepared| {
