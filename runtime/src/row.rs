@@ -231,26 +231,18 @@ pub struct Reader<'a> {
     key_selected: bool,
 }
 
-/// A result row: straight from SQLite, read in place from another backend's row, or as
-/// values (another backend's values that have no SQLite form to borrow, or a row a
-/// batched loader kept aside to decode once per parent that shares it). Values are read in
-/// their SQLite forms whatever the backend (a `BOOLEAN` as the integer 0 or 1, a `UUID` as
-/// 16 bytes, a `DATE` as `2024-02-29`), so that a field decodes the same from every one.
+/// A result row: straight from SQLite, borrowed from another backend's row (its values
+/// in their SQLite forms, read once per row by the driver), or as values (another
+/// backend's values that have no SQLite form to borrow, or a row a batched loader kept
+/// aside to decode once per parent that shares it). Values are read in their SQLite forms
+/// whatever the backend (a `BOOLEAN` as the integer 0 or 1, a `UUID` as 16 bytes, a
+/// `DATE` as `2024-02-29`), so that a field decodes the same from every one.
 #[derive(Clone, Copy)]
 #[doc(hidden)]
 pub enum Source<'a> {
     Sqlite(&'a rusqlite::Row<'a>),
     Values(&'a [crate::value::Value]),
-    InPlace(&'a dyn InPlace),
-}
-
-/// A backend's result row whose every value has an SQLite form borrowed from it.
-#[doc(hidden)]
-pub trait InPlace {
-    /// The number of columns.
-    fn column_count(&self) -> usize;
-    /// The value of column `index` in its SQLite form; `None` past the last column.
-    fn value(&self, index: usize) -> Option<ValueRef<'_>>;
+    Borrowed(&'a [ValueRef<'a>]),
 }
 
 impl<'a> Source<'a> {
@@ -261,6 +253,7 @@ impl<'a> Source<'a> {
     pub(crate) fn get(&self, index: usize) -> rusqlite::Result<ValueRef<'a>> {
         match self {
             Source::Sqlite(row) => row.get_ref(index),
+            Source::Borrowed(values) if index < values.len() => Ok(values[index]),
             _ => self.get_other(index),
         }
     }
@@ -271,7 +264,7 @@ impl<'a> Source<'a> {
             Source::Sqlite(row) => return row.get_ref(index),
             // Kept rows are result values: never a list.
             Source::Values(values) => values.get(index).and_then(crate::value::Value::as_sqlite),
-            Source::InPlace(row) => row.value(index),
+            Source::Borrowed(values) => values.get(index).copied(),
         }
         .ok_or_else(|| rusqlite::Error::InvalidColumnIndex(index))
     }
@@ -280,7 +273,7 @@ impl<'a> Source<'a> {
     pub(crate) fn column_count(&self) -> usize {
         match self {
             Source::Sqlite(row) => row.as_ref().column_count(),
-            Source::InPlace(row) => row.column_count(),
+            Source::Borrowed(values) => values.len(),
             Source::Values(values) => values.len(),
         }
     }

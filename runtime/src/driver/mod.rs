@@ -19,7 +19,8 @@
 //!
 //! Rows reach the loader as a [`Source`]: SQLite's own rows, read in place, or values
 //! in [`Value`]'s SQLite forms (what PostgreSQL's driver gives, so that a model decodes
-//! the same way from either).
+//! the same way from either): borrowed from the row where every column has such a form,
+//! each row's read in one pass by forms decided once per statement, else converted.
 
 use std::panic::Location;
 use std::time::Instant;

@@ -23,74 +23,90 @@ use rusqlite::types::ValueRef;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
-/// A row every column of which has an SQLite form to borrow (no date, time or numeric),
-/// read in place: no copy of its text and bytes before the fields decode them.
-pub(super) struct InPlace<'r>(pub &'r Row);
+/// How the values of a statement's columns are borrowed in their SQLite forms, decided once
+/// per statement from the column types (where every column has such a form: no date, time
+/// or numeric), so that a row's values are read in one pass, with no copy of their text
+/// and bytes, before the fields decode them.
+pub(super) struct Borrowing(Vec<Form>);
 
-impl InPlace<'_> {
-    /// Whether `row` can be read in place.
-    pub(super) fn fits(row: &Row) -> bool {
-        row.columns().iter().all(|c| has_borrowed_form(c.type_()))
+impl Borrowing {
+    /// The forms of `columns`, if each has one.
+    pub(super) fn of(columns: &[::postgres::Column]) -> Option<Borrowing> {
+        columns.iter().map(|c| Form::of(c.type_())).collect::<Option<_>>().map(Borrowing)
+    }
+
+    /// Reads `row`'s values into `out` (emptied first); `None` if one is malformed.
+    pub(super) fn read<'r>(&self, row: &'r Row, out: &mut Vec<ValueRef<'r>>) -> Option<()> {
+        out.clear();
+        for (index, form) in self.0.iter().enumerate() {
+            out.push(match row.try_get::<_, Option<Raw<'_>>>(index).ok()? {
+                None => ValueRef::Null,
+                Some(Raw(raw)) => form.read(raw)?,
+            });
+        }
+        Some(())
     }
 }
 
-impl crate::row::InPlace for InPlace<'_> {
-    fn column_count(&self) -> usize {
-        self.0.len()
+/// The SQLite form of a PostgreSQL type that has one to borrow from its binary form.
+#[derive(Clone, Copy)]
+enum Form {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Oid,
+    Float4,
+    Float8,
+    Text,
+    /// `jsonb`: a version byte (1), then the text.
+    Jsonb,
+    Blob,
+}
+
+impl Form {
+    fn of(ty: &Type) -> Option<Form> {
+        Some(match *ty {
+            Type::BOOL => Form::Bool,
+            Type::INT2 => Form::Int2,
+            Type::INT4 => Form::Int4,
+            Type::INT8 => Form::Int8,
+            Type::OID => Form::Oid,
+            Type::FLOAT4 => Form::Float4,
+            Type::FLOAT8 => Form::Float8,
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::JSON => {
+                Form::Text
+            }
+            Type::JSONB => Form::Jsonb,
+            Type::BYTEA | Type::UUID => Form::Blob,
+            _ => return None,
+        })
     }
 
-    fn value(&self, index: usize) -> Option<ValueRef<'_>> {
-        let ty = self.0.columns().get(index)?.type_();
-        match self.0.try_get::<_, Option<Raw<'_>>>(index).ok()? {
-            None => Some(ValueRef::Null),
-            Some(Raw(raw)) => borrowed(ty, raw),
-        }
+    /// The value `raw` in this form; `None` if malformed.
+    fn read(self, raw: &[u8]) -> Option<ValueRef<'_>> {
+        Some(match self {
+            Form::Bool => ValueRef::Integer(i64::from(*raw.first()? != 0)),
+            Form::Int2 => ValueRef::Integer(i16::from_be_bytes(raw.try_into().ok()?).into()),
+            Form::Int4 => ValueRef::Integer(i32::from_be_bytes(raw.try_into().ok()?).into()),
+            Form::Int8 => ValueRef::Integer(i64::from_be_bytes(raw.try_into().ok()?)),
+            Form::Oid => ValueRef::Integer(u32::from_be_bytes(raw.try_into().ok()?).into()),
+            Form::Float4 => ValueRef::Real(f32::from_be_bytes(raw.try_into().ok()?).into()),
+            Form::Float8 => ValueRef::Real(f64::from_be_bytes(raw.try_into().ok()?)),
+            Form::Text => ValueRef::Text(raw),
+            Form::Jsonb => match raw.split_first()? {
+                (1, text) => ValueRef::Text(text),
+                _ => return None,
+            },
+            Form::Blob => ValueRef::Blob(raw),
+        })
     }
 }
 
 /// Whether a value of type `ty` has an SQLite form borrowed from its binary form (and so
 /// binds from one, `bind`).
 pub(super) fn has_borrowed_form(ty: &Type) -> bool {
-    matches!(
-        *ty,
-        Type::BOOL
-            | Type::INT2
-            | Type::INT4
-            | Type::INT8
-            | Type::OID
-            | Type::FLOAT4
-            | Type::FLOAT8
-            | Type::TEXT
-            | Type::VARCHAR
-            | Type::BPCHAR
-            | Type::NAME
-            | Type::UNKNOWN
-            | Type::JSON
-            | Type::JSONB
-            | Type::BYTEA
-            | Type::UUID
-    )
-}
-
-/// The SQLite form of a value of type `ty`, borrowed from its binary form `raw`; `None`
-/// for a type without one ([`has_borrowed_form`]) or a malformed value.
-fn borrowed<'a>(ty: &Type, raw: &'a [u8]) -> Option<ValueRef<'a>> {
-    Some(match *ty {
-        Type::BOOL => ValueRef::Integer(i64::from(*raw.first()? != 0)),
-        Type::INT2 => ValueRef::Integer(i16::from_be_bytes(raw.try_into().ok()?).into()),
-        Type::INT4 => ValueRef::Integer(i32::from_be_bytes(raw.try_into().ok()?).into()),
-        Type::INT8 => ValueRef::Integer(i64::from_be_bytes(raw.try_into().ok()?)),
-        Type::OID => ValueRef::Integer(u32::from_be_bytes(raw.try_into().ok()?).into()),
-        Type::FLOAT4 => ValueRef::Real(f32::from_be_bytes(raw.try_into().ok()?).into()),
-        Type::FLOAT8 => ValueRef::Real(f64::from_be_bytes(raw.try_into().ok()?)),
-        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::JSON => {
-            ValueRef::Text(raw)
-        }
-        // jsonb's binary form is a version byte (1), then the text.
-        Type::JSONB if raw.first() == Some(&1) => ValueRef::Text(&raw[1..]),
-        Type::BYTEA | Type::UUID => ValueRef::Blob(raw),
-        _ => return None,
-    })
+    Form::of(ty).is_some()
 }
 
 /// Reads every column of `row` into `out` (emptied first).
@@ -129,8 +145,8 @@ impl<'a> FromSql<'a> for Raw<'a> {
 /// The value of a column of type `ty` from its binary form; `None` for a type eagerly
 /// does not read (or a malformed value).
 fn value(ty: &Type, raw: &[u8]) -> Option<Value> {
-    if has_borrowed_form(ty) {
-        return Value::from_sqlite(borrowed(ty, raw)?).ok();
+    if let Some(form) = Form::of(ty) {
+        return Value::from_sqlite(form.read(raw)?).ok();
     }
     Some(match *ty {
         Type::NUMERIC => numeric(raw)?,

@@ -420,19 +420,20 @@ fn read_count(row: &::postgres::Row) -> Option<u64> {
     u64::try_from(row.try_get::<_, i64>(0).ok()?).ok()
 }
 
-/// Hands each of a statement's rows to `each`: read in place where every column has a
-/// borrowed SQLite form, else converted to values. Returns the number of rows.
+/// Hands each of a statement's rows to `each`: its values borrowed in their SQLite forms
+/// where every column has one, else converted to values. Returns the number of rows.
 fn push_rows(
     rows: &[::postgres::Row],
     statement: &Statement,
     each: &mut dyn FnMut(Source<'_>) -> Result<()>,
 ) -> Result<usize> {
-    let in_place = rows.first().is_some_and(decode::InPlace::fits);
-    let mut row_values = Vec::new();
+    let borrowing = rows.first().and_then(|row| decode::Borrowing::of(row.columns()));
+    let (mut borrowed, mut row_values) = (Vec::new(), Vec::new());
     for row in rows {
-        if in_place {
-            each(Source::InPlace(&decode::InPlace(row)))?;
+        if borrowing.as_ref().is_some_and(|b| b.read(row, &mut borrowed).is_some()) {
+            each(Source::Borrowed(&borrowed))?;
         } else {
+            // Also a malformed value, which the conversion names.
             decode::read_row(row, statement.table_name(), &mut row_values)?;
             each(Source::Values(&row_values))?;
         }
