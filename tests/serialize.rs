@@ -1,7 +1,12 @@
 //! With the `serde` feature, rows serialize as their model's fields plus what was loaded,
-//! so a JSON API can return them.
+//! so a JSON API can return them; on SQLite and on PostgreSQL (`on_every_backend!`).
 
-use eagerly::Model;
+#[macro_use]
+mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
+
+use eagerly::{Executor, Model};
 use serde::Serialize;
 use serde_json::json;
 
@@ -25,20 +30,23 @@ pub struct Book {
     pub author_id: i64,
 }
 
-#[test]
-fn rows_serialize_with_what_was_loaded() {
-    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
-    eagerly::create_tables(&conn, &[Author::TABLE, Book::TABLE]).unwrap();
-    NewAuthor { name: "Ann".into(), secret: "s3cret".into() }.insert(&conn).unwrap();
-    NewBook { title: "Justice".into(), author_id: 1 }.insert(&conn).unwrap();
+on_every_backend!(setup = crate::common::nothing; rows_serialize_with_what_was_loaded);
 
-    let plain = Author::query().all(&conn).unwrap();
+fn rows_serialize_with_what_was_loaded<C: ?Sized>(db: &mut C, _: common::Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    eagerly::create_tables(&mut *db, &[Author::TABLE, Book::TABLE]).unwrap();
+    NewAuthor { name: "Ann".into(), secret: "s3cret".into() }.insert(&mut *db).unwrap();
+    NewBook { title: "Justice".into(), author_id: 1 }.insert(&mut *db).unwrap();
+
+    let plain = Author::query().all(&mut *db).unwrap();
     assert_eq!(serde_json::to_value(&plain).unwrap(), json!([{ "id": 1, "name": "Ann" }]));
 
     let loaded = Author::query()
         .prefetch_with(Author::books, |books| books.select_related(Book::author))
         .with_count(Author::books)
-        .all(&conn)
+        .all(&mut *db)
         .unwrap();
     assert_eq!(
         serde_json::to_value(&loaded).unwrap(),

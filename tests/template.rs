@@ -1,13 +1,18 @@
 //! The seed's page: an askama template calls `author.books()`, which exists because the
 //! query prefetched the books, and the whole page takes 2 queries whatever the number of
 //! authors. (`tests/ui/eager/template_unloaded.rs` is the same template on rows without
-//! books: it does not compile.)
+//! books: it does not compile.) On SQLite and on PostgreSQL (`on_every_backend!`).
 
+#[macro_use]
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres_server;
 
 use askama::Template;
 use common::*;
-use eagerly::row;
+use eagerly::{Executor, row};
+
+on_every_backend!(the_template_renders_prefetched_books_in_two_queries);
 
 /// The template of `examples/author_book_list.rs`.
 #[derive(Template)]
@@ -18,12 +23,16 @@ struct AuthorList<'a> {
 
 type AuthorWithBooks = row!(Author { books });
 
-#[test]
-fn the_template_renders_prefetched_books_in_two_queries() {
-    let conn = seeded_db();
+fn the_template_renders_prefetched_books_in_two_queries<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
     let (html, log) = eagerly::capture(|| {
-        let authors =
-            Author::query().prefetch(Author::books).order_by(Author::id.asc()).all(&conn).unwrap();
+        let authors = Author::query()
+            .prefetch(Author::books)
+            .order_by(Author::id.asc())
+            .all(&mut *db)
+            .unwrap();
         AuthorList { authors: &authors }.render().unwrap()
     });
     assert_eq!(
