@@ -112,6 +112,24 @@ struct AuthorView {
     books_count: usize,
 }
 
+/// The [`AuthorView`] of an eagerly loaded author row (of any query that joined the
+/// publisher, prefetched the books with their tags and counted the books).
+macro_rules! author_view {
+    ($row:expr) => {{
+        let a = $row;
+        AuthorView {
+            author: (*a).clone(),
+            publisher: a.publisher().map(|p| (**p).clone()),
+            books: a
+                .books()
+                .iter()
+                .map(|b| ((**b).clone(), b.tags().iter().map(|t| (**t).clone()).collect()))
+                .collect(),
+            books_count: a.books_count(),
+        }
+    }};
+}
+
 fn eager_authors(db: &mut (impl Loader + ?Sized)) -> Vec<AuthorView> {
     db.all(
         &Author::query()
@@ -126,16 +144,7 @@ fn eager_authors(db: &mut (impl Loader + ?Sized)) -> Vec<AuthorView> {
             .order_by(Author::id.asc()),
     )
     .into_iter()
-    .map(|a| AuthorView {
-        author: (*a).clone(),
-        publisher: a.publisher().map(|p| (**p).clone()),
-        books: a
-            .books()
-            .iter()
-            .map(|b| ((**b).clone(), b.tags().iter().map(|t| (**t).clone()).collect()))
-            .collect(),
-        books_count: a.books_count(),
-    })
+    .map(|a| author_view!(a))
     .collect()
 }
 
@@ -432,6 +441,7 @@ mod generated {
     use eagerly::{Error, Model};
     use proptest::prelude::*;
 
+    use super::AuthorView;
     use super::common::*;
 
     #[derive(Debug, Clone)]
@@ -528,14 +538,6 @@ mod generated {
         found.unwrap().map(|row| (*row).clone())
     }
 
-    #[derive(Debug, PartialEq)]
-    struct AuthorView {
-        author: Author,
-        publisher: Option<Publisher>,
-        books: Vec<(Book, Vec<Tag>)>,
-        books_count: usize,
-    }
-
     fn eager_authors(conn: &Connection, ask: &Ask) -> (Vec<AuthorView>, usize) {
         let (authors, log) = eagerly::capture(|| {
             Author::query()
@@ -557,19 +559,7 @@ mod generated {
                 .all(conn)
                 .unwrap()
         });
-        let views = authors
-            .into_iter()
-            .map(|a| AuthorView {
-                author: (*a).clone(),
-                publisher: a.publisher().map(|p| (**p).clone()),
-                books: a
-                    .books()
-                    .iter()
-                    .map(|b| ((**b).clone(), b.tags().iter().map(|t| (**t).clone()).collect()))
-                    .collect(),
-                books_count: a.books_count(),
-            })
-            .collect();
+        let views = authors.into_iter().map(|a| author_view!(a)).collect();
         (views, log.len())
     }
 
