@@ -18,6 +18,7 @@ on_every_backend!(
     related_rows_keep_the_order_of_the_related_query,
     no_parents_no_statement,
     belongs_to_can_be_batched_instead_of_joined,
+    to_one_batches_are_not_ordered_and_to_many_batches_are,
     many_to_many_joins_the_link_table,
     nested_loads_to_any_depth_carry_their_types,
     a_limit_in_a_prefetch_applies_to_each_parent,
@@ -125,11 +126,18 @@ where
             .all(&mut *db)
             .unwrap()
     });
+    // One row per key: no ORDER BY, which would only make the database sort.
     assert_eq!(
         log.sql()[1..],
         [
-            backend.sql(&format!(r#"SELECT t0."id", t0."name", t0."publisher_id" FROM "author" t0 WHERE t0."id" {} ORDER BY t0."id" ASC"#, backend.in_list(2))),
-            backend.sql(&format!(r#"SELECT t0."id", t0."name" FROM "publisher" t0 WHERE t0."id" {} ORDER BY t0."id" ASC"#, backend.in_list(1))),
+            backend.sql(&format!(
+                r#"SELECT t0."id", t0."name", t0."publisher_id" FROM "author" t0 WHERE t0."id" {}"#,
+                backend.in_list(2)
+            )),
+            backend.sql(&format!(
+                r#"SELECT t0."id", t0."name" FROM "publisher" t0 WHERE t0."id" {}"#,
+                backend.in_list(1)
+            )),
         ]
     );
     assert_eq!(
@@ -145,6 +153,54 @@ where
         authors[..3],
         [("Ann Leckie", "Tor"), ("Ann Leckie", "Tor"), ("Brandon Sanderson", "Tor")]
     );
+}
+
+/// A to-one batch's rows are one per key: an order asked of it changes nothing and is not
+/// sent, while a to-many batch keeps its order (each parent's rows come in it).
+fn to_one_batches_are_not_ordered_and_to_many_batches_are<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let (books, log) = eagerly::capture(|| {
+        Book::query()
+            .order_by(Book::id.asc())
+            .prefetch_with(Book::author, |author| {
+                author
+                    .order_by(Author::name.desc())
+                    .prefetch_with(Author::books, |books| books.order_by(Book::title.asc()))
+            })
+            .all(&mut *db)
+            .unwrap()
+    });
+    assert_eq!(log.len(), 3, "{log}");
+    assert!(!log.sql()[1].contains("ORDER BY"), "{}", log.sql()[1]);
+    assert!(log.sql()[2].ends_with(r#"ORDER BY t0."title" ASC, t0."id" ASC"#), "{}", log.sql()[2]);
+    let shelf: Vec<(i64, &str, Vec<&str>)> = books
+        .iter()
+        .map(|b| (b.id, b.author().name.as_str(), titles(b.author().books())))
+        .collect();
+    let ann = vec!["100% Rust", "1000 Rusty Nails", "Ancillary Justice"];
+    let brandon =
+        vec![r"C:\Books\[draft]", "snake_case for *everyone*?", "the rust programming language"];
+    assert_eq!(
+        shelf,
+        [
+            (1, "Ann Leckie", ann.clone()),
+            (2, "Ann Leckie", ann.clone()),
+            (3, "Brandon Sanderson", brandon.clone()),
+            (4, "Brandon Sanderson", brandon.clone()),
+            (5, "Brandon Sanderson", brandon),
+            (6, "Ann Leckie", ann),
+        ]
+    );
+    // A slice per parent keeps its order, which ranks the rows.
+    let (_, log) = eagerly::capture(|| {
+        Book::query()
+            .prefetch_with(Book::author, |author| author.order_by(Author::name.desc()).limit(1))
+            .all(&mut *db)
+            .unwrap()
+    });
+    assert!(log.sql()[1].contains(r#"ORDER BY t0."name" DESC"#), "{}", log.sql()[1]);
 }
 
 fn many_to_many_joins_the_link_table<C: ?Sized>(db: &mut C, backend: Backend)
@@ -297,7 +353,7 @@ where
         log.sql(),
         [
             backend.sql(&format!(r#"{BOOKS} WHERE t0."author_id" {} ORDER BY t0."author_id" ASC, t0."id" ASC"#, backend.in_list(3))),
-            backend.sql(&format!(r#"SELECT t0."id", t0."name" FROM "publisher" t0 WHERE t0."name" {} ? AND t0."id" {} ORDER BY t0."id" ASC"#, backend.pick("IS NOT", "IS DISTINCT FROM"), backend.in_list(1))),
+            backend.sql(&format!(r#"SELECT t0."id", t0."name" FROM "publisher" t0 WHERE t0."name" {} ? AND t0."id" {}"#, backend.pick("IS NOT", "IS DISTINCT FROM"), backend.in_list(1))),
         ]
     );
     assert_eq!(authors.iter().map(|a| a.books().len()).collect::<Vec<_>>(), [3, 3, 0]);

@@ -141,6 +141,12 @@ impl Link {
         }
     }
 
+    /// Whether a batch finds at most one related row per key (a `belongs_to` looks its
+    /// target up by primary key), so that the order of its rows cannot matter.
+    pub(crate) fn one_row_per_key(self) -> bool {
+        matches!(self, Link::BelongsTo { .. })
+    }
+
     /// Whether every row of the related table has a source row (a `has_many`'s children
     /// all have a parent; a `belongs_to` or `many_to_many` reaches only the rows some
     /// source row refers to).

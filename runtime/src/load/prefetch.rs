@@ -506,8 +506,18 @@ fn key_names<Rel: Relation>() -> (&'static str, &'static str) {
 /// defined order whatever the user ordered by. Without an order of the user's, the batch
 /// is ordered by its key first: that is the order of the foreign-key index the `IN`
 /// lookup reads, so SQLite need not sort, and within one parent it is key order.
+///
+/// A batch that finds one row per key (a `belongs_to`) is not ordered at all: a parent's
+/// group is that one row whatever the order (groups are made by key, not by position),
+/// so an `ORDER BY` would only make the database sort. A slice per parent keeps its order,
+/// which its window function ranks by.
 fn ordered<Rel: Relation>(select: &Select, key: &BatchKey) -> Select {
     let mut select = select.clone();
+    let sliced = select.limit.is_some() || select.offset.is_some();
+    if Rel::LINK.one_row_per_key() && !sliced {
+        select.order.clear();
+        return select;
+    }
     if select.order.is_empty() {
         select.order.push(OrderTerm { alias: key.alias, ..OrderTerm::ascending(key.column) });
     }
