@@ -74,6 +74,9 @@ pub struct Names {
     pub module: Ident,
     /// The model's own trait for its slot keys: `RelationOfAuthor` (hidden).
     pub relation_of: Ident,
+    /// What the model dereferences to, whose methods named like the row's accessors say
+    /// that relations are read from rows: `AuthorOnRows` (hidden).
+    pub on_rows: Ident,
     /// One per relation, then one per count of a to-many relation.
     pub slots: Vec<Slot>,
     /// Per relation: its marker type (hidden): `AuthorBooks` for `Author::books`.
@@ -88,6 +91,10 @@ pub struct Slot {
     /// The trait bounding the slot's accessor (hidden): `AuthorBooksLoaded`,
     /// `AuthorBooksCounted`.
     pub bound: Ident,
+    /// The trait, never implemented, bounding the method of the accessor's name that the
+    /// model reaches through `Deref`, whose message says that relations are read from rows
+    /// (hidden): `AuthorBooksReadFromRows`, `AuthorBooksCountReadFromRows`.
+    pub on_rows: Ident,
     /// The accessor: `books`, `books_count` (the relation's own identifier, `r#` and all,
     /// for the rows).
     pub accessor: Ident,
@@ -108,6 +115,7 @@ impl Names {
         let mut params = Fresh::taking([model_name.clone()]);
         let mut fields = Fresh::taking(["__model".to_string()]);
         let relation_of = hidden.ident(format!("RelationOf{model_name}"));
+        let on_rows = hidden.ident(format!("{model_name}OnRows"));
         let markers: Vec<Ident> = model
             .relations
             .iter()
@@ -121,15 +129,22 @@ impl Names {
                 }
                 let name = unraw(&relation.name);
                 let camel = camel_case(&name);
-                let (field, param, bound, accessor_name) = if count {
+                let (field, param, bound, on_rows, accessor_name) = if count {
                     (
                         format!("__{name}_count"),
                         format!("{camel}Count"),
                         format!("{model_name}{camel}Counted"),
+                        format!("{model_name}{camel}CountReadFromRows"),
                         format!("{name}_count"),
                     )
                 } else {
-                    (format!("__{name}"), camel.clone(), format!("{model_name}{camel}Loaded"), name)
+                    (
+                        format!("__{name}"),
+                        camel.clone(),
+                        format!("{model_name}{camel}Loaded"),
+                        format!("{model_name}{camel}ReadFromRows"),
+                        name,
+                    )
                 };
                 let accessor = if count {
                     Ident::new(&accessor_name, Span::call_site())
@@ -140,6 +155,7 @@ impl Names {
                     field: fields.ident(field),
                     param: params.ident(param),
                     bound: hidden.ident(bound),
+                    on_rows: hidden.ident(on_rows),
                     accessor,
                     name: accessor_name,
                     relation: i,
@@ -152,6 +168,7 @@ impl Names {
             new: Ident::new(&format!("New{model_name}"), Span::call_site()),
             module: Ident::new("__eagerly", Span::call_site()),
             relation_of,
+            on_rows,
             slots,
             markers,
         }

@@ -15,7 +15,7 @@ use crate::model::ast::unraw;
 use crate::model::{Model, RelationKind};
 
 pub fn expand(model: &Model, names: &Names) -> Generated {
-    let mut out = Generated::default();
+    let mut out = if model.relations.is_empty() { Generated::default() } else { on_rows(model, names) };
     for (i, relation) in model.relations.iter().enumerate() {
         let slots = [Some(false), relation.is_to_many().then_some(true)];
         for part in std::iter::once(marker(model, names, i))
@@ -311,6 +311,111 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Gen
         }
 
         #accessor_impl
+    };
+    let Generated { hidden: model_hidden, impls: model_impls, .. } =
+        on_model(model, names, relation_index, count);
+    let hidden = quote!(#hidden #model_hidden);
+    let impls = quote!(#impls #model_impls);
+    Generated { public: TokenStream::new(), hidden, impls }
+}
+
+/// What the model dereferences to: a unit type whose methods, named like the row's
+/// accessors ([`on_model`]), tell a user who reads a relation from the model (`fn show(a:
+/// &Author) { a.books() }`, a first function everyone writes) where relations are read.
+/// A `Deref`, because the model's own namespace has the relation constants of the same
+/// names (`Author::books`), and a method found through it comes after the model's own.
+fn on_rows(model: &Model, names: &Names) -> Generated {
+    let ident = model.ident;
+    let on_rows_ident = &names.on_rows;
+    let on_rows = names.hidden(on_rows_ident);
+    let doc = format!(
+        "`{ident}`'s relations, which are read from rows (`{}`) and not from the model.",
+        names.row
+    );
+    let hidden = quote! {
+        #[doc = #doc]
+        pub struct #on_rows_ident;
+    };
+    let impls = quote! {
+        #[automatically_derived]
+        #[doc(hidden)]
+        impl ::core::ops::Deref for #ident {
+            type Target = #on_rows;
+            fn deref(&self) -> &#on_rows {
+                &#on_rows
+            }
+        }
+    };
+    Generated { public: TokenStream::new(), hidden, impls }
+}
+
+/// The slot's accessor as the model reaches it ([`on_rows`]), which never compiles: its
+/// bound is a trait nothing implements, whose message says that a relation is read from
+/// the rows of a query that loaded it, and how. Without it, that first mistake is a bare
+/// "no method named `books`".
+fn on_model(model: &Model, names: &Names, relation_index: usize, count: bool) -> Generated {
+    let ident = model.ident;
+    let vis = model.vis;
+    let relation = &model.relations[relation_index];
+    let slot = &names.slots[names.slot(relation_index, count)];
+    let (trait_ident, accessor) = (&slot.on_rows, &slot.accessor);
+    let on_rows = names.hidden(trait_ident);
+    let name = &relation.name;
+    let full_name = format!("{ident}::{name}");
+    let target = &relation.target;
+    let row = &names.row;
+    let lifetime = syn::Lifetime::new("'__row", proc_macro2::Span::call_site());
+    let (what, load, returns) = if count {
+        (format!("the count of `{full_name}`"), format!("`.with_count({full_name})`"), quote!(usize))
+    } else {
+        let (load, returns) = match &relation.kind {
+            RelationKind::BelongsTo { field } => (
+                format!("`.select_related({full_name})` or `.prefetch({full_name})`"),
+                if model.fields[*field].nullable {
+                    quote!(::core::option::Option<&#lifetime #target>)
+                } else {
+                    quote!(&#lifetime #target)
+                },
+            ),
+            _ => (format!("`.prefetch({full_name})`"), quote!(&#lifetime [#target])),
+        };
+        (format!("relation `{full_name}`"), load, returns)
+    };
+    let named = if count { format!("count({})", unraw(name)) } else { unraw(name) };
+    let message = format!("{what} is read from a row, not from the model `{ident}`");
+    let label = format!("`{ident}` holds its columns only: its relations are on `{row}`");
+    let note = format!(
+        "take the row the query returned, `&{row}<..>` (or name its type: `eagerly::row!({ident} {{ {named} }})`), and load it in that query with {load}"
+    );
+    let doc = format!(
+        "Not on the model: {what} is read from the rows of a query that loaded it (see `{row}`)."
+    );
+    // Implemented for `Infallible` alone, and not recommended: without an impl, the
+    // compiler would suggest adding one.
+    let hidden = quote! {
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        pub trait #trait_ident {
+            fn on_rows(self) -> !;
+        }
+
+        #[diagnostic::do_not_recommend]
+        impl #trait_ident for ::core::convert::Infallible {
+            fn on_rows(self) -> ! {
+                match self {}
+            }
+        }
+    };
+    let holder = names.hidden(&names.on_rows);
+    let impls = quote! {
+        impl #holder {
+            #[doc = #doc]
+            #vis fn #accessor<#lifetime>(&#lifetime self) -> #returns
+            where
+                &#lifetime Self: #on_rows,
+            {
+                #on_rows::on_rows(self)
+            }
+        }
     };
     Generated { public: TokenStream::new(), hidden, impls }
 }
