@@ -102,6 +102,9 @@ use syn::{DeriveInput, parse_macro_input};
 /// - `AuthorRow<..>`: the model plus, in type parameters, what a query loaded; it
 ///   dereferences to `Author`.
 /// - `NewAuthor`: every field but a single integer key, to insert and let SQLite assign it.
+/// - With relations, `Deref` for `Author` to a hidden type, so that `author.books()` on the
+///   model (not a row) is a compile error saying that relations are read from rows and
+///   what to load: the derive cannot go on a struct that implements `Deref` itself.
 ///
 /// `AuthorRow` and `NewAuthor` are the only names the derive adds to your module; the rest
 /// (relation types, the traits behind accessors) lives in a scope of its own, so a model
