@@ -1,4 +1,7 @@
-//! The seed's models (publishers, authors, books, tags) and a small fixed data set.
+//! The seed's models (publishers, authors, books, tags) and a small fixed data set, and the
+//! harness that runs a scenario on every backend: `on_every_backend!`, `Backend` (the SQL
+//! each backend writes), `RawSql` (statements around eagerly) and `Transact` (a
+//! transaction the test opens itself).
 #![allow(dead_code)]
 
 use eagerly::rusqlite::Connection;
