@@ -15,7 +15,8 @@ use crate::model::ast::unraw;
 use crate::model::{Model, RelationKind};
 
 pub fn expand(model: &Model, names: &Names) -> Generated {
-    let mut out = if model.relations.is_empty() { Generated::default() } else { on_rows(model, names) };
+    let mut out =
+        if model.relations.is_empty() { Generated::default() } else { on_rows(model, names) };
     for (i, relation) in model.relations.iter().enumerate() {
         let slots = [Some(false), relation.is_to_many().then_some(true)];
         for part in std::iter::once(marker(model, names, i))
@@ -366,7 +367,11 @@ fn on_model(model: &Model, names: &Names, relation_index: usize, count: bool) ->
     let row = &names.row;
     let lifetime = syn::Lifetime::new("'__row", proc_macro2::Span::call_site());
     let (what, load, returns) = if count {
-        (format!("the count of `{full_name}`"), format!("`.with_count({full_name})`"), quote!(usize))
+        (
+            format!("the count of `{full_name}`"),
+            format!("`.with_count({full_name})`"),
+            quote!(usize),
+        )
     } else {
         let (load, returns) = match &relation.kind {
             RelationKind::BelongsTo { field } => (

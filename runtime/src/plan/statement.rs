@@ -102,16 +102,16 @@ impl Control {
         }
     }
 
-    // The PostgreSQL driver tracks its client's transaction by these; SQLite asks its own.
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     /// Whether it begins a transaction on a connection that had none (a savepoint may too,
     /// on SQLite, which the driver there tells by itself).
+    // The PostgreSQL driver tracks its client's transaction by these; SQLite asks its own.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn begins(self) -> bool {
         matches!(self, Control::Begin | Control::BeginSnapshot)
     }
 
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     /// Whether it ends the transaction.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn ends(self) -> bool {
         matches!(self, Control::Commit | Control::Rollback)
     }

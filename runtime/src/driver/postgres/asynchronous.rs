@@ -288,6 +288,14 @@ pub struct AsyncRun<'c> {
     kept: Kept<'c>,
 }
 
+enum Held<'c> {
+    /// The caller's connection.
+    Given(&'c mut (dyn Connection + 'c)),
+    /// A transaction eagerly opened on it (a savepoint if `nested`): rolled back if
+    /// dropped before it ends.
+    Opened { transaction: Transaction<'c>, write: bool, nested: bool, table: &'static Table },
+}
+
 impl Held<'_> {
     fn client(&self) -> &Client {
         match self {
@@ -295,14 +303,6 @@ impl Held<'_> {
             Held::Opened { transaction, .. } => transaction.client(),
         }
     }
-}
-
-enum Held<'c> {
-    /// The caller's connection.
-    Given(&'c mut (dyn Connection + 'c)),
-    /// A transaction eagerly opened on it (a savepoint if `nested`): rolled back if
-    /// dropped before it ends.
-    Opened { transaction: Transaction<'c>, write: bool, nested: bool, table: &'static Table },
 }
 
 impl<'c> AsyncRun<'c> {
