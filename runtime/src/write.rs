@@ -131,9 +131,7 @@ impl Chunks {
 /// cannot move between threads).
 #[cfg(feature = "tokio-postgres")]
 pub(crate) mod nonblocking {
-    use rusqlite::ToSql;
-
-    use super::{found, sql};
+    use super::{fields_at, found, sql};
     use crate::driver::{AsyncRun, Params};
     use crate::error::{Error, Result};
     use crate::model::{Insertable, Model};
@@ -174,24 +172,15 @@ pub(crate) mod nonblocking {
     /// See [`super::update_one`].
     pub(crate) async fn update_one<M: Model>(run: &mut AsyncRun<'_>, model: &M) -> Result<()> {
         let (statement, columns) = sql::write::update_by_key(run.dialect(), M::TABLE);
-        let values = {
-            let mut all = Vec::with_capacity(M::TABLE.columns.len());
-            model.write_fields(&mut all);
-            let fields: Vec<&dyn ToSql> = columns.iter().map(|&c| all[c]).collect();
-            AsyncRun::bound(&statement, Params::Fields(&fields))?
-        };
+        let values = AsyncRun::bound(&statement, Params::Fields(&fields_at(model, &columns)))?;
         found(M::TABLE, run.execute(&statement, &values).await?)
     }
 
     /// See [`super::delete_one`].
     pub(crate) async fn delete_one<M: Model>(run: &mut AsyncRun<'_>, model: &M) -> Result<()> {
         let statement = sql::write::delete_by_key(run.dialect(), M::TABLE);
-        let values = {
-            let mut all = Vec::with_capacity(M::TABLE.columns.len());
-            model.write_fields(&mut all);
-            let key: Vec<&dyn ToSql> = M::TABLE.primary_key.iter().map(|&c| all[c]).collect();
-            AsyncRun::bound(&statement, Params::Fields(&key))?
-        };
+        let key = fields_at(model, M::TABLE.primary_key);
+        let values = AsyncRun::bound(&statement, Params::Fields(&key))?;
         found(M::TABLE, run.execute(&statement, &values).await?)
     }
 
@@ -326,9 +315,7 @@ impl<I: Insertable + Sync> AsyncInsert for I {}
 pub(crate) fn update_one<M: Model>(run: Run<'_>, model: &M) -> Result<()> {
     let table = M::TABLE;
     let (statement, columns) = sql::write::update_by_key(run.dialect(), table);
-    let mut all = Vec::with_capacity(table.columns.len());
-    model.write_fields(&mut all);
-    let fields: Vec<&dyn ToSql> = columns.iter().map(|&c| all[c]).collect();
+    let fields = fields_at(model, &columns);
     let changed = driver::execute(run, &statement, Params::Fields(&fields))
         .map_err(|e| name_unbindable_column(e, table, &columns, &fields))?;
     found(table, changed)
@@ -337,9 +324,7 @@ pub(crate) fn update_one<M: Model>(run: Run<'_>, model: &M) -> Result<()> {
 /// Deletes the row with `model`'s key.
 pub(crate) fn delete_one<M: Model>(run: Run<'_>, model: &M) -> Result<()> {
     let table = M::TABLE;
-    let mut all = Vec::with_capacity(table.columns.len());
-    model.write_fields(&mut all);
-    let key: Vec<&dyn ToSql> = table.primary_key.iter().map(|&c| all[c]).collect();
+    let key = fields_at(model, table.primary_key);
     let changed = driver::execute(
         run,
         &sql::write::delete_by_key(run.dialect(), table),
@@ -347,6 +332,13 @@ pub(crate) fn delete_one<M: Model>(run: Run<'_>, model: &M) -> Result<()> {
     )
     .map_err(|e| name_unbindable_column(e, table, table.primary_key, &key))?;
     found(table, changed)
+}
+
+/// `model`'s fields of these columns (by index), in this order.
+fn fields_at<'m, M: Model>(model: &'m M, columns: &[usize]) -> Vec<&'m dyn ToSql> {
+    let mut all = Vec::with_capacity(M::TABLE.columns.len());
+    model.write_fields(&mut all);
+    columns.iter().map(|&c| all[c]).collect()
 }
 
 fn found(table: &'static Table, changed: usize) -> Result<()> {
@@ -436,15 +428,16 @@ pub fn create_tables_async<'c>(
     async move {
         let ordered = crate::schema::in_foreign_key_order(tables);
         let Some(&first) = ordered.first() else { return Ok(()) };
+        let statements = creating(crate::sql::Dialect::Postgres, &ordered)?;
         let mut run = conn.into_run(caller).begin(true, first).await?;
-        let mut created = Ok(0);
-        for statement in creating(run.dialect(), &ordered)? {
-            created = run.execute(&statement, &[]).await;
-            if created.is_err() {
-                break;
+        let created = async {
+            for statement in &statements {
+                run.execute(statement, &[]).await?;
             }
+            Ok(())
         }
-        run.end(created.map(drop)).await
+        .await;
+        run.end(created).await
     }
 }
 
