@@ -370,3 +370,26 @@ fn futures_are_forbidden_and_inspected_like_closures() {
         assert!(report.is_clean(), "{report}");
     });
 }
+
+/// `create_tables_async` writes the same statements as `create_tables`, in one
+/// transaction of its own.
+#[test]
+fn creates_tables_as_the_blocking_driver_does() {
+    let Some(mut blocking) = postgres_server::isolated() else { return };
+    let schema = postgres_server::schema_of(&mut blocking);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut client = runtime.block_on(postgres_server::connect_async(&schema));
+    use eagerly::Model;
+    let tables =
+        [Book::TABLE, Author::TABLE, Tag::TABLE, common::BookTag::TABLE, common::Publisher::TABLE];
+    let ((), log) =
+        capture(|| runtime.block_on(eagerly::create_tables_async(&mut client, &tables)).unwrap());
+    let ((), blocking_log) = capture(|| {
+        blocking.batch_execute("CREATE SCHEMA again; SET search_path TO again").unwrap();
+        eagerly::create_tables(&mut blocking, &tables).unwrap()
+    });
+    assert_eq!(log.sql(), blocking_log.sql());
+    assert_eq!((log.sql()[0], log.sql()[log.len() - 1]), ("BEGIN", "COMMIT"));
+    let stored = runtime.block_on(NewTag { name: "sf".into() }.insert_async(&mut client));
+    assert_eq!(stored.unwrap().id, 1);
+}
