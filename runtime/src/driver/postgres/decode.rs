@@ -35,14 +35,15 @@ impl Borrowing {
         columns.iter().map(|c| Form::of(c.type_())).collect::<Option<_>>().map(Borrowing)
     }
 
-    /// Reads `row`'s values into `out` (emptied first); `None` if one is malformed.
+    /// Reads `row`'s values into `out`, replacing its values; `None` if one is malformed.
     pub(super) fn read<'r>(&self, row: &'r Row, out: &mut Vec<ValueRef<'r>>) -> Option<()> {
-        out.clear();
-        for (index, form) in self.0.iter().enumerate() {
-            out.push(match row.try_get::<_, Option<Raw<'_>>>(index).ok()? {
+        // Every row of a statement has its columns: the vector is sized once and overwritten.
+        out.resize(self.0.len(), ValueRef::Null);
+        for (index, (form, value)) in self.0.iter().zip(out.iter_mut()).enumerate() {
+            *value = match row.try_get::<_, Option<Raw<'_>>>(index).ok()? {
                 None => ValueRef::Null,
                 Some(Raw(raw)) => form.read(raw)?,
-            });
+            };
         }
         Some(())
     }
