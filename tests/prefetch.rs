@@ -19,6 +19,7 @@ on_every_backend!(
     no_parents_no_statement,
     belongs_to_can_be_batched_instead_of_joined,
     to_one_batches_are_not_ordered_and_to_many_batches_are,
+    a_filtered_to_one_prefetch_leaves_a_nullable_relation_empty,
     many_to_many_joins_the_link_table,
     nested_loads_to_any_depth_carry_their_types,
     a_limit_in_a_prefetch_applies_to_each_parent,
@@ -155,8 +156,9 @@ where
     );
 }
 
-/// A to-one batch's rows are one per key: an order asked of it changes nothing and is not
-/// sent, while a to-many batch keeps its order (each parent's rows come in it).
+/// A to-one batch's rows are one per key: it is not ordered (an order asked of a nullable
+/// one changes nothing and is not sent; a NOT NULL one has no `order_by`), while a to-many
+/// batch keeps its order (each parent's rows come in it).
 fn to_one_batches_are_not_ordered_and_to_many_batches_are<C: ?Sized>(db: &mut C, _: Backend)
 where
     for<'a> &'a mut C: Executor,
@@ -165,9 +167,7 @@ where
         Book::query()
             .order_by(Book::id.asc())
             .prefetch_with(Book::author, |author| {
-                author
-                    .order_by(Author::name.desc())
-                    .prefetch_with(Author::books, |books| books.order_by(Book::title.asc()))
+                author.prefetch_with(Author::books, |books| books.order_by(Book::title.asc()))
             })
             .all(&mut *db)
             .unwrap()
@@ -193,14 +193,79 @@ where
             (6, "Ann Leckie", ann),
         ]
     );
+    let (authors, log) = eagerly::capture(|| {
+        Author::query()
+            .order_by(Author::id.asc())
+            .prefetch_with(Author::publisher, |publisher| publisher.order_by(Publisher::name.desc()))
+            .all(&mut *db)
+            .unwrap()
+    });
+    assert!(!log.sql()[1].contains("ORDER BY"), "{}", log.sql()[1]);
+    let publishers: Vec<Option<&str>> =
+        authors.iter().map(|a| a.publisher().map(|p| p.name.as_str())).collect();
+    assert_eq!(publishers, [Some("Tor"), Some("Tor"), None]);
     // A slice per parent keeps its order, which ranks the rows.
     let (_, log) = eagerly::capture(|| {
-        Book::query()
-            .prefetch_with(Book::author, |author| author.order_by(Author::name.desc()).limit(1))
+        Author::query()
+            .prefetch_with(Author::publisher, |p| p.order_by(Publisher::name.desc()).limit(1))
             .all(&mut *db)
             .unwrap()
     });
     assert!(log.sql()[1].contains(r#"ORDER BY t0."name" DESC"#), "{}", log.sql()[1]);
+}
+
+/// Django's `Prefetch("publisher", queryset=Publisher.objects.filter(..))`: where the
+/// filter leaves a nullable relation's row out, the slot is `None`, as for a NULL foreign
+/// key, and nothing fails. (A NOT NULL one cannot be filtered: `ui/eager/filtered_to_one`.)
+fn a_filtered_to_one_prefetch_leaves_a_nullable_relation_empty<C: ?Sized>(
+    db: &mut C,
+    backend: Backend,
+) where
+    for<'a> &'a mut C: Executor,
+{
+    let (books, log) = eagerly::capture(|| {
+        Book::query()
+            .order_by(Book::id.asc())
+            .prefetch_with(Book::author, |author| {
+                author.prefetch_with(Author::publisher, |p| p.filter(Publisher::name.eq("Penguin")))
+            })
+            .all(&mut *db)
+            .unwrap()
+    });
+    assert_eq!(
+        log.sql()[2],
+        backend.sql(&format!(
+            r#"SELECT t0."id", t0."name" FROM "publisher" t0 WHERE t0."name" = ? AND t0."id" {}"#,
+            backend.in_list(1)
+        ))
+    );
+    assert_eq!(log.len(), 3, "{log}");
+    let publishers: Vec<(i64, &str, Option<&str>)> = books
+        .iter()
+        .map(|b| (b.id, b.author().name.as_str(), b.author().publisher().map(|p| p.name.as_str())))
+        .collect();
+    assert_eq!(
+        publishers,
+        [
+            (1, "Ann Leckie", None),
+            (2, "Ann Leckie", None),
+            (3, "Brandon Sanderson", None),
+            (4, "Brandon Sanderson", None),
+            (5, "Brandon Sanderson", None),
+            (6, "Ann Leckie", None),
+        ]
+    );
+    let (authors, log) = eagerly::capture(|| {
+        Author::query()
+            .order_by(Author::id.asc())
+            .prefetch_with(Author::publisher, |p| p.filter(Publisher::name.eq("Tor")))
+            .all(&mut *db)
+            .unwrap()
+    });
+    assert_eq!(log.len(), 2, "{log}");
+    let publishers: Vec<Option<&str>> =
+        authors.iter().map(|a| a.publisher().map(|p| p.name.as_str())).collect();
+    assert_eq!(publishers, [Some("Tor"), Some("Tor"), None]);
 }
 
 fn many_to_many_joins_the_link_table<C: ?Sized>(db: &mut C, backend: Backend)

@@ -40,8 +40,9 @@ pub enum Error {
     /// A `belongs_to` relation through a NOT NULL foreign key found no row, whether it
     /// was loaded by a JOIN or by a prefetch: the foreign key refers to a row that does not
     /// exist (the database did not enforce it: foreign keys turned off, or rows written
-    /// before the constraint), or the prefetch's own filter left that row out. The row
-    /// holding the key is not dropped: `count()` counts it, and loading it is this error.
+    /// before the constraint). Nothing else leaves such a row out: a prefetch of it cannot
+    /// be filtered, limited or offset ([`ToOneQuery`](crate::ToOneQuery)). The row holding
+    /// the key is not dropped: `count()` counts it, and loading it is this error.
     ///
     /// ```
     /// # use eagerly::__doc::*;
@@ -51,13 +52,13 @@ pub enum Error {
     /// assert!(matches!(joined, Err(eagerly::Error::MissingRelated { relation: "Book::author", .. })));
     /// assert_eq!(
     ///     joined.unwrap_err().to_string(),
-    ///     "relation `Book::author` found no row: no row of `author` has the key in `book`.`author_id` (a foreign key the database did not enforce), or the prefetch's filter left it out"
+    ///     "relation `Book::author` found no row: no row of `author` has the key in `book`.`author_id` (a foreign key the database did not enforce)"
     /// );
     /// assert_eq!(Book::query().count(&conn)?, 4);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     #[error(
-        "relation `{relation}` found no row: no row of `{target}` has the key in `{table}`.`{column}` (a foreign key the database did not enforce), or the prefetch's filter left it out"
+        "relation `{relation}` found no row: no row of `{target}` has the key in `{table}`.`{column}` (a foreign key the database did not enforce)"
     )]
     MissingRelated {
         /// The relation, as `Book::author`.

@@ -97,6 +97,7 @@ pub use load::join::Join;
 #[cfg(feature = "tokio-postgres")]
 pub use load::prefetch::prefetch_async;
 pub use load::prefetch::{prefetch, prefetch_with};
+pub use load::related::{RelatedQueryFor, ToOneQuery};
 pub use log::{
     Counters, QueryLog, QueryRecord, capture, capture_async, forbid_queries, forbid_queries_async,
 };

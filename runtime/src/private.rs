@@ -16,6 +16,7 @@ pub use crate::__serialize_row as serialize_row;
 pub use crate::column::Column;
 pub use crate::error::Result;
 pub use crate::load::join::{DecodeJoined, JoinedModel, WithCount, WithJoin};
+pub use crate::load::related::{NarrowedToOne, OrderedToOne, RelatedQuery, RelatedQueryOf};
 pub use crate::model::{Insertable, Model};
 pub use crate::query::Query;
 pub use crate::relation::{

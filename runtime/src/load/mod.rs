@@ -24,6 +24,7 @@ pub(crate) mod count;
 pub(crate) mod flow;
 pub(crate) mod join;
 pub(crate) mod prefetch;
+pub(crate) mod related;
 
 use std::any::Any;
 use std::sync::Arc;

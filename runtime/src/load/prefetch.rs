@@ -17,6 +17,7 @@ use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
 use crate::plan::alias::Alias;
 use crate::plan::{BatchKey, Select};
+use super::related::{RelatedQuery, RelatedQueryFor, RelatedQueryOf};
 use crate::query::Query;
 use crate::relation::{Card, DefaultSlot, Relation, SlotOf, missing};
 use crate::row::{SetSlot, Source};
@@ -57,6 +58,7 @@ impl<M: Model, R: 'static> Query<M, R> {
     pub fn prefetch<Rel>(self, rel: Rel) -> Query<M, <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out>
     where
         Rel: Relation,
+        Rel::Card: RelatedQueryOf,
         R: SetSlot<Rel, DefaultSlot<Rel>>,
         <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out: 'static,
     {
@@ -68,6 +70,10 @@ impl<M: Model, R: 'static> Query<M, R> {
     /// and limit them *per parent row* (`.order_by(Book::id.desc()).limit(3)` gives every
     /// author its three latest books, with a window function, as Django does for sliced
     /// prefetches). Without `order_by`, related rows come in primary key order.
+    ///
+    /// For a NOT NULL `belongs_to` relation (one row per parent, read as `&Row`), `related`
+    /// is a [`ToOneQuery`]: it loads the related rows' own relations, and has no filter,
+    /// limit or offset, which could leave a row without its related row.
     ///
     /// ```
     /// # use eagerly::Model;
@@ -86,19 +92,22 @@ impl<M: Model, R: 'static> Query<M, R> {
     ///     .all(&conn)?;
     /// # Ok::<(), eagerly::Error>(())
     /// ```
-    pub fn prefetch_with<Rel, R2>(
+    pub fn prefetch_with<Rel, Q>(
         self,
         _rel: Rel,
-        related: impl FnOnce(Query<Rel::To>) -> Query<Rel::To, R2>,
-    ) -> Query<M, <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out>
+        related: impl FnOnce(RelatedQueryFor<Rel>) -> Q,
+    ) -> Query<M, <R as SetSlot<Rel, SlotOf<Rel, Q::Row>>>::Out>
     where
         Rel: Relation,
-        R2: Deref<Target = Rel::To> + MaybeSend + 'static,
-        R: SetSlot<Rel, SlotOf<Rel, R2>>,
-        <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
+        Rel::Card: RelatedQueryOf,
+        Q: RelatedQuery<Rel::To>,
+        R: SetSlot<Rel, SlotOf<Rel, Q::Row>>,
+        <R as SetSlot<Rel, SlotOf<Rel, Q::Row>>>::Out: 'static,
     {
-        let related = Arc::new(related(Query::new()));
-        self.map_plan(|plan| plan.then(move |load, rows| fetch::<Rel, R, R2>(load, rows, &related)))
+        let related = Arc::new(related(Rel::Card::given()).into_query());
+        self.map_plan(|plan| {
+            plan.then(move |load, rows| fetch::<Rel, R, Q::Row>(load, rows, &related))
+        })
     }
 }
 
@@ -126,6 +135,7 @@ impl<M: Model, R: 'static> Query<M, R> {
 pub fn prefetch<Rel, P>(conn: impl Executor, rows: Vec<P>, rel: Rel) -> Result<Vec<P::Out>>
 where
     Rel: Relation,
+    Rel::Card: RelatedQueryOf,
     P: SetSlot<Rel, DefaultSlot<Rel>>,
 {
     prefetch_with(conn, rows, rel, |related| related)
@@ -134,18 +144,20 @@ where
 /// Loads `rel` onto rows you already have, through the query `related` makes of it; see
 /// [`Query::prefetch_with`].
 #[track_caller]
-pub fn prefetch_with<Rel, P, R2>(
+pub fn prefetch_with<Rel, P, Q>(
     conn: impl Executor,
     rows: Vec<P>,
     _rel: Rel,
-    related: impl FnOnce(Query<Rel::To>) -> Query<Rel::To, R2>,
+    related: impl FnOnce(RelatedQueryFor<Rel>) -> Q,
 ) -> Result<Vec<P::Out>>
 where
     Rel: Relation,
-    R2: Deref<Target = Rel::To> + MaybeSend + 'static,
-    P: SetSlot<Rel, SlotOf<Rel, R2>>,
+    Rel::Card: RelatedQueryOf,
+    Q: RelatedQuery<Rel::To>,
+    P: SetSlot<Rel, SlotOf<Rel, Q::Row>>,
 {
-    conn.run(Location::caller(), |run| prefetch_in(run, rows, related(Query::new())))
+    let related = related(Rel::Card::given()).into_query();
+    conn.run(Location::caller(), |run| prefetch_in(run, rows, related))
 }
 
 /// [`prefetch`], awaited, on an async connection (feature `tokio-postgres`).
