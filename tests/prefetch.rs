@@ -196,7 +196,9 @@ where
     let (authors, log) = eagerly::capture(|| {
         Author::query()
             .order_by(Author::id.asc())
-            .prefetch_with(Author::publisher, |publisher| publisher.order_by(Publisher::name.desc()))
+            .prefetch_with(Author::publisher, |publisher| {
+                publisher.order_by(Publisher::name.desc())
+            })
             .all(&mut *db)
             .unwrap()
     });

@@ -518,8 +518,11 @@ fn fix(shape: &Shape, records: &[QueryRecord]) -> Option<String> {
         let column = table.columns[fk.column].name;
         let parent = (fk.target)();
         for relation in parent.relations {
-            if (relation.link)().is_batched_as((relation.target)(), table, column) {
-                let load = if count { "with_count" } else { "prefetch" };
+            let (link, target) = ((relation.link)(), (relation.target)());
+            if link.is_batched_as(target, table, column) {
+                // A `has_one` is not counted: its row, loaded, says whether there is one.
+                let counted = count && link.counted(target).is_some();
+                let load = if counted { "with_count" } else { "prefetch" };
                 return Some(format!(
                     "add `.{load}({})` to the query that loads the `{}` rows",
                     relation.name, parent.model

@@ -209,6 +209,46 @@ pub const fn has_many_fk<Parent: Model, Child: Model, F: ForeignKeyTo<Parent::Ke
     ChildKey { column, to_key: <F as ForeignKeyTo<Parent::Key>>::to_key }
 }
 
+/// Whether the field of a model named `NAME` (`name("user_id")`) is unique on its own
+/// (`#[model(unique)]`, `unique(user_id)`, or the sole primary key): implemented by the
+/// derive for every field, read by a `has_one` of another model. (A name that is no field
+/// is also reported by the lookup of its column, naming it.)
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no field of the name this `has_one` gives as its foreign key",
+    label = "no field of `{Self}` has this name"
+)]
+pub trait FieldNamed<const NAME: u128> {
+    /// [`Unique`] or [`NotUnique`].
+    type Unique;
+}
+
+/// A field that is unique on its own.
+pub struct Unique;
+/// A field that may hold a value twice.
+pub struct NotUnique;
+
+/// The foreign key of a `has_one`: unique, so that a parent has one row at most.
+#[diagnostic::on_unimplemented(
+    message = "the foreign key of a `has_one` must be unique",
+    label = "this relation's foreign key is not unique: a parent could have several rows (a `has_many`)",
+    note = "mark the field unique in its model (`#[model(unique, belongs_to(..))]`), or declare the relation with `has_many`"
+)]
+pub trait UniqueForeignKey {}
+
+#[diagnostic::do_not_recommend]
+impl UniqueForeignKey for Unique {}
+
+/// [`has_many_fk`] for a `has_one`, which also checks that the column is unique (`U`,
+/// the column's [`FieldNamed::Unique`]).
+pub const fn has_one_fk<Parent: Model, Child: Model, F: ForeignKeyTo<Parent::Key>, U>(
+    column: Column<Child, F>,
+) -> ChildKey<Child, F, Parent::Key>
+where
+    U: UniqueForeignKey,
+{
+    has_many_fk::<Parent, Child, F>(column)
+}
+
 /// A foreign-key column of `Child` holding keys of type `K` (see [`has_many_fk`]).
 pub struct ChildKey<Child, F, K> {
     column: Column<Child, F>,

@@ -20,7 +20,7 @@ pub use crate::schema::Link;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a relation",
     label = "expected a relation such as `Author::books`",
-    note = "relations are declared with `belongs_to`, `has_many` and `many_to_many` in `#[model(..)]`"
+    note = "relations are declared with `belongs_to`, `has_many`, `has_one` and `many_to_many` in `#[model(..)]`"
 )]
 ///
 /// ```
@@ -40,7 +40,7 @@ pub trait Relation: Copy + Send + Sync + 'static {
     /// How many `To` rows one `From` row has: [`ToMany`], [`ToOne`] or [`ToOptional`].
     type Card: Card;
     /// The value that links the two sides, which batched loading groups by: the source's
-    /// primary key for `has_many` and `many_to_many`, the target's for `belongs_to`.
+    /// primary key for `has_many`, `has_one` and `many_to_many`, the target's for `belongs_to`.
     type Key: ToSql + FromSql + Eq + Hash + Clone + Send + Sync + 'static;
     /// `"Author::books"`, for messages.
     const NAME: &'static str;
@@ -50,7 +50,7 @@ pub trait Relation: Copy + Send + Sync + 'static {
     fn key_of(from: &Self::From) -> Option<Self::Key>;
     /// Reads the key a related row is grouped under from the decoded row itself, so that
     /// the batched loader need not read the key's column a second time. Set for
-    /// `has_many` (the foreign key is a field of the related row); `None` for
+    /// `has_many` and `has_one` (the foreign key is a field of the related row); `None` for
     /// `many_to_many`, whose key is in the table of pairs, and for `belongs_to`, whose
     /// batches (rare: it is usually joined) read the key's column.
     #[doc(hidden)]
@@ -123,7 +123,8 @@ pub struct ToMany;
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ToOne;
-/// At most one related row: `belongs_to` through a nullable foreign key.
+/// At most one related row: `belongs_to` through a nullable foreign key, or `has_one` (the
+/// reverse of a unique foreign key).
 ///
 /// ```
 /// # use eagerly::__doc::*;
@@ -172,7 +173,7 @@ impl Card for ToOptional {
 /// The cardinalities `select_related` can JOIN: one related row at most.
 #[diagnostic::on_unimplemented(
     message = "a to-many relation cannot be loaded with a JOIN",
-    label = "`select_related` loads `belongs_to` relations",
+    label = "`select_related` loads `belongs_to` and `has_one` relations",
     note = "use `.prefetch(..)` or `.prefetch_with(..)` for `has_many` and `many_to_many` relations"
 )]
 ///
@@ -212,7 +213,7 @@ impl Joinable for ToOptional {
 #[diagnostic::on_unimplemented(
     message = "only to-many relations can be counted",
     label = "`with_count` counts the rows of a `has_many` or `many_to_many` relation",
-    note = "a `belongs_to` relation has at most one row; load it with `.select_related(..)`"
+    note = "a `belongs_to` or `has_one` relation has at most one row; load it with `.select_related(..)`"
 )]
 ///
 /// ```

@@ -79,6 +79,13 @@ pub enum Link {
         /// Foreign-key column of the target table.
         fk: &'static str,
     },
+    /// The target's `fk` column, unique, holds the source's primary key: at most one row
+    /// (`User::profile`: `profile.user_id = user.id`, the reverse of a one-to-one
+    /// `belongs_to`).
+    HasOne {
+        /// Foreign-key column of the target table.
+        fk: &'static str,
+    },
     /// The source's `fk` column holds the target's primary key (`Book::author`:
     /// `book.author_id = author.id`).
     BelongsTo {
@@ -100,10 +107,26 @@ pub enum Link {
 /// is answered here, so that a new kind is added in this one place.
 impl Link {
     /// The source's foreign key a JOIN follows (`book.author_id` of `Book::author`):
-    /// `Some` only for `belongs_to`, the one kind `select_related` loads.
+    /// `Some` only for `belongs_to`, whose joined key is the foreign key's value.
     pub(crate) fn joined_fk(self) -> Option<&'static str> {
         match self {
             Link::BelongsTo { fk } => Some(fk),
+            Link::HasMany { .. } | Link::HasOne { .. } | Link::ManyToMany { .. } => None,
+        }
+    }
+
+    /// The columns a JOIN of the target (`to`) below the source (`from`) matches: the
+    /// target's and the source's (`ON j."id" = t."author_id"` for `Book::author`,
+    /// `ON j."user_id" = t."id"` for `User::profile`). `Some` for the kinds
+    /// `select_related` loads: one row at most.
+    pub(crate) fn join_on(
+        self,
+        from: &'static Table,
+        to: &'static Table,
+    ) -> Option<(&'static str, &'static str)> {
+        match self {
+            Link::BelongsTo { fk } => Some((to.key_column(), fk)),
+            Link::HasOne { fk } => Some((fk, from.key_column())),
             Link::HasMany { .. } | Link::ManyToMany { .. } => None,
         }
     }
@@ -116,7 +139,7 @@ impl Link {
         to: &'static Table,
     ) -> (Alias, &'static str, Option<(&'static Table, &'static str)>) {
         match self {
-            Link::HasMany { fk } => (Alias::Base, fk, None),
+            Link::HasMany { fk } | Link::HasOne { fk } => (Alias::Base, fk, None),
             Link::BelongsTo { .. } => (Alias::Base, to.key_column(), None),
             Link::ManyToMany { through, from, to: pair_to } => {
                 (Alias::Link, from, Some((through, pair_to)))
@@ -129,7 +152,7 @@ impl Link {
     pub(crate) fn key_table(self, to: &'static Table) -> &'static Table {
         match self {
             Link::ManyToMany { through, .. } => through,
-            Link::HasMany { .. } | Link::BelongsTo { .. } => to,
+            Link::HasMany { .. } | Link::HasOne { .. } | Link::BelongsTo { .. } => to,
         }
     }
 
@@ -137,21 +160,24 @@ impl Link {
     pub(crate) fn source_column(self, from: &'static Table) -> &'static str {
         match self {
             Link::BelongsTo { fk } => fk,
-            Link::HasMany { .. } | Link::ManyToMany { .. } => from.key_column(),
+            Link::HasMany { .. } | Link::HasOne { .. } | Link::ManyToMany { .. } => {
+                from.key_column()
+            }
         }
     }
 
     /// Whether a batch finds at most one related row per key (a `belongs_to` looks its
-    /// target up by primary key), so that the order of its rows cannot matter.
+    /// target up by primary key, a `has_one` by a unique foreign key), so that the order
+    /// of its rows cannot matter.
     pub(crate) fn one_row_per_key(self) -> bool {
-        matches!(self, Link::BelongsTo { .. })
+        matches!(self, Link::BelongsTo { .. } | Link::HasOne { .. })
     }
 
-    /// Whether every row of the related table has a source row (a `has_many`'s children
-    /// all have a parent; a `belongs_to` or `many_to_many` reaches only the rows some
-    /// source row refers to).
+    /// Whether every row of the related table has a source row (a `has_many`'s or a
+    /// `has_one`'s rows all have a parent; a `belongs_to` or `many_to_many` reaches only
+    /// the rows some source row refers to).
     pub(crate) fn reaches_every_related_row(self) -> bool {
-        matches!(self, Link::HasMany { .. })
+        matches!(self, Link::HasMany { .. } | Link::HasOne { .. })
     }
 
     /// What `with_count` counts for each source row: the rows of a table whose `fk`
@@ -164,7 +190,7 @@ impl Link {
             Link::ManyToMany { through, from, to: pair_to } => {
                 Some(Counted { table: through, fk: from, pair_to: Some(pair_to) })
             }
-            Link::BelongsTo { .. } => None,
+            Link::BelongsTo { .. } | Link::HasOne { .. } => None,
         }
     }
 
@@ -172,7 +198,7 @@ impl Link {
     /// batch of this relation (to `to`) replaces, run once per source row.
     pub(crate) fn is_batched_as(self, to: &Table, table: &Table, column: &str) -> bool {
         match self {
-            Link::HasMany { fk } => fk == column && to == table,
+            Link::HasMany { fk } | Link::HasOne { fk } => fk == column && to == table,
             Link::ManyToMany { through, from, .. } => from == column && through == table,
             Link::BelongsTo { .. } => false,
         }

@@ -7,6 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{Generated, Names, private, schema, type_text};
+use crate::model::ast::unraw;
 use crate::model::{Field, Model};
 
 pub fn expand(model: &Model, names: &Names) -> Generated {
@@ -112,6 +113,19 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
         })
         .unwrap_or_default();
 
+    // Read by a `has_one` of another model, whose foreign key must be unique.
+    let uniqueness = model.fields.iter().enumerate().map(|(i, field)| {
+        let name = unraw(field.ident);
+        let unique = if model.is_unique(i) { quote!(#p::Unique) } else { quote!(#p::NotUnique) };
+        quote! {
+            #[automatically_derived]
+            #[diagnostic::do_not_recommend]
+            impl #p::FieldNamed<{ #p::name(#name) }> for #ident {
+                type Unique = #unique;
+            }
+        }
+    });
+
     let impls = quote! {
         #[allow(non_upper_case_globals)]
         impl #ident {
@@ -185,6 +199,8 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
         }
 
         #new_impls
+
+        #(#uniqueness)*
 
         #postgres_columns
     };

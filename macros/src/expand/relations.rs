@@ -11,7 +11,7 @@ use syn::Ident;
 use syn::spanned::Spanned;
 
 use super::{Generated, Names, private};
-use crate::model::ast::unraw;
+use crate::model::ast::{Reads, unraw};
 use crate::model::{Model, RelationKind};
 
 pub fn expand(model: &Model, names: &Names) -> Generated {
@@ -80,6 +80,27 @@ fn marker(model: &Model, names: &Names, index: usize) -> Generated {
             (
                 quote!(ToMany),
                 quote!(#p::Link::HasMany { fk: #column.name() }),
+                quote!(<#ident as #p::Model>::Key),
+                quote!(#p::Option::Some(<#ident as #p::Model>::key(from))),
+                Some(related_key),
+                description,
+            )
+        }
+        RelationKind::HasOne { fk } => {
+            // The column must be unique: its `FieldNamed` says so, checked where `fk` is.
+            let fk_name = unraw(fk);
+            let unique = quote_spanned! {fk.span()=>
+                <#target as #p::FieldNamed<{ #p::name(#fk_name) }>>::Unique
+            };
+            let column = quote_spanned! {fk.span()=>
+                #p::has_one_fk::<#ident, #target, _, #unique>(<#target>::#fk)
+            };
+            let related_key = quote!(#p::Option::Some(|to: &Self::To| #column.of(to)));
+            let description =
+                format!("the `{target_text}` whose `{fk}` refers to this `{ident}`, if any");
+            (
+                quote!(ToOptional),
+                quote!(#p::Link::HasOne { fk: #column.name() }),
                 quote!(<#ident as #p::Model>::Key),
                 quote!(#p::Option::Some(<#ident as #p::Model>::key(from))),
                 Some(related_key),
@@ -241,20 +262,20 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Gen
         let message = format!("relation `{full_name}` was not loaded");
         let label =
             format!("`{full_name}` is not loaded by the query that produced this `{ident}` row");
-        let (returns, slot_type, get, hint) = match &relation.kind {
-            RelationKind::BelongsTo { field } if model.fields[*field].nullable => (
+        let (returns, slot_type, get, hint) = match relation.reads(model) {
+            Reads::OneOrNone => (
                 quote!(#p::Option<&T>),
                 quote!(#p::Loaded<#p::Option<T>>),
                 quote!(self.read().as_ref()),
                 format!("`.select_related({full_name})` or `.prefetch({full_name})`"),
             ),
-            RelationKind::BelongsTo { .. } => (
+            Reads::One => (
                 quote!(&T),
                 quote!(#p::Loaded<T>),
                 quote!(self.read()),
                 format!("`.select_related({full_name})` or `.prefetch({full_name})`"),
             ),
-            _ => (
+            Reads::Many => (
                 quote!(&[T]),
                 quote!(#p::Loaded<::std::vec::Vec<T>>),
                 quote!(self.read()),
@@ -373,16 +394,11 @@ fn on_model(model: &Model, names: &Names, relation_index: usize, count: bool) ->
             quote!(usize),
         )
     } else {
-        let (load, returns) = match &relation.kind {
-            RelationKind::BelongsTo { field } => (
-                format!("`.select_related({full_name})` or `.prefetch({full_name})`"),
-                if model.fields[*field].nullable {
-                    quote!(::core::option::Option<&#lifetime #target>)
-                } else {
-                    quote!(&#lifetime #target)
-                },
-            ),
-            _ => (format!("`.prefetch({full_name})`"), quote!(&#lifetime [#target])),
+        let joined = format!("`.select_related({full_name})` or `.prefetch({full_name})`");
+        let (load, returns) = match relation.reads(model) {
+            Reads::One => (joined, quote!(&#lifetime #target)),
+            Reads::OneOrNone => (joined, quote!(::core::option::Option<&#lifetime #target>)),
+            Reads::Many => (format!("`.prefetch({full_name})`"), quote!(&#lifetime [#target])),
         };
         (format!("relation `{full_name}`"), load, returns)
     };

@@ -45,6 +45,8 @@ pub enum RelationKind {
     BelongsTo { field: usize },
     /// The target's field `fk` holds this model's key.
     HasMany { fk: Ident },
+    /// The target's field `fk`, unique, holds this model's key: one row at most.
+    HasOne { fk: Ident },
     /// `through`'s fields `from` and `to` hold this model's and the target's keys.
     ManyToMany { through: Path, from: Ident, to: Ident },
 }
@@ -60,6 +62,14 @@ impl Model<'_> {
         self.fields.iter().enumerate().filter(|(_, f)| f.attrs.primary_key.is_some())
     }
 
+    /// Whether field `index` is unique on its own: marked `unique` (on the field, or as a
+    /// one-field `unique(..)` on the struct), or the sole primary key.
+    pub fn is_unique(&self, index: usize) -> bool {
+        let mut keys = self.key_fields();
+        let sole_key = matches!((keys.next(), keys.next()), (Some((i, _)), None) if i == index);
+        sole_key || self.indexes.iter().any(|ix| ix.unique && ix.fields == [index])
+    }
+
     /// A single primary key of an integer type: SQLite assigns it (`INTEGER PRIMARY KEY`).
     pub fn auto_key(&self) -> Option<usize> {
         let mut keys = self.key_fields();
@@ -70,10 +80,31 @@ impl Model<'_> {
     }
 }
 
+/// What a loaded relation is read as.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Reads {
+    /// A slice: `has_many`, `many_to_many`.
+    Many,
+    /// A row: `belongs_to` through a NOT NULL foreign key.
+    One,
+    /// An optional row: `belongs_to` through a nullable foreign key, `has_one`.
+    OneOrNone,
+}
+
 impl Relation {
+    /// What the relation's accessor reads, given the model that declares it.
+    pub fn reads(&self, model: &Model<'_>) -> Reads {
+        match self.kind {
+            RelationKind::BelongsTo { field } if model.fields[field].nullable => Reads::OneOrNone,
+            RelationKind::BelongsTo { .. } => Reads::One,
+            RelationKind::HasOne { .. } => Reads::OneOrNone,
+            RelationKind::HasMany { .. } | RelationKind::ManyToMany { .. } => Reads::Many,
+        }
+    }
+
     /// To-many relations can be counted and get a count slot.
     pub fn is_to_many(&self) -> bool {
-        !matches!(self.kind, RelationKind::BelongsTo { .. })
+        matches!(self.kind, RelationKind::HasMany { .. } | RelationKind::ManyToMany { .. })
     }
 }
 
@@ -206,7 +237,7 @@ impl<'a> Model<'a> {
     }
 }
 
-/// Resolves a `has_many` or `many_to_many` attribute, filling in Rails-style defaults:
+/// Resolves a `has_many`, `has_one` or `many_to_many` attribute, filling in Rails-style defaults:
 /// `fk` / `from` is `<this model>_id`, `to` is `<target model>_id`.
 fn struct_relation(ctxt: &Ctxt, attr: &RelationAttr, snake: &str) -> Option<Relation> {
     let ident_option = |name: &str, default: String| -> Option<Ident> {
@@ -239,6 +270,8 @@ fn struct_relation(ctxt: &Ctxt, attr: &RelationAttr, snake: &str) -> Option<Rela
             from: ident_option("from", own_key)?,
             to: ident_option("to", format!("{}_id", target.unwrap_or_default()))?,
         }
+    } else if attr.is_has_one() {
+        RelationKind::HasOne { fk: ident_option("fk", own_key)? }
     } else {
         RelationKind::HasMany { fk: ident_option("fk", own_key)? }
     };

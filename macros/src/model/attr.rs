@@ -10,7 +10,7 @@ use syn::{Attribute, Ident, LitStr, Path, Token};
 use super::ctxt::Ctxt;
 
 pub const STRUCT_KEYS: &[&str] =
-    &["table", "rename_all", "has_many", "many_to_many", "index", "unique"];
+    &["table", "rename_all", "has_many", "has_one", "many_to_many", "index", "unique"];
 pub const FIELD_KEYS: &[&str] =
     &["primary_key", "column", "index", "unique", "belongs_to", "sql_type"];
 const HAS_MANY_OPTIONS: &[&str] = &["fk"];
@@ -22,16 +22,16 @@ pub struct StructAttrs {
     pub table: Option<LitStr>,
     /// `rename_all = "PascalCase"`: how field names become column names.
     pub rename_all: Option<LitStr>,
-    /// `has_many` and `many_to_many`, in the order written.
+    /// `has_many`, `has_one` and `many_to_many`, in the order written.
     pub relations: Vec<RelationAttr>,
     /// `index(..)` and `unique(..)`, in the order written.
     pub indexes: Vec<IndexAttr>,
 }
 
-/// `has_many(books = Book, fk = author_id)` or
+/// `has_many(books = Book, fk = author_id)`, `has_one(profile = Profile, fk = user_id)` or
 /// `many_to_many(tags = Tag, through = BookTag, from = book_id, to = tag_id)`.
 pub struct RelationAttr {
-    /// `has_many` or `many_to_many`, for spans.
+    /// `has_many`, `has_one` or `many_to_many`, for spans.
     pub keyword: Ident,
     pub name: Ident,
     pub target: Path,
@@ -46,6 +46,10 @@ impl RelationAttr {
 
     pub fn is_many_to_many(&self) -> bool {
         self.keyword == "many_to_many"
+    }
+
+    pub fn is_has_one(&self) -> bool {
+        self.keyword == "has_one"
     }
 }
 
@@ -84,9 +88,9 @@ pub fn struct_attrs(ctxt: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
                 let value = string(&meta, &key, "PascalCase")?;
                 set_once(ctxt, &mut out.rename_all, value, &key);
             }
-            "has_many" | "many_to_many" => {
+            "has_many" | "has_one" | "many_to_many" => {
                 let options =
-                    if key == "has_many" { HAS_MANY_OPTIONS } else { MANY_TO_MANY_OPTIONS };
+                    if key == "many_to_many" { MANY_TO_MANY_OPTIONS } else { HAS_MANY_OPTIONS };
                 if let Some(relation) = relation(ctxt, &meta, &key, options)? {
                     out.relations.push(relation);
                 }
@@ -234,6 +238,7 @@ fn relation(
 ) -> syn::Result<Option<RelationAttr>> {
     let usage = match keyword.to_string().as_str() {
         "has_many" => "`has_many(books = Book, fk = author_id)`",
+        "has_one" => "`has_one(profile = Profile, fk = user_id)`",
         "many_to_many" => {
             "`many_to_many(tags = Tag, through = BookTag, from = book_id, to = tag_id)`"
         }

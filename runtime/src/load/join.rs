@@ -249,17 +249,18 @@ where
     Rel::Card: Joinable,
 {
     let target = <Rel::To as Model>::TABLE;
-    let Some(fk) = Rel::LINK.joined_fk() else {
-        unreachable!("the derive makes only belongs_to relations Joinable ({})", Rel::NAME)
+    let Some((column, parent_column)) = Rel::LINK.join_on(<Rel::From as Model>::TABLE, target)
+    else {
+        unreachable!("the derive makes only to-one relations Joinable ({})", Rel::NAME)
     };
     let key_field = target.primary_key[0];
     let alias = select.next_alias(Alias::Join);
     select.joins.push(JoinClause {
         table: target,
         alias,
-        key: target.columns[key_field].name,
+        column,
         parent: parent.alias,
-        fk,
+        parent_column,
     });
     let offset = select.width();
     let key = joined_key::<Rel>(parent, offset, key_field);

@@ -10,6 +10,7 @@ use foldhash::{HashMap, HashMapExt};
 use rusqlite::types::{FromSql, FromSqlError};
 
 use super::flow::{Flow, LoadContext, Rows, Step};
+use super::related::{RelatedQuery, RelatedQueryFor, RelatedQueryOf};
 use super::{LevelDecoder, RowMaker};
 use crate::column::OrderTerm;
 use crate::driver::{Executor, Run};
@@ -17,7 +18,6 @@ use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
 use crate::plan::alias::Alias;
 use crate::plan::{BatchKey, Select};
-use super::related::{RelatedQuery, RelatedQueryFor, RelatedQueryOf};
 use crate::query::Query;
 use crate::relation::{Card, DefaultSlot, Relation, SlotOf, missing};
 use crate::row::{SetSlot, Source};

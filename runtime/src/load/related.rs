@@ -14,7 +14,7 @@ use crate::filter::Cond;
 use crate::model::Model;
 use crate::query::Query;
 use crate::relation::{
-    Card, Countable, CountKey, DefaultSlot, Joinable, Relation, SlotOf, ToMany, ToOne, ToOptional,
+    Card, CountKey, Countable, DefaultSlot, Joinable, Relation, SlotOf, ToMany, ToOne, ToOptional,
 };
 use crate::row::{Counted, SetSlot};
 use crate::send::MaybeSend;

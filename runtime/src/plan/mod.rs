@@ -93,14 +93,16 @@ impl Select {
     }
 }
 
-/// `LEFT JOIN "table" alias ON alias."key" = parent."fk"`.
+/// `LEFT JOIN "table" alias ON alias."column" = parent."parent_column"`: the joined
+/// table's key and the parent's foreign key (`belongs_to`), or the joined table's unique
+/// foreign key and the parent's key (`has_one`).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct JoinClause {
     pub table: &'static Table,
     pub alias: Alias,
-    pub key: &'static str,
+    pub column: &'static str,
     pub parent: Alias,
-    pub fk: &'static str,
+    pub parent_column: &'static str,
 }
 
 /// A value selected after the queried table's own columns.

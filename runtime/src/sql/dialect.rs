@@ -222,9 +222,9 @@ mod tests {
             joins: vec![JoinClause {
                 table: &AUTHOR,
                 alias: Alias::Join(1),
-                key: "id",
+                column: "id",
                 parent: Alias::Base,
-                fk: "boss_id",
+                parent_column: "boss_id",
             }],
             extras: vec![
                 Extra::Column { alias: Alias::Join(1), name: "name" },

@@ -241,10 +241,10 @@ fn from(out: &mut Statement, table: &'static Table, select: &Select, counts: Cou
         out.push(" LEFT JOIN ");
         out.table(join.table, join.alias);
         out.push(" ON ");
-        out.note_filter(join.alias, join.key, Test::Equal);
-        out.column(join.alias, join.key);
+        out.note_filter(join.alias, join.column, Test::Equal);
+        out.column(join.alias, join.column);
         out.push(" = ");
-        out.column(join.parent, join.fk);
+        out.column(join.parent, join.parent_column);
     }
     if counts == Counts::Grouped {
         for extra in &select.extras {
