@@ -92,6 +92,7 @@ impl<M: Model, R: 'static> Query<M, R> {
     ///     .all(&conn)?;
     /// # Ok::<(), eagerly::Error>(())
     /// ```
+    #[allow(clippy::type_complexity)] // the row type, spelled out so that docs show it
     pub fn prefetch_with<Rel, Q>(
         self,
         _rel: Rel,

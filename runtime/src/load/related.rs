@@ -137,6 +137,7 @@ impl<M: Model, R: 'static> ToOneQuery<M, R> {
     }
 
     /// [`Query::prefetch_with`] on the related rows.
+    #[allow(clippy::type_complexity)] // the row type, spelled out so that docs show it
     pub fn prefetch_with<Rel, Q>(
         self,
         rel: Rel,
