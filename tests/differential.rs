@@ -194,7 +194,12 @@ struct BookView {
     book: Book,
     author: Author,
     publisher: Option<Publisher>,
+    /// The author's books, prefetched below a prefetch of the author.
     author_books: Vec<i64>,
+    /// The same, prefetched below a JOIN of the author.
+    joined_author_books: Vec<i64>,
+    /// The authors of the author's publisher, prefetched below two JOINs.
+    publisher_authors: Option<Vec<i64>>,
     tags: Vec<(Tag, Vec<i64>)>,
     tags_count: usize,
 }
@@ -214,14 +219,27 @@ fn eager_books(db: &mut (impl Loader + ?Sized)) -> Vec<BookView> {
             .prefetch_with(Book::author, |author| author.prefetch(Author::books))
             .order_by(Book::id.asc()),
     );
+    // Prefetches below JOINs, at two depths: batched over joined rows whose keys repeat.
+    let below_joins: Vec<_> = db.all(
+        &Book::query()
+            .select_related_with(Book::author, |author| {
+                author
+                    .prefetch(Author::books)
+                    .select_related_with(Author::publisher, |p| p.prefetch(Publisher::authors))
+            })
+            .order_by(Book::id.asc()),
+    );
     joined
         .iter()
         .zip(&batched)
-        .map(|(b, with_books)| BookView {
+        .zip(&below_joins)
+        .map(|((b, with_books), below)| BookView {
             book: (**b).clone(),
             author: (**b.author()).clone(),
             publisher: b.author().publisher().map(|p| (**p).clone()),
             author_books: ids(with_books.author().books()),
+            joined_author_books: ids(below.author().books()),
+            publisher_authors: below.author().publisher().map(|p| ids(p.authors())),
             tags: b.tags().iter().map(|t| ((**t).clone(), ids(t.books()))).collect(),
             tags_count: b.tags_count(),
         })
@@ -247,6 +265,13 @@ where
                 .order_by(Book::id.asc())
                 .all(&mut *db)
                 .unwrap());
+            let publisher_authors = publisher.as_ref().map(|p| {
+                ids(&Author::query()
+                    .filter(Author::publisher_id.eq(p.id))
+                    .order_by(Author::id.asc())
+                    .all(&mut *db)
+                    .unwrap())
+            });
             let mut links =
                 BookTag::query().filter(BookTag::book_id.eq(book.id)).all(&mut *db).unwrap();
             links.sort_by_key(|l| l.tag_id);
@@ -266,7 +291,17 @@ where
                 })
                 .collect::<Vec<_>>();
             let tags_count = tags.len();
-            BookView { book, author, publisher, author_books, tags, tags_count }
+            let joined_author_books = author_books.clone();
+            BookView {
+                book,
+                author,
+                publisher,
+                author_books,
+                joined_author_books,
+                publisher_authors,
+                tags,
+                tags_count,
+            }
         })
         .collect()
 }
@@ -613,10 +648,15 @@ mod generated {
         book: Book,
         author: Author,
         publisher: Option<Publisher>,
+        /// The author's books, prefetched below the author.
+        author_books: Vec<i64>,
+        /// The authors of the author's publisher, prefetched below it.
+        publisher_authors: Option<Vec<i64>>,
         tags_count: usize,
     }
 
-    /// Books with their author, joined or prefetched; `Err` where an author is missing.
+    /// Books with their author (and below it the author's books, the publisher and its
+    /// authors), joined or prefetched; `Err` where an author is missing.
     fn eager_books(conn: &Connection, joined: bool) -> Result<Vec<BookView>, &'static str> {
         // The two loads give different row types with the same accessors.
         macro_rules! views {
@@ -628,6 +668,11 @@ mod generated {
                             book: (**b).clone(),
                             author: (**b.author()).clone(),
                             publisher: b.author().publisher().map(|p| (**p).clone()),
+                            author_books: super::ids(b.author().books()),
+                            publisher_authors: b
+                                .author()
+                                .publisher()
+                                .map(|p| super::ids(p.authors())),
                             tags_count: b.tags_count(),
                         })
                         .collect::<Vec<_>>()
@@ -638,13 +683,19 @@ mod generated {
         let result = if joined {
             views!(
                 books
-                    .select_related_with(Book::author, |a| a.select_related(Author::publisher))
+                    .select_related_with(Book::author, |a| {
+                        a.select_related_with(Author::publisher, |p| p.prefetch(Publisher::authors))
+                            .prefetch(Author::books)
+                    })
                     .all(conn)
             )
         } else {
             views!(
                 books
-                    .prefetch_with(Book::author, |a| a.select_related(Author::publisher))
+                    .prefetch_with(Book::author, |a| {
+                        a.select_related_with(Author::publisher, |p| p.prefetch(Publisher::authors))
+                            .prefetch(Author::books)
+                    })
                     .all(conn)
             )
         };
@@ -673,8 +724,29 @@ mod generated {
                 let publisher = author.publisher_id.and_then(|id| {
                     row_of::<Publisher>(Publisher::query().filter(Publisher::id.eq(id)).first(conn))
                 });
+                let of = |books: Vec<BookRow>| books.iter().map(|b| b.id).collect();
+                let author_books = of(Book::query()
+                    .filter(Book::author_id.eq(author.id))
+                    .order_by(Book::id.asc())
+                    .all(conn)
+                    .unwrap());
+                let publisher_authors = publisher.as_ref().map(|p| {
+                    let authors = Author::query()
+                        .filter(Author::publisher_id.eq(p.id))
+                        .order_by(Author::id.asc())
+                        .all(conn)
+                        .unwrap();
+                    authors.iter().map(|a| a.id).collect()
+                });
                 let tags_count = naive_tags(conn, book.id).len();
-                Ok(BookView { book, author, publisher, tags_count })
+                Ok(BookView {
+                    book,
+                    author,
+                    publisher,
+                    author_books,
+                    publisher_authors,
+                    tags_count,
+                })
             })
             .collect()
     }

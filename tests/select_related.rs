@@ -17,6 +17,8 @@ on_every_backend!(
     a_nullable_foreign_key_is_a_left_join_read_as_an_option,
     chains_join_in_one_statement,
     a_dangling_not_null_foreign_key_is_an_error_however_it_is_loaded,
+    a_prefetch_below_a_join_batches_over_the_joined_rows,
+    prefetches_below_joins_at_any_depth_and_inside_prefetches,
 );
 on_every_backend!(
     setup = crate::chinook::copied;
@@ -199,6 +201,126 @@ where
     );
 }
 
+/// Django's `Book.objects.select_related("author").prefetch_related("author__books")`:
+/// two statements, the second batched over the joined authors' keys (each once, though
+/// several books share an author, and so not grouped by them in SQL: each book gets its
+/// own copy of its author's books).
+fn a_prefetch_below_a_join_batches_over_the_joined_rows<C: ?Sized>(db: &mut C, backend: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let (books, log) = eagerly::capture(|| {
+        Book::query()
+            .select_related_with(Book::author, |author| {
+                author.prefetch_with(Author::books, |books| books.order_by(Book::title.asc()))
+            })
+            .order_by(Book::id.asc())
+            .all(&mut *db)
+            .unwrap()
+    });
+    assert_eq!(
+        log.sql(),
+        [
+            r#"SELECT t0."id", t0."title", t0."author_id", j1."name", j1."publisher_id" FROM "books" t0 LEFT JOIN "author" j1 ON j1."id" = t0."author_id" ORDER BY t0."id" ASC"#.to_string(),
+            backend.sql(&format!(
+                r#"SELECT t0."id", t0."title", t0."author_id" FROM "books" t0 WHERE t0."author_id" {} ORDER BY t0."title" ASC, t0."id" ASC"#,
+                backend.in_list(2)
+            )),
+        ]
+    );
+    let shelf: Vec<(i64, &str, Vec<i64>)> =
+        books.iter().map(|b| (b.id, b.author().name.as_str(), ids(b.author().books()))).collect();
+    let (ann, brandon) = (vec![2, 6, 1], vec![4, 3, 5]);
+    assert_eq!(
+        shelf,
+        [
+            (1, "Ann Leckie", ann.clone()),
+            (2, "Ann Leckie", ann.clone()),
+            (3, "Brandon Sanderson", brandon.clone()),
+            (4, "Brandon Sanderson", brandon.clone()),
+            (5, "Brandon Sanderson", brandon),
+            (6, "Ann Leckie", ann),
+        ]
+    );
+    // A count and a JOIN beside the prefetch, in either order, stay in the first statement.
+    let (books, log) = eagerly::capture(|| {
+        Book::query()
+            .select_related_with(Book::author, |author| {
+                author
+                    .prefetch(Author::books)
+                    .with_count(Author::books)
+                    .select_related(Author::publisher)
+            })
+            .filter(Book::id.eq(3))
+            .all(&mut *db)
+            .unwrap()
+    });
+    assert_eq!(log.len(), 2, "{log}");
+    let author = books[0].author();
+    assert_eq!((author.books().len(), author.books_count()), (3, 3));
+    assert_eq!(author.publisher().unwrap().name, "Tor");
+}
+
+/// A prefetch below a JOIN below a JOIN (a nullable one, whose absent rows stay `None`),
+/// prefetches below each of two JOINs, and a JOIN with a prefetch below it inside a
+/// prefetch: one statement per prefetch, whatever the depth.
+fn prefetches_below_joins_at_any_depth_and_inside_prefetches<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let (authors, log) = eagerly::capture(|| {
+        Author::query()
+            .select_related_with(Author::publisher, |p| {
+                p.prefetch_with(Publisher::authors, |a| a.order_by(Author::name.desc()))
+            })
+            .order_by(Author::id.asc())
+            .all(&mut *db)
+            .unwrap()
+    });
+    assert_eq!(log.len(), 2, "{log}");
+    let colleagues: Vec<Option<Vec<i64>>> =
+        authors.iter().map(|a| a.publisher().map(|p| ids(p.authors()))).collect();
+    assert_eq!(colleagues, [Some(vec![2, 1]), Some(vec![2, 1]), None]);
+
+    let (books, log) = eagerly::capture(|| {
+        Book::query()
+            .select_related_with(Book::author, |author| {
+                author.prefetch(Author::books).select_related_with(Author::publisher, |p| {
+                    p.prefetch(Publisher::authors).with_count(Publisher::authors)
+                })
+            })
+            .order_by(Book::id.asc())
+            .all(&mut *db)
+            .unwrap()
+    });
+    assert_eq!(log.len(), 3, "{log}");
+    let seen: Vec<(usize, Vec<i64>, usize)> = books
+        .iter()
+        .map(|b| {
+            let publisher = b.author().publisher().unwrap();
+            (b.author().books().len(), ids(publisher.authors()), publisher.authors_count())
+        })
+        .collect();
+    assert_eq!(seen.len(), 6);
+    assert!(seen.iter().all(|(_, authors, count)| *authors == [1, 2] && *count == 2), "{seen:?}");
+
+    let (tags, log) = eagerly::capture(|| {
+        Tag::query()
+            .prefetch_with(Tag::books, |books| {
+                books.select_related_with(Book::author, |a| a.prefetch(Author::books))
+            })
+            .order_by(Tag::id.asc())
+            .all(&mut *db)
+            .unwrap()
+    });
+    assert_eq!(log.len(), 3, "{log}");
+    let shelves: Vec<Vec<(i64, usize)>> = tags
+        .iter()
+        .map(|t| t.books().iter().map(|b| (b.id, b.author().books().len())).collect())
+        .collect();
+    assert_eq!(shelves, [vec![(1, 3), (6, 3)], vec![(2, 3), (5, 3), (6, 3)], vec![]]);
+}
+
 fn a_dangling_not_null_foreign_key_is_an_error_however_it_is_loaded<C: ?Sized + RawSql>(
     db: &mut C,
     _: Backend,
@@ -231,6 +353,9 @@ fn a_dangling_not_null_foreign_key_is_an_error_however_it_is_loaded<C: ?Sized + 
     db.raw("INSERT INTO book_tag VALUES (7, 1)");
     let nested = Tag::query().prefetch_with(Tag::books, |books| books.select_related(Book::author));
     missing(nested.all(&mut *db).map(|t| t.len()), "select_related inside a prefetch");
+    // With a prefetch below the JOIN, decoded whole only once the statement's rows are in.
+    let below = Book::query().select_related_with(Book::author, |a| a.prefetch(Author::books));
+    missing(below.all(&mut *db).map(|b| b.len()), "select_related with a prefetch below");
 }
 
 fn a_left_joined_row_that_is_there_but_holds_a_bad_null_is_an_error_not_a_missing_row<

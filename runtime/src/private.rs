@@ -22,7 +22,9 @@ pub use crate::query::Query;
 pub use crate::relation::{
     Card, CountOf, RelNamed, RelatedKey, Relation, ToMany, ToOne, ToOptional, name,
 };
-pub use crate::row::{Loaded, NotLoaded, Reader, SetSlot, SlotDebug, SlotKey, Source, Unloaded};
+pub use crate::row::{
+    Loaded, NotLoaded, Reader, SetSlot, SlotDebug, SlotKey, Source, TakeSlot, Unloaded,
+};
 pub use crate::schema::{
     ColumnDef, ForeignKey, IndexDef, Link, PostgresColumn, RelationDef, SqlType, Table,
 };

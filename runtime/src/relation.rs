@@ -193,6 +193,10 @@ pub trait Joinable: Card {
     /// a row must be there and is not.
     #[doc(hidden)]
     fn from_joined<R>(row: Option<R>, missing: fn() -> Error) -> Result<Self::Slot<R>>;
+
+    /// What the slot holds, as the JOIN found it: `from_joined`'s inverse.
+    #[doc(hidden)]
+    fn into_joined<R>(slot: Self::Slot<R>) -> Option<R>;
 }
 
 impl Joinable for ToOne {
@@ -200,12 +204,18 @@ impl Joinable for ToOne {
     fn from_joined<R>(row: Option<R>, missing: fn() -> Error) -> Result<Self::Slot<R>> {
         row.map(Loaded::new).ok_or_else(missing)
     }
+    fn into_joined<R>(slot: Self::Slot<R>) -> Option<R> {
+        Some(slot.into_value())
+    }
 }
 
 impl Joinable for ToOptional {
     const OPTIONAL: bool = true;
     fn from_joined<R>(row: Option<R>, _: fn() -> Error) -> Result<Self::Slot<R>> {
         Ok(Loaded::new(row))
+    }
+    fn into_joined<R>(slot: Self::Slot<R>) -> Option<R> {
+        slot.into_value()
     }
 }
 

@@ -60,6 +60,12 @@ impl<T> Loaded<T> {
         &self.value
     }
 
+    /// The loaded value, out of the slot (which is not watched yet: only a query's own
+    /// slots are, once its rows are made).
+    pub(crate) fn into_value(self) -> T {
+        self.value
+    }
+
     /// Lets an inspection know when this slot is read.
     pub(crate) fn watch(&mut self, usage: &Option<Arc<Usage>>) {
         // Slots are made unwatched, and outside inspections stay so: no write per row.
@@ -207,6 +213,19 @@ pub trait SetSlot<Slot, V>: MaybeSend {
     fn key(&self) -> Option<Slot::Key>
     where
         Slot: SlotKey;
+}
+
+/// A row type whose slot for relation `Slot` is filled, emptied again: how a load below a
+/// JOIN reaches the joined rows (see `load::level`), and puts them back with
+/// [`SetSlot`]. Implemented by every generated row type, for each relation's slot.
+#[doc(hidden)]
+pub trait TakeSlot<Slot> {
+    /// The row type with the slot empty.
+    type Rest;
+    /// What the slot held.
+    type Value;
+    /// Empties the slot.
+    fn take(self) -> (Self::Rest, Self::Value);
 }
 
 /// Reads one model's columns, left to right, from a result row. Generated `decode`

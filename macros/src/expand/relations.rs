@@ -322,6 +322,23 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Gen
             #key_body
         }
     };
+    // A relation's slot (not a count's) can be emptied again, for a load below a JOIN.
+    let take_impl = (!count).then(|| {
+        let emptied = params.iter().enumerate().map(|(i, other)| {
+            if i == index { quote!(#p::NotLoaded) } else { quote!(#other) }
+        });
+        quote! {
+            #[automatically_derived]
+            impl<#(#others,)* #value> #p::TakeSlot<#slot_key> for #row<#(#after),*> {
+                type Rest = #row<#(#emptied),*>;
+                type Value = #value;
+                fn take(self) -> (Self::Rest, #value) {
+                    let rest = #row { __model: self.__model, #field: #p::NotLoaded, #(#other_fields: self.#other_fields,)* };
+                    (rest, self.#field)
+                }
+            }
+        }
+    });
     let impls = quote! {
         #[automatically_derived]
         impl<#(#others,)* #unloaded: #p::Unloaded, #value> #relation_of<#row<#(#before),*>, #value> for #slot_key {
@@ -331,6 +348,8 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Gen
             }
             #key_fn
         }
+
+        #take_impl
 
         #accessor_impl
     };

@@ -5,6 +5,7 @@
 
 use rusqlite::types::{FromSql, FromSqlError};
 
+use super::related::ToOneQuery;
 use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
 use crate::plan::alias::Alias;
@@ -98,4 +99,21 @@ pub(crate) fn read(row: Source<'_>, offset: usize, relation: &'static str) -> Re
 
 fn count_error(relation: &'static str, problem: DecodeProblem) -> Error {
     Error::Decode { table: relation, column: "COUNT(*)", rust_type: "usize", problem }
+}
+
+/// The loading calls of this module on the query of a prefetched NOT NULL `belongs_to`.
+impl<M: Model, R: 'static> ToOneQuery<M, R> {
+    /// [`Query::with_count`] on the related rows.
+    pub fn with_count<Rel>(
+        self,
+        rel: Rel,
+    ) -> ToOneQuery<M, <R as SetSlot<CountKey<Rel>, Counted>>::Out>
+    where
+        Rel: Relation,
+        Rel::Card: Countable,
+        R: SetSlot<CountKey<Rel>, Counted>,
+        <R as SetSlot<CountKey<Rel>, Counted>>::Out: 'static,
+    {
+        ToOneQuery(self.0.with_count(rel))
+    }
 }

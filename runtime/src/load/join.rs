@@ -6,6 +6,8 @@ use std::marker::PhantomData;
 use rusqlite::ToSql;
 use rusqlite::types::{FromSqlError, ToSqlOutput, Value, ValueRef};
 
+use super::level::{AsDecoded, Beneath, LevelLoad, ThenPrefetch, load_present};
+use super::related::{RelatedQuery, RelatedQueryFor, RelatedQueryOf, ToOneQuery};
 use crate::error::{DecodeProblem, Error, Result};
 use crate::model::Model;
 use crate::plan::alias::Alias;
@@ -46,17 +48,34 @@ use crate::send::MaybeSend;
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 ///
+/// It also prefetches the joined rows' relations, with one batched statement each over
+/// every joined row (Django's `select_related("author").prefetch_related("author__tags")`,
+/// two statements):
+///
+/// ```
+/// # use eagerly::__doc::*;
+/// # let conn = seeded();
+/// let (books, log) = eagerly::capture(|| {
+///     Book::query().select_related_with(Book::author, |author| author.prefetch(Author::books)).all(&conn)
+/// });
+/// assert_eq!(books?[0].author().books().len(), 2);
+/// assert_eq!(log.len(), 2);
+/// # Ok::<(), eagerly::Error>(())
+/// ```
+///
 /// `D` decodes the joined row (its `Row` is the row type); it grows with each call, so
 /// that a whole path of JOINs decodes in one inlined function, without a dynamic call per
-/// level.
-pub struct Join<M: Model, D = JoinedModel<M>> {
+/// level. `L` loads the joined rows once the statement's rows are decoded: the prefetches
+/// below this JOIN, or below a JOIN below it (`AsDecoded` when there are none).
+pub struct Join<M: Model, D = JoinedModel<M>, L = AsDecoded> {
     select: Select,
     place: Place,
     decode: D,
+    level: L,
     model: PhantomData<fn() -> M>,
 }
 
-impl<M: Model, D: DecodeJoined> Join<M, D> {
+impl<M: Model, D: DecodeJoined, L> Join<M, D, L> {
     /// Also loads `rel` of the joined model, with one more JOIN.
     ///
     /// ```
@@ -68,7 +87,7 @@ impl<M: Model, D: DecodeJoined> Join<M, D> {
     /// assert_eq!(books[0].author().publisher().unwrap().name, "Tor");
     /// # Ok::<(), eagerly::Error>(())
     /// ```
-    pub fn select_related<Rel>(self, rel: Rel) -> Join<M, WithJoin<D, Rel, JoinedModel<Rel::To>>>
+    pub fn select_related<Rel>(self, rel: Rel) -> Join<M, WithJoin<D, Rel, JoinedModel<Rel::To>>, L>
     where
         Rel: Relation,
         Rel::Card: Joinable,
@@ -90,21 +109,84 @@ impl<M: Model, D: DecodeJoined> Join<M, D> {
     /// assert_eq!(publishers, [Some("Tor"), Some("Tor"), Some("Tor"), Some("Tor")]);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
-    pub fn select_related_with<Rel, D2: DecodeJoined>(
+    #[allow(clippy::type_complexity)] // the joined row's decoder and load, spelled out
+    pub fn select_related_with<Rel, D2: DecodeJoined, L2: Beneath>(
         self,
         _rel: Rel,
-        nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2>,
-    ) -> Join<M, WithJoin<D, Rel, D2>>
+        nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2, L2>,
+    ) -> Join<M, WithJoin<D, Rel, D2>, L2::Under<L, Rel, D2::Row>>
     where
         Rel: Relation,
         Rel::Card: Joinable,
         D::Row: SetSlot<Rel, SlotOf<Rel, D2::Row>>,
     {
-        let (select, inner) = join::<Rel, D2>(self.select, self.place, nested);
+        let (select, inner, below) = join::<Rel, D2, L2>(self.select, self.place, nested);
         Join {
             select,
             place: self.place,
             decode: WithJoin { outer: self.decode, inner, relation: PhantomData },
+            level: below.beneath(self.level),
+            model: PhantomData,
+        }
+    }
+
+    /// Also loads `rel` of the joined rows, with one more statement over all of them
+    /// (keys repeat where rows share a joined row: each gets its own copy).
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let books = Book::query()
+    ///     .select_related_with(Book::author, |author| author.prefetch(Author::books))
+    ///     .all(&conn)?;
+    /// assert_eq!(books[0].author().books()[0].title, books[0].title);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
+    pub fn prefetch<Rel>(
+        self,
+        rel: Rel,
+    ) -> Join<M, D, ThenPrefetch<L, Rel, <Rel::To as Model>::Row>>
+    where
+        Rel: Relation,
+        Rel::Card: RelatedQueryOf,
+        L: LevelLoad<D::Row>,
+        L::Out: SetSlot<Rel, DefaultSlot<Rel>>,
+    {
+        self.prefetch_with(rel, |related| related)
+    }
+
+    /// Also loads `rel` of the joined rows through the query `related` makes of it, as
+    /// [`Query::prefetch_with`] does.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let books = Book::query()
+    ///     .select_related_with(Book::author, |author| {
+    ///         author.prefetch_with(Author::books, |books| books.order_by(Book::id.desc()).limit(1))
+    ///     })
+    ///     .all(&conn)?;
+    /// assert_eq!(books[0].author().books().len(), 1);
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
+    pub fn prefetch_with<Rel, Q>(
+        self,
+        _rel: Rel,
+        related: impl FnOnce(RelatedQueryFor<Rel>) -> Q,
+    ) -> Join<M, D, ThenPrefetch<L, Rel, Q::Row>>
+    where
+        Rel: Relation,
+        Rel::Card: RelatedQueryOf,
+        Q: RelatedQuery<Rel::To>,
+        L: LevelLoad<D::Row>,
+        L::Out: SetSlot<Rel, SlotOf<Rel, Q::Row>>,
+    {
+        let related = related(Rel::Card::given()).into_query();
+        Join {
+            select: self.select,
+            place: self.place,
+            decode: self.decode,
+            level: ThenPrefetch::new(self.level, related),
             model: PhantomData,
         }
     }
@@ -118,7 +200,7 @@ impl<M: Model, D: DecodeJoined> Join<M, D> {
     /// assert_eq!(books[0].author().books_count(), 2);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
-    pub fn with_count<Rel>(self, _rel: Rel) -> Join<M, WithCount<D, Rel>>
+    pub fn with_count<Rel>(self, _rel: Rel) -> Join<M, WithCount<D, Rel>, L>
     where
         Rel: Relation,
         Rel::Card: Countable,
@@ -130,6 +212,7 @@ impl<M: Model, D: DecodeJoined> Join<M, D> {
             select,
             place: self.place,
             decode: WithCount { outer: self.decode, offset, relation: PhantomData },
+            level: self.level,
             model: PhantomData,
         }
     }
@@ -178,35 +261,64 @@ impl<M: Model, R: 'static> Query<M, R> {
     }
 
     /// Loads `rel` with a JOIN, and what `nested` adds to the joined model: further JOINs
-    /// (Django's `select_related("author__publisher")`) and counts. See [`Join`].
-    pub fn select_related_with<Rel, R2: 'static, D2: DecodeJoined<Row = R2>>(
+    /// (Django's `select_related("author__publisher")`), counts, and prefetches of the
+    /// joined rows' relations. See [`Join`].
+    #[allow(clippy::type_complexity)] // the row type, spelled out so that docs show it
+    pub fn select_related_with<Rel, D2: DecodeJoined, L2: LevelLoad<D2::Row>>(
         mut self,
         _rel: Rel,
-        nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2>,
-    ) -> Query<M, <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out>
+        nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2, L2>,
+    ) -> Query<M, <R as SetSlot<Rel, SlotOf<Rel, L2::Out>>>::Out>
     where
         Rel: Relation,
         Rel::Card: Joinable,
-        R: SetSlot<Rel, SlotOf<Rel, R2>>,
-        <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
-        SlotOf<Rel, R2>: MaybeSend,
+        R: SetSlot<Rel, SlotOf<Rel, L2::Out>>,
+        <R as SetSlot<Rel, SlotOf<Rel, L2::Out>>>::Out: 'static,
+        SlotOf<Rel, L2::Out>: MaybeSend,
     {
         let select = std::mem::take(&mut self.select);
         let base = Place { alias: Alias::Base, offset: 0, skipped: None };
-        let (select, decode) = join::<Rel, D2>(select, base, nested);
+        let (select, decode, level) = join::<Rel, D2, L2>(select, base, nested);
         self.select = select;
+        let set = |row: R, mut slot, usage: &_| {
+            Rel::Card::watch(&mut slot, usage);
+            row.set(slot)
+        };
+        if L2::AS_DECODED {
+            // Made whole as each row streams.
+            return self.map_plan(|plan| {
+                plan.with_value(
+                    Rel::NAME,
+                    false,
+                    move |row, parent: Option<&R>| {
+                        let fk = || parent.and_then(<R as SetSlot<Rel, SlotOf<Rel, L2::Out>>>::key);
+                        let joined = decode.decode(row, fk)?.and_then(L2::as_decoded);
+                        Rel::Card::from_joined(joined, missing::<Rel>)
+                    },
+                    set,
+                )
+            });
+        }
+        // Decoded as each row streams, loaded once the statement's rows are all there.
         self.map_plan(|plan| {
-            plan.with_value(
+            plan.with_level_value(
                 Rel::NAME,
                 false,
-                move |row, parent: Option<&R>| {
-                    let fk = || parent.and_then(<R as SetSlot<Rel, SlotOf<Rel, R2>>>::key);
-                    Rel::Card::from_joined(decode.decode(row, fk)?, missing::<Rel>)
+                move |row| {
+                    let joined = decode.decode(row, || None::<i64>)?;
+                    if joined.is_none() && !<Rel::Card as Joinable>::OPTIONAL {
+                        return Err(missing::<Rel>());
+                    }
+                    Ok(joined)
                 },
-                |row: R, mut slot, usage| {
-                    Rel::Card::watch(&mut slot, usage);
-                    row.set(slot)
+                move |load, joined| {
+                    load_present(joined, |present| level.load(load, present))?.map(|joined| {
+                        (joined.into_iter())
+                            .map(|row| Rel::Card::from_joined(row, missing::<Rel>))
+                            .collect()
+                    })
                 },
+                set,
             )
         })
     }
@@ -240,11 +352,11 @@ impl Place {
 /// no row (a database that does not enforce it), the row is not dropped as an INNER JOIN
 /// would, while `count()` counts it; decoding finds no joined row and reports it
 /// ([`Error::MissingRelated`]), as a prefetch does.
-fn join<Rel: Relation, D2>(
+fn join<Rel: Relation, D2, L2>(
     mut select: Select,
     parent: Place,
-    nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2>,
-) -> (Select, D2)
+    nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2, L2>,
+) -> (Select, D2, L2)
 where
     Rel::Card: Joinable,
 {
@@ -272,9 +384,9 @@ where
     );
     let decode = JoinedModel { offset, key, model: PhantomData };
     let place = Place { alias, offset, skipped };
-    let joined = Join { select, place, decode, model: PhantomData };
+    let joined = Join { select, place, decode, level: AsDecoded, model: PhantomData };
     let joined = nested(joined);
-    (joined.select, joined.decode)
+    (joined.select, joined.decode, joined.level)
 }
 
 /// How the joined row of `Rel`, whose columns start at `offset`, gets its key and tells
@@ -315,7 +427,7 @@ where
 #[doc(hidden)]
 pub trait DecodeJoined: Send + Sync + 'static {
     /// The joined row type.
-    type Row;
+    type Row: MaybeSend + 'static;
     /// The joined row of `row`, `None` where a LEFT JOIN found nothing. `fk` gives the
     /// parent row's foreign key, when the caller has that row.
     fn decode<K: ToSql>(
@@ -480,5 +592,40 @@ where
     ) -> Result<Option<Self::Row>> {
         let Some(parent) = self.outer.decode(row, fk)? else { return Ok(None) };
         Ok(Some(parent.set(super::count::read(row, self.offset, Rel::NAME)?)))
+    }
+}
+
+/// The loading calls of this module on the query of a prefetched NOT NULL `belongs_to`.
+impl<M: Model, R: 'static> ToOneQuery<M, R> {
+    /// [`Query::select_related`] on the related rows.
+    pub fn select_related<Rel>(
+        self,
+        rel: Rel,
+    ) -> ToOneQuery<M, <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out>
+    where
+        Rel: Relation,
+        Rel::Card: Joinable,
+        R: SetSlot<Rel, DefaultSlot<Rel>>,
+        <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out: 'static,
+        DefaultSlot<Rel>: MaybeSend,
+    {
+        ToOneQuery(self.0.select_related(rel))
+    }
+
+    /// [`Query::select_related_with`] on the related rows.
+    #[allow(clippy::type_complexity)] // the row type, spelled out so that docs show it
+    pub fn select_related_with<Rel, D2: DecodeJoined, L2: LevelLoad<D2::Row>>(
+        self,
+        rel: Rel,
+        nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2, L2>,
+    ) -> ToOneQuery<M, <R as SetSlot<Rel, SlotOf<Rel, L2::Out>>>::Out>
+    where
+        Rel: Relation,
+        Rel::Card: Joinable,
+        R: SetSlot<Rel, SlotOf<Rel, L2::Out>>,
+        <R as SetSlot<Rel, SlotOf<Rel, L2::Out>>>::Out: 'static,
+        SlotOf<Rel, L2::Out>: MaybeSend,
+    {
+        ToOneQuery(self.0.select_related_with(rel, nested))
     }
 }

@@ -1,7 +1,9 @@
 //! Loading relations. `join` adds `select_related` JOINs, `count` adds `with_count`
-//! subqueries, `prefetch` runs one batched query per relation and level; this module holds
-//! what they share: the extra SQL of a statement, the per-row decoders of joined and
-//! counted values, and decoding a level of rows.
+//! subqueries, `prefetch` runs one batched query per relation and level (shaped by
+//! `related`: a NOT NULL `belongs_to`'s query cannot be filtered), and `level` runs the
+//! prefetches below a JOIN over its joined rows; this module holds what they share: the
+//! extra SQL of a statement, the per-row decoders of joined and counted values, and
+//! decoding a level of rows.
 //!
 //! A query's row type changes with every loading call, in the order the calls are made,
 //! while joined and counted values arrive with the base row. A query's [`RowPlan`] says how
@@ -23,6 +25,7 @@
 pub(crate) mod count;
 pub(crate) mod flow;
 pub(crate) mod join;
+pub(crate) mod level;
 pub(crate) mod prefetch;
 pub(crate) mod related;
 
@@ -156,26 +159,54 @@ impl<R: MaybeSend + 'static> RowPlan<R> {
                 });
                 RowPlan::Streamed(Stream { make, push, watched })
             }
-            RowPlan::Chained { mut sides, chain } => {
-                // The value's own column: a stream that watches nothing.
-                let value = Arc::new(value);
-                sides.push(Arc::new(Stream::new(move |row, _| value(row, None), Vec::new())));
-                let side = sides.len() - 1;
-                let set = Arc::new(set);
-                let chain: Arc<Chain<R2>> = Arc::new(move |load, columns| {
-                    let values = columns.take::<T>(side);
-                    let set = set.clone();
-                    chain(load, columns)?.map(move |rows| {
-                        let usage = crate::log::start_usage(relation, count, load.caller);
-                        Ok(rows
-                            .into_iter()
-                            .zip(values)
-                            .map(|(row, v)| set(row, v, &usage))
-                            .collect())
-                    })
-                });
-                RowPlan::Chained { sides, chain }
-            }
+            chained => chained.with_level_value(
+                relation,
+                count,
+                move |row| value(row, None),
+                |_, values| Ok(Flow::Done(values)),
+                set,
+            ),
+        }
+    }
+
+    /// Adds a loading call whose value arrives with each row (`value` decodes it) and is
+    /// then loaded on the whole level (`level`: the prefetches below a JOIN), before `set`
+    /// puts it into the row, watched for the inspector as `relation` (a count if `count`).
+    pub(crate) fn with_level_value<T: MaybeSend + 'static, T2: MaybeSend + 'static, R2: 'static>(
+        self,
+        relation: &'static str,
+        count: bool,
+        value: impl Fn(Source<'_>) -> Result<T> + Send + Sync + 'static,
+        level: impl Fn(LoadContext, Vec<T>) -> Result<Flow<'static, Vec<T2>>> + Send + Sync + 'static,
+        set: impl Fn(R, T2, &Option<Arc<Usage>>) -> R2 + Send + Sync + 'static,
+    ) -> RowPlan<R2> {
+        let (mut sides, chain) = self.into_chained();
+        // The value's own column: a stream that watches nothing.
+        let value = Arc::new(value);
+        sides.push(Arc::new(Stream::new(move |row, _| value(row), Vec::new())));
+        let side = sides.len() - 1;
+        let (level, set) = (Arc::new(level), Arc::new(set));
+        let chain: Arc<Chain<R2>> = Arc::new(move |load, columns| {
+            let values = columns.take::<T>(side);
+            let (level, set) = (level.clone(), set.clone());
+            chain(load, columns)?.and_then(move |rows| {
+                level(load, values)?.map(move |values| {
+                    let usage = crate::log::start_usage(relation, count, load.caller);
+                    Ok(rows.into_iter().zip(values).map(|(row, v)| set(row, v, &usage)).collect())
+                })
+            })
+        });
+        RowPlan::Chained { sides, chain }
+    }
+
+    /// The plan's side columns and chain: a streamed plan's rows become the first column.
+    fn into_chained(self) -> (Vec<Arc<dyn AnySide>>, Arc<Chain<R>>) {
+        match self {
+            RowPlan::Streamed(stream) => (
+                vec![Arc::new(stream)],
+                Arc::new(|_, columns| Ok(Flow::Done(columns.take::<R>(0)))),
+            ),
+            RowPlan::Chained { sides, chain } => (sides, chain),
         }
     }
 
@@ -187,13 +218,7 @@ impl<R: MaybeSend + 'static> RowPlan<R> {
     where
         R2: 'static,
     {
-        let (sides, before): (Vec<Arc<dyn AnySide>>, Arc<Chain<R>>) = match self {
-            RowPlan::Streamed(stream) => (
-                vec![Arc::new(stream)],
-                Arc::new(|_, columns| Ok(Flow::Done(columns.take::<R>(0)))),
-            ),
-            RowPlan::Chained { sides, chain } => (sides, chain),
-        };
+        let (sides, before) = self.into_chained();
         let step = Arc::new(step);
         let chain: Arc<Chain<R2>> = Arc::new(move |load, columns| {
             let step = step.clone();

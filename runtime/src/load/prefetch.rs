@@ -10,7 +10,7 @@ use foldhash::{HashMap, HashMapExt};
 use rusqlite::types::{FromSql, FromSqlError};
 
 use super::flow::{Flow, LoadContext, Rows, Step};
-use super::related::{RelatedQuery, RelatedQueryFor, RelatedQueryOf};
+use super::related::{RelatedQuery, RelatedQueryFor, RelatedQueryOf, ToOneQuery};
 use super::{LevelDecoder, RowMaker};
 use crate::column::OrderTerm;
 use crate::driver::{Executor, Run};
@@ -207,7 +207,7 @@ where
 
 /// Fills `rel`'s slot of every parent with its rows from `related`: a flow that runs the
 /// batched statement (and those of the related rows' own relations).
-fn fetch<'a, Rel, P, R2>(
+pub(crate) fn fetch<'a, Rel, P, R2>(
     load: LoadContext,
     parents: Vec<P>,
     related: &Arc<Query<Rel::To, R2>>,
@@ -560,4 +560,38 @@ fn values_of(row: Source<'_>, table: &'static Table) -> Result<Vec<Value>> {
             })
         })
         .collect()
+}
+
+/// The loading calls of this module on the query of a prefetched NOT NULL `belongs_to`.
+impl<M: Model, R: 'static> ToOneQuery<M, R> {
+    /// [`Query::prefetch`] on the related rows.
+    pub fn prefetch<Rel>(
+        self,
+        rel: Rel,
+    ) -> ToOneQuery<M, <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out>
+    where
+        Rel: Relation,
+        Rel::Card: RelatedQueryOf,
+        R: SetSlot<Rel, DefaultSlot<Rel>>,
+        <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out: 'static,
+    {
+        ToOneQuery(self.0.prefetch(rel))
+    }
+
+    /// [`Query::prefetch_with`] on the related rows.
+    #[allow(clippy::type_complexity)] // the row type, spelled out so that docs show it
+    pub fn prefetch_with<Rel, Q>(
+        self,
+        rel: Rel,
+        related: impl FnOnce(RelatedQueryFor<Rel>) -> Q,
+    ) -> ToOneQuery<M, <R as SetSlot<Rel, SlotOf<Rel, Q::Row>>>::Out>
+    where
+        Rel: Relation,
+        Rel::Card: RelatedQueryOf,
+        Q: RelatedQuery<Rel::To> + 'static,
+        R: SetSlot<Rel, SlotOf<Rel, Q::Row>>,
+        <R as SetSlot<Rel, SlotOf<Rel, Q::Row>>>::Out: 'static,
+    {
+        ToOneQuery(self.0.prefetch_with(rel, related))
+    }
 }

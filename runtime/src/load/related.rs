@@ -1,22 +1,20 @@
 //! The query a prefetch's closure shapes (`prefetch_with(rel, |related| ..)`), by the
 //! relation's cardinality: the related model's own [`Query`] where a parent may have any
 //! number of related rows (`has_many`, `many_to_many`) or none (a nullable `belongs_to`,
-//! read as an `Option`), and a [`ToOneQuery`] where it has exactly one (a NOT NULL
-//! `belongs_to`, read as `&Row`). A filter, limit or offset could leave such a parent
-//! without the row its type promises, so a `ToOneQuery` has none: it loads the related
-//! rows' own relations, and refuses the rest at compile time, saying why.
+//! a `has_one`: read as an `Option`), and a [`ToOneQuery`] where it has exactly one (a
+//! NOT NULL `belongs_to`, read as `&Row`). A filter, limit or offset could leave such a
+//! parent without the row its type promises, so a `ToOneQuery` has none: it loads the
+//! related rows' own relations, and refuses the rest at compile time, saying why. Its
+//! loading calls live beside the query's own: `prefetch`, `join` and `count` each add
+//! theirs to both.
 
 use std::ops::Deref;
 
-use super::join::{DecodeJoined, Join};
 use crate::column::Order;
 use crate::filter::Cond;
 use crate::model::Model;
 use crate::query::Query;
-use crate::relation::{
-    Card, CountKey, Countable, DefaultSlot, Joinable, Relation, SlotOf, ToMany, ToOne, ToOptional,
-};
-use crate::row::{Counted, SetSlot};
+use crate::relation::{Card, Relation, ToMany, ToOne, ToOptional};
 use crate::send::MaybeSend;
 
 /// What the closure of `prefetch_with(rel, ..)` is given, by `rel`'s cardinality.
@@ -101,7 +99,7 @@ impl<M: Model, R: Deref<Target = M> + MaybeSend + 'static> RelatedQuery<M> for T
 ///     .all(&conn)?;
 /// # Ok::<(), eagerly::Error>(())
 /// ```
-pub struct ToOneQuery<M: Model, R = <M as Model>::Row>(Query<M, R>);
+pub struct ToOneQuery<M: Model, R = <M as Model>::Row>(pub(crate) Query<M, R>);
 
 /// Refuses a filter, limit or offset on a [`ToOneQuery`]: a bound nothing meets.
 #[diagnostic::on_unimplemented(
@@ -122,82 +120,6 @@ pub trait NarrowedToOne {}
 pub trait OrderedToOne {}
 
 impl<M: Model, R: 'static> ToOneQuery<M, R> {
-    /// [`Query::prefetch`] on the related rows.
-    pub fn prefetch<Rel>(
-        self,
-        rel: Rel,
-    ) -> ToOneQuery<M, <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out>
-    where
-        Rel: Relation,
-        Rel::Card: RelatedQueryOf,
-        R: SetSlot<Rel, DefaultSlot<Rel>>,
-        <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out: 'static,
-    {
-        ToOneQuery(self.0.prefetch(rel))
-    }
-
-    /// [`Query::prefetch_with`] on the related rows.
-    #[allow(clippy::type_complexity)] // the row type, spelled out so that docs show it
-    pub fn prefetch_with<Rel, Q>(
-        self,
-        rel: Rel,
-        related: impl FnOnce(RelatedQueryFor<Rel>) -> Q,
-    ) -> ToOneQuery<M, <R as SetSlot<Rel, SlotOf<Rel, Q::Row>>>::Out>
-    where
-        Rel: Relation,
-        Rel::Card: RelatedQueryOf,
-        Q: RelatedQuery<Rel::To> + 'static,
-        R: SetSlot<Rel, SlotOf<Rel, Q::Row>>,
-        <R as SetSlot<Rel, SlotOf<Rel, Q::Row>>>::Out: 'static,
-    {
-        ToOneQuery(self.0.prefetch_with(rel, related))
-    }
-
-    /// [`Query::select_related`] on the related rows.
-    pub fn select_related<Rel>(
-        self,
-        rel: Rel,
-    ) -> ToOneQuery<M, <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out>
-    where
-        Rel: Relation,
-        Rel::Card: Joinable,
-        R: SetSlot<Rel, DefaultSlot<Rel>>,
-        <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out: 'static,
-        DefaultSlot<Rel>: MaybeSend,
-    {
-        ToOneQuery(self.0.select_related(rel))
-    }
-
-    /// [`Query::select_related_with`] on the related rows.
-    pub fn select_related_with<Rel, R2: 'static, D2: DecodeJoined<Row = R2>>(
-        self,
-        rel: Rel,
-        nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2>,
-    ) -> ToOneQuery<M, <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out>
-    where
-        Rel: Relation,
-        Rel::Card: Joinable,
-        R: SetSlot<Rel, SlotOf<Rel, R2>>,
-        <R as SetSlot<Rel, SlotOf<Rel, R2>>>::Out: 'static,
-        SlotOf<Rel, R2>: MaybeSend,
-    {
-        ToOneQuery(self.0.select_related_with(rel, nested))
-    }
-
-    /// [`Query::with_count`] on the related rows.
-    pub fn with_count<Rel>(
-        self,
-        rel: Rel,
-    ) -> ToOneQuery<M, <R as SetSlot<CountKey<Rel>, Counted>>::Out>
-    where
-        Rel: Relation,
-        Rel::Card: Countable,
-        R: SetSlot<CountKey<Rel>, Counted>,
-        <R as SetSlot<CountKey<Rel>, Counted>>::Out: 'static,
-    {
-        ToOneQuery(self.0.with_count(rel))
-    }
-
     /// Refused: see [`ToOneQuery`].
     pub fn filter(self, _cond: Cond<M>) -> Self
     where
