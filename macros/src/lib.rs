@@ -76,6 +76,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `has_many(books = Book, fk = author_id)` | `Book.author_id` refers to this model; `fk` defaults to `<this model>_id` |
 /// | `has_one(profile = Profile, fk = user_id)` | `Profile.user_id`, unique (a compile error otherwise), refers to this model: the reverse of a one-to-one, read as `Option<&ProfileRow>`, loaded by `select_related` (a JOIN) or `prefetch`; `fk` defaults to `<this model>_id` |
 /// | `many_to_many(tags = Tag, through = BookTag, from = book_id, to = tag_id)` | pairs in the `BookTag` model link the two; `from` defaults to `<this model>_id`, `to` to `<target>_id` |
+/// | `belongs_to(writer = Author, fk = author_id)` | a `belongs_to` under another name (the field's own `belongs_to` stays): both load, each with its own nested loads; the table keeps one foreign key; `fk` defaults to `<relation>_id` |
 /// | `index(a, b)` | an index over several fields |
 /// | `unique(a, b)` | a unique constraint over several fields |
 ///

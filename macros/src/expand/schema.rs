@@ -62,9 +62,12 @@ pub fn table(model: &Model, names: &Names) -> TokenStream {
         let (fields, unique) = (&index.fields, index.unique);
         quote!(#p::index(&[#(#fields),*], #unique))
     });
+    // One constraint per field, however many names its relation has.
+    let mut constrained = Vec::new();
     let foreign_keys =
         model.relations.iter().enumerate().filter_map(|(i, relation)| match relation.kind {
-            RelationKind::BelongsTo { field } => {
+            RelationKind::BelongsTo { field } if !constrained.contains(&field) => {
+                constrained.push(field);
                 let marker = names.hidden(&names.markers[i]);
                 Some(quote!(#p::foreign_key(#field, #p::relation_target::<#marker>)))
             }

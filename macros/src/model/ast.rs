@@ -188,8 +188,11 @@ impl<'a> Model<'a> {
 
         let snake = snake_case(&unraw(&input.ident));
         let table = attrs.table.as_ref().map_or_else(|| snake.clone(), syn::LitStr::value);
-        let mut relations: Vec<Relation> =
-            attrs.relations.iter().filter_map(|r| struct_relation(ctxt, r, &snake)).collect();
+        let mut relations: Vec<Relation> = attrs
+            .relations
+            .iter()
+            .filter_map(|r| struct_relation(ctxt, r, &snake, input, &fields))
+            .collect();
         let mut indexes = Vec::new();
         for (i, field) in fields.iter().enumerate() {
             if let Some(belongs_to) = &field.attrs.belongs_to {
@@ -237,9 +240,16 @@ impl<'a> Model<'a> {
     }
 }
 
-/// Resolves a `has_many`, `has_one` or `many_to_many` attribute, filling in Rails-style defaults:
-/// `fk` / `from` is `<this model>_id`, `to` is `<target model>_id`.
-fn struct_relation(ctxt: &Ctxt, attr: &RelationAttr, snake: &str) -> Option<Relation> {
+/// Resolves a `has_many`, `has_one`, `many_to_many` or struct-level `belongs_to` attribute,
+/// filling in Rails-style defaults: `fk` / `from` is `<this model>_id` (for `belongs_to`,
+/// `<relation>_id`, a field of this model), `to` is `<target model>_id`.
+fn struct_relation(
+    ctxt: &Ctxt,
+    attr: &RelationAttr,
+    snake: &str,
+    input: &DeriveInput,
+    fields: &[Field],
+) -> Option<Relation> {
     let ident_option = |name: &str, default: String| -> Option<Ident> {
         match attr.option(name) {
             None => Some(Ident::new(&default, attr.name.span())),
@@ -270,6 +280,27 @@ fn struct_relation(ctxt: &Ctxt, attr: &RelationAttr, snake: &str) -> Option<Rela
             from: ident_option("from", own_key)?,
             to: ident_option("to", format!("{}_id", target.unwrap_or_default()))?,
         }
+    } else if attr.is_belongs_to() {
+        // A second name for a foreign key that a field already holds (or the only one, for
+        // a model that keeps its relations together on the struct).
+        let fk = ident_option("fk", format!("{}_id", unraw(&attr.name)))?;
+        let Some(field) = fields.iter().position(|f| *f.ident == fk) else {
+            let message = match attr.option("fk") {
+                Some(_) => format!("`{}` has no field `{fk}` to hold the foreign key", input.ident),
+                None => format!(
+                    "`{}` has no field `{fk}` for `belongs_to({} = ..)`; name the field that holds the foreign key with `fk = <field>`",
+                    input.ident, attr.name
+                ),
+            };
+            let names: Vec<String> = fields.iter().map(|f| unraw(f.ident)).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let hint = attr::closest(&unraw(&fk), &names)
+                .map(|close| format!(" (did you mean `{close}`?)"))
+                .unwrap_or_default();
+            ctxt.error_spanned_by(&fk, message + &hint);
+            return None;
+        };
+        RelationKind::BelongsTo { field }
     } else if attr.is_has_one() {
         RelationKind::HasOne { fk: ident_option("fk", own_key)? }
     } else {

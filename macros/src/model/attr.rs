@@ -9,8 +9,16 @@ use syn::{Attribute, Ident, LitStr, Path, Token};
 
 use super::ctxt::Ctxt;
 
-pub const STRUCT_KEYS: &[&str] =
-    &["table", "rename_all", "has_many", "has_one", "many_to_many", "index", "unique"];
+pub const STRUCT_KEYS: &[&str] = &[
+    "table",
+    "rename_all",
+    "has_many",
+    "has_one",
+    "many_to_many",
+    "belongs_to",
+    "index",
+    "unique",
+];
 pub const FIELD_KEYS: &[&str] =
     &["primary_key", "column", "index", "unique", "belongs_to", "sql_type"];
 const HAS_MANY_OPTIONS: &[&str] = &["fk"];
@@ -22,14 +30,15 @@ pub struct StructAttrs {
     pub table: Option<LitStr>,
     /// `rename_all = "PascalCase"`: how field names become column names.
     pub rename_all: Option<LitStr>,
-    /// `has_many`, `has_one` and `many_to_many`, in the order written.
+    /// `has_many`, `has_one`, `many_to_many` and `belongs_to`, in the order written.
     pub relations: Vec<RelationAttr>,
     /// `index(..)` and `unique(..)`, in the order written.
     pub indexes: Vec<IndexAttr>,
 }
 
-/// `has_many(books = Book, fk = author_id)`, `has_one(profile = Profile, fk = user_id)` or
-/// `many_to_many(tags = Tag, through = BookTag, from = book_id, to = tag_id)`.
+/// `has_many(books = Book, fk = author_id)`, `has_one(profile = Profile, fk = user_id)`,
+/// `many_to_many(tags = Tag, through = BookTag, from = book_id, to = tag_id)` or, on the
+/// struct, `belongs_to(writer = Author, fk = author_id)`.
 pub struct RelationAttr {
     /// `has_many`, `has_one` or `many_to_many`, for spans.
     pub keyword: Ident,
@@ -50,6 +59,10 @@ impl RelationAttr {
 
     pub fn is_has_one(&self) -> bool {
         self.keyword == "has_one"
+    }
+
+    pub fn is_belongs_to(&self) -> bool {
+        self.keyword == "belongs_to"
     }
 }
 
@@ -88,7 +101,7 @@ pub fn struct_attrs(ctxt: &Ctxt, attrs: &[Attribute]) -> StructAttrs {
                 let value = string(&meta, &key, "PascalCase")?;
                 set_once(ctxt, &mut out.rename_all, value, &key);
             }
-            "has_many" | "has_one" | "many_to_many" => {
+            "has_many" | "has_one" | "many_to_many" | "belongs_to" => {
                 let options =
                     if key == "many_to_many" { MANY_TO_MANY_OPTIONS } else { HAS_MANY_OPTIONS };
                 if let Some(relation) = relation(ctxt, &meta, &key, options)? {
@@ -239,6 +252,7 @@ fn relation(
     let usage = match keyword.to_string().as_str() {
         "has_many" => "`has_many(books = Book, fk = author_id)`",
         "has_one" => "`has_one(profile = Profile, fk = user_id)`",
+        "belongs_to" if !options.is_empty() => "`belongs_to(writer = Author, fk = author_id)`",
         "many_to_many" => {
             "`many_to_many(tags = Tag, through = BookTag, from = book_id, to = tag_id)`"
         }
