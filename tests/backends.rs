@@ -292,14 +292,23 @@ where
 
     // The classic N+1: a query per author, found and fixed.
     let (_, report) = eagerly::inspect(|| {
-        for author in &authors {
+        for author in Author::query().all(&mut *db).unwrap() {
             Book::query().filter(Book::author_id.eq(author.id)).all(&mut *db).unwrap();
         }
     });
     let found = &report.n_plus_one()[0];
-    assert_eq!(found.count, 3);
+    assert_eq!((found.count, found.rows_of), (3, "Author"));
     assert_eq!(found.location.file(), file!());
-    assert_eq!(report.log().len(), 3);
+    assert_eq!(report.log().len(), 4);
+    // Rows loaded before the inspection: nothing tells where the values came from, so the
+    // same statements are only similar.
+    let (_, report) = eagerly::inspect(|| {
+        for author in &authors {
+            Book::query().filter(Book::author_id.eq(author.id)).all(&mut *db).unwrap();
+        }
+    });
+    assert!(report.n_plus_one().is_empty(), "{report}");
+    assert_eq!(report.similar()[0].count, 3);
     let fixed =
         eagerly::inspect(|| Author::query().prefetch(Author::books).all(&mut *db).unwrap().len());
     assert_eq!(fixed.0, 3);

@@ -92,7 +92,7 @@ fn assert_queries_passes_on_the_count_and_lists_every_query_otherwise<C: ?Sized>
     assert!(message.starts_with("expected 1 queries, 4 ran:\n"), "{message}");
     assert!(message.contains(r#"  1. [3 rows, "#), "{message}");
     let count = backend.sql(r#"SELECT COUNT(*) FROM "books" t0 WHERE t0."author_id" = ?"#);
-    let third = format!("] {count} -- [Integer(3)] (at tests/inspect.rs:");
+    let third = format!("] {count} -- [3] (at tests/inspect.rs:");
     assert!(message.contains(&third), "{message}");
     assert_eq!(message.matches("\n").count(), 5, "a line per query: {message}");
 }
@@ -161,8 +161,9 @@ where
         found.fix.as_deref(),
         Some("add `.prefetch(Author::books)` to the query that loads the `Author` rows")
     );
-    assert_eq!(report.similar().len(), 1);
-    assert!(report.duplicates().is_empty());
+    assert_eq!((found.rows_of, found.repeated), ("Author", 0));
+    // Its runs are part of the finding, not also "similar".
+    assert!(report.similar().is_empty() && report.duplicates().is_empty(), "{report}");
 
     // The good form: two statements, nothing to report.
     let (_, report) = eagerly::inspect(|| {
@@ -203,9 +204,10 @@ where
             (6, Some("add `.prefetch(Book::tags)` to the query that loads the `Book` rows")),
         ]
     );
-    // The same publisher twice, with the same key: also a duplicate.
-    assert_eq!(report.duplicates().len(), 1);
-    assert_eq!(report.duplicates()[0].count, 2);
+    // The same publisher twice, with the same key: counted in the loop's finding, not
+    // again as a duplicate.
+    assert_eq!(report.n_plus_one()[1].repeated, 1);
+    assert!(report.duplicates().is_empty(), "{report}");
 
     // Fewer repeats than the threshold: silent.
     let ((), report) = Inspector::new().repeats(4).run(|| {
@@ -244,12 +246,12 @@ fn a_filter_on_an_unindexed_column_is_a_scan_to_index() {
 #[test]
 fn an_index_does_not_help_contains_but_helps_starts_with() {
     let conn = big_db();
-    // `icontains("the")` is `instr(lower(title), 'the') > 0`: a scan even though `title`
-    // is indexed.
+    // `icontains("VOLUME 77")` is `instr(lower(title), 'volume 77') > 0`: a scan even
+    // though `title` is indexed.
     let (rows, report) = eagerly::inspect(|| {
-        Shelf::query().filter(Shelf::title.icontains("the")).all(&conn).unwrap()
+        Shelf::query().filter(Shelf::title.icontains("VOLUME 77")).all(&conn).unwrap()
     });
-    assert_eq!(rows.len(), 500);
+    assert_eq!(rows.len(), 1);
     assert_eq!(report.log().records()[0].plan.as_ref().unwrap(), &["SCAN t0"]);
     assert_eq!(report.scans().len(), 1, "{report}");
     assert_eq!(
@@ -278,6 +280,16 @@ fn an_index_does_not_help_contains_but_helps_starts_with() {
             .advice
             .starts_with("an ordinary index does not serve a case-insensitive match")
     );
+
+    // A filter that keeps most rows: the scan is the cheapest plan, and said so.
+    let (rows, report) = eagerly::inspect(|| {
+        Shelf::query().filter(Shelf::title.icontains("the")).all(&conn).unwrap()
+    });
+    assert_eq!(rows.len(), 500);
+    assert_eq!(report.scans()[0].kind, ScanKind::MostOfTable);
+    assert!(report.scans()[0].advice.contains("an index would not help"), "{report}");
+    assert!(report.is_clean(), "{report}");
+    assert!(report.to_string().contains("nothing to fix"), "{report}");
 }
 
 #[test]
@@ -381,25 +393,59 @@ where
 #[test]
 fn the_report_reads_at_a_glance() {
     let conn = big_db();
-    let ((), report) = eagerly::inspect(|| {
-        for author in Author::query().all(&conn).unwrap() {
-            Book::query().filter(Book::author_id.eq(author.id)).count(&conn).unwrap();
+    let (lines, report) = eagerly::inspect(|| {
+        let books = (Book::query().all(&conn).unwrap(), line!()).1;
+        let mut looked_up = 0;
+        for book in Book::query().all(&conn).unwrap() {
+            // 506 books, 3 authors: 503 of the lookups repeat an earlier one.
+            (_, looked_up) = (Author::get(&conn, book.author_id).unwrap(), line!());
         }
         Book::query().filter(Book::title.icontains("volume 9")).count(&conn).unwrap();
+        (books, looked_up)
     });
     let text = report.to_string();
-    assert!(text.starts_with("eagerly report: 5 queries in "), "{text}");
-    assert!(text.contains("N+1 queries (1):\n  SELECT COUNT(*) FROM \"books\" t0 WHERE t0.\"author_id\" = ? ran 3 times from tests/inspect.rs:"), "{text}");
+    let shown: Vec<&str> = text.lines().collect();
+    // Findings first, each once with its fix; the 505 lookups are one finding and one
+    // line of the log; eagerly's own `LIMIT 2` (which tells one row from several) is not
+    // shown; values are SQL literals.
+    assert!(shown[0].starts_with("eagerly report: 509 queries in "), "{text}");
+    assert!(shown[0].ends_with(", 3 things to fix"), "{text}");
+    let at = |line: u32| format!("tests/inspect.rs:{line}:");
+    assert_eq!(shown[1], "N+1 queries (1):", "{text}");
+    assert!(shown[2].starts_with(&format!("  ran 506 times from {}", at(lines.1))), "{text}");
     assert!(
-        text.contains(
-            "    fix: add `.with_count(Author::books)` to the query that loads the `Author` rows\n"
-        ),
+        shown[2].contains(&format!(", once per `Book` row loaded at {}", at(lines.1 - 2))),
         "{text}"
     );
-    assert!(text.contains("Similar queries (1):"), "{text}");
-    assert!(
-        text.contains("Scans (1):\n  full scan of `books` (505 rows per run) at tests/inspect.rs:"),
-        "{text}"
+    assert_eq!(
+        shown[3],
+        r#"    SELECT t0."id", t0."name", t0."publisher_id" FROM "author" t0 WHERE t0."id" = ?"#
     );
-    assert!(!text.contains("nothing to fix"));
+    assert_eq!(shown[4], "    (503 of the runs repeated an earlier run's values)");
+    assert_eq!(
+        shown[5],
+        "    fix: add `.select_related(Book::author)` (or `.prefetch(..)` of it) to the query that loads the `Book` rows"
+    );
+    // The books read twice with nothing written between: the second read could reuse the
+    // first.
+    assert_eq!(shown[6], "Duplicate queries (1):");
+    assert!(shown[7].starts_with(&format!("  ran 2 times, from {}", at(lines.0))), "{text}");
+    assert!(shown[7].contains(&format!(", {}", at(lines.1 - 2))), "{text}");
+    assert_eq!(shown[9], "    fix: keep the first result");
+    assert_eq!(shown[10], "Scans (1):");
+    assert!(shown[11].starts_with("  full scan of `books` (505 rows per run) at "), "{text}");
+    assert_eq!(
+        shown[12],
+        r#"    SELECT COUNT(*) FROM "books" t0 WHERE instr(lower(t0."title"), ?) > 0"#
+    );
+    assert!(shown[13].starts_with("    fix: no index can find `Book::title` values"), "{text}");
+    assert_eq!(shown[14], "Statements (509):");
+    assert!(shown[15].starts_with("    1. [506 rows, "), "{text}");
+    assert!(shown[16].starts_with("    2. [506 rows, "), "{text}");
+    assert!(shown[17].starts_with("3-508. 506 times [506 rows, "), "{text}");
+    assert!(shown[17].contains(&format!(r#"WHERE t0."id" = ? (at {}"#, at(lines.1))), "{text}");
+    assert!(shown[18].starts_with("  509. [1 row, "), "{text}");
+    assert!(shown[18].contains(r#"> 0 -- ['volume 9'] (at "#), "{text}");
+    assert_eq!(shown.len(), 19, "{text}");
+    assert!(!text.contains("LIMIT") && !text.contains("Integer("), "{text}");
 }

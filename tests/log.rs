@@ -57,7 +57,7 @@ where
     let text = log.to_string();
     assert!(text.starts_with(r#"  1. [3 rows, "#), "{text}");
     assert!(text.contains(r#"] SELECT t0."id""#), "{text}");
-    let at = format!("-- [Integer(1)] (at tests/log.rs:{}:", lines.0);
+    let at = format!("-- [1] (at tests/log.rs:{}:", lines.0);
     assert!(text.contains(&at), "{text}");
     assert!(text.contains(")\n  2. [3 rows, "), "{text}");
     // `#[track_caller]`: each statement is reported at the application's line.

@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use crate::value::Value;
 
-use crate::log::{self, Frame, QueryLog, QueryRecord};
+use crate::log::{self, Frame, Key, QueryLog, QueryRecord, Returned, Values};
 use crate::plan::alias::Alias;
-use crate::plan::statement::{PlanStep, Shape, StatementKind, Test};
+use crate::plan::statement::{LookedUp, PlanStep, Shape, StatementKind, Test};
 use crate::schema::Table;
 use crate::usage::Usage;
 
@@ -169,10 +169,11 @@ impl Inspector {
 
     fn report(&self, log: QueryLog, usage: &[Arc<Usage>]) -> Report {
         let records = log.records();
+        let loops = loops(records, self.repeats);
         Report {
-            n_plus_one: n_plus_one(records, self.repeats),
-            duplicates: duplicates(records),
-            similar: similar(records),
+            n_plus_one: n_plus_one(records, &loops),
+            duplicates: duplicates(records, &loops),
+            similar: similar(records, &loops),
             scans: scans(records, self.scanned_rows),
             unused: unused(usage),
             log,
@@ -309,10 +310,16 @@ impl Report {
     /// # Ok::<(), eagerly::Error>(())
     /// ```
     pub fn is_clean(&self) -> bool {
-        self.n_plus_one.is_empty()
-            && self.duplicates.is_empty()
-            && self.scans.is_empty()
-            && self.unused.is_empty()
+        self.to_fix() == 0
+    }
+
+    /// The number of findings to fix: N+1s, duplicates, scans an index would spare, unused
+    /// loads.
+    fn to_fix(&self) -> usize {
+        self.n_plus_one.len()
+            + self.duplicates.len()
+            + self.scans.iter().filter(|s| s.kind.is_to_fix()).count()
+            + self.unused.len()
     }
 }
 
@@ -340,7 +347,14 @@ pub struct NPlusOne {
     pub count: usize,
     /// The line that ran it.
     pub location: &'static Location<'static>,
-    /// What to change, where eagerly knows the relation.
+    /// The model of the rows whose values the loop looked up (`Author` for a loop over
+    /// authors).
+    pub rows_of: &'static str,
+    /// The line of the query that loaded those rows.
+    pub fed_by: &'static Location<'static>,
+    /// Runs that repeated the values of an earlier run (a duplicate inside the loop).
+    pub repeated: usize,
+    /// What to change, where eagerly knows the relation: a load of the same rows.
     pub fix: Option<String>,
 }
 
@@ -351,9 +365,11 @@ pub struct NPlusOne {
 /// # let conn = seeded();
 /// let (_, report) = eagerly::inspect(|| (Tag::get(&conn, 1), Tag::get(&conn, 1)));
 /// let duplicate = &report.duplicates()[0];
-/// // The key, and the `LIMIT 2` with which `get` checks that one row matches.
+/// // The key (the `LIMIT 2` with which `get` checks that one row matches is eagerly's own:
+/// // neither shown nor listed).
 /// use eagerly::Value;
-/// assert_eq!(duplicate.params, [Value::Integer(1), Value::Integer(2)]);
+/// assert_eq!(duplicate.params, [Value::Integer(1)]);
+/// assert!(!duplicate.sql.contains("LIMIT"));
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -408,7 +424,8 @@ pub struct Scan {
     pub kind: ScanKind,
     /// The table.
     pub table: &'static str,
-    /// Rows stepped through in full scans, per run (`SQLITE_STMTSTATUS_FULLSCAN_STEP`).
+    /// Rows per run: stepped through in a full scan (`SQLITE_STMTSTATUS_FULLSCAN_STEP`, or
+    /// PostgreSQL's table size), or sorted.
     pub rows: u64,
     /// The statement.
     pub sql: String,
@@ -436,6 +453,23 @@ pub enum ScanKind {
     Sort,
     /// Built a temporary index for the statement.
     AutomaticIndex,
+    /// Read the whole table for a filter that keeps most of its rows (three quarters or
+    /// more): no index would read fewer. Reported so that the scan is known, not as
+    /// something to fix.
+    MostOfTable,
+}
+
+impl ScanKind {
+    /// Whether an index (or another change) would spare the work.
+    ///
+    /// ```
+    /// use eagerly::inspect::ScanKind;
+    /// assert!(ScanKind::FullScan.is_to_fix());
+    /// assert!(!ScanKind::MostOfTable.is_to_fix());
+    /// ```
+    pub fn is_to_fix(self) -> bool {
+        self != ScanKind::MostOfTable
+    }
 }
 
 /// A relation (or count) loaded by a query and never read.
@@ -478,109 +512,341 @@ fn normalized(sql: &str) -> String {
 }
 
 fn is_read(shape: &Shape) -> bool {
-    matches!(shape.kind, StatementKind::Select | StatementKind::Count | StatementKind::Exists)
+    matches!(
+        shape.kind,
+        StatementKind::Select
+            | StatementKind::Count
+            | StatementKind::Exists
+            | StatementKind::Batch(_)
+    )
 }
 
-fn n_plus_one(records: &[QueryRecord], repeats: usize) -> Vec<NPlusOne> {
-    let mut groups: Vec<((String, &'static Location<'static>), Vec<&QueryRecord>)> = Vec::new();
-    for record in records.iter().filter(|r| r.shape.as_deref().is_some_and(is_read)) {
+fn shape(record: &QueryRecord) -> Option<&Shape> {
+    record.shape.as_deref()
+}
+
+/// A statement run again and again from one line, each run looking rows up by values an
+/// earlier query's rows held: the rows of one query feeding a loop of others.
+struct Loop<'r> {
+    /// Indices of the runs in the log.
+    runs: Vec<usize>,
+    /// The record whose rows fed the loop.
+    fed_by: &'r QueryRecord,
+    /// The column of those rows the loop's values came from.
+    returned: &'r Returned,
+    /// The condition of the loop's statement those values went to.
+    looked_up: &'r LookedUp,
+}
+
+/// The statements run `repeats` times or more from one line whose values came from an
+/// earlier query's rows. A statement repeated with values of no earlier row (a helper
+/// called with constants, pages of a table) is not a loop over rows: at most similar.
+fn loops(records: &[QueryRecord], repeats: usize) -> Vec<Loop<'_>> {
+    let mut groups: Vec<((String, &'static Location<'static>), Vec<usize>)> = Vec::new();
+    for (index, record) in records.iter().enumerate() {
+        if !shape(record).is_some_and(is_read) {
+            continue;
+        }
         let key = (normalized(&record.sql), record.location);
         match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, runs)) => runs.push(record),
-            None => groups.push((key, vec![record])),
+            Some((_, runs)) => runs.push(index),
+            None => groups.push((key, vec![index])),
         }
     }
-    groups
+    let mut found: Vec<Loop> = groups
         .into_iter()
         .filter(|(_, runs)| runs.len() >= repeats)
-        .map(|((sql, location), runs)| NPlusOne {
-            fix: runs[0].shape.as_deref().and_then(|shape| fix(shape, records)),
-            sql,
-            count: runs.len(),
-            location,
+        .filter_map(|(_, runs)| fed(records, runs))
+        .collect();
+    // A prefetch inside a loop's query runs once per iteration too, fed by that query's
+    // rows, at the same line: the loop's fix (nesting it) covers it.
+    let inside_another = |l: &Loop| {
+        found.iter().any(|other| {
+            other.runs[0] != l.runs[0]
+                && other.fed_by.location != l.fed_by.location
+                && records[other.runs[0]].location == records[l.runs[0]].location
+                && other.runs.iter().any(|&r| std::ptr::eq(&records[r], l.fed_by))
         })
-        .collect()
+    };
+    let folded: Vec<bool> = found.iter().map(inside_another).collect();
+    let mut folded = folded.into_iter();
+    found.retain(|_| !folded.next().unwrap_or(false));
+    found
 }
 
-/// The load that replaces a statement run once per row, if the statement filters on a
-/// declared relation: equality on a foreign key (a has-many or many-to-many read row by
-/// row), or on the primary key (a belongs-to read row by row).
-fn fix(shape: &Shape, records: &[QueryRecord]) -> Option<String> {
-    let table = base(shape)?;
-    let equal = |column: &str| {
-        shape
-            .filters
-            .iter()
-            .any(|f| f.alias == Alias::Base && f.column == column && f.test == Test::Equal)
+/// The loop `runs` make, if the rows of one earlier query (one statement from one line,
+/// run once or, in an outer loop, many times) held the values every run looks rows up by:
+/// the latest such query.
+fn fed(records: &[QueryRecord], runs: Vec<usize>) -> Option<Loop<'_>> {
+    let first = shape(&records[runs[0]])?;
+    let keys_of = |looked_up: &LookedUp| -> Option<Vec<Key>> {
+        let keys: Vec<Key> = looked_up.values.iter().flat_map(Key::of_value).collect();
+        (!keys.is_empty() && keys.len() == looked_up.values.len()).then_some(keys)
     };
-    let count = matches!(shape.kind, StatementKind::Count | StatementKind::Exists);
-    for fk in table.foreign_keys.iter().filter(|fk| equal(table.columns[fk.column].name)) {
-        let column = table.columns[fk.column].name;
-        let parent = (fk.target)();
-        for relation in parent.relations {
-            let (link, target) = ((relation.link)(), (relation.target)());
-            if link.is_batched_as(target, table, column) {
-                // A `has_one` is not counted: its row, loaded, says whether there is one.
-                let counted = count && link.counted(target).is_some();
-                let load = if counted { "with_count" } else { "prefetch" };
-                return Some(format!(
-                    "add `.{load}({})` to the query that loads the `{}` rows",
-                    relation.name, parent.model
-                ));
-            }
+    let mut tried: Vec<(String, &'static Location<'static>)> = Vec::new();
+    for earlier in records[..runs[0]].iter().rev() {
+        if earlier.returned.is_empty() {
+            continue;
         }
-    }
-    if table.primary_key.iter().all(|&c| equal(table.columns[c].name)) {
-        // Rows fetched one by one by key: some other table's `belongs_to` leads here.
-        let seen = records.iter().filter_map(|r| r.shape.as_deref()).flat_map(|s| &s.tables);
-        for (_, other) in seen {
-            for relation in other.relations {
-                if (relation.link)().joined_fk().is_some() && (relation.target)() == table {
-                    return Some(format!(
-                        "add `.select_related({})` (or `.prefetch(..)` of it) to the query that loads the `{}` rows",
-                        relation.name, other.model
-                    ));
+        let statement = (normalized(&earlier.sql), earlier.location);
+        if tried.contains(&statement) {
+            continue;
+        }
+        // The same statement's runs before each of the loop's runs: their rows together.
+        let sources: Vec<(usize, &QueryRecord)> = (records.iter().enumerate())
+            .filter(|(i, r)| {
+                !runs.contains(i) && r.location == statement.1 && normalized(&r.sql) == statement.0
+            })
+            .collect();
+        tried.push(statement);
+        // Every column of those rows that held the values: a key may equal a foreign key
+        // by chance, so the one a relation links to the loop's column is preferred.
+        let mut candidates = Vec::new();
+        for (column, returned) in earlier.returned.iter().enumerate() {
+            let held = |run: usize, key: &Key| {
+                sources.iter().any(|(i, r)| {
+                    *i < run && r.returned.get(column).is_some_and(|c| c.values.contains(key))
+                })
+            };
+            for looked_up in &first.looked_up {
+                let every_run = runs.iter().all(|&run| {
+                    shape(&records[run]).is_some_and(|s| {
+                        s.looked_up.iter().any(|l| {
+                            l.alias == looked_up.alias
+                                && l.column == looked_up.column
+                                && keys_of(l).is_some_and(|keys| keys.iter().all(|k| held(run, k)))
+                        })
+                    })
+                });
+                if every_run {
+                    candidates.push((returned, looked_up));
                 }
             }
+        }
+        let make = |(returned, looked_up)| Loop {
+            runs: runs.clone(),
+            fed_by: earlier,
+            returned,
+            looked_up,
+        };
+        let linked = candidates.iter().copied().map(make).find(|l| fix(l, records).is_some());
+        if let Some(found) = linked.or_else(|| candidates.first().copied().map(make)) {
+            return Some(found);
         }
     }
     None
 }
 
-fn base(shape: &Shape) -> Option<&'static Table> {
-    shape.tables.iter().find(|(alias, _)| *alias == Alias::Base).map(|(_, table)| *table)
+fn n_plus_one(records: &[QueryRecord], loops: &[Loop]) -> Vec<NPlusOne> {
+    loops
+        .iter()
+        .map(|l| {
+            let first = &records[l.runs[0]];
+            let mut seen: Vec<&[Value]> = Vec::new();
+            for &run in &l.runs {
+                if !seen.contains(&records[run].params.as_slice()) {
+                    seen.push(&records[run].params);
+                }
+            }
+            NPlusOne {
+                sql: normalized(&as_asked(first).0),
+                count: l.runs.len(),
+                location: first.location,
+                rows_of: l.returned.table.model,
+                fed_by: l.fed_by.location,
+                repeated: l.runs.len() - seen.len(),
+                fix: fix(l, records),
+            }
+        })
+        .collect()
 }
 
-fn duplicates(records: &[QueryRecord]) -> Vec<Duplicate> {
-    let mut groups: Vec<Duplicate> = Vec::new();
-    for record in
-        records.iter().filter(|r| r.shape.as_deref().is_some_and(|s| s.kind.touches_rows()))
-    {
-        match groups.iter_mut().find(|d| d.sql == record.sql && d.params == record.params) {
-            Some(duplicate) => {
+/// The load that replaces a loop: one that loads the same rows the loop did, for every
+/// row of the query that fed it at once.
+fn fix(l: &Loop, records: &[QueryRecord]) -> Option<String> {
+    let shape = shape(&records[l.runs[0]])?;
+    let parent = l.returned.table;
+    let table = shape.tables.iter().find(|(alias, _)| *alias == l.looked_up.alias)?.1;
+    let rows = format!("the query that loads the `{}` rows", parent.model);
+    if let StatementKind::Batch(relation) = shape.kind {
+        return Some(format!(
+            "add `.prefetch({relation})` to {rows} (or pass all those rows to one `eagerly::prefetch(..)` call): one batch for every row, not one per row"
+        ));
+    }
+    let column = l.looked_up.column;
+    let single_key = |t: &Table| t.primary_key.len() == 1;
+    for relation in parent.relations {
+        let (link, target) = ((relation.link)(), (relation.target)());
+        if single_key(table)
+            && column == table.key_column()
+            && target == table
+            && link.joined_fk() == Some(l.returned.column)
+        {
+            return Some(format!(
+                "add `.select_related({})` (or `.prefetch(..)` of it) to {rows}",
+                relation.name
+            ));
+        }
+        if single_key(parent)
+            && l.returned.column == parent.key_column()
+            && link.is_batched_as(target, table, column)
+        {
+            return Some(to_many_fix(
+                relation.name,
+                link.counted(target).is_some(),
+                shape,
+                table,
+                column,
+                &rows,
+            ));
+        }
+    }
+    None
+}
+
+/// The fix of a loop over a has-many, many-to-many or has-one relation: the loop's own
+/// filter, order, limit and offset go into `prefetch_with`, so the load gets the rows
+/// the loop got; a count or an existence test then reads the loaded rows (`with_count`
+/// counts every related row, so it fits only a count without conditions).
+fn to_many_fix(
+    relation: &str,
+    to_many: bool,
+    shape: &Shape,
+    table: &'static Table,
+    column: &str,
+    rows: &str,
+) -> String {
+    let mut own: Vec<String> = Vec::new();
+    for filtered in shape.filters.iter().filter(|f| f.alias == Alias::Base && f.column != column) {
+        let field = format!("`{}::{}`", table.model, field_of(table, filtered.column));
+        if !own.contains(&field) {
+            own.push(field);
+        }
+    }
+    let order: Vec<String> = (shape.order.iter())
+        .filter(|(alias, _)| *alias == Alias::Base)
+        .map(|(_, c)| format!("`{}::{}`", table.model, field_of(table, c)))
+        .collect();
+    let mut closure = String::new();
+    let mut keeps = Vec::new();
+    if !own.is_empty() {
+        closure.push_str(".filter(..)");
+        keeps.push(format!("filter on {}", own.join(", ")));
+    }
+    if !order.is_empty() {
+        closure.push_str(".order_by(..)");
+        keeps.push(format!("order by {}", order.join(", ")));
+    }
+    if shape.limit.is_some() {
+        closure.push_str(".limit(..)");
+        keeps.push("limit".to_string());
+    }
+    if shape.offset.is_some() {
+        closure.push_str(".offset(..)");
+        keeps.push("offset".to_string());
+    }
+    let accessor = relation.rsplit("::").next().unwrap_or(relation);
+    let read = match shape.kind {
+        StatementKind::Count if to_many => format!(", then count `row.{accessor}().len()`"),
+        StatementKind::Exists if to_many => format!(", then test `!row.{accessor}().is_empty()`"),
+        StatementKind::Count | StatementKind::Exists => {
+            format!(", then test `row.{accessor}().is_some()`")
+        }
+        _ => String::new(),
+    };
+    if closure.is_empty() && read.is_empty() {
+        return format!("add `.prefetch({relation})` to {rows}");
+    }
+    if closure.is_empty() && shape.kind == StatementKind::Count && to_many {
+        return format!("add `.with_count({relation})` to {rows}");
+    }
+    let load = if closure.is_empty() {
+        format!(".prefetch({relation})")
+    } else {
+        format!(".prefetch_with({relation}, |q| q{closure})")
+    };
+    let keeps = match keeps.len() {
+        0 => String::new(),
+        _ => format!(" with the loop's own {}", keeps.join(", ")),
+    };
+    format!("add `{load}` to {rows}{keeps}{read}")
+}
+
+/// The statement and its values as the user's code asked for them: without eagerly's
+/// probe (the `LIMIT 2` with which `get` and `one` tell one row from several).
+fn as_asked(record: &QueryRecord) -> (String, Vec<Value>) {
+    let (sql, mut params) = (record.sql.clone(), record.params.clone());
+    if shape(record).is_some_and(|s| s.probe) {
+        if let Some(at) = sql.rfind(" LIMIT ") {
+            let rest = &sql[at + " LIMIT ".len()..];
+            if rest == "?" || rest.strip_prefix('$').is_some_and(|n| n.parse::<usize>().is_ok()) {
+                params.pop();
+                return (sql[..at].to_owned(), params);
+            }
+        }
+    }
+    (sql, params)
+}
+
+/// Whether the record is one of a loop's runs.
+fn in_a_loop(loops: &[Loop], index: usize) -> bool {
+    loops.iter().any(|l| l.runs.contains(&index))
+}
+
+/// Reads run again with the same values while no write changed the tables they read:
+/// their result could have been kept. Runs of a loop are counted in its finding.
+fn duplicates(records: &[QueryRecord], loops: &[Loop]) -> Vec<Duplicate> {
+    let mut writes: HashMap<&'static str, usize> = HashMap::new();
+    let mut groups: Vec<(Vec<usize>, Duplicate, Vec<usize>)> = Vec::new();
+    for (index, record) in records.iter().enumerate() {
+        let Some(shape) = shape(record) else { continue };
+        if matches!(
+            shape.kind,
+            StatementKind::Insert
+                | StatementKind::Update
+                | StatementKind::Delete
+                | StatementKind::Other
+        ) {
+            for (_, table) in &shape.tables {
+                *writes.entry(table.name).or_default() += 1;
+            }
+            continue;
+        }
+        if !is_read(shape) {
+            continue;
+        }
+        let seen: Vec<usize> =
+            shape.tables.iter().map(|(_, t)| writes.get(t.name).copied().unwrap_or(0)).collect();
+        let (sql, params) = as_asked(record);
+        match groups.iter_mut().find(|(w, d, _)| *w == seen && d.sql == sql && d.params == params) {
+            Some((_, duplicate, runs)) => {
                 duplicate.count += 1;
+                runs.push(index);
                 if !duplicate.locations.contains(&record.location) {
                     duplicate.locations.push(record.location);
                 }
             }
-            None => groups.push(Duplicate {
-                sql: record.sql.clone(),
-                params: record.params.clone(),
-                count: 1,
-                locations: vec![record.location],
-            }),
+            None => groups.push((
+                seen,
+                Duplicate { sql, params, count: 1, locations: vec![record.location] },
+                vec![index],
+            )),
         }
     }
-    groups.retain(|d| d.count > 1);
     groups
+        .into_iter()
+        .filter(|(_, d, runs)| d.count > 1 && !runs.iter().all(|&r| in_a_loop(loops, r)))
+        .map(|(_, d, _)| d)
+        .collect()
 }
 
-fn similar(records: &[QueryRecord]) -> Vec<Similar> {
+fn similar(records: &[QueryRecord], loops: &[Loop]) -> Vec<Similar> {
     let mut groups: Vec<(Similar, Vec<&[Value]>)> = Vec::new();
-    for record in
-        records.iter().filter(|r| r.shape.as_deref().is_some_and(|s| s.kind.touches_rows()))
-    {
-        let sql = normalized(&record.sql);
+    for (index, record) in records.iter().enumerate() {
+        if !shape(record).is_some_and(|s| s.kind.touches_rows()) || in_a_loop(loops, index) {
+            continue;
+        }
+        let sql = normalized(&as_asked(record).0);
         match groups.iter_mut().find(|(s, _)| s.sql == sql) {
             Some((similar, params)) => {
                 similar.count += 1;
@@ -657,28 +923,43 @@ fn scans(records: &[QueryRecord], threshold: u64) -> Vec<Scan> {
                     if scanned < threshold {
                         continue;
                     }
+                    // The rows of a statement on one table are the rows its filter kept.
+                    let single = shape.tables.len() == 1 && shape.kind == StatementKind::Select;
+                    // Three quarters and more: an index search then costs more than the scan.
+                    let kept_most =
+                        single && returned.saturating_mul(4) >= scanned.saturating_mul(3);
                     for filtered in shape.filters.iter().filter(|f| f.alias == *alias) {
                         let test = filtered.test;
-                        if let Some(advice) = scan_advice(table, filtered.column, test, backend) {
-                            found.push(Scan {
-                                rows: scanned,
-                                ..scan(ScanKind::FullScan, table, advice)
-                            });
-                        }
+                        let Some(advice) = scan_advice(table, filtered.column, test, backend)
+                        else {
+                            continue;
+                        };
+                        let found_scan = if kept_most {
+                            let percent = (returned * 100 / scanned.max(1)).min(100);
+                            let advice = format!(
+                                "the filter on `{}::{}` keeps {percent}% of the rows ({returned} of {scanned}): an index would not help, reading the whole table is the cheapest way to get most of it",
+                                table.model,
+                                field_of(table, filtered.column)
+                            );
+                            scan(ScanKind::MostOfTable, table, advice)
+                        } else {
+                            scan(ScanKind::FullScan, table, advice)
+                        };
+                        found.push(Scan { rows: scanned, ..found_scan });
                     }
                 }
-                PlanStep::Sort => {
-                    if per_run.max(returned) < threshold {
+                PlanStep::Sort { rows } => {
+                    // The rows sorted, not those returned: a limit keeps a few of many.
+                    let sorted = rows.unwrap_or(per_run.max(returned));
+                    if sorted < threshold {
                         continue;
                     }
                     let Some((alias, column)) = shape.order.first() else { continue };
                     let Some(table) = table_of(alias) else { continue };
-                    let field = field_of(table, column);
-                    let advice = format!(
-                        "add `#[model(index)]` to `{}::{field}`, so that rows can be read in order instead of sorted",
-                        table.model
-                    );
-                    found.push(scan(ScanKind::Sort, table, advice));
+                    found.push(Scan {
+                        rows: sorted,
+                        ..scan(ScanKind::Sort, table, sort_advice(shape, *alias, table, column))
+                    });
                 }
                 PlanStep::TemporaryIndex { alias, column } => {
                     let Some(table) = table_of(alias) else { continue };
@@ -695,6 +976,32 @@ fn scans(records: &[QueryRecord], threshold: u64) -> Vec<Scan> {
     }
     found.dedup();
     found
+}
+
+/// The index that gives `table`'s rows in the order of `column`: after the columns an
+/// equality condition finds them by, if any (`index(genre_id, name)`), so that the rows
+/// it finds are already in order.
+fn sort_advice(shape: &Shape, alias: Alias, table: &'static Table, column: &str) -> String {
+    let mut fields: Vec<String> = Vec::new();
+    for filtered in shape.filters.iter().filter(|f| f.alias == alias && f.test == Test::Equal) {
+        let field = field_of(table, filtered.column);
+        if filtered.column != column && !fields.contains(&field) {
+            fields.push(field);
+        }
+    }
+    let order = field_of(table, column);
+    if fields.is_empty() {
+        return format!(
+            "add `#[model(index)]` to `{}::{order}`, so that rows can be read in order instead of sorted",
+            table.model
+        );
+    }
+    fields.push(order);
+    format!(
+        "add `#[model(index({}))]` to `{}`, so that the rows it finds come in order instead of sorted",
+        fields.join(", "),
+        table.model
+    )
 }
 
 /// What to do about a full scan of `table` for a condition on `column`; `None` when the
@@ -753,18 +1060,36 @@ fn unused(usage: &[Arc<Usage>]) -> Vec<UnusedLoad> {
     found
 }
 
+/// Findings first, each once with its fix; then similar statements (not a problem by
+/// themselves), then the statements, a run of one statement from one line folded into
+/// one line.
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let findings = self.to_fix();
         writeln!(
             f,
-            "eagerly report: {} queries in {:?}{}",
+            "eagerly report: {} queries in {:?}, {}",
             self.log.len(),
             self.log.duration(),
-            if self.is_clean() { ", nothing to fix" } else { "" }
+            match findings {
+                0 => "nothing to fix".to_string(),
+                1 => "1 thing to fix".to_string(),
+                n => format!("{n} things to fix"),
+            }
         )?;
-        write!(f, "{}", self.log)?;
         section(f, "N+1 queries", &self.n_plus_one, |f, n| {
-            writeln!(f, "  {} ran {} times from {}", n.sql, n.count, n.location)?;
+            writeln!(
+                f,
+                "  ran {} times from {}, once per `{}` row loaded at {}:\n    {}",
+                n.count,
+                n.location,
+                n.rows_of,
+                n.fed_by,
+                folded(&n.sql)
+            )?;
+            if n.repeated > 0 {
+                writeln!(f, "    ({} of the runs repeated an earlier run's values)", n.repeated)?;
+            }
             match &n.fix {
                 Some(fix) => writeln!(f, "    fix: {fix}"),
                 None => writeln!(f, "    fix: load the rows of all the iterations in one query"),
@@ -772,28 +1097,113 @@ impl fmt::Display for Report {
         })?;
         section(f, "Duplicate queries", &self.duplicates, |f, d| {
             let at = places(&d.locations);
-            writeln!(f, "  {} with {:?} ran {} times, from {at}", d.sql, d.params, d.count)
-        })?;
-        section(f, "Similar queries", &self.similar, |f, s| {
-            let at = places(&s.locations);
-            writeln!(f, "  {} ran {} times with different values, from {at}", s.sql, s.count)
+            let values = if d.params.is_empty() {
+                String::new()
+            } else {
+                format!(" with {}", Values(&d.params))
+            };
+            writeln!(f, "  ran {} times{values}, from {at}:\n    {}", d.count, folded(&d.sql))?;
+            writeln!(f, "    fix: keep the first result")
         })?;
         section(f, "Scans", &self.scans, |f, s| {
             let what = match s.kind {
                 ScanKind::FullScan => {
                     format!("full scan of `{}` ({} rows per run)", s.table, s.rows)
                 }
-                ScanKind::Sort => format!("sort of `{}` rows in a temporary B-tree", s.table),
+                ScanKind::Sort => format!("sort of {} `{}` rows per run", s.rows, s.table),
                 ScanKind::AutomaticIndex => format!("automatic index on `{}`", s.table),
+                ScanKind::MostOfTable => {
+                    format!("full scan of `{}` ({} rows per run), nothing to fix", s.table, s.rows)
+                }
             };
-            writeln!(f, "  {what} at {}: {}", s.location, s.sql)?;
-            writeln!(f, "    fix: {}", s.advice)
+            writeln!(f, "  {what} at {}:\n    {}", s.location, folded(&s.sql))?;
+            let label = if s.kind.is_to_fix() { "fix" } else { "note" };
+            writeln!(f, "    {label}: {}", s.advice)
         })?;
         section(f, "Unused eager loads", &self.unused, |f, u| {
             let what = if u.count { "the count of " } else { "" };
             writeln!(f, "  {what}`{}`, loaded at {}, was never read", u.relation, u.location)
-        })
+        })?;
+        section(f, "Similar queries (not a problem by themselves)", &self.similar, |f, s| {
+            let at = places(&s.locations);
+            writeln!(
+                f,
+                "  ran {} times with different values, from {at}:\n    {}",
+                s.count,
+                folded(&s.sql)
+            )
+        })?;
+        writeln!(f, "Statements ({}):", self.log.len())?;
+        let records = self.log.records();
+        let mut at = 0;
+        while at < records.len() {
+            let record = &records[at];
+            let same = |r: &QueryRecord| {
+                r.location == record.location && normalized(&r.sql) == normalized(&record.sql)
+            };
+            let run = records[at..].iter().take_while(|r| same(r)).count();
+            let (sql, params) = as_asked(record);
+            if run == 1 {
+                write!(
+                    f,
+                    "{:>5}. [{}, {:?}] {}",
+                    at + 1,
+                    rows(record.rows),
+                    record.duration,
+                    folded(&sql)
+                )?;
+                if !params.is_empty() {
+                    write!(f, " -- {}", Values(&params))?;
+                }
+            } else {
+                let returned: usize = records[at..at + run].iter().map(|r| r.rows).sum();
+                let time: std::time::Duration =
+                    records[at..at + run].iter().map(|r| r.duration).sum();
+                write!(
+                    f,
+                    "{:>5}. {run} times [{}, {time:?}] {}",
+                    format!("{}-{}", at + 1, at + run),
+                    rows(returned),
+                    folded(&normalized(&sql))
+                )?;
+            }
+            write!(f, " (at {})", record.location)?;
+            if let Some(error) = &record.error {
+                write!(f, " -- failed: {error}")?;
+            }
+            writeln!(f)?;
+            at += run;
+        }
+        Ok(())
     }
+}
+
+/// `1 row`, `3 rows`.
+fn rows(n: usize) -> String {
+    if n == 1 { "1 row".to_owned() } else { format!("{n} rows") }
+}
+
+/// A statement with a long select list shortened: `SELECT t0."id", t0."name", … (12
+/// values) FROM ..`.
+fn folded(sql: &str) -> String {
+    /// Characters of a select list shown whole.
+    const SHOWN: usize = 60;
+    let Some(rest) = sql.strip_prefix("SELECT ") else { return sql.to_owned() };
+    let Some(end) = rest.find(" FROM ") else { return sql.to_owned() };
+    let list = &rest[..end];
+    if list.len() <= SHOWN || list.contains('(') {
+        return sql.to_owned();
+    }
+    let values = list.split(", ").count();
+    let mut shown = String::new();
+    for item in list.split(", ") {
+        if shown.len() + item.len() > SHOWN {
+            break;
+        }
+        shown.push_str(item);
+        shown.push_str(", ");
+    }
+    format!("SELECT {shown}… ({values} values){}", &rest[end..])
 }
 
 /// `file.rs:1:2, file.rs:3:4`.

@@ -12,10 +12,13 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rusqlite::types::ValueRef;
+
 use crate::value::Value;
 
 use crate::error::{Error, Result, abbreviated};
 use crate::plan::statement::{PlanStep, Shape, StatementKind};
+use crate::schema::Table;
 use crate::usage::Usage;
 
 /// One statement eagerly ran.
@@ -62,6 +65,83 @@ pub struct QueryRecord {
     pub(crate) shape: Option<Arc<Shape>>,
     /// The steps of `plan` the inspector reports.
     pub(crate) steps: Vec<PlanStep>,
+    /// While an inspection runs, the values the rows held in each table column the
+    /// statement selected: where the values of later statements came from.
+    pub(crate) returned: Vec<Returned>,
+}
+
+/// The values a statement's rows held in one table column.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Returned {
+    pub table: &'static Table,
+    pub column: &'static str,
+    pub values: HashSet<Key>,
+}
+
+/// A value as the inspector compares values across statements: integers, and text and
+/// bytes short enough to be keys. Other values (reals, long text) link nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Key {
+    Integer(i64),
+    Text(Box<str>),
+    Blob(Box<[u8]>),
+}
+
+impl Key {
+    /// Text and bytes longer than this are not keys.
+    const LONGEST: usize = 64;
+
+    pub(crate) fn of(value: ValueRef<'_>) -> Option<Key> {
+        match value {
+            ValueRef::Integer(i) => Some(Key::Integer(i)),
+            ValueRef::Text(t) if t.len() <= Self::LONGEST => {
+                Some(Key::Text(String::from_utf8_lossy(t).into()))
+            }
+            ValueRef::Blob(b) if b.len() <= Self::LONGEST => Some(Key::Blob(b.into())),
+            _ => None,
+        }
+    }
+
+    /// The keys of a bound value (a list's, one per item).
+    pub(crate) fn of_value(value: &Value) -> Vec<Key> {
+        match value {
+            Value::List(items) => items.iter().flat_map(Key::of_value).collect(),
+            value => value.as_sqlite().and_then(Key::of).into_iter().collect(),
+        }
+    }
+}
+
+/// Notes the values of a statement's rows, column by column, for [`QueryRecord::returned`].
+pub(crate) struct Returning {
+    /// The result column of each table column noted, and its values so far.
+    columns: Vec<(usize, Returned)>,
+}
+
+impl Returning {
+    /// Notes the table columns `shape` says the statement selects; `None` if it selects none.
+    pub(crate) fn of(shape: &Shape) -> Option<Returning> {
+        let columns: Vec<(usize, Returned)> = (shape.selected.iter().enumerate())
+            .filter_map(|(index, selected)| {
+                let (alias, column) = (*selected)?;
+                let (_, table) = shape.tables.iter().find(|(a, _)| *a == alias)?;
+                Some((index, Returned { table, column, values: HashSet::new() }))
+            })
+            .collect();
+        (!columns.is_empty()).then_some(Returning { columns })
+    }
+
+    /// Notes one row, whose result column `i` is `value(i)`.
+    pub(crate) fn saw<'r>(&mut self, value: impl Fn(usize) -> Option<ValueRef<'r>>) {
+        for (index, returned) in &mut self.columns {
+            if let Some(key) = value(*index).and_then(Key::of) {
+                returned.values.insert(key);
+            }
+        }
+    }
+
+    pub(crate) fn into_returned(self) -> Vec<Returned> {
+        self.columns.into_iter().map(|(_, returned)| returned).collect()
+    }
 }
 
 /// SQLite's counters of one execution of a statement (`sqlite3_stmt_status`).
@@ -240,13 +320,13 @@ impl<'a> IntoIterator for &'a QueryLog {
     }
 }
 
-/// A numbered list: `  1. [3 rows, 12µs] SELECT ... -- [Integer(1)] (at src/main.rs:9:5)`.
+/// A numbered list: `  1. [3 rows, 12µs] SELECT ... -- [1] (at src/main.rs:9:5)`.
 impl fmt::Display for QueryLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, r) in self.records.iter().enumerate() {
             write!(f, "{:>3}. [{} rows, {:?}] {}", i + 1, r.rows, r.duration, r.sql)?;
             if !r.params.is_empty() {
-                write!(f, " -- {:?}", r.params)?;
+                write!(f, " -- {}", Values(&r.params))?;
             }
             write!(f, " (at {})", r.location)?;
             if let Some(error) = &r.error {
@@ -255,6 +335,22 @@ impl fmt::Display for QueryLog {
             writeln!(f)?;
         }
         Ok(())
+    }
+}
+
+/// Bound values as SQL literals: `[1, 'Ann']`.
+pub(crate) struct Values<'a>(pub &'a [Value]);
+
+impl fmt::Display for Values<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, value) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{value}")?;
+        }
+        f.write_str("]")
     }
 }
 
@@ -589,6 +685,7 @@ mod tests {
                 plan: None,
                 shape: None,
                 steps: Vec::new(),
+                returned: Vec::new(),
             },
         );
     }

@@ -68,6 +68,49 @@ impl Value {
     }
 }
 
+/// The value as an SQL literal: `4`, `'Ann''s'`, `NULL`, `X'00ff'`, a list as `(1, 2)`;
+/// text longer than 60 characters is cut, with its length.
+///
+/// ```
+/// use eagerly::Value;
+/// assert_eq!(Value::Text("Ann's".into()).to_string(), "'Ann''s'");
+/// assert_eq!(Value::List(vec![Value::Integer(1), Value::Null]).to_string(), "(1, NULL)");
+/// ```
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// Characters of a text value shown.
+        const SHOWN: usize = 60;
+        match self {
+            Value::Null => f.write_str("NULL"),
+            Value::Integer(i) => write!(f, "{i}"),
+            Value::Real(r) => write!(f, "{r:?}"),
+            Value::Text(text) => {
+                let shown: String = text.chars().take(SHOWN).collect();
+                write!(f, "'{}'", shown.replace('\'', "''"))?;
+                if shown.len() < text.len() {
+                    write!(f, "… ({} bytes)", text.len())?;
+                }
+                Ok(())
+            }
+            Value::Blob(bytes) => {
+                f.write_str("X'")?;
+                bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))?;
+                f.write_str("'")
+            }
+            Value::List(items) => {
+                f.write_str("(")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
 impl From<SqliteValue> for Value {
     fn from(value: SqliteValue) -> Value {
         match value {

@@ -227,19 +227,20 @@ pub(crate) fn execute(run: Run<'_>, statement: &Statement, params: Params<'_>) -
 
 /// Runs `work`, a driver running `statement`, watched as the module docs say: refused
 /// where statements are forbidden, else timed and recorded when something records.
-/// `work` is told whether the statement is watched (a driver then reads what only a
-/// recorded statement needs) and gives the number of rows, and the driver's counters.
+/// `work` is given the watch, if the statement is watched (a driver then reads what only
+/// a recorded statement needs, and shows it every row), and gives the number of rows, and
+/// the driver's counters.
 #[inline]
 fn watched(
     run: Run<'_>,
     statement: &Statement,
     params: Params<'_>,
-    work: impl FnOnce(bool) -> (Result<usize>, Counters),
+    work: impl FnOnce(Option<&mut Watched>) -> (Result<usize>, Counters),
 ) -> Result<usize> {
-    let Some(watched) = Watched::start(run.caller, statement)? else {
-        return work(false).0;
+    let Some(mut watched) = Watched::start(run.caller, statement)? else {
+        return work(None).0;
     };
-    let (result, counters) = work(true);
+    let (result, counters) = work(Some(&mut watched));
     let elapsed = watched.elapsed();
     let explained = if watched.explain() { explain(run, statement, params) } else { None };
     let outcome = result.as_ref().copied();
@@ -261,6 +262,8 @@ fn watched(
 pub(crate) struct Watched {
     watch: log::Watch,
     started: Instant,
+    /// The values of the rows, noted while an inspection runs.
+    returning: Option<log::Returning>,
 }
 
 impl Watched {
@@ -272,7 +275,19 @@ impl Watched {
         statement: &Statement,
     ) -> Result<Option<Self>> {
         let watch = log::watch(caller, statement.kind, &statement.text)?;
-        Ok(watch.map(|watch| Watched { watch, started: Instant::now() }))
+        Ok(watch.map(|watch| Watched {
+            watch,
+            started: Instant::now(),
+            returning: statement.shape.as_ref().and_then(log::Returning::of),
+        }))
+    }
+
+    /// Sees a row of the statement, before the loader takes it.
+    #[inline]
+    pub(crate) fn saw(&mut self, row: Source<'_>) {
+        if let Some(returning) = &mut self.returning {
+            returning.saw(|index| row.get(index).ok());
+        }
     }
 
     /// How long since the statement started.
@@ -317,6 +332,7 @@ impl Watched {
                 plan,
                 steps,
                 shape: statement.shape.clone().map(std::sync::Arc::new),
+                returned: self.returning.map(log::Returning::into_returned).unwrap_or_default(),
             },
         );
     }

@@ -22,22 +22,25 @@ pub(super) fn query_each(
     params: Params<'_>,
     mut each: impl FnMut(Source<'_>) -> Result<()>,
 ) -> Result<usize> {
-    super::watched(run, statement, params, |watched| {
+    super::watched(run, statement, params, |mut watched| {
         let mut rows_read = 0;
         let mut counters = Counters::default();
         let result = (|| {
             let mut prepared = prepare(conn, statement)?;
-            if watched {
+            if watched.is_some() {
                 read_counters(&prepared);
             }
             bind(&mut prepared, statement, params)?;
             let mut rows = prepared.raw_query();
             while let Some(row) = rows.next().map_err(|e| database(statement, e))? {
                 rows_read += 1;
+                if let Some(watched) = &mut watched {
+                    watched.saw(Source::Sqlite(row));
+                }
                 each(Source::Sqlite(row))?;
             }
             drop(rows);
-            if watched {
+            if watched.is_some() {
                 counters = read_counters(&prepared);
             }
             Ok(rows_read)
@@ -130,10 +133,19 @@ pub(super) fn explain(
     }
     .ok()?;
     let lines = sql::explain::lines(rows.collect::<rusqlite::Result<Vec<_>>>().ok()?);
-    let steps = match &statement.shape {
+    let mut steps = match &statement.shape {
         Some(shape) => sql::explain::steps(&lines, shape),
         None => Vec::new(),
     };
+    // SQLite's plan tells no sizes: a sort that a limit hides is counted.
+    let sorted = statement.shape.as_ref().and_then(|shape| shape.sorted.as_ref());
+    for step in &mut steps {
+        if let (PlanStep::Sort { rows }, Some((count, values))) = (step, sorted) {
+            let counted = conn
+                .query_row(count, rusqlite::params_from_iter(values), |row| row.get::<_, i64>(0));
+            *rows = counted.ok().and_then(|n| u64::try_from(n).ok());
+        }
+    }
     Some((lines, steps))
 }
 

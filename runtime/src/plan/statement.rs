@@ -4,6 +4,7 @@
 
 use crate::plan::alias::Alias;
 use crate::schema::Table;
+use crate::value::Value;
 
 /// What a statement does, as the inspector needs it: no SQL parsing there.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +17,50 @@ pub(crate) struct Shape {
     pub filters: Vec<Filtered>,
     /// Every column it orders by.
     pub order: Vec<(Alias, &'static str)>,
+    /// The table column each result column reads, in result order (`None` for a count or
+    /// another computed value): what the inspector reads of the rows a query returned.
+    pub selected: Vec<Option<(Alias, &'static str)>>,
+    /// The query's own limit and offset (not eagerly's probe: `probe`).
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+    /// The statement's `LIMIT` is eagerly's own probe (`get`'s and `one`'s `LIMIT 2`,
+    /// which tells one row from several), not the user's.
+    pub probe: bool,
+    /// For a statement that sorts rows and returns some of them (a limit, an offset, a
+    /// limit per parent): a statement counting the rows it sorts, and its values.
+    pub sorted: Option<(String, Vec<Value>)>,
+    /// The values equality conditions look rows up by (`= ?`, `IN (..)`, a batch's keys):
+    /// the inspector links a repeated statement to the query whose rows held them.
+    pub looked_up: Vec<LookedUp>,
+}
+
+impl Shape {
+    /// A statement of this kind, nothing noted yet.
+    pub(crate) fn new(kind: StatementKind) -> Self {
+        Shape {
+            kind,
+            tables: Vec::new(),
+            filters: Vec::new(),
+            order: Vec::new(),
+            selected: Vec::new(),
+            looked_up: Vec::new(),
+            limit: None,
+            offset: None,
+            probe: false,
+            sorted: None,
+        }
+    }
+}
+
+/// The values an equality condition on a column looks rows up by.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LookedUp {
+    /// The alias of the column's table.
+    pub alias: Alias,
+    /// The column.
+    pub column: &'static str,
+    /// The values, one for `=`, several for `IN`.
+    pub values: Vec<Value>,
 }
 
 /// The kind of a statement.
@@ -142,8 +187,13 @@ pub(crate) enum PlanStep {
         /// statistics); else the inspector goes by what the statement's run counted.
         rows: Option<u64>,
     },
-    /// Sorts the rows for `ORDER BY`.
-    Sort,
+    /// Sorts the rows for `ORDER BY` (or a window's `PARTITION BY .. ORDER BY`).
+    Sort {
+        /// The rows sorted, where known: PostgreSQL's estimate, or on SQLite the count of
+        /// [`Shape::sorted`]; else the inspector goes by the rows the statement read or
+        /// returned.
+        rows: Option<u64>,
+    },
     /// Builds an index on a column of the table under this alias, for this statement only.
     TemporaryIndex {
         /// The table's alias.

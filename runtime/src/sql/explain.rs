@@ -44,7 +44,7 @@ pub(crate) fn steps(lines: &[String], shape: &Shape) -> Vec<PlanStep> {
                 steps.push(PlanStep::FullScan { alias, rows: None });
             }
         } else if line.starts_with("USE TEMP B-TREE FOR") && line.contains("ORDER BY") {
-            steps.push(PlanStep::Sort);
+            steps.push(PlanStep::Sort { rows: None });
         } else if line.contains("AUTOMATIC") && line.contains("INDEX") {
             let name = line.split(' ').nth(1).unwrap_or("");
             let column = line.rsplit('(').next().and_then(|c| c.split('=').next()).unwrap_or("?");
@@ -101,7 +101,12 @@ pub(crate) fn postgres_steps(plan: &serde_json::Value, shape: &Shape) -> Vec<Pla
                     steps.push(PlanStep::FullScan { alias, rows: None });
                 }
             }
-            Some("Sort" | "Incremental Sort") => steps.push(PlanStep::Sort),
+            Some("Sort" | "Incremental Sort") => {
+                // A sort's estimate is of every row it sorts, however few a limit above
+                // it keeps.
+                let rows = node.get("Plan Rows").and_then(serde_json::Value::as_f64);
+                steps.push(PlanStep::Sort { rows: rows.map(|r| r as u64) });
+            }
             _ => {}
         }
     });
@@ -173,10 +178,8 @@ mod tests {
     #[test]
     fn steps_name_the_shapes_aliases() {
         let shape = Shape {
-            kind: StatementKind::Select,
             tables: vec![(Alias::Base, &T), (Alias::Join(1), &T)],
-            filters: vec![],
-            order: vec![],
+            ..Shape::new(StatementKind::Select)
         };
         let plan = [
             "SCAN t0",
@@ -191,7 +194,7 @@ mod tests {
             steps(&plan, &shape),
             [
                 PlanStep::FullScan { alias: Alias::Base, rows: None },
-                PlanStep::Sort,
+                PlanStep::Sort { rows: None },
                 PlanStep::TemporaryIndex { alias: Alias::Join(1), column: "k".into() }
             ]
         );
@@ -212,12 +215,8 @@ mod tests {
         let explain = query_plan(statement).unwrap();
         let params = crate::postgres_server::params(&statement.params);
         let plan: serde_json::Value = client.query_one(&explain, &params).unwrap().get(0);
-        let shape = Shape {
-            kind: StatementKind::Select,
-            tables: vec![(Alias::Base, &BIG)],
-            filters: Vec::new(),
-            order: Vec::new(),
-        };
+        let shape =
+            Shape { tables: vec![(Alias::Base, &BIG)], ..Shape::new(StatementKind::Select) };
         (postgres_lines(&plan), postgres_steps(&plan, &shape))
     }
 
@@ -266,7 +265,7 @@ mod tests {
         let by_n = Select { order: vec![OrderTerm::ascending("n")], ..by_name };
         let statement = select::rows(Dialect::Postgres, &BIG, &by_n).unwrap();
         let (lines, steps) = plan_of(&mut client, &statement);
-        assert_eq!(steps, [PlanStep::Sort], "{lines:?}");
+        assert!(matches!(steps[..], [PlanStep::Sort { rows: Some(_) }]), "{lines:?}");
         assert!(lines[0].starts_with("Sort"), "{lines:?}");
         assert!(lines[1..].iter().all(|l| l.starts_with("  ")), "children are indented: {lines:?}");
     }

@@ -117,6 +117,9 @@ fn condition_on_column(
                 (CompareOp::Eq, Value::Null) => out.push(" IS NULL"),
                 (CompareOp::Ne, Value::Null) => out.push(" IS NOT NULL"),
                 _ => {
+                    if *op == CompareOp::Eq {
+                        out.note_looked_up(alias, column, [value]);
+                    }
                     out.push(match op {
                         CompareOp::Eq => " = ",
                         // `IS NOT` keeps filters two-valued: a NULL column is "not equal".
@@ -141,6 +144,7 @@ fn condition_on_column(
                     out.push(" IS NULL");
                 }
                 (false, has_no_null) => {
+                    out.note_looked_up(alias, column, values.iter().copied());
                     if !has_no_null {
                         out.push("(");
                     }

@@ -20,7 +20,7 @@ pub(crate) use self::dialect::Dialect;
 use crate::value::Value;
 
 use crate::plan::alias::Alias;
-use crate::plan::statement::{Filtered, Shape, StatementKind, Test};
+use crate::plan::statement::{Filtered, LookedUp, Shape, StatementKind, Test};
 use crate::schema::Table;
 
 /// A statement: its text, the values bound to its placeholders in order, and, while an
@@ -46,12 +46,7 @@ pub(crate) struct Statement {
 
 impl Statement {
     pub(crate) fn new(dialect: Dialect, kind: StatementKind) -> Self {
-        let shape = crate::log::inspecting().then(|| Shape {
-            kind,
-            tables: Vec::new(),
-            filters: Vec::new(),
-            order: Vec::new(),
-        });
+        let shape = crate::log::inspecting().then(|| Shape::new(kind));
         Statement {
             text: String::new(),
             params: Vec::new(),
@@ -97,6 +92,46 @@ impl Statement {
     pub(crate) fn note_filter(&mut self, alias: Alias, column: &'static str, test: Test) {
         if let Some(shape) = &mut self.shape {
             shape.filters.push(Filtered { alias, column, test });
+        }
+    }
+
+    /// Notes the values an equality condition on a column looks rows up by.
+    pub(crate) fn note_looked_up<'v>(
+        &mut self,
+        alias: Alias,
+        column: &'static str,
+        values: impl IntoIterator<Item = &'v Value>,
+    ) {
+        if let Some(shape) = &mut self.shape {
+            let values = values.into_iter().cloned().collect();
+            shape.looked_up.push(LookedUp { alias, column, values });
+        }
+    }
+
+    /// Notes the table column the next result column reads (`None`: a computed value).
+    fn note_selected(&mut self, column: Option<(Alias, &'static str)>) {
+        if let Some(shape) = &mut self.shape {
+            shape.selected.push(column);
+        }
+    }
+
+    /// Notes the statement's limit and offset: the user's, or (`probe`) eagerly's own limit.
+    fn note_slice(&mut self, limit: Option<i64>, offset: Option<i64>, probe: bool) {
+        if let Some(shape) = &mut self.shape {
+            (shape.limit, shape.offset, shape.probe) =
+                if probe { (None, offset, true) } else { (limit, offset, false) };
+        }
+    }
+
+    /// Notes, as the statement counting the rows it sorts, the text written so far (from
+    /// byte `from` on: a sorted query, before its limit) inside `SELECT COUNT(*)`.
+    fn note_sorted_so_far(&mut self, from: usize) {
+        if let Some(shape) = &mut self.shape {
+            let mut count = String::from("SELECT COUNT(*) FROM (");
+            count.push_str(&self.text[from..]);
+            count.push_str(") AS ");
+            Alias::Derived.push_to(&mut count);
+            shape.sorted = Some((count, self.params.clone()));
         }
     }
 

@@ -31,7 +31,11 @@ pub(crate) fn rows(dialect: Dialect, table: &'static Table, select: &Select) -> 
         columns(out, table, select, counts);
         from(out, table, select, counts);
         where_clause(out, table, select)?;
-        order_limit(out, table, select);
+        order_by_key_if_sliced(out, table, select);
+        if select.is_sliced() {
+            out.note_sorted_so_far(0);
+        }
+        limit_offset(out, select);
         Ok(())
     })
 }
@@ -103,9 +107,11 @@ fn batch_statement(
         columns(out, table, select, Counts::PerRow);
         if !own_key {
             out.push(", ");
+            out.note_selected(Some((key.alias, key.column)));
             out.column(key.alias, key.column);
         }
         if let Some(rank) = &rank {
+            out.note_selected(None);
             out.push(", ROW_NUMBER() OVER (PARTITION BY ");
             out.column(key.alias, key.column);
             order_by(out, select);
@@ -129,7 +135,10 @@ fn batch_statement(
         out.note_filter(key.alias, key.column, Test::Equal);
         out.column(key.alias, key.column);
         match &keys {
-            Keys::Values(keys, sent) => out.in_values(keys.iter(), sent.clone()),
+            Keys::Values(keys, sent) => {
+                out.note_looked_up(key.alias, key.column, keys.iter());
+                out.in_values(keys.iter(), sent.clone());
+            }
             Keys::Column(parent, column) => {
                 // The subquery's `t0` is its own (SQLite resolves names innermost first),
                 // and it is left out of the statement's shape: it filters nothing.
@@ -141,6 +150,7 @@ fn batch_statement(
             }
         }
         if let Some(rank) = &rank {
+            out.note_sorted_so_far("SELECT * FROM (".len());
             out.push(") AS ");
             out.alias(Alias::Derived);
             out.push(" WHERE ");
@@ -191,9 +201,16 @@ enum Counts {
 
 /// The selected values: the table's columns, then joined columns and counts.
 fn columns(out: &mut Statement, table: &'static Table, select: &Select, counts: Counts) {
-    out.list(table.columns, |out, c| out.column(Alias::Base, c.name));
+    out.list(table.columns, |out, c| {
+        out.note_selected(Some((Alias::Base, c.name)));
+        out.column(Alias::Base, c.name);
+    });
     for extra in &select.extras {
         out.push(", ");
+        out.note_selected(match *extra {
+            Extra::Column { alias, name } => Some((alias, name)),
+            Extra::Count { .. } => None,
+        });
         match *extra {
             Extra::Column { alias, name } => out.column(alias, name),
             Extra::Count { alias, .. } if counts == Counts::Grouped => {
@@ -355,6 +372,12 @@ fn order_by(out: &mut Statement, select: &Select) {
 /// offset) of a query without an order of its own is taken in primary-key order, so that
 /// it is the same rows every time, whichever statement takes it (`all`, `get`, `update`).
 fn order_limit(out: &mut Statement, table: &'static Table, select: &Select) {
+    order_by_key_if_sliced(out, table, select);
+    limit_offset(out, select);
+}
+
+/// ` ORDER BY ..`: the query's order, or for a slice without one, the primary key.
+fn order_by_key_if_sliced(out: &mut Statement, table: &'static Table, select: &Select) {
     if select.is_sliced() && select.order.is_empty() {
         out.push(" ORDER BY ");
         out.list(table.key_columns(), |out, name| {
@@ -365,6 +388,11 @@ fn order_limit(out: &mut Statement, table: &'static Table, select: &Select) {
     } else {
         order_by(out, select);
     }
+}
+
+/// ` LIMIT ? OFFSET ?`, for the parts the query has.
+fn limit_offset(out: &mut Statement, select: &Select) {
+    out.note_slice(select.limit, select.offset, select.limit_probes);
     match (select.limit, select.offset) {
         (None, None) => {}
         (limit, offset) => {

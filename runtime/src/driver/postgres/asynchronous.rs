@@ -390,9 +390,9 @@ impl<'c> AsyncRun<'c> {
         params: &[Value],
         mut each: impl FnMut(Source<'_>) -> Result<()> + Send,
     ) -> Result<usize> {
-        let watched = Watched::start(self.caller, statement)?;
+        let mut watched = Watched::start(self.caller, statement)?;
         let rows = self.query(statement, params).await;
-        let result = rows.and_then(|rows| push_rows(&rows, statement, &mut each));
+        let result = rows.and_then(|rows| push_rows(&rows, statement, watched.as_mut(), &mut each));
         if let Some(watched) = watched {
             self.record(watched, statement, params, &result).await;
         }

@@ -21,7 +21,7 @@ use std::panic::Location;
 
 use ::postgres::types::ToSql;
 
-use super::{Db, Executor, Params, Run, sealed};
+use super::{Db, Executor, Params, Run, Watched, sealed};
 use crate::error::{Error, Result, abbreviated};
 use crate::log::Counters;
 use crate::plan::statement::{Control, PlanStep};
@@ -222,13 +222,13 @@ impl<C: Client> Session for Held<'_, C> {
         params: Params<'_>,
         each: &mut dyn FnMut(Source<'_>) -> Result<()>,
     ) -> Result<usize> {
-        super::watched(run, statement, params, |_| {
+        super::watched(run, statement, params, |watched| {
             let result = values(statement, params).and_then(|values| {
                 self.with_prepared(statement, |client, prepared| {
                     let rows = client
                         .query(prepared, &bind::params(&values))
                         .map_err(|e| database(statement, e))?;
-                    push_rows(&rows, statement, each)
+                    push_rows(&rows, statement, watched, each)
                 })
             });
             (result, Counters::default())
@@ -425,18 +425,23 @@ fn read_count(row: &::postgres::Row) -> Option<u64> {
 fn push_rows(
     rows: &[::postgres::Row],
     statement: &Statement,
+    mut watched: Option<&mut Watched>,
     each: &mut dyn FnMut(Source<'_>) -> Result<()>,
 ) -> Result<usize> {
     let borrowing = rows.first().and_then(|row| decode::Borrowing::of(row.columns()));
     let (mut borrowed, mut row_values) = (Vec::new(), Vec::new());
     for row in rows {
-        if borrowing.as_ref().is_some_and(|b| b.read(row, &mut borrowed).is_some()) {
-            each(Source::Borrowed(&borrowed))?;
+        let source = if borrowing.as_ref().is_some_and(|b| b.read(row, &mut borrowed).is_some()) {
+            Source::Borrowed(&borrowed)
         } else {
             // Also a malformed value, which the conversion names.
             decode::read_row(row, statement.table_name(), &mut row_values)?;
-            each(Source::Values(&row_values))?;
+            Source::Values(&row_values)
+        };
+        if let Some(watched) = &mut watched {
+            watched.saw(source);
         }
+        each(source)?;
     }
     Ok(rows.len())
 }
