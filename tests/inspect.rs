@@ -295,16 +295,35 @@ fn an_index_does_not_help_contains_but_helps_starts_with() {
 #[test]
 fn sorting_without_an_index_is_reported() {
     let conn = big_db();
+    let inspector = Inspector::new().sorted_rows(100);
     let (_, report) =
-        eagerly::inspect(|| Book::query().order_by(Book::title.asc()).all(&conn).unwrap());
+        inspector.run(|| Book::query().order_by(Book::title.asc()).all(&conn).unwrap());
     assert_eq!(report.scans().len(), 1, "{report}");
-    assert_eq!(report.scans()[0].kind, ScanKind::Sort);
+    assert_eq!((report.scans()[0].kind, report.scans()[0].rows), (ScanKind::Sort, 506));
     assert_eq!(
         report.scans()[0].advice,
         "add `#[model(index)]` to `Book::title`, so that rows can be read in order instead of sorted"
     );
+    // A limit keeps two rows of the 506 sorted: the sort is as large.
     let (_, report) =
-        eagerly::inspect(|| Shelf::query().order_by(Shelf::title.asc()).all(&conn).unwrap());
+        inspector.run(|| Book::query().order_by(Book::title.asc()).limit(2).all(&conn).unwrap());
+    assert_eq!((report.scans()[0].kind, report.scans()[0].rows), (ScanKind::Sort, 506));
+    // Sorted after finding the rows by an index: the index to add leads with its column.
+    let (_, report) = inspector.run(|| {
+        let by_author = Book::query().filter(Book::author_id.eq(3));
+        by_author.order_by(Book::title.asc()).limit(2).all(&conn).unwrap()
+    });
+    assert_eq!(report.scans()[0].rows, 500, "{report}");
+    assert_eq!(
+        report.scans()[0].advice,
+        "add `#[model(index(author_id, title))]` to `Book`, so that the rows it finds come in order instead of sorted"
+    );
+    // Below the default threshold of 1,000 rows sorted: nothing to fix.
+    let (_, report) =
+        eagerly::inspect(|| Book::query().order_by(Book::title.asc()).all(&conn).unwrap());
+    assert!(report.is_clean(), "{report}");
+    let (_, report) =
+        inspector.run(|| Shelf::query().order_by(Shelf::title.asc()).all(&conn).unwrap());
     assert!(report.is_clean(), "{report}");
     // Few rows: sorting them is nothing to fix.
     let (_, report) = eagerly::inspect(|| {

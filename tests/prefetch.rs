@@ -277,9 +277,10 @@ where
     let (books, log) = eagerly::capture(|| {
         Book::query().prefetch(Book::tags).order_by(Book::id.asc()).all(&mut *db).unwrap()
     });
+    // Ordered by the link table's key, `("book_id", "tag_id")`: its index order, no sort.
     assert_eq!(
         log.sql()[1],
-        backend.sql(&format!(r#"SELECT t0."id", t0."name", l0."book_id" FROM "tag" t0 INNER JOIN "book_tag" l0 ON l0."tag_id" = t0."id" WHERE l0."book_id" {} ORDER BY l0."book_id" ASC, t0."id" ASC"#, backend.in_list(6)))
+        backend.sql(&format!(r#"SELECT t0."id", t0."name", l0."book_id" FROM "tag" t0 INNER JOIN "book_tag" l0 ON l0."tag_id" = t0."id" WHERE l0."book_id" {} ORDER BY l0."book_id" ASC, l0."tag_id" ASC"#, backend.in_list(6)))
     );
     let tags: Vec<Vec<&str>> =
         books.iter().map(|b| b.tags().iter().map(|t| t.name.as_str()).collect()).collect();

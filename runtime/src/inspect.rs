@@ -1,6 +1,18 @@
 //! The query inspector: runs a block and reports what its statements did wrong, the way
 //! django-debug-toolbar and Bullet do: N+1 patterns, duplicate and similar statements,
 //! table scans and sorts an index would avoid, and eager loads nobody read.
+//!
+//! A finding must be right, or the tool gets switched off. So an N+1 is not "a statement
+//! run twice from one line" but a loop over rows: while an inspection runs, each
+//! statement's shape (`plan::statement`) says which table column each result column reads and which
+//! values its equality conditions look up, the driver notes the values the rows held
+//! (`log::Returned`), and a repeated statement is an N+1 only when the rows of one earlier
+//! query (one statement from one line, run once or in an outer loop) held the values of
+//! every run. That query is the one the fix names, and the fix carries the loop's own
+//! filter, order and slice, so that it loads what the loop loaded
+//! (`tests/inspect_corpus.rs` runs each fix and compares). Duplicates are reads repeated
+//! while no write touched their tables; sorts are measured by the rows sorted
+//! (the plan step's count or estimate), not the rows returned.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -72,16 +84,18 @@ pub fn inspect_async<F: Future>(future: F) -> impl Future<Output = (F::Output, R
 pub struct Inspector {
     repeats: usize,
     scanned_rows: u64,
+    sorted_rows: u64,
 }
 
 impl Default for Inspector {
     fn default() -> Self {
-        Inspector { repeats: 2, scanned_rows: 100 }
+        Inspector { repeats: 2, scanned_rows: 100, sorted_rows: 1000 }
     }
 }
 
 impl Inspector {
-    /// Defaults: N+1 from 2 repeats, scans from 100 rows.
+    /// Defaults: N+1 from 2 repeats, scans from 100 rows, sorts from 1,000 rows (sorting
+    /// fewer in memory costs less than reading them).
     ///
     /// ```
     /// # use eagerly::__doc::*;
@@ -113,7 +127,7 @@ impl Inspector {
         self
     }
 
-    /// Full scans and sorts of at least this many rows per run are reported.
+    /// Full scans (and automatic indexes) of at least this many rows per run are reported.
     ///
     /// ```
     /// # use eagerly::__doc::*;
@@ -124,6 +138,21 @@ impl Inspector {
     /// ```
     pub fn scanned_rows(mut self, rows: u64) -> Self {
         self.scanned_rows = rows;
+        self
+    }
+
+    /// Sorts of at least this many rows per run are reported (the rows sorted, however
+    /// few a limit keeps).
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, report) = eagerly::Inspector::new().sorted_rows(2).run(|| Book::query().order_by(Book::title.asc()).limit(1).all(&conn));
+    /// assert_eq!(report.scans()[0].rows, 4, "4 books sorted to return one");
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
+    pub fn sorted_rows(mut self, rows: u64) -> Self {
+        self.sorted_rows = rows;
         self
     }
 
@@ -174,7 +203,7 @@ impl Inspector {
             n_plus_one: n_plus_one(records, &loops),
             duplicates: duplicates(records, &loops),
             similar: similar(records, &loops),
-            scans: scans(records, self.scanned_rows),
+            scans: scans(records, self.scanned_rows, self.sorted_rows),
             unused: unused(usage),
             log,
         }
@@ -440,7 +469,7 @@ pub struct Scan {
 /// ```
 /// # use eagerly::__doc::*;
 /// # let conn = seeded();
-/// let (_, report) = eagerly::Inspector::new().scanned_rows(1).run(|| Book::query().order_by(Book::title.asc()).all(&conn));
+/// let (_, report) = eagerly::Inspector::new().sorted_rows(1).run(|| Book::query().order_by(Book::title.asc()).all(&conn));
 /// assert_eq!(report.scans()[0].kind, eagerly::inspect::ScanKind::Sort);
 /// # Ok::<(), eagerly::Error>(())
 /// ```
@@ -667,10 +696,21 @@ fn fix(l: &Loop, records: &[QueryRecord]) -> Option<String> {
     let shape = shape(&records[l.runs[0]])?;
     let parent = l.returned.table;
     let table = shape.tables.iter().find(|(alias, _)| *alias == l.looked_up.alias)?.1;
-    let rows = format!("the query that loads the `{}` rows", parent.model);
+    // Where the load goes: on the query of the rows, or on the JOIN that brought them.
+    let joined = (l.fed_by.shape.as_deref())
+        .and_then(|s| s.joined.iter().find(|(alias, _)| *alias == l.returned.alias))
+        .map(|&(_, relation)| relation);
+    let place = |load: &str, aside: &str| match joined {
+        None => format!("add `{load}`{aside} to the query that loads the `{}` rows", parent.model),
+        Some(join) => format!(
+            "load it with the `{}` rows the query at {} joins: write `.select_related_with({join}, |q| q{load})`{aside} where it says `.select_related({join})`",
+            parent.model, l.fed_by.location
+        ),
+    };
     if let StatementKind::Batch(relation) = shape.kind {
         return Some(format!(
-            "add `.prefetch({relation})` to {rows} (or pass all those rows to one `eagerly::prefetch(..)` call): one batch for every row, not one per row"
+            "{} (or pass all those rows to one `eagerly::prefetch(..)` call): one batch for every row, not one per row",
+            place(&format!(".prefetch({relation})"), "")
         ));
     }
     let column = l.looked_up.column;
@@ -682,23 +722,15 @@ fn fix(l: &Loop, records: &[QueryRecord]) -> Option<String> {
             && target == table
             && link.joined_fk() == Some(l.returned.column)
         {
-            return Some(format!(
-                "add `.select_related({})` (or `.prefetch(..)` of it) to {rows}",
-                relation.name
-            ));
+            let load = format!(".select_related({})", relation.name);
+            return Some(place(&load, " (or `.prefetch(..)` of it)"));
         }
         if single_key(parent)
             && l.returned.column == parent.key_column()
             && link.is_batched_as(target, table, column)
         {
-            return Some(to_many_fix(
-                relation.name,
-                link.counted(target).is_some(),
-                shape,
-                table,
-                column,
-                &rows,
-            ));
+            let to_many = link.counted(target).is_some();
+            return Some(to_many_fix(relation.name, to_many, shape, table, column, &place));
         }
     }
     None
@@ -714,7 +746,7 @@ fn to_many_fix(
     shape: &Shape,
     table: &'static Table,
     column: &str,
-    rows: &str,
+    place: &dyn Fn(&str, &str) -> String,
 ) -> String {
     let mut own: Vec<String> = Vec::new();
     for filtered in shape.filters.iter().filter(|f| f.alias == Alias::Base && f.column != column) {
@@ -755,10 +787,10 @@ fn to_many_fix(
         _ => String::new(),
     };
     if closure.is_empty() && read.is_empty() {
-        return format!("add `.prefetch({relation})` to {rows}");
+        return place(&format!(".prefetch({relation})"), "");
     }
     if closure.is_empty() && shape.kind == StatementKind::Count && to_many {
-        return format!("add `.with_count({relation})` to {rows}");
+        return place(&format!(".with_count({relation})"), "");
     }
     let load = if closure.is_empty() {
         format!(".prefetch({relation})")
@@ -769,7 +801,7 @@ fn to_many_fix(
         0 => String::new(),
         _ => format!(" with the loop's own {}", keeps.join(", ")),
     };
-    format!("add `{load}` to {rows}{keeps}{read}")
+    format!("{}{keeps}{read}", place(&load, ""))
 }
 
 /// The statement and its values as the user's code asked for them: without eagerly's
@@ -878,7 +910,7 @@ struct Runs<'a> {
     rows: u64,
 }
 
-fn scans(records: &[QueryRecord], threshold: u64) -> Vec<Scan> {
+fn scans(records: &[QueryRecord], threshold: u64, sort_threshold: u64) -> Vec<Scan> {
     let mut statements: Vec<Runs> = Vec::new();
     let mut by_sql: HashMap<&str, usize> = HashMap::new();
     for record in records {
@@ -935,7 +967,8 @@ fn scans(records: &[QueryRecord], threshold: u64) -> Vec<Scan> {
                             continue;
                         };
                         let found_scan = if kept_most {
-                            let percent = (returned * 100 / scanned.max(1)).min(100);
+                            let percent =
+                                ((returned * 100 + scanned / 2) / scanned.max(1)).min(100);
                             let advice = format!(
                                 "the filter on `{}::{}` keeps {percent}% of the rows ({returned} of {scanned}): an index would not help, reading the whole table is the cheapest way to get most of it",
                                 table.model,
@@ -951,7 +984,7 @@ fn scans(records: &[QueryRecord], threshold: u64) -> Vec<Scan> {
                 PlanStep::Sort { rows } => {
                     // The rows sorted, not those returned: a limit keeps a few of many.
                     let sorted = rows.unwrap_or(per_run.max(returned));
-                    if sorted < threshold {
+                    if sorted < sort_threshold {
                         continue;
                     }
                     let Some((alias, column)) = shape.order.first() else { continue };

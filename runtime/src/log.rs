@@ -17,6 +17,7 @@ use rusqlite::types::ValueRef;
 use crate::value::Value;
 
 use crate::error::{Error, Result, abbreviated};
+use crate::plan::alias::Alias;
 use crate::plan::statement::{PlanStep, Shape, StatementKind};
 use crate::schema::Table;
 use crate::usage::Usage;
@@ -73,6 +74,8 @@ pub struct QueryRecord {
 /// The values a statement's rows held in one table column.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Returned {
+    /// The alias of the column's table in the statement (`t0`, or a join's `j1`).
+    pub alias: Alias,
     pub table: &'static Table,
     pub column: &'static str,
     pub values: HashSet<Key>,
@@ -124,7 +127,7 @@ impl Returning {
             .filter_map(|(index, selected)| {
                 let (alias, column) = (*selected)?;
                 let (_, table) = shape.tables.iter().find(|(a, _)| *a == alias)?;
-                Some((index, Returned { table, column, values: HashSet::new() }))
+                Some((index, Returned { alias, table, column, values: HashSet::new() }))
             })
             .collect();
         (!columns.is_empty()).then_some(Returning { columns })

@@ -368,6 +368,7 @@ where
     let key_field = target.primary_key[0];
     let alias = select.next_alias(Alias::Join);
     select.joins.push(JoinClause {
+        relation: Rel::NAME,
         table: target,
         alias,
         column,

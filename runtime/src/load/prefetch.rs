@@ -518,7 +518,8 @@ fn key_names<Rel: Relation>() -> (&'static str, &'static str) {
 /// The related query's ordering, with the primary key last, so related rows come in a
 /// defined order whatever the user ordered by. Without an order of the user's, the batch
 /// is ordered by its key first: that is the order of the foreign-key index the `IN`
-/// lookup reads, so SQLite need not sort, and within one parent it is key order.
+/// lookup reads (for a many-to-many, the link table's key), so SQLite need not sort, and
+/// within one parent it is key order.
 ///
 /// A batch that finds one row per key (a `belongs_to`) is not ordered at all: a parent's
 /// group is that one row whatever the order (groups are made by key, not by position),
@@ -533,6 +534,16 @@ fn ordered<Rel: Relation>(select: &Select, key: &BatchKey) -> Select {
     }
     if select.order.is_empty() {
         select.order.push(OrderTerm { alias: key.alias, ..OrderTerm::ascending(key.column) });
+        // A many-to-many's pairs, in the order of the link table's key (`from`, `to`): the
+        // link's `to` is the related key it joins, and ordering by the link's own column
+        // lets SQLite read the pairs in index order instead of sorting the joined rows.
+        if let Some((_, to, _)) = key.through {
+            let keys = <Rel::To as Model>::TABLE.primary_key.len();
+            if keys == 1 {
+                select.order.push(OrderTerm { alias: key.alias, ..OrderTerm::ascending(to) });
+                return select;
+            }
+        }
     }
     for column in <Rel::To as Model>::TABLE.key_columns() {
         if !select.order.iter().any(|o| o.alias == Alias::Base && o.column == column) {

@@ -98,6 +98,8 @@ impl Select {
 /// foreign key and the parent's key (`has_one`).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct JoinClause {
+    /// The relation joined, as `Book::author`.
+    pub relation: &'static str,
     pub table: &'static Table,
     pub alias: Alias,
     pub column: &'static str,

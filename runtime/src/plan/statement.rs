@@ -20,6 +20,8 @@ pub(crate) struct Shape {
     /// The table column each result column reads, in result order (`None` for a count or
     /// another computed value): what the inspector reads of the rows a query returned.
     pub selected: Vec<Option<(Alias, &'static str)>>,
+    /// The relation each joined alias loads (`j1` is `Book::author`).
+    pub joined: Vec<(Alias, &'static str)>,
     /// The query's own limit and offset (not eagerly's probe: `probe`).
     pub limit: Option<i64>,
     pub offset: Option<i64>,
@@ -43,6 +45,7 @@ impl Shape {
             filters: Vec::new(),
             order: Vec::new(),
             selected: Vec::new(),
+            joined: Vec::new(),
             looked_up: Vec::new(),
             limit: None,
             offset: None,

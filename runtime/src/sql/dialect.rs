@@ -220,6 +220,7 @@ mod tests {
             offset: Some(1),
             base_width: 3,
             joins: vec![JoinClause {
+                relation: "Author::boss",
                 table: &AUTHOR,
                 alias: Alias::Join(1),
                 column: "id",

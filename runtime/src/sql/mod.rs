@@ -108,6 +108,13 @@ impl Statement {
         }
     }
 
+    /// Notes the relation a joined alias loads.
+    fn note_joined(&mut self, alias: Alias, relation: &'static str) {
+        if let Some(shape) = &mut self.shape {
+            shape.joined.push((alias, relation));
+        }
+    }
+
     /// Notes the table column the next result column reads (`None`: a computed value).
     fn note_selected(&mut self, column: Option<(Alias, &'static str)>) {
         if let Some(shape) = &mut self.shape {

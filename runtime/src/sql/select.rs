@@ -256,6 +256,7 @@ fn from(out: &mut Statement, table: &'static Table, select: &Select, counts: Cou
     out.table(table, Alias::Base);
     for join in &select.joins {
         out.push(" LEFT JOIN ");
+        out.note_joined(join.alias, join.relation);
         out.table(join.table, join.alias);
         out.push(" ON ");
         out.note_filter(join.alias, join.column, Test::Equal);
