@@ -14,7 +14,7 @@
 //! while no write touched their tables; sorts are measured by the rows sorted
 //! (the plan step's count or estimate), not the rows returned.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::panic::Location;
 use std::sync::Arc;
@@ -198,11 +198,13 @@ impl Inspector {
 
     fn report(&self, log: QueryLog, usage: &[Arc<Usage>]) -> Report {
         let records = log.records();
-        let loops = loops(records, self.repeats);
+        let statements = statements(records);
+        let loops = loops(records, &statements, self.repeats);
+        let in_a_loop = in_loops(records, &loops);
         Report {
             n_plus_one: n_plus_one(records, &loops),
-            duplicates: duplicates(records, &loops),
-            similar: similar(records, &loops),
+            duplicates: duplicates(records, &in_a_loop),
+            similar: similar(records, &in_a_loop),
             scans: scans(records, self.scanned_rows, self.sorted_rows),
             unused: unused(usage),
             log,
@@ -567,25 +569,38 @@ struct Loop<'r> {
     looked_up: &'r LookedUp,
 }
 
+/// Each record's statement, as a number: the records of one statement (the same SQL,
+/// lists of any length, from one line) share it.
+fn statements(records: &[QueryRecord]) -> Vec<usize> {
+    let mut seen: HashMap<(String, &'static Location<'static>), usize> = HashMap::new();
+    records
+        .iter()
+        .map(|record| {
+            let next = seen.len();
+            *seen.entry((normalized(&record.sql), record.location)).or_insert(next)
+        })
+        .collect()
+}
+
 /// The statements run `repeats` times or more from one line whose values came from an
 /// earlier query's rows. A statement repeated with values of no earlier row (a helper
 /// called with constants, pages of a table) is not a loop over rows: at most similar.
-fn loops(records: &[QueryRecord], repeats: usize) -> Vec<Loop<'_>> {
-    let mut groups: Vec<((String, &'static Location<'static>), Vec<usize>)> = Vec::new();
+fn loops<'r>(records: &'r [QueryRecord], statements: &[usize], repeats: usize) -> Vec<Loop<'r>> {
+    let mut runs_of: Vec<Vec<usize>> = Vec::new();
     for (index, record) in records.iter().enumerate() {
         if !shape(record).is_some_and(is_read) {
             continue;
         }
-        let key = (normalized(&record.sql), record.location);
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, runs)) => runs.push(index),
-            None => groups.push((key, vec![index])),
+        let statement = statements[index];
+        if runs_of.len() <= statement {
+            runs_of.resize(statement + 1, Vec::new());
         }
+        runs_of[statement].push(index);
     }
-    let mut found: Vec<Loop> = groups
+    let mut found: Vec<Loop> = runs_of
         .into_iter()
-        .filter(|(_, runs)| runs.len() >= repeats)
-        .filter_map(|(_, runs)| fed(records, runs))
+        .filter(|runs| runs.len() >= repeats)
+        .filter_map(|runs| fed(records, statements, runs))
         .collect();
     // A prefetch inside a loop's query runs once per iteration too, fed by that query's
     // rows, at the same line: the loop's fix (nesting it) covers it.
@@ -606,37 +621,35 @@ fn loops(records: &[QueryRecord], repeats: usize) -> Vec<Loop<'_>> {
 /// The loop `runs` make, if the rows of one earlier query (one statement from one line,
 /// run once or, in an outer loop, many times) held the values every run looks rows up by:
 /// the latest such query.
-fn fed(records: &[QueryRecord], runs: Vec<usize>) -> Option<Loop<'_>> {
+fn fed<'r>(records: &'r [QueryRecord], statements: &[usize], runs: Vec<usize>) -> Option<Loop<'r>> {
     let first = shape(&records[runs[0]])?;
     let keys_of = |looked_up: &LookedUp| -> Option<Vec<Key>> {
         let keys: Vec<Key> = looked_up.values.iter().flat_map(Key::of_value).collect();
         (!keys.is_empty() && keys.len() == looked_up.values.len()).then_some(keys)
     };
-    let mut tried: Vec<(String, &'static Location<'static>)> = Vec::new();
-    for earlier in records[..runs[0]].iter().rev() {
-        if earlier.returned.is_empty() {
+    let looped = statements[runs[0]];
+    let mut tried: HashSet<usize> = HashSet::new();
+    for (at, earlier) in records[..runs[0]].iter().enumerate().rev() {
+        let statement = statements[at];
+        if earlier.returned.is_empty() || statement == looped || !tried.insert(statement) {
             continue;
         }
-        let statement = (normalized(&earlier.sql), earlier.location);
-        if tried.contains(&statement) {
-            continue;
-        }
-        // The same statement's runs before each of the loop's runs: their rows together.
-        let sources: Vec<(usize, &QueryRecord)> = (records.iter().enumerate())
-            .filter(|(i, r)| {
-                !runs.contains(i) && r.location == statement.1 && normalized(&r.sql) == statement.0
-            })
-            .collect();
-        tried.push(statement);
-        // Every column of those rows that held the values: a key may equal a foreign key
-        // by chance, so the one a relation links to the loop's column is preferred.
+        // Every column of its rows (of all its runs) that held the values: a key may
+        // equal a foreign key by chance, so the one a relation links to the loop's column
+        // is preferred.
         let mut candidates = Vec::new();
         for (column, returned) in earlier.returned.iter().enumerate() {
-            let held = |run: usize, key: &Key| {
-                sources.iter().any(|(i, r)| {
-                    *i < run && r.returned.get(column).is_some_and(|c| c.values.contains(key))
-                })
-            };
+            // Where each value first appeared in the column, over the statement's runs.
+            let mut first_seen: HashMap<&Key, usize> = HashMap::new();
+            for (i, record) in records.iter().enumerate() {
+                if statements[i] != statement {
+                    continue;
+                }
+                for key in record.returned.get(column).into_iter().flat_map(|c| &c.values) {
+                    first_seen.entry(key).or_insert(i);
+                }
+            }
+            let held = |run: usize, key: &Key| first_seen.get(key).is_some_and(|&i| i < run);
             for looked_up in &first.looked_up {
                 let every_run = runs.iter().all(|&run| {
                     shape(&records[run]).is_some_and(|s| {
@@ -671,12 +684,8 @@ fn n_plus_one(records: &[QueryRecord], loops: &[Loop]) -> Vec<NPlusOne> {
         .iter()
         .map(|l| {
             let first = &records[l.runs[0]];
-            let mut seen: Vec<&[Value]> = Vec::new();
-            for &run in &l.runs {
-                if !seen.contains(&records[run].params.as_slice()) {
-                    seen.push(&records[run].params);
-                }
-            }
+            let seen: HashSet<String> =
+                l.runs.iter().map(|&run| format!("{:?}", records[run].params)).collect();
             NPlusOne {
                 sql: normalized(&as_asked(first).0),
                 count: l.runs.len(),
@@ -820,16 +829,23 @@ fn as_asked(record: &QueryRecord) -> (String, Vec<Value>) {
     (sql, params)
 }
 
-/// Whether the record is one of a loop's runs.
-fn in_a_loop(loops: &[Loop], index: usize) -> bool {
-    loops.iter().any(|l| l.runs.contains(&index))
+/// For each record, whether it is one of a loop's runs.
+fn in_loops(records: &[QueryRecord], loops: &[Loop]) -> Vec<bool> {
+    let mut in_a_loop = vec![false; records.len()];
+    for run in loops.iter().flat_map(|l| &l.runs) {
+        in_a_loop[*run] = true;
+    }
+    in_a_loop
 }
 
 /// Reads run again with the same values while no write changed the tables they read:
 /// their result could have been kept. Runs of a loop are counted in its finding.
-fn duplicates(records: &[QueryRecord], loops: &[Loop]) -> Vec<Duplicate> {
+fn duplicates(records: &[QueryRecord], in_a_loop: &[bool]) -> Vec<Duplicate> {
     let mut writes: HashMap<&'static str, usize> = HashMap::new();
-    let mut groups: Vec<(Vec<usize>, Duplicate, Vec<usize>)> = Vec::new();
+    let mut groups: Vec<(Duplicate, Vec<usize>)> = Vec::new();
+    // By the writes seen to its tables, its SQL and its values (as text: a `Value` is no
+    // hash key).
+    let mut group_of: HashMap<(Vec<usize>, String, String), usize> = HashMap::new();
     for (index, record) in records.iter().enumerate() {
         let Some(shape) = shape(record) else { continue };
         if matches!(
@@ -850,47 +866,59 @@ fn duplicates(records: &[QueryRecord], loops: &[Loop]) -> Vec<Duplicate> {
         let seen: Vec<usize> =
             shape.tables.iter().map(|(_, t)| writes.get(t.name).copied().unwrap_or(0)).collect();
         let (sql, params) = as_asked(record);
-        match groups.iter_mut().find(|(w, d, _)| *w == seen && d.sql == sql && d.params == params) {
-            Some((_, duplicate, runs)) => {
+        let key = (seen, sql, format!("{params:?}"));
+        match group_of.get(&key) {
+            Some(&group) => {
+                let (duplicate, runs) = &mut groups[group];
                 duplicate.count += 1;
                 runs.push(index);
                 if !duplicate.locations.contains(&record.location) {
                     duplicate.locations.push(record.location);
                 }
             }
-            None => groups.push((
-                seen,
-                Duplicate { sql, params, count: 1, locations: vec![record.location] },
-                vec![index],
-            )),
+            None => {
+                let duplicate = Duplicate {
+                    sql: key.1.clone(),
+                    params,
+                    count: 1,
+                    locations: vec![record.location],
+                };
+                group_of.insert(key, groups.len());
+                groups.push((duplicate, vec![index]));
+            }
         }
     }
     groups
         .into_iter()
-        .filter(|(_, d, runs)| d.count > 1 && !runs.iter().all(|&r| in_a_loop(loops, r)))
-        .map(|(_, d, _)| d)
+        .filter(|(d, runs)| d.count > 1 && !runs.iter().all(|&r| in_a_loop[r]))
+        .map(|(d, _)| d)
         .collect()
 }
 
-fn similar(records: &[QueryRecord], loops: &[Loop]) -> Vec<Similar> {
+fn similar(records: &[QueryRecord], in_a_loop: &[bool]) -> Vec<Similar> {
     let mut groups: Vec<(Similar, Vec<&[Value]>)> = Vec::new();
+    let mut group_of: HashMap<String, usize> = HashMap::new();
     for (index, record) in records.iter().enumerate() {
-        if !shape(record).is_some_and(|s| s.kind.touches_rows()) || in_a_loop(loops, index) {
+        if !shape(record).is_some_and(|s| s.kind.touches_rows()) || in_a_loop[index] {
             continue;
         }
         let sql = normalized(&as_asked(record).0);
-        match groups.iter_mut().find(|(s, _)| s.sql == sql) {
-            Some((similar, params)) => {
+        match group_of.get(&sql) {
+            Some(&group) => {
+                let (similar, params) = &mut groups[group];
                 similar.count += 1;
                 params.push(&record.params);
                 if !similar.locations.contains(&record.location) {
                     similar.locations.push(record.location);
                 }
             }
-            None => groups.push((
-                Similar { sql, count: 1, locations: vec![record.location] },
-                vec![&record.params],
-            )),
+            None => {
+                group_of.insert(sql.clone(), groups.len());
+                groups.push((
+                    Similar { sql, count: 1, locations: vec![record.location] },
+                    vec![&record.params],
+                ));
+            }
         }
     }
     groups
@@ -1095,9 +1123,41 @@ fn unused(usage: &[Arc<Usage>]) -> Vec<UnusedLoad> {
 
 /// Findings first, each once with its fix; then similar statements (not a problem by
 /// themselves), then the statements, a run of one statement from one line folded into
-/// one line.
+/// one line ([`Report::findings`] leaves them out).
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.findings())?;
+        self.fmt_statements(f)
+    }
+}
+
+/// [`Report::findings`].
+struct Findings<'a>(&'a Report);
+
+impl fmt::Display for Findings<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt_findings(f)
+    }
+}
+
+impl Report {
+    /// The report without its statements: the findings, each with its fix (and similar
+    /// statements), for a log line or a page's footer.
+    ///
+    /// ```
+    /// # use eagerly::__doc::*;
+    /// # let conn = seeded();
+    /// let (_, report) = eagerly::inspect(|| Author::query().prefetch(Author::books).all(&conn));
+    /// let text = report.findings().to_string();
+    /// assert!(text.starts_with("eagerly report: 2 queries in "));
+    /// assert!(text.contains("`Author::books`, loaded at ") && !text.contains("SELECT"));
+    /// # Ok::<(), eagerly::Error>(())
+    /// ```
+    pub fn findings(&self) -> impl fmt::Display + '_ {
+        Findings(self)
+    }
+
+    fn fmt_findings(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let findings = self.to_fix();
         writeln!(
             f,
@@ -1166,6 +1226,10 @@ impl fmt::Display for Report {
                 folded(&s.sql)
             )
         })?;
+        Ok(())
+    }
+
+    fn fmt_statements(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Statements ({}):", self.log.len())?;
         let records = self.log.records();
         let mut at = 0;
