@@ -74,6 +74,13 @@ fn writable() -> Connection {
     conn
 }
 
+/// Track names, as one line.
+fn names<'a, T: std::ops::Deref<Target = Track> + 'a>(
+    tracks: impl IntoIterator<Item = &'a T>,
+) -> String {
+    shown(tracks.into_iter().map(|t| &t.name)).join(", ")
+}
+
 fn artist(conn: &Connection, id: i64) -> eagerly::Result<String> {
     Ok(Artist::get(conn, id)?.name.clone().unwrap_or_default())
 }
@@ -317,7 +324,7 @@ const CORPUS: &[Case] = &[
                     .filter(Track::milliseconds.gt(300_000))
                     .order_by(Track::name.asc())
                     .all(conn)?;
-                out.push(shown(tracks.iter().map(|t| &t.name)).join(", "));
+                out.push(names(&tracks));
             }
             Ok(out)
         },
@@ -331,10 +338,7 @@ const CORPUS: &[Case] = &[
                     q.filter(Track::milliseconds.gt(300_000)).order_by(Track::name.asc())
                 })
                 .all(conn)?;
-            Ok(albums
-                .iter()
-                .map(|a| shown(a.tracks().iter().map(|t| &t.name)).join(", "))
-                .collect())
+            Ok(albums.iter().map(|a| names(a.tracks())).collect())
         }),
         ..CASE
     },
@@ -371,7 +375,7 @@ const CORPUS: &[Case] = &[
                     .order_by(Track::milliseconds.desc())
                     .limit(3)
                     .all(conn)?;
-                out.push(shown(tracks.iter().map(|t| &t.name)).join(", "));
+                out.push(names(&tracks));
             }
             Ok(out)
         },
@@ -383,10 +387,7 @@ const CORPUS: &[Case] = &[
                 .filter(Album::artist_id.eq(90))
                 .prefetch_with(Album::tracks, |q| q.order_by(Track::milliseconds.desc()).limit(3))
                 .all(conn)?;
-            Ok(albums
-                .iter()
-                .map(|a| shown(a.tracks().iter().map(|t| &t.name)).join(", "))
-                .collect())
+            Ok(albums.iter().map(|a| names(a.tracks())).collect())
         }),
         ..CASE
     },
