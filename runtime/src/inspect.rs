@@ -639,13 +639,23 @@ fn fed<'r>(records: &'r [QueryRecord], statements: &[usize], runs: Vec<usize>) -
         // is preferred.
         let mut candidates = Vec::new();
         for (column, returned) in earlier.returned.iter().enumerate() {
-            // Where each value first appeared in the column, over the statement's runs.
+            // Where each value first appeared in the column, over the statement's runs,
+            // and over the loop's own runs where they return the same column: a walk down
+            // a tree looks up each level by the keys of the level above. (Not for batches:
+            // a prefetch nested in itself, one batch per level, is not a loop.)
+            let batches = matches!(first.kind, StatementKind::Batch(_));
+            let own = (records[runs[0]].returned.iter())
+                .position(|r| r.table == returned.table && r.column == returned.column)
+                .filter(|_| !batches);
             let mut first_seen: HashMap<&Key, usize> = HashMap::new();
             for (i, record) in records.iter().enumerate() {
-                if statements[i] != statement {
-                    continue;
-                }
-                for key in record.returned.get(column).into_iter().flat_map(|c| &c.values) {
+                let column = match statements[i] {
+                    s if s == statement => Some(column),
+                    s if s == looped => own,
+                    _ => None,
+                };
+                let values = column.and_then(|c| record.returned.get(c));
+                for key in values.into_iter().flat_map(|c| &c.values) {
                     first_seen.entry(key).or_insert(i);
                 }
             }
