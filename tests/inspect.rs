@@ -21,6 +21,7 @@ on_every_backend!(
     an_explicit_loop_is_an_n_plus_one_with_the_exact_fix,
     counts_lookups_and_links_in_loops_get_their_fix_too,
     loads_nobody_reads_are_reported,
+    repeated_reads_that_are_no_loop_are_no_n_plus_one,
 );
 on_every_backend!(setup = crate::common::nothing; assert_queries_lets_question_marks_leave_the_function);
 
@@ -361,6 +362,48 @@ fn an_automatic_index_is_reported() {
         ],
         "{report}"
     );
+}
+
+/// What the inspector must not call an N+1 or a duplicate, on every backend: a helper
+/// called with constants, pages of a table, a read again after a write; and what stays a
+/// duplicate: the same read twice with nothing written between.
+fn repeated_reads_that_are_no_loop_are_no_n_plus_one<C: ?Sized>(db: &mut C, _: Backend)
+where
+    for<'a> &'a mut C: Executor,
+{
+    let ((), report) = eagerly::inspect(|| {
+        let total = Book::query().count(&mut *db).unwrap();
+        for key in [1, 3] {
+            Author::get(&mut *db, key).unwrap();
+        }
+        for page in 0..total.div_ceil(2) {
+            Book::query().limit(2).offset(page * 2).all(&mut *db).unwrap();
+        }
+        let mut last = 0;
+        while let Some(book) = Book::query()
+            .filter(Book::id.gt(last))
+            .order_by(Book::id.asc())
+            .first(&mut *db)
+            .unwrap()
+        {
+            last = book.id;
+        }
+    });
+    assert!(report.n_plus_one().is_empty() && report.duplicates().is_empty(), "{report}");
+    assert_eq!(report.similar().len(), 3, "{report}");
+    assert!(report.is_clean(), "{report}");
+
+    let ((), report) = eagerly::inspect(|| {
+        let before = Author::get(&mut *db, 3).unwrap().into_model();
+        Author { name: "Carol Ann Shields".into(), ..before }.update(&mut *db).unwrap();
+        Author::get(&mut *db, 3).unwrap();
+        Author::get(&mut *db, 3).unwrap();
+    });
+    assert!(report.n_plus_one().is_empty(), "{report}");
+    // The read after the write is new; the one after it repeats it.
+    assert_eq!(report.duplicates().len(), 1, "{report}");
+    assert_eq!(report.duplicates()[0].count, 2, "{report}");
+    assert_eq!(report.duplicates()[0].params, [eagerly::Value::Integer(3)]);
 }
 
 fn loads_nobody_reads_are_reported<C: ?Sized>(db: &mut C, _: Backend)

@@ -118,9 +118,14 @@ impl Key {
 pub(crate) struct Returning {
     /// The result column of each table column noted, and its values so far.
     columns: Vec<(usize, Returned)>,
+    /// Values noted so far.
+    noted: usize,
 }
 
 impl Returning {
+    /// The most values noted of one statement's rows.
+    const MOST: usize = 1 << 20;
+
     /// Notes the table columns `shape` says the statement selects; `None` if it selects none.
     pub(crate) fn of(shape: &Shape) -> Option<Returning> {
         let columns: Vec<(usize, Returned)> = (shape.selected.iter().enumerate())
@@ -130,11 +135,17 @@ impl Returning {
                 Some((index, Returned { alias, table, column, values: HashSet::new() }))
             })
             .collect();
-        (!columns.is_empty()).then_some(Returning { columns })
+        (!columns.is_empty()).then_some(Returning { columns, noted: 0 })
     }
 
-    /// Notes one row, whose result column `i` is `value(i)`.
+    /// Notes one row, whose result column `i` is `value(i)`, until the statement's rows
+    /// held [`Returning::MOST`] values: the inspector then links later statements to the
+    /// values seen so far (an inspected bulk job keeps a bounded memory).
     pub(crate) fn saw<'r>(&mut self, value: impl Fn(usize) -> Option<ValueRef<'r>>) {
+        if self.noted >= Self::MOST {
+            return;
+        }
+        self.noted += self.columns.len();
         for (index, returned) in &mut self.columns {
             if let Some(key) = value(*index).and_then(Key::of) {
                 returned.values.insert(key);
