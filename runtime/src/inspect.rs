@@ -1245,9 +1245,9 @@ impl Report {
         let mut at = 0;
         while at < records.len() {
             let record = &records[at];
-            let same = |r: &QueryRecord| {
-                r.location == record.location && normalized(&r.sql) == normalized(&record.sql)
-            };
+            let statement = normalized(&record.sql);
+            let same =
+                |r: &QueryRecord| r.location == record.location && normalized(&r.sql) == statement;
             let run = records[at..].iter().take_while(|r| same(r)).count();
             let (sql, params) = as_asked(record);
             if run == 1 {

@@ -357,14 +357,7 @@ pub(crate) struct Values<'a>(pub &'a [Value]);
 
 impl fmt::Display for Values<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[")?;
-        for (i, value) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{value}")?;
-        }
-        f.write_str("]")
+        crate::value::write_list(f, self.0, "[", "]")
     }
 }
 

@@ -97,18 +97,26 @@ impl std::fmt::Display for Value {
                 bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))?;
                 f.write_str("'")
             }
-            Value::List(items) => {
-                f.write_str("(")?;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{item}")?;
-                }
-                f.write_str(")")
-            }
+            Value::List(items) => write_list(f, items, "(", ")"),
         }
     }
+}
+
+/// `values` as SQL literals between `open` and `close`, separated by `, `.
+pub(crate) fn write_list(
+    f: &mut std::fmt::Formatter<'_>,
+    values: &[Value],
+    open: &str,
+    close: &str,
+) -> std::fmt::Result {
+    f.write_str(open)?;
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{value}")?;
+    }
+    f.write_str(close)
 }
 
 impl From<SqliteValue> for Value {

@@ -137,13 +137,17 @@ pub(super) fn explain(
         Some(shape) => sql::explain::steps(&lines, shape),
         None => Vec::new(),
     };
-    // SQLite's plan tells no sizes: a sort that a limit hides is counted.
+    // SQLite's plan tells no sizes: a sort that a limit hides is counted, once however
+    // many sorts the plan has (a window's, and the order of its ranks).
     let sorted = statement.shape.as_ref().and_then(|shape| shape.sorted.as_ref());
-    for step in &mut steps {
-        if let (PlanStep::Sort { rows }, Some((count, values))) = (step, sorted) {
-            let counted = conn
-                .query_row(count, rusqlite::params_from_iter(values), |row| row.get::<_, i64>(0));
-            *rows = counted.ok().and_then(|n| u64::try_from(n).ok());
+    if let Some((count, values)) = sorted.filter(|_| steps.iter().any(PlanStep::is_sort)) {
+        let counted =
+            conn.query_row(count, rusqlite::params_from_iter(values), |row| row.get::<_, i64>(0));
+        let counted = counted.ok().and_then(|n| u64::try_from(n).ok());
+        for step in &mut steps {
+            if let PlanStep::Sort { rows } = step {
+                *rows = counted;
+            }
         }
     }
     Some((lines, steps))

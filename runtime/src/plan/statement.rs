@@ -206,6 +206,12 @@ pub(crate) enum PlanStep {
     },
 }
 
+impl PlanStep {
+    pub(crate) fn is_sort(&self) -> bool {
+        matches!(self, PlanStep::Sort { .. })
+    }
+}
+
 /// A column a condition tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Filtered {
