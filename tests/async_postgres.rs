@@ -11,7 +11,7 @@ use std::pin::pin;
 use std::task::{Context, Waker};
 
 use common::{Author, Book, NewTag, Tag, ids};
-use eagerly::{AsyncInsert, AsyncModel, Error, capture};
+use eagerly::{AsyncInsert, AsyncModel, DecodeProblem, Error, Model, capture};
 
 /// A seeded schema of its own: a blocking client on it, and an async one (on a
 /// single-threaded runtime, so that a capture on this thread sees its statements).
@@ -187,6 +187,68 @@ fn a_load_dropped_half_way_leaves_no_transaction_open() {
     // And the client works on.
     let authors = db.runtime.block_on(query.all_async(&mut db.client)).unwrap();
     assert_eq!(authors.len(), 3);
+}
+
+/// A reading, as its table stores it.
+#[derive(Model, Debug, PartialEq)]
+pub struct Reading {
+    #[model(primary_key)]
+    pub id: i64,
+    pub value: i64,
+}
+
+/// The same table read with a narrower field, which a large value does not fit.
+#[derive(Model, Debug)]
+#[model(table = "reading")]
+pub struct NarrowReading {
+    #[model(primary_key)]
+    pub id: i64,
+    pub value: i32,
+}
+
+#[test]
+fn reads_rows_as_they_arrive_and_stops_at_one_that_does_not_decode() {
+    let Some(mut db) = seeded() else { return };
+    eagerly::create_tables(&mut db.blocking, &[Reading::TABLE]).unwrap();
+    // More rows than the driver holds before decoding them, one too large for an i32.
+    db.blocking
+        .batch_execute(
+            "INSERT INTO reading (id, value) SELECT g, g * 10 FROM generate_series(1, 2000) g;
+             UPDATE reading SET value = 5000000000 WHERE id = 1500",
+        )
+        .unwrap();
+    let query = Reading::query().order_by(Reading::id.asc());
+    let blocking = query.all(&mut db.blocking).unwrap();
+    let (awaited, log) = capture(|| db.runtime.block_on(query.all_async(&mut db.client)));
+    let awaited = awaited.unwrap();
+    assert_eq!(awaited.len(), 2000);
+    assert!(awaited.iter().zip(1..).all(|(r, id)| r.id == id), "in the statement's order");
+    assert_eq!((awaited[0].value, awaited[1499].value), (10, 5_000_000_000));
+    assert!(awaited.iter().zip(&blocking).all(|(a, b)| **a == **b));
+    assert_eq!(log.records()[0].rows, 2000);
+
+    let narrow = NarrowReading::query().order_by(NarrowReading::id.asc());
+    let (failed, log) = capture(|| db.runtime.block_on(narrow.all_async(&mut db.client)));
+    let error = failed.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Decode {
+                table: "reading",
+                column: "value",
+                rust_type: "i32",
+                problem: DecodeProblem::OutOfRange(5_000_000_000)
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(log.len(), 1);
+    // The rest of the stream was dropped with the load: the connection reads on.
+    db.runtime.block_on(async {
+        let first = narrow.clone().filter(NarrowReading::id.lt(1500));
+        assert_eq!(first.all_async(&mut db.client).await.unwrap().len(), 1499);
+        assert_eq!(Reading::query().count_async(&mut db.client).await.unwrap(), 2000);
+    });
 }
 
 #[test]

@@ -3,10 +3,13 @@
 //! does: a round trip to prepare, one to run) and best (every statement prepared once,
 //! before the timing, and reused; keys sent as one array, which PostgreSQL probes an index
 //! with faster than it joins the parent table; counts aggregated once over the book
-//! table, then joined).
+//! table, then joined). The same two on `tokio-postgres`, async: plain awaits
+//! `client.query(sql, ..)`; best runs the prepared statements and reads each row as it
+//! arrives (`query_raw`), while the server sends the next.
 
 use std::collections::HashMap;
 
+use futures_core::Stream;
 use postgres::{Client, Statement};
 
 use crate::Workload;
@@ -37,14 +40,19 @@ pub struct Prepared(Vec<Statement>);
 
 impl Prepared {
     pub fn new(client: &mut Client, workload: Workload) -> Result<Prepared, String> {
-        let statements: &[&str] = match workload {
-            Workload::Prefetch => &[AUTHORS, BOOKS_OF],
-            Workload::Join => &[JOINED],
-            Workload::Count => &[COUNTED_PREAGGREGATED],
-            Workload::Chinook => &[ARTISTS, ALBUMS_OF, TRACKS_OF],
-        };
-        let prepared = statements.iter().map(|sql| client.prepare(sql).map_err(err));
+        let prepared =
+            statements_of_best(workload).iter().map(|sql| client.prepare(sql).map_err(err));
         Ok(Prepared(prepared.collect::<Result<_, _>>()?))
+    }
+}
+
+/// The statements the best variant runs for `workload`, in order.
+fn statements_of_best(workload: Workload) -> &'static [&'static str] {
+    match workload {
+        Workload::Prefetch => &[AUTHORS, BOOKS_OF],
+        Workload::Join => &[JOINED],
+        Workload::Count => &[COUNTED_PREAGGREGATED],
+        Workload::Chinook => &[ARTISTS, ALBUMS_OF, TRACKS_OF],
     }
 }
 
@@ -70,13 +78,12 @@ pub(crate) struct Publisher {
 }
 
 fn authors(rows: Vec<postgres::Row>) -> Vec<Author> {
-    rows.iter().map(|r| Author { id: r.get(0), name: r.get(1), publisher_id: r.get(2) }).collect()
+    rows.iter().map(author).collect()
 }
 
 /// Authors and their books (in author order), grouped by merging, then hashed.
 fn authors_with_books(authors: &[Author], rows: &[postgres::Row]) -> u64 {
-    let books = rows.iter().map(|r| Book { id: r.get(0), title: r.get(1), author_id: r.get(2) });
-    group_books(authors, books)
+    group_books(authors, rows.iter().map(book))
 }
 
 /// Authors and their books (in author order), grouped by merging, then hashed.
@@ -95,12 +102,7 @@ pub(crate) fn group_books(authors: &[Author], rows: impl IntoIterator<Item = Boo
 }
 
 fn joined(rows: &[postgres::Row]) -> u64 {
-    joined_hash(rows.iter().map(|r| {
-        let book = Book { id: r.get(0), title: r.get(1), author_id: r.get(2) };
-        let author = Author { id: book.author_id, name: r.get(3), publisher_id: r.get(4) };
-        let publisher = r.get::<_, Option<i64>>(5).map(|id| Publisher { id, name: r.get(6) });
-        (book, author, publisher)
-    }))
+    joined_hash(rows.iter().map(joined_row))
 }
 
 /// Books with their authors and publishers, kept, then hashed.
@@ -116,10 +118,7 @@ pub(crate) fn joined_hash(rows: impl Iterator<Item = (Book, Author, Option<Publi
 }
 
 fn counted(rows: &[postgres::Row]) -> u64 {
-    counted_hash(
-        rows.iter()
-            .map(|r| (Author { id: r.get(0), name: r.get(1), publisher_id: r.get(2) }, r.get(3))),
-    )
+    counted_hash(rows.iter().map(|r| (author(r), r.get(3))))
 }
 
 /// Authors with their counts, kept, then hashed.
@@ -231,4 +230,121 @@ pub fn best(client: &mut Client, prepared: &Prepared, workload: Workload) -> Res
             chinook(&artists, &albums, &tracks)
         }
     })
+}
+
+/// The statements of the async best variant for one workload, prepared on its connection.
+pub struct AsyncPrepared(Vec<tokio_postgres::Statement>);
+
+impl AsyncPrepared {
+    pub async fn new(client: &tokio_postgres::Client, workload: Workload) -> Result<Self, String> {
+        let mut prepared = Vec::new();
+        for sql in statements_of_best(workload) {
+            prepared.push(client.prepare(sql).await.map_err(err)?);
+        }
+        Ok(AsyncPrepared(prepared))
+    }
+}
+
+/// [`plain`] on `tokio-postgres`.
+pub async fn async_plain(
+    client: &tokio_postgres::Client,
+    workload: Workload,
+) -> Result<u64, String> {
+    Ok(match workload {
+        Workload::Prefetch => {
+            let authors = authors(client.query(AUTHORS, &[]).await.map_err(err)?);
+            let ids: Vec<i64> = authors.iter().map(|a| a.id).collect();
+            let books = client.query(BOOKS_OF, &[&ids]).await.map_err(err)?;
+            authors_with_books(&authors, &books)
+        }
+        Workload::Join => joined(&client.query(JOINED, &[]).await.map_err(err)?),
+        Workload::Count => counted(&client.query(COUNTED_CORRELATED, &[]).await.map_err(err)?),
+        Workload::Chinook => {
+            let artists = client.query(ARTISTS, &[]).await.map_err(err)?;
+            let ids: Vec<i64> = artists.iter().map(|a| a.get(0)).collect();
+            let albums = client.query(ALBUMS_OF, &[&ids]).await.map_err(err)?;
+            let ids: Vec<i64> = albums.iter().map(|a| a.get(0)).collect();
+            let tracks = client.query(TRACKS_OF, &[&ids]).await.map_err(err)?;
+            chinook(&artists, &albums, &tracks)
+        }
+    })
+}
+
+/// [`best`] on `tokio-postgres`, each row read as it arrives.
+pub async fn async_best(
+    client: &tokio_postgres::Client,
+    prepared: &AsyncPrepared,
+    workload: Workload,
+) -> Result<u64, String> {
+    let run = |at: usize| &prepared.0[at];
+    Ok(match workload {
+        Workload::Prefetch => {
+            let authors = streamed(client, run(0), &[], author).await?;
+            let ids: Vec<i64> = authors.iter().map(|a| a.id).collect();
+            group_books(&authors, streamed(client, run(1), &[&ids], book).await?)
+        }
+        Workload::Join => joined_hash(streamed(client, run(0), &[], joined_row).await?.into_iter()),
+        Workload::Count => {
+            let rows = streamed(client, run(0), &[], |r| (author(r), r.get(3))).await?;
+            counted_hash(rows.into_iter())
+        }
+        Workload::Chinook => {
+            let artists = streamed(client, run(0), &[], |r| (r.get(0), r.get(1))).await?;
+            let ids: Vec<i64> = artists.iter().map(|a| a.0).collect();
+            let albums = streamed(client, run(1), &[&ids], |r| Album {
+                id: r.get(0),
+                title: r.get(1),
+                artist_id: r.get(2),
+            })
+            .await?;
+            let ids: Vec<i64> = albums.iter().map(|a| a.id).collect();
+            let tracks = streamed(client, run(2), &[&ids], track).await?;
+            chinook_hash(artists, albums, tracks.into_iter())
+        }
+    })
+}
+
+/// Each row of `statement`, made by `make` as it arrives.
+async fn streamed<T>(
+    client: &tokio_postgres::Client,
+    statement: &tokio_postgres::Statement,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+    mut make: impl FnMut(&postgres::Row) -> T,
+) -> Result<Vec<T>, String> {
+    let rows = client.query_raw(statement, params.iter().copied()).await.map_err(err)?;
+    let mut rows = std::pin::pin!(rows);
+    let mut made = Vec::new();
+    while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+        made.push(make(&row.map_err(err)?));
+    }
+    Ok(made)
+}
+
+fn author(r: &postgres::Row) -> Author {
+    Author { id: r.get(0), name: r.get(1), publisher_id: r.get(2) }
+}
+
+fn book(r: &postgres::Row) -> Book {
+    Book { id: r.get(0), title: r.get(1), author_id: r.get(2) }
+}
+
+fn joined_row(r: &postgres::Row) -> (Book, Author, Option<Publisher>) {
+    let book = book(r);
+    let author = Author { id: book.author_id, name: r.get(3), publisher_id: r.get(4) };
+    let publisher = r.get::<_, Option<i64>>(5).map(|id| Publisher { id, name: r.get(6) });
+    (book, author, publisher)
+}
+
+fn track(t: &postgres::Row) -> Track {
+    Track {
+        id: t.get(0),
+        name: t.get(1),
+        album_id: t.get(2),
+        media_type_id: t.get(3),
+        genre_id: t.get(4),
+        composer: t.get(5),
+        milliseconds: t.get(6),
+        bytes: t.get(7),
+        unit_price: t.get(8),
+    }
 }

@@ -1,10 +1,11 @@
-//! eagerly on PostgreSQL against hand-written `postgres` code (`hand_pg`: plain and best),
+//! eagerly on PostgreSQL against hand-written `postgres` and `tokio-postgres` code
+//! (`hand_pg`: plain and best, blocking and async),
 //! Diesel, SeaORM and sqlx (each as its documentation writes the load),
 //! on a throwaway PostgreSQL 15 that this program starts as the tests do
 //! (`tests/common/postgres.rs`: a cluster in a temporary directory, a Unix socket, stopped
 //! on exit), or the server `EAGERLY_POSTGRES_URL` names; eagerly both on a plain client
 //! (statements prepared per call) and on a `CachedClient` (once per connection). One
-//! process times the four round-robin, each on its own connection, after one untimed run;
+//! process times them all round-robin, each on its own connection, after one untimed run;
 //! the same rows on every contender (checked by checksum).
 //!
 //! ```sh
@@ -44,9 +45,9 @@ pub fn run(args: &[String]) {
     for workload in workloads {
         println!("## {}", workload.title());
         println!(
-            "| size | hand-written plain | hand-written best | eagerly | eagerly, `CachedClient` | eagerly, async | Diesel | SeaORM | sqlx |"
+            "| size | hand-written plain | hand-written best | hand-written async plain | hand-written async best | eagerly | eagerly, `CachedClient` | eagerly, async | Diesel | SeaORM | sqlx |"
         );
-        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         let sizes = if workload == Workload::Chinook { vec![0] } else { sizes.clone() };
         for size in sizes {
             let schema = format!("bench_{}_{size}", workload.name());
@@ -167,14 +168,23 @@ fn measure(
         || tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let (async_runtime, seaorm_runtime, sqlx_runtime) = (runtime(), runtime(), runtime());
     let url = url(server.config(), schema);
-    let mut async_client = async_runtime.block_on(async {
-        let (client, connection) = tokio_postgres::connect(server.config(), tokio_postgres::NoTls)
-            .await
-            .expect("an async connection");
-        tokio::spawn(connection);
-        client.batch_execute(&format!("SET search_path TO {schema}")).await.expect("the schema");
-        client
-    });
+    let connect_async = || {
+        async_runtime.block_on(async {
+            let (client, connection) =
+                tokio_postgres::connect(server.config(), tokio_postgres::NoTls)
+                    .await
+                    .expect("an async connection");
+            tokio::spawn(connection);
+            let schema = format!("SET search_path TO {schema}");
+            client.batch_execute(&schema).await.expect("the schema");
+            client
+        })
+    };
+    let (async_plain, async_best, mut async_client) =
+        (connect_async(), connect_async(), connect_async());
+    let async_prepared = async_runtime
+        .block_on(hand_pg::AsyncPrepared::new(&async_best, workload))
+        .expect("the async best variant's statements");
     let mut diesel = {
         use diesel::{Connection, RunQueryDsl};
         let mut conn = diesel::PgConnection::establish(server.config()).expect("Diesel connects");
@@ -195,6 +205,16 @@ fn measure(
     let mut works: Vec<(String, Work<'_>)> = vec![
         ("plain".into(), Box::new(|| hand_pg::plain(&mut plain, workload))),
         ("best".into(), Box::new(|| hand_pg::best(&mut best, &prepared, workload))),
+        (
+            "async plain".into(),
+            Box::new(|| async_runtime.block_on(hand_pg::async_plain(&async_plain, workload))),
+        ),
+        (
+            "async best".into(),
+            Box::new(|| {
+                async_runtime.block_on(hand_pg::async_best(&async_best, &async_prepared, workload))
+            }),
+        ),
         ("eagerly".into(), Box::new(|| eagerly_side::eagerly(&mut eagerly, workload))),
         ("cached".into(), Box::new(|| eagerly_side::eagerly(&mut cached, workload))),
         (

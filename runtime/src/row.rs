@@ -298,6 +298,29 @@ impl<'a> Source<'a> {
     }
 }
 
+/// Takes the rows of a statement, one at a time: what a driver hands each row to.
+pub(crate) trait Rows {
+    /// About `rows` more rows follow (told by a driver that has them all before the first
+    /// is taken), so that what keeps them grows once.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code, reason = "SQLite's rows stream"))]
+    fn reserve(&mut self, rows: usize) {
+        let _ = rows;
+    }
+
+    /// Takes one row of the statement.
+    fn push(&mut self, row: Source<'_>) -> Result<()>;
+}
+
+impl<R: Rows + ?Sized> Rows for &mut R {
+    fn reserve(&mut self, rows: usize) {
+        (**self).reserve(rows);
+    }
+
+    fn push(&mut self, row: Source<'_>) -> Result<()> {
+        (**self).push(row)
+    }
+}
+
 impl<'a> Reader<'a> {
     /// Reads `table`'s columns from `row`, starting at column `first`.
     #[inline]

@@ -8,7 +8,7 @@ use rusqlite::ToSql;
 use crate::driver::{self, Executor, Params, Run};
 use crate::error::{DatabaseError, Error, Result};
 use crate::model::{Insertable, Model};
-use crate::row::Reader;
+use crate::row::{Reader, Rows, Source};
 use crate::schema::Table;
 use crate::sql::Statement;
 use crate::{sql, transaction};
@@ -57,11 +57,8 @@ fn insert_rows<'a, I: Insertable + 'a>(
         rows += 1;
     }
     let before = stored.len();
-    driver::query_each(run, statement, Params::Fields(&fields), |row| {
-        stored.push(I::Model::decode(&mut Reader::new(row, table, 0))?);
-        Ok(())
-    })
-    .map_err(|e| name_unbindable_column(e, table, I::COLUMNS, &fields))?;
+    driver::query_each(run, statement, Params::Fields(&fields), Stored(stored))
+        .map_err(|e| name_unbindable_column(e, table, I::COLUMNS, &fields))?;
     if stored.len() - before == rows { Ok(()) } else { Err(Error::NotFound { table: table.name }) }
 }
 
@@ -131,11 +128,11 @@ impl Chunks {
 /// cannot move between threads).
 #[cfg(feature = "tokio-postgres")]
 pub(crate) mod nonblocking {
+    use super::Stored;
     use super::{fields_at, found, sql};
     use crate::driver::{AsyncRun, Params};
     use crate::error::{Error, Result};
     use crate::model::{Insertable, Model};
-    use crate::row::Reader;
     use crate::sql::Statement;
     use crate::value::Value;
 
@@ -205,11 +202,7 @@ pub(crate) mod nonblocking {
     ) -> Result<Vec<I::Model>> {
         let table = I::Model::TABLE;
         let mut stored = Vec::with_capacity(rows);
-        run.query_each(statement, values, |row| {
-            stored.push(I::Model::decode(&mut Reader::new(row, table, 0))?);
-            Ok(())
-        })
-        .await?;
+        run.query_each(statement, values, Stored(&mut stored)).await?;
         if stored.len() == rows { Ok(stored) } else { Err(Error::NotFound { table: table.name }) }
     }
 
@@ -451,4 +444,18 @@ fn creating(dialect: crate::sql::Dialect, tables: &[&'static Table]) -> Result<V
         }
     }
     Ok(statements)
+}
+
+/// Each row decoded as a model, pushed onto a vector: the rows a write returns.
+struct Stored<'v, M>(&'v mut Vec<M>);
+
+impl<M: Model> Rows for Stored<'_, M> {
+    fn reserve(&mut self, rows: usize) {
+        self.0.reserve(rows);
+    }
+
+    fn push(&mut self, row: Source<'_>) -> Result<()> {
+        self.0.push(M::decode(&mut Reader::new(row, M::TABLE, 0))?);
+        Ok(())
+    }
 }

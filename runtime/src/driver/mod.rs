@@ -6,10 +6,10 @@
 //! - `postgres` (feature `postgres`): the `postgres` crate's `Client` and `Transaction`.
 //! - `postgres::asynchronous` (feature `tokio-postgres`): `tokio_postgres::Client` and
 //!   `Transaction`, an `AsyncCachedClient` that keeps its prepared statements, and
-//!   (feature `deadpool-postgres`) pooled connections, taken by an `AsyncExecutor`. Loads are the same flows, driven by an
-//!   awaiting loop (`load::flow::drive_async`); a statement is watched around its await
-//!   ([`Watched`]), so captures, inspections and `forbid_queries` see it as they see a
-//!   blocking one, on the thread that polls it.
+//!   (feature `deadpool-postgres`) pooled connections, taken by an `AsyncExecutor`.
+//!   Loads are the same flows, driven by an awaiting loop (`load::flow::drive_async`); a
+//!   statement is watched around its await ([`Watched`]), so captures, inspections and
+//!   `forbid_queries` see it as they see a blocking one, on the thread that polls it.
 //!
 //! A user's call takes any [`Executor`]; it opens a [`Run`] for the call, which every
 //! statement of the call runs through. Each statement is watched here the same way on
@@ -21,6 +21,11 @@
 //! in [`Value`]'s SQLite forms (what PostgreSQL's driver gives, so that a model decodes
 //! the same way from either): borrowed from the row where every column has such a form,
 //! each row's read in one pass by forms decided once per statement, else converted.
+//! A driver pushes them into the loader's [`Rows`] one at a time, as they come: SQLite's
+//! as it steps; the async PostgreSQL driver's as they arrive, so that rows are decoded
+//! while the server sends the next; the blocking PostgreSQL driver's once all have come
+//! (the `postgres` crate would enter its runtime once per row otherwise, which costs more
+//! than decoding the row), having told the loader how many to expect.
 
 use std::panic::Location;
 use std::time::Instant;
@@ -30,7 +35,7 @@ use rusqlite::ToSql;
 use crate::error::Result;
 use crate::log::{self, Counters, QueryRecord};
 use crate::plan::statement::PlanStep;
-use crate::row::Source;
+use crate::row::{Rows, Source};
 use crate::sql::{Dialect, Statement};
 use crate::value::{Value, to_value};
 
@@ -198,21 +203,18 @@ impl Run<'_> {
     }
 }
 
-/// Runs a statement that returns rows and calls `each` with every row, stopping at the
+/// Runs a statement that returns rows and pushes every row into `each`, stopping at the
 /// first error; returns the number of rows.
 pub(crate) fn query_each(
     run: Run<'_>,
     statement: &Statement,
     params: Params<'_>,
-    each: impl FnMut(Source<'_>) -> Result<()>,
+    mut each: impl Rows,
 ) -> Result<usize> {
     match run.db {
-        Db::Sqlite(conn) => sqlite::query_each(run, conn, statement, params, each),
+        Db::Sqlite(conn) => sqlite::query_each(run, conn, statement, params, &mut each),
         #[cfg(feature = "postgres")]
-        Db::Postgres(session) => {
-            let mut each = each;
-            session.query_each(run, statement, params, &mut each)
-        }
+        Db::Postgres(session) => session.query_each(run, statement, params, &mut each),
     }
 }
 

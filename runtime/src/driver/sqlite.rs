@@ -8,19 +8,19 @@ use super::{Params, Run};
 use crate::error::{Error, Result, abbreviated};
 use crate::log::Counters;
 use crate::plan::statement::PlanStep;
-use crate::row::Source;
+use crate::row::{Rows, Source};
 use crate::sql::{self, Statement};
 use crate::value::bindable;
 
-/// Runs a statement that returns rows and calls `each` with every row, stopping at the
-/// first error; returns the number of rows.
+/// Runs a statement that returns rows and pushes every row into `each`, stopping at the
+/// first error; returns the number of rows. (Rows stream: their number is not known first.)
 #[inline]
 pub(super) fn query_each(
     run: Run<'_>,
     conn: &Connection,
     statement: &Statement,
     params: Params<'_>,
-    mut each: impl FnMut(Source<'_>) -> Result<()>,
+    each: &mut (impl Rows + ?Sized),
 ) -> Result<usize> {
     super::watched(run, statement, params, |mut watched| {
         let mut rows_read = 0;
@@ -37,7 +37,7 @@ pub(super) fn query_each(
                 if let Some(watched) = &mut watched {
                     watched.saw(Source::Sqlite(row));
                 }
-                each(Source::Sqlite(row))?;
+                each.push(Source::Sqlite(row))?;
             }
             drop(rows);
             if watched.is_some() {

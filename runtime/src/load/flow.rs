@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::driver::{self, Params, Run};
 use crate::error::Result;
-use crate::row::Source;
+use crate::row::{Rows, Source};
 use crate::send::{Boxed, MaybeSend};
 use crate::sql::{Dialect, Statement};
 
@@ -67,12 +67,6 @@ pub(crate) trait Step<'a, T> {
 
     /// Every row was pushed: the rest of the load.
     fn finish(self: Box<Self>) -> Result<Flow<'a, T>>;
-}
-
-/// Takes the rows of a statement, one at a time.
-pub(crate) trait Rows {
-    /// Takes one row of the statement.
-    fn push(&mut self, row: Source<'_>) -> Result<()>;
 }
 
 impl<'a, T: 'a> Flow<'a, T> {
@@ -172,6 +166,10 @@ impl<T, F: FnMut(Source<'_>) -> Result<T>> Each<T, F> {
 }
 
 impl<T, F: FnMut(Source<'_>) -> Result<T>> Rows for Each<T, F> {
+    fn reserve(&mut self, rows: usize) {
+        self.made.reserve(rows);
+    }
+
     fn push(&mut self, row: Source<'_>) -> Result<()> {
         self.made.push((self.make)(row)?);
         Ok(())
@@ -229,6 +227,22 @@ impl<'a: 'b, 'b, T: 'a> Step<'b, T> for Shortened<'a, T> {
     }
 }
 
+/// The rows of a step, taken through the step itself (which may be sent between threads,
+/// where the `dyn Rows` it lends may not).
+#[cfg(feature = "tokio-postgres")]
+struct StepRows<'s, 'a, T>(&'s mut Boxed!(dyn Step<'a, T> + 'a));
+
+#[cfg(feature = "tokio-postgres")]
+impl<T> Rows for StepRows<'_, '_, T> {
+    fn reserve(&mut self, rows: usize) {
+        self.0.rows().reserve(rows);
+    }
+
+    fn push(&mut self, row: Source<'_>) -> Result<()> {
+        self.0.rows().push(row)
+    }
+}
+
 /// Runs a flow's statements on an async `run`'s connection until it is done: the loop of
 /// [`drive`], awaiting each statement's rows.
 #[cfg(feature = "tokio-postgres")]
@@ -241,7 +255,7 @@ pub(crate) async fn drive_async<T>(
             Flow::Done(value) => return Ok(value),
             Flow::Next(mut step) => {
                 let statement = step.statement();
-                run.query_each(&statement, &statement.params, |row| step.rows().push(row)).await?;
+                run.query_each(&statement, &statement.params, StepRows(&mut step)).await?;
                 flow = step.finish()?;
             }
         }
@@ -256,7 +270,7 @@ pub(crate) fn drive<T>(run: Run<'_>, mut flow: Flow<'_, T>) -> Result<T> {
             Flow::Next(mut step) => {
                 let statement = step.statement();
                 let rows = step.rows();
-                driver::query_each(run, &statement, Params::of(&statement), |row| rows.push(row))?;
+                driver::query_each(run, &statement, Params::of(&statement), rows)?;
                 flow = step.finish()?;
             }
         }

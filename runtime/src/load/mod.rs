@@ -35,7 +35,7 @@ use std::sync::Arc;
 use self::flow::{Flow, LoadContext};
 use crate::error::Result;
 use crate::model::Model;
-use crate::row::{Reader, Source};
+use crate::row::{Reader, Rows, Source};
 use crate::send::{Boxed, MaybeSend};
 use crate::usage::Usage;
 
@@ -238,6 +238,8 @@ pub(crate) trait AnySide: Send + Sync {
 
 /// One execution's values of an [`AnySide`].
 pub(crate) trait SideColumn {
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code, reason = "SQLite's rows stream"))]
+    fn reserve(&mut self, rows: usize);
     fn push(&mut self, row: Source<'_>) -> Result<()>;
     fn into_any(self: Box<Self>) -> Boxed!(dyn Any);
 }
@@ -255,6 +257,10 @@ struct Column<T> {
 }
 
 impl<T: MaybeSend + 'static> SideColumn for Column<T> {
+    fn reserve(&mut self, rows: usize) {
+        self.values.reserve(rows);
+    }
+
     fn push(&mut self, row: Source<'_>) -> Result<()> {
         (self.push)(row, &self.usages, &mut self.values)
     }
@@ -311,7 +317,16 @@ impl<R> RowMaker<R> {
     }
 }
 
-impl<R> flow::Rows for LevelDecoder<R> {
+impl<R> Rows for LevelDecoder<R> {
+    fn reserve(&mut self, rows: usize) {
+        match self {
+            LevelDecoder::Streamed { rows: made, .. } => made.reserve(rows),
+            LevelDecoder::Chained { columns, .. } => {
+                columns.iter_mut().for_each(|column| column.reserve(rows))
+            }
+        }
+    }
+
     fn push(&mut self, row: Source<'_>) -> Result<()> {
         LevelDecoder::push(self, row)
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use foldhash::{HashMap, HashMapExt};
 use rusqlite::types::{FromSql, FromSqlError};
 
-use super::flow::{Flow, LoadContext, Rows, Step};
+use super::flow::{Flow, LoadContext, Step};
 use super::related::{RelatedQuery, RelatedQueryFor, RelatedQueryOf, ToOneQuery};
 use super::{LevelDecoder, RowMaker};
 use crate::column::OrderTerm;
@@ -20,7 +20,7 @@ use crate::plan::alias::Alias;
 use crate::plan::{BatchKey, Select};
 use crate::query::Query;
 use crate::relation::{Card, DefaultSlot, Relation, SlotOf, missing};
-use crate::row::{SetSlot, Source};
+use crate::row::{Rows, SetSlot, Source};
 use crate::schema::Table;
 use crate::send::MaybeSend;
 use crate::sql::{self, Statement};
@@ -457,6 +457,13 @@ impl<Rel: Relation, R2: Deref<Target = Rel::To> + MaybeSend + 'static> Step<'sta
 }
 
 impl<Rel: Relation, R2: Deref<Target = Rel::To> + MaybeSend + 'static> Rows for Fetch<Rel, R2> {
+    fn reserve(&mut self, rows: usize) {
+        // Streamed groups are each allocated at their size; kept values are per parent.
+        if let Groups::Level { decoder, .. } = &mut self.into {
+            decoder.reserve(rows);
+        }
+    }
+
     fn push(&mut self, row: Source<'_>) -> Result<()> {
         if let Groups::Streamed { maker, .. } = &self.into {
             let made = maker.make(row);

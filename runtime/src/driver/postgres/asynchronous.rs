@@ -1,6 +1,9 @@
 //! The async PostgreSQL driver, on `tokio-postgres` (feature `tokio-postgres`): the same
 //! statements, values and rows as the blocking driver (`bind`, `decode`, the watching of
-//! `driver`), with an `.await` where the blocking driver waits.
+//! `driver`), with an `.await` where the blocking driver waits. Where the blocking driver
+//! takes a statement's rows all at once, this one reads them as they arrive: the rows
+//! that have come are decoded while the server sends the next (on a large result, most
+//! of the decoding hides behind the transfer).
 //!
 //! A call takes its connection by `&mut`: `tokio-postgres` pipelines the statements of
 //! everyone who shares a `&Client`, so a transaction eagerly opened on a shared client
@@ -19,16 +22,19 @@
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
+use std::task::Poll;
+
+use futures_core::Stream;
 
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
-use super::{Prepared, bind, database, push_rows, read_count, read_plan, scanned_tables};
+use super::{Prepared, bind, database, decode, push_rows, read_count, read_plan, scanned_tables};
 use super::{table_rows_statement, values};
 use crate::driver::{Params, Watched};
 use crate::error::Result;
 use crate::log::Counters;
 use crate::plan::statement::PlanStep;
-use crate::row::Source;
+use crate::row::Rows;
 use crate::schema::Table;
 use crate::sql::transaction::{self, Control};
 use crate::sql::{self, Dialect, Statement};
@@ -382,17 +388,16 @@ impl<'c> AsyncRun<'c> {
         }
     }
 
-    /// Runs a statement that returns rows and calls `each` with every row, stopping at
+    /// Runs a statement that returns rows and pushes every row into `each`, stopping at
     /// the first error; returns the number of rows.
     pub(crate) async fn query_each(
         &mut self,
         statement: &Statement,
         params: &[Value],
-        mut each: impl FnMut(Source<'_>) -> Result<()> + Send,
+        mut each: impl Rows + Send,
     ) -> Result<usize> {
         let mut watched = Watched::start(self.caller, statement)?;
-        let rows = self.query(statement, params).await;
-        let result = rows.and_then(|rows| push_rows(&rows, statement, watched.as_mut(), &mut each));
+        let result = self.stream_rows(statement, params, watched.as_mut(), &mut each).await;
         if let Some(watched) = watched {
             self.record(watched, statement, params, &result).await;
         }
@@ -424,16 +429,48 @@ impl<'c> AsyncRun<'c> {
         values(statement, fields).map(std::borrow::Cow::into_owned)
     }
 
-    async fn query(
+    /// Runs `statement` and hands its rows to `each` as they arrive: whatever rows have
+    /// come are decoded while the server sends the next (a call holds its connection, and
+    /// the loader runs no statement while it takes rows, so the stream is read to its end
+    /// or dropped on the first error, which `tokio-postgres` discards the rest of).
+    async fn stream_rows(
         &mut self,
         statement: &Statement,
         params: &[Value],
-    ) -> Result<Vec<tokio_postgres::Row>> {
+        mut watched: Option<&mut Watched>,
+        each: &mut (dyn Rows + Send),
+    ) -> Result<usize> {
+        /// The most rows held before they are decoded, when they come faster than that.
+        const HELD: usize = 256;
         let prepared = self.prepare(statement).await?;
-        self.client()
-            .query(&prepared, &bind::params(params))
-            .await
-            .map_err(|e| database(statement, e))
+        let borrowing = decode::Borrowing::of(prepared.columns());
+        let rows = self.client().query_raw(&prepared, params.iter());
+        let rows = rows.await.map_err(|e| database(statement, e))?;
+        let mut rows = std::pin::pin!(rows);
+        let (mut held, mut count) = (Vec::with_capacity(HELD), 0);
+        loop {
+            let ended = std::future::poll_fn(|cx| {
+                loop {
+                    if held.len() == HELD {
+                        return Poll::Ready(Ok(false));
+                    }
+                    match rows.as_mut().poll_next(cx) {
+                        Poll::Ready(Some(Ok(row))) => held.push(row),
+                        Poll::Ready(Some(Err(error))) => return Poll::Ready(Err(error)),
+                        Poll::Ready(None) => return Poll::Ready(Ok(true)),
+                        // Decode what came while waiting for more.
+                        Poll::Pending if held.is_empty() => return Poll::Pending,
+                        Poll::Pending => return Poll::Ready(Ok(false)),
+                    }
+                }
+            });
+            let ended = ended.await.map_err(|e| database(statement, e))?;
+            count += push_rows(&held, borrowing.as_ref(), statement, watched.as_deref_mut(), each)?;
+            held.clear();
+            if ended {
+                return Ok(count);
+            }
+        }
     }
 
     /// `statement` prepared on the connection, prepared now if it was not yet (in this call,

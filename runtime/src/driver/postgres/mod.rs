@@ -25,7 +25,7 @@ use super::{Db, Executor, Params, Run, Watched, sealed};
 use crate::error::{Error, Result, abbreviated};
 use crate::log::Counters;
 use crate::plan::statement::{Control, PlanStep};
-use crate::row::Source;
+use crate::row::{Rows, Source};
 use crate::schema::Table;
 use crate::sql::{self, Statement};
 use crate::value::{Value, to_value};
@@ -38,7 +38,7 @@ pub(super) trait Session {
         run: Run<'_>,
         statement: &Statement,
         params: Params<'_>,
-        each: &mut dyn FnMut(Source<'_>) -> Result<()>,
+        each: &mut dyn Rows,
     ) -> Result<usize>;
 
     /// See [`super::execute`].
@@ -220,7 +220,7 @@ impl<C: Client> Session for Held<'_, C> {
         run: Run<'_>,
         statement: &Statement,
         params: Params<'_>,
-        each: &mut dyn FnMut(Source<'_>) -> Result<()>,
+        each: &mut dyn Rows,
     ) -> Result<usize> {
         super::watched(run, statement, params, |watched| {
             let result = values(statement, params).and_then(|values| {
@@ -228,7 +228,9 @@ impl<C: Client> Session for Held<'_, C> {
                     let rows = client
                         .query(prepared, &bind::params(&values))
                         .map_err(|e| database(statement, e))?;
-                    push_rows(&rows, statement, watched, each)
+                    each.reserve(rows.len());
+                    let borrowing = decode::Borrowing::of(prepared.columns());
+                    push_rows(&rows, borrowing.as_ref(), statement, watched, each)
                 })
             });
             (result, Counters::default())
@@ -424,14 +426,14 @@ fn read_count(row: &::postgres::Row) -> Option<u64> {
 /// where every column has one, else converted to values. Returns the number of rows.
 fn push_rows(
     rows: &[::postgres::Row],
+    borrowing: Option<&decode::Borrowing>,
     statement: &Statement,
     mut watched: Option<&mut Watched>,
-    each: &mut dyn FnMut(Source<'_>) -> Result<()>,
+    each: &mut dyn Rows,
 ) -> Result<usize> {
-    let borrowing = rows.first().and_then(|row| decode::Borrowing::of(row.columns()));
     let (mut borrowed, mut row_values) = (Vec::new(), Vec::new());
     for row in rows {
-        let source = if borrowing.as_ref().is_some_and(|b| b.read(row, &mut borrowed).is_some()) {
+        let source = if borrowing.is_some_and(|b| b.read(row, &mut borrowed).is_some()) {
             Source::Borrowed(&borrowed)
         } else {
             // Also a malformed value, which the conversion names.
@@ -441,7 +443,7 @@ fn push_rows(
         if let Some(watched) = &mut watched {
             watched.saw(source);
         }
-        each(source)?;
+        each.push(source)?;
     }
     Ok(rows.len())
 }
