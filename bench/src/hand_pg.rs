@@ -127,31 +127,43 @@ pub(crate) fn counted_hash(rows: impl Iterator<Item = (Author, i64)>) -> u64 {
     total(rows.iter().map(|(a, count)| author_count(a.id, &a.name, *count as u64)))
 }
 
+/// A `Track` of a row of `TRACKS_OF`, from any client library whose rows read a column
+/// with `row.get(index)`.
+macro_rules! track_row {
+    ($t:expr) => {
+        $crate::hand::Track {
+            id: $t.get(0),
+            name: $t.get(1),
+            album_id: $t.get(2),
+            media_type_id: $t.get(3),
+            genre_id: $t.get(4),
+            composer: $t.get(5),
+            milliseconds: $t.get(6),
+            bytes: $t.get(7),
+            unit_price: $t.get(8),
+        }
+    };
+}
+
+/// An `Album` of a row of `ALBUMS_OF`, as [`track_row`] reads it.
+macro_rules! album_row {
+    ($r:expr) => {
+        $crate::hand::Album { id: $r.get(0), title: $r.get(1), artist_id: $r.get(2) }
+    };
+}
+
 /// [`chinook_hash`] of the rows of `ARTISTS`, `ALBUMS_OF` and `TRACKS_OF`, from any client
 /// library whose rows read a column with `row.get(index)`.
 macro_rules! chinook_rows {
     ($artists:expr, $albums:expr, $tracks:expr) => {
         $crate::hand_pg::chinook_hash(
             $artists.iter().map(|r| (r.get(0), r.get(1))).collect(),
-            $albums
-                .iter()
-                .map(|r| $crate::hand::Album { id: r.get(0), title: r.get(1), artist_id: r.get(2) })
-                .collect(),
-            $tracks.iter().map(|t| $crate::hand::Track {
-                id: t.get(0),
-                name: t.get(1),
-                album_id: t.get(2),
-                media_type_id: t.get(3),
-                genre_id: t.get(4),
-                composer: t.get(5),
-                milliseconds: t.get(6),
-                bytes: t.get(7),
-                unit_price: t.get(8),
-            }),
+            $albums.iter().map(|r| $crate::hand_pg::album_row!(r)).collect(),
+            $tracks.iter().map(|t| $crate::hand_pg::track_row!(t)),
         )
     };
 }
-pub(crate) use chinook_rows;
+pub(crate) use {album_row, chinook_rows, track_row};
 
 /// Artists, their albums, their tracks, grouped as a program keeps them, then hashed.
 fn chinook(artists: &[postgres::Row], albums: &[postgres::Row], tracks: &[postgres::Row]) -> u64 {
@@ -291,12 +303,7 @@ pub async fn async_best(
         Workload::Chinook => {
             let artists = streamed(client, run(0), &[], |r| (r.get(0), r.get(1))).await?;
             let ids: Vec<i64> = artists.iter().map(|a| a.0).collect();
-            let albums = streamed(client, run(1), &[&ids], |r| Album {
-                id: r.get(0),
-                title: r.get(1),
-                artist_id: r.get(2),
-            })
-            .await?;
+            let albums = streamed(client, run(1), &[&ids], |r| album_row!(r)).await?;
             let ids: Vec<i64> = albums.iter().map(|a| a.id).collect();
             let tracks = streamed(client, run(2), &[&ids], track).await?;
             chinook_hash(artists, albums, tracks.into_iter())
@@ -336,15 +343,5 @@ fn joined_row(r: &postgres::Row) -> (Book, Author, Option<Publisher>) {
 }
 
 fn track(t: &postgres::Row) -> Track {
-    Track {
-        id: t.get(0),
-        name: t.get(1),
-        album_id: t.get(2),
-        media_type_id: t.get(3),
-        genre_id: t.get(4),
-        composer: t.get(5),
-        milliseconds: t.get(6),
-        bytes: t.get(7),
-        unit_price: t.get(8),
-    }
+    track_row!(t)
 }

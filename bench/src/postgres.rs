@@ -63,19 +63,42 @@ pub fn run(args: &[String]) {
 /// server `EAGERLY_POSTGRES_URL` names: `peers postgres-one eagerly join 100000 3`.
 pub fn one(args: &[String]) {
     let [contender, workload, size, runs] = args else {
-        panic!("postgres-one <plain|eagerly> <workload> <size> <runs>")
+        panic!("postgres-one <plain|eagerly|async-best|eagerly-async> <workload> <size> <runs>")
     };
     let workload = Workload::parse(workload);
     let server = postgres_server::server().expect("a PostgreSQL");
-    let mut client = connect(server, &format!("bench_{}_{size}", workload.name()), false);
+    let schema = format!("bench_{}_{size}", workload.name());
+    let mut client = connect(server, &schema, false);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let runtime = runtime.expect("a runtime");
+    let mut async_client = runtime.block_on(connect_async(server, &schema));
+    let prepared = runtime.block_on(hand_pg::AsyncPrepared::new(&async_client, workload));
+    let prepared = prepared.expect("the async best variant's statements");
     for _ in 0..runs.parse::<usize>().expect("a number of runs") {
         let checksum = match contender.as_str() {
             "plain" => hand_pg::plain(&mut client, workload),
             "eagerly" => eagerly_side::eagerly(&mut client, workload),
+            "async-best" => {
+                runtime.block_on(hand_pg::async_best(&async_client, &prepared, workload))
+            }
+            "eagerly-async" => {
+                runtime.block_on(eagerly_side::eagerly_async(&mut async_client, workload))
+            }
             other => panic!("unknown contender {other}"),
         };
         checksum.expect("the workload runs");
     }
+}
+
+/// An async connection (its task spawned on the current runtime) whose tables are
+/// `schema`'s.
+async fn connect_async(server: &postgres_server::Server, schema: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(server.config(), tokio_postgres::NoTls)
+        .await
+        .expect("an async connection");
+    tokio::spawn(connection);
+    client.batch_execute(&format!("SET search_path TO {schema}")).await.expect("the schema");
+    client
 }
 
 fn version(server: &postgres_server::Server) -> String {
@@ -168,18 +191,7 @@ fn measure(
         || tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let (async_runtime, seaorm_runtime, sqlx_runtime) = (runtime(), runtime(), runtime());
     let url = url(server.config(), schema);
-    let connect_async = || {
-        async_runtime.block_on(async {
-            let (client, connection) =
-                tokio_postgres::connect(server.config(), tokio_postgres::NoTls)
-                    .await
-                    .expect("an async connection");
-            tokio::spawn(connection);
-            let schema = format!("SET search_path TO {schema}");
-            client.batch_execute(&schema).await.expect("the schema");
-            client
-        })
-    };
+    let connect_async = || async_runtime.block_on(connect_async(server, schema));
     let (async_plain, async_best, mut async_client) =
         (connect_async(), connect_async(), connect_async());
     let async_prepared = async_runtime
