@@ -1,5 +1,6 @@
-//! Rows: decoding a model from a result row, and the slot types that generated row
-//! structs (`AuthorRow<Books, Publisher, ..>`) carry for their relations.
+//! Rows: decoding a model from a result row, the slot types that generated row structs
+//! (`AuthorRow<Books, Publisher, ..>`) carry for their relations, and `Rows`, what a
+//! driver hands a statement's result rows to.
 
 use std::any::type_name;
 use std::sync::Arc;
