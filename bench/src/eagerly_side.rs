@@ -124,10 +124,10 @@ pub fn eagerly<E: eagerly::Executor>(conn: E, workload: Workload) -> Result<u64,
 }
 
 /// [`eagerly`] on the async driver (`tokio-postgres`).
-pub async fn eagerly_async(
-    client: &mut tokio_postgres::Client,
-    workload: Workload,
-) -> Result<u64, String> {
+pub async fn eagerly_async<E>(client: &mut E, workload: Workload) -> Result<u64, String>
+where
+    for<'e> &'e mut E: eagerly::AsyncExecutor,
+{
     workload!(workload, |query| query.all_async(&mut *client).await)
 }
 

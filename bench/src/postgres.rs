@@ -4,7 +4,8 @@
 //! on a throwaway PostgreSQL 15 that this program starts as the tests do
 //! (`tests/common/postgres.rs`: a cluster in a temporary directory, a Unix socket, stopped
 //! on exit), or the server `EAGERLY_POSTGRES_URL` names; eagerly both on a plain client
-//! (statements prepared per call) and on a `CachedClient` (once per connection). One
+//! (statements prepared per call) and on a `CachedClient` (once per connection), both
+//! blocking and async. One
 //! process times them all round-robin, each on its own connection, after one untimed run;
 //! the same rows on every contender (checked by checksum).
 //!
@@ -45,9 +46,9 @@ pub fn run(args: &[String]) {
     for workload in workloads {
         println!("## {}", workload.title());
         println!(
-            "| size | hand-written plain | hand-written best | hand-written async plain | hand-written async best | eagerly | eagerly, `CachedClient` | eagerly, async | Diesel | SeaORM | sqlx |"
+            "| size | hand-written plain | hand-written best | hand-written async plain | hand-written async best | eagerly | eagerly, `CachedClient` | eagerly, async | eagerly, `AsyncCachedClient` | Diesel | SeaORM | sqlx |"
         );
-        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         let sizes = if workload == Workload::Chinook { vec![0] } else { sizes.clone() };
         for size in sizes {
             let schema = format!("bench_{}_{size}", workload.name());
@@ -194,6 +195,7 @@ fn measure(
     let connect_async = || async_runtime.block_on(connect_async(server, schema));
     let (async_plain, async_best, mut async_client) =
         (connect_async(), connect_async(), connect_async());
+    let mut async_cached = eagerly::AsyncCachedClient::new(connect_async());
     let async_prepared = async_runtime
         .block_on(hand_pg::AsyncPrepared::new(&async_best, workload))
         .expect("the async best variant's statements");
@@ -233,6 +235,12 @@ fn measure(
             "async".into(),
             Box::new(|| {
                 async_runtime.block_on(eagerly_side::eagerly_async(&mut async_client, workload))
+            }),
+        ),
+        (
+            "async cached".into(),
+            Box::new(|| {
+                async_runtime.block_on(eagerly_side::eagerly_async(&mut async_cached, workload))
             }),
         ),
         ("diesel".into(), Box::new(|| diesel_side::run_pg(&mut diesel, workload))),
