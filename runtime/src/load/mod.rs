@@ -13,6 +13,12 @@
 //! JOINs and counts stream into side columns, and the calls become steps of a chain
 //! (`Vec<Before> -> Vec<After>`), each taking its own column.
 //!
+//! The plan's makers are boxed closures, one per loading call, each calling the one
+//! before it: a query's type names its model and its row type only
+//! (`Query<Author, row!(Author { books })>` can be written in a signature), so the makers
+//! cannot be in it. The price is a dynamic call and a move of the row per loading call
+//! and row (a few percent of the client's work on a JOIN of a million rows).
+//!
 //! No loader runs a statement: a level's chain gives a [`Flow`], the next
 //! statement to run and what to do with its rows, and the driver runs it ([`flow`]). So
 //! the same loading code serves every driver; a driver is the loop in `flow::drive`.
