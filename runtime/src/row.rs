@@ -312,16 +312,6 @@ pub(crate) trait Rows {
     fn push(&mut self, row: Source<'_>) -> Result<()>;
 }
 
-impl<R: Rows + ?Sized> Rows for &mut R {
-    fn reserve(&mut self, rows: usize) {
-        (**self).reserve(rows);
-    }
-
-    fn push(&mut self, row: Source<'_>) -> Result<()> {
-        (**self).push(row)
-    }
-}
-
 impl<'a> Reader<'a> {
     /// Reads `table`'s columns from `row`, starting at column `first`.
     #[inline]

@@ -57,7 +57,7 @@ fn insert_rows<'a, I: Insertable + 'a>(
         rows += 1;
     }
     let before = stored.len();
-    driver::query_each(run, statement, Params::Fields(&fields), Stored(stored))
+    driver::query_each(run, statement, Params::Fields(&fields), &mut Stored(stored))
         .map_err(|e| name_unbindable_column(e, table, I::COLUMNS, &fields))?;
     if stored.len() - before == rows { Ok(()) } else { Err(Error::NotFound { table: table.name }) }
 }

@@ -209,12 +209,12 @@ pub(crate) fn query_each(
     run: Run<'_>,
     statement: &Statement,
     params: Params<'_>,
-    mut each: impl Rows,
+    each: &mut dyn Rows,
 ) -> Result<usize> {
     match run.db {
-        Db::Sqlite(conn) => sqlite::query_each(run, conn, statement, params, &mut each),
+        Db::Sqlite(conn) => sqlite::query_each(run, conn, statement, params, each),
         #[cfg(feature = "postgres")]
-        Db::Postgres(session) => session.query_each(run, statement, params, &mut each),
+        Db::Postgres(session) => session.query_each(run, statement, params, each),
     }
 }
 

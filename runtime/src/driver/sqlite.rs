@@ -20,7 +20,7 @@ pub(super) fn query_each(
     conn: &Connection,
     statement: &Statement,
     params: Params<'_>,
-    each: &mut (impl Rows + ?Sized),
+    each: &mut dyn Rows,
 ) -> Result<usize> {
     super::watched(run, statement, params, |mut watched| {
         let mut rows_read = 0;
