@@ -128,8 +128,7 @@ impl Chunks {
 /// cannot move between threads).
 #[cfg(feature = "tokio-postgres")]
 pub(crate) mod nonblocking {
-    use super::Stored;
-    use super::{fields_at, found, sql};
+    use super::{Stored, fields_at, found, sql};
     use crate::driver::{AsyncRun, Params};
     use crate::error::{Error, Result};
     use crate::model::{Insertable, Model};
