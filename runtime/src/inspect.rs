@@ -567,6 +567,8 @@ struct Loop<'r> {
     returned: &'r Returned,
     /// The condition of the loop's statement those values went to.
     looked_up: &'r LookedUp,
+    /// The load that replaces the loop, where eagerly knows one ([`fix`]).
+    fix: Option<String>,
 }
 
 /// Each record's statement, as a number: the records of one statement (the same SQL,
@@ -618,15 +620,32 @@ fn loops<'r>(records: &'r [QueryRecord], statements: &[usize], repeats: usize) -
     found
 }
 
+/// An equality condition of a run, and the keys it looks up (`None` where a value is no
+/// key: a real, long text).
+type KeyedCondition<'r> = (&'r LookedUp, Option<Vec<Key>>);
+
 /// The loop `runs` make, if the rows of one earlier query (one statement from one line,
 /// run once or, in an outer loop, many times) held the values every run looks rows up by:
 /// the latest such query.
 fn fed<'r>(records: &'r [QueryRecord], statements: &[usize], runs: Vec<usize>) -> Option<Loop<'r>> {
     let first = shape(&records[runs[0]])?;
-    let keys_of = |looked_up: &LookedUp| -> Option<Vec<Key>> {
-        let keys: Vec<Key> = looked_up.values.iter().flat_map(Key::of_value).collect();
-        (!keys.is_empty() && keys.len() == looked_up.values.len()).then_some(keys)
-    };
+    // Each run's conditions with the keys they look up, made once: every candidate column
+    // of every earlier statement is checked against them.
+    let looked_up_by_run: Vec<Vec<KeyedCondition>> = (runs.iter())
+        .map(|&run| {
+            let conditions = shape(&records[run]).map(|s| &s.looked_up[..]).unwrap_or_default();
+            (conditions.iter())
+                .map(|l| {
+                    let keys: Vec<Key> = l.values.iter().flat_map(Key::of_value).collect();
+                    let whole = !keys.is_empty() && keys.len() == l.values.len();
+                    (l, whole.then_some(keys))
+                })
+                .collect()
+        })
+        .collect();
+    // A prefetch nested in itself, one batch per level, is not a loop: a batch's own
+    // returned rows do not feed it.
+    let batches = matches!(first.kind, StatementKind::Batch(_));
     let looped = statements[runs[0]];
     let mut tried: HashSet<usize> = HashSet::new();
     for (at, earlier) in records[..runs[0]].iter().enumerate().rev() {
@@ -640,10 +659,9 @@ fn fed<'r>(records: &'r [QueryRecord], statements: &[usize], runs: Vec<usize>) -
         let mut candidates = Vec::new();
         for (column, returned) in earlier.returned.iter().enumerate() {
             // Where each value first appeared in the column, over the statement's runs,
-            // and over the loop's own runs where they return the same column: a walk down
-            // a tree looks up each level by the keys of the level above. (Not for batches:
-            // a prefetch nested in itself, one batch per level, is not a loop.)
-            let batches = matches!(first.kind, StatementKind::Batch(_));
+            // and over the loop's own runs where they return the same column (not for
+            // batches): a walk down a tree looks up each level by the keys of the level
+            // above.
             let own = (records[runs[0]].returned.iter())
                 .position(|r| r.table == returned.table && r.column == returned.column)
                 .filter(|_| !batches);
@@ -661,13 +679,11 @@ fn fed<'r>(records: &'r [QueryRecord], statements: &[usize], runs: Vec<usize>) -
             }
             let held = |run: usize, key: &Key| first_seen.get(key).is_some_and(|&i| i < run);
             for looked_up in &first.looked_up {
-                let every_run = runs.iter().all(|&run| {
-                    shape(&records[run]).is_some_and(|s| {
-                        s.looked_up.iter().any(|l| {
-                            l.alias == looked_up.alias
-                                && l.column == looked_up.column
-                                && keys_of(l).is_some_and(|keys| keys.iter().all(|k| held(run, k)))
-                        })
+                let every_run = runs.iter().zip(&looked_up_by_run).all(|(&run, conditions)| {
+                    conditions.iter().any(|(l, keys)| {
+                        l.alias == looked_up.alias
+                            && l.column == looked_up.column
+                            && keys.as_ref().is_some_and(|keys| keys.iter().all(|k| held(run, k)))
                     })
                 });
                 if every_run {
@@ -675,13 +691,13 @@ fn fed<'r>(records: &'r [QueryRecord], statements: &[usize], runs: Vec<usize>) -
                 }
             }
         }
-        let make = |(returned, looked_up)| Loop {
-            runs: runs.clone(),
-            fed_by: earlier,
-            returned,
-            looked_up,
+        let make = |(returned, looked_up)| {
+            let mut found =
+                Loop { runs: runs.clone(), fed_by: earlier, returned, looked_up, fix: None };
+            found.fix = fix(&found, records);
+            found
         };
-        let linked = candidates.iter().copied().map(make).find(|l| fix(l, records).is_some());
+        let linked = candidates.iter().copied().map(make).find(|l| l.fix.is_some());
         if let Some(found) = linked.or_else(|| candidates.first().copied().map(make)) {
             return Some(found);
         }
@@ -703,7 +719,7 @@ fn n_plus_one(records: &[QueryRecord], loops: &[Loop]) -> Vec<NPlusOne> {
                 rows_of: l.returned.table.model,
                 fed_by: l.fed_by.location,
                 repeated: l.runs.len() - seen.len(),
-                fix: fix(l, records),
+                fix: l.fix.clone(),
             }
         })
         .collect()
