@@ -154,9 +154,9 @@ impl<'a> Model<'a> {
                     "unknown `rename_all` rule; expected one of {}",
                     attr::quoted_list(RenameRule::NAMES)
                 );
-                if let Some(close) = attr::closest(&lit.value(), RenameRule::NAMES) {
-                    message.push_str(&format!(" (did you mean `{close}`?)"));
-                }
+                message.push_str(
+                    &attr::did_you_mean(&lit.value(), RenameRule::NAMES).unwrap_or_default(),
+                );
                 ctxt.error_spanned_by(lit, message);
             }
             rule
@@ -294,9 +294,7 @@ fn struct_relation(
             };
             let names: Vec<String> = fields.iter().map(|f| unraw(f.ident)).collect();
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            let hint = attr::closest(&unraw(&fk), &names)
-                .map(|close| format!(" (did you mean `{close}`?)"))
-                .unwrap_or_default();
+            let hint = attr::did_you_mean(&unraw(&fk), &names).unwrap_or_default();
             ctxt.error_spanned_by(&fk, message + &hint);
             return None;
         };

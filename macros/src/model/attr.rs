@@ -320,8 +320,8 @@ fn unknown_key(
         quoted_list(known)
     );
     let other = if place == "struct" { FIELD_KEYS } else { STRUCT_KEYS };
-    if let Some(close) = closest(&key.to_string(), known) {
-        message.push_str(&format!(" (did you mean `{close}`?)"));
+    if let Some(hint) = did_you_mean(&key.to_string(), known) {
+        message.push_str(&hint);
     } else if other.contains(&key.to_string().as_str()) {
         message.push_str(&format!(
             " (`{key}` belongs on the {})",
@@ -334,6 +334,11 @@ fn unknown_key(
 
 pub fn quoted_list(items: &[&str]) -> String {
     items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// ` (did you mean `close`?)`, where a known name is close to `name` ([`closest`]).
+pub fn did_you_mean(name: &str, known: &[&str]) -> Option<String> {
+    closest(name, known).map(|close| format!(" (did you mean `{close}`?)"))
 }
 
 /// The known name closest to `name`: within edit distance 2, or starting with it.
