@@ -6,7 +6,7 @@ use rusqlite::ToSql;
 
 use crate::driver::Executor;
 use crate::error::Result;
-use crate::row::Reader;
+use crate::row::{Parts, Reader};
 use crate::schema::Table;
 use crate::send::MaybeSend;
 
@@ -45,7 +45,7 @@ use crate::send::MaybeSend;
 )]
 pub trait Model: Sized + MaybeSend + 'static {
     /// The row type with nothing loaded: `AuthorRow`, which dereferences to the model.
-    type Row: Deref<Target = Self> + MaybeSend;
+    type Row: Deref<Target = Self> + MaybeSend + DecodeRow<Model = Self>;
 
     /// The primary key: the key field's type, or a tuple for a composite key.
     type Key;
@@ -211,4 +211,23 @@ pub trait Insertable {
     /// Pushes the values of `COLUMNS`, in that order.
     #[doc(hidden)]
     fn write_fields<'a>(&'a self, out: &mut Vec<&'a dyn ToSql>);
+}
+
+/// A row type that can be made from one result row, given where its slots' values are
+/// (see `load::decode`): implemented by the derive for every row struct, over slot types
+/// that decode (`DecodeSlot`), as one struct expression:
+/// ```text
+/// fn from_parts(model: Author, parts: &Parts<'_>) -> Result<Self> {
+///     Ok(AuthorRow {
+///         __publisher: <Publisher as DecodeSlot>::decode::<AuthorPublisher>(parts, 0, &model)?,
+///         __model: model,
+///     })
+/// }
+/// ```
+#[doc(hidden)]
+pub trait DecodeRow: Sized {
+    /// The model the row holds.
+    type Model: Model;
+    /// The row of `model`, its slots read from `parts`.
+    fn from_parts(model: Self::Model, parts: &Parts<'_>) -> Result<Self>;
 }

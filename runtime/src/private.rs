@@ -15,15 +15,15 @@ pub use crate::driver::Executor;
 pub use crate::__serialize_row as serialize_row;
 pub use crate::column::Column;
 pub use crate::error::Result;
-pub use crate::load::join::{DecodeJoined, JoinedModel, WithCount, WithJoin};
+pub use crate::load::decode::DecodeSlot;
 pub use crate::load::related::{NarrowedToOne, OrderedToOne, RelatedQuery, RelatedQueryOf};
-pub use crate::model::{Insertable, Model};
+pub use crate::model::{DecodeRow, Insertable, Model};
 pub use crate::query::Query;
 pub use crate::relation::{
     Card, CountOf, RelNamed, RelatedKey, Relation, ToMany, ToOne, ToOptional, name,
 };
 pub use crate::row::{
-    Loaded, NotLoaded, Reader, SetSlot, SlotDebug, SlotKey, Source, TakeSlot, Unloaded,
+    Loaded, NotLoaded, Parts, Reader, SetSlot, SlotDebug, SlotKey, Source, TakeSlot, Unloaded,
 };
 pub use crate::schema::{
     ColumnDef, ForeignKey, IndexDef, Link, PostgresColumn, RelationDef, SqlType, Table,

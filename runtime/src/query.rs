@@ -90,7 +90,7 @@ impl<M: Model> Query<M> {
     /// ```
     pub fn new() -> Self {
         let select = Select { base_width: M::TABLE.columns.len(), ..Select::default() };
-        Query { select, plan: RowPlan::rows_of::<M>(), model: PhantomData }
+        Query { select, plan: RowPlan::rows(), model: PhantomData }
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rusqlite::types::{FromSql, FromSqlError, ValueRef};
 
 use crate::error::{DecodeProblem, Error, Result};
+use crate::plan::layout::SlotLayout;
 use crate::schema::Table;
 use crate::send::MaybeSend;
 use crate::usage::Usage;
@@ -208,6 +209,9 @@ pub trait SlotKey {
 pub trait SetSlot<Slot, V>: MaybeSend {
     /// The row type with the slot filled.
     type Out: MaybeSend;
+    /// The slot's index in the row struct (where `load::layout` keeps its layout).
+    #[doc(hidden)]
+    const SLOT: usize;
     /// Fills the slot.
     fn set(self, value: V) -> Self::Out;
     /// The key this row's related rows are grouped by (`None` for a NULL foreign key).
@@ -297,6 +301,15 @@ impl<'a> Source<'a> {
             Source::Values(values) => values.len(),
         }
     }
+}
+
+/// A result row with the layout of one row's slots in it, and the inspector's watches of
+/// the query's own slots (none below them).
+#[doc(hidden)]
+pub struct Parts<'a> {
+    pub(crate) source: Source<'a>,
+    pub(crate) slots: &'a [SlotLayout],
+    pub(crate) usages: &'a [Option<Arc<Usage>>],
 }
 
 /// Takes the rows of a statement, one at a time: what a driver hands each row to.

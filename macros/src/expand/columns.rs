@@ -143,7 +143,9 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
             type Key = #key_type;
             const TABLE: &'static #p::Table = &#table;
 
-            #[inline]
+            // Always inlined: a row is made in one call (`load::decode`), which writes the
+            // fields where the row is built instead of moving a decoded model into it.
+            #[inline(always)]
             fn decode(reader: &mut #p::Reader<'_>) -> #p::Result<Self> {
                 #p::Ok(#ident { #(#field_names: #reads,)* })
             }

@@ -343,6 +343,7 @@ fn slot(model: &Model, names: &Names, relation_index: usize, count: bool) -> Gen
         #[automatically_derived]
         impl<#(#others,)* #unloaded: #p::Unloaded, #value> #relation_of<#row<#(#before),*>, #value> for #slot_key {
             type Out = #row<#(#after),*>;
+            const SLOT: usize = #index;
             fn set(row: #row<#(#before),*>, value: #value) -> Self::Out {
                 #row { __model: row.__model, #field: value, #(#other_fields: row.#other_fields,)* }
             }

@@ -18,6 +18,9 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
         if slot_params.is_empty() { quote!() } else { quote!(<#(#slot_params = #p::NotLoaded),*>) };
     let params = names.impl_params();
     let generics = Names::generics(&params);
+    let markers: Vec<_> =
+        names.slots.iter().map(|s| names.hidden(&names.markers[s.relation])).collect();
+    let indexes = 0..names.slots.len();
     let doc = format!(
         "A row of [`{ident}`] as a query returns it: the model (through `Deref`) plus, in its \
          type parameters, the relations and counts the query loaded (`NotLoaded` for the others)."
@@ -64,6 +67,8 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
         pub trait #relation_of<Row, V> {
             /// The row type with the slot filled.
             type Out;
+            /// The slot's index in the row struct.
+            const SLOT: usize;
             /// Fills the slot.
             fn set(row: Row, value: V) -> Self::Out;
             /// The key the related rows of `row` are grouped by.
@@ -84,6 +89,7 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
             <__Slot as #relation_of_path<Self, __Value>>::Out: #p::MaybeSend,
         {
             type Out = <__Slot as #relation_of_path<Self, __Value>>::Out;
+            const SLOT: usize = <__Slot as #relation_of_path<Self, __Value>>::SLOT;
             fn set(self, value: __Value) -> Self::Out {
                 <__Slot as #relation_of_path<Self, __Value>>::set(self, value)
             }
@@ -92,6 +98,24 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
                 __Slot: #p::SlotKey,
             {
                 <__Slot as #relation_of_path<Self, __Value>>::key(self)
+            }
+        }
+
+        // Made from one result row in one struct expression (see `load::layout`).
+        #[automatically_derived]
+        impl #generics #p::DecodeRow for #row #generics
+        where
+            #(#params: #p::DecodeSlot,)*
+        {
+            type Model = #ident;
+            #[inline(always)]
+            fn from_parts(model: #ident, parts: &#p::Parts<'_>) -> #p::Result<Self> {
+                let _ = parts;
+                // The slots first, while they may borrow the model (for a foreign key).
+                #p::Ok(#row {
+                    #(#fields: <#params as #p::DecodeSlot>::decode::<#markers>(parts, #indexes, &model)?,)*
+                    __model: model,
+                })
             }
         }
 

@@ -3,12 +3,12 @@
 //! whatever else the statement joins or counts. A count counts what a prefetch of the
 //! same relation loads: a many-to-many's pairs only where the related row is there.
 
-use rusqlite::types::{FromSql, FromSqlError};
-
+use super::decode::read_count;
 use super::related::ToOneQuery;
-use crate::error::{DecodeProblem, Error, Result};
-use crate::model::Model;
+use crate::error::Result;
+use crate::model::{DecodeRow, Model};
 use crate::plan::alias::Alias;
+use crate::plan::layout::SlotLayout;
 use crate::plan::{CountedTarget, Extra, Select};
 use crate::query::Query;
 use crate::relation::{CountKey, Countable, Relation};
@@ -45,14 +45,15 @@ impl<M: Model, R: 'static> Query<M, R> {
         Rel: Relation,
         Rel::Card: Countable,
         R: SetSlot<CountKey<Rel>, Counted>,
-        <R as SetSlot<CountKey<Rel>, Counted>>::Out: 'static,
+        <R as SetSlot<CountKey<Rel>, Counted>>::Out: DecodeRow + 'static,
     {
         let offset = add::<Rel>(&mut self.select, Alias::Base);
+        let slot = <R as SetSlot<CountKey<Rel>, Counted>>::SLOT;
         self.map_plan(|plan| {
             plan.with_value(
-                Rel::NAME,
-                true,
-                move |row, _| read(row, offset, Rel::NAME),
+                (Rel::NAME, true, slot),
+                SlotLayout::Count { offset, relation: Rel::NAME },
+                move |row| read(row, offset, Rel::NAME),
                 |row: R, mut count: Counted, usage| {
                     count.watch(usage);
                     row.set(count)
@@ -89,16 +90,7 @@ where
 
 /// Reads a count added by [`add`].
 pub(crate) fn read(row: Source<'_>, offset: usize, relation: &'static str) -> Result<Counted> {
-    let value = row.get(offset).map_err(|e| {
-        count_error(relation, DecodeProblem::Other(FromSqlError::Other(Box::new(e))))
-    })?;
-    let count =
-        i64::column_result(value).map_err(|e| count_error(relation, DecodeProblem::Other(e)))?;
-    Ok(Loaded::new(usize::try_from(count).unwrap_or(0)))
-}
-
-fn count_error(relation: &'static str, problem: DecodeProblem) -> Error {
-    Error::Decode { table: relation, column: "COUNT(*)", rust_type: "usize", problem }
+    Ok(Loaded::new(read_count(row, offset, relation)?))
 }
 
 /// The loading calls of this module on the query of a prefetched NOT NULL `belongs_to`.
@@ -112,7 +104,7 @@ impl<M: Model, R: 'static> ToOneQuery<M, R> {
         Rel: Relation,
         Rel::Card: Countable,
         R: SetSlot<CountKey<Rel>, Counted>,
-        <R as SetSlot<CountKey<Rel>, Counted>>::Out: 'static,
+        <R as SetSlot<CountKey<Rel>, Counted>>::Out: DecodeRow + 'static,
     {
         ToOneQuery(self.0.with_count(rel))
     }

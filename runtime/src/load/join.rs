@@ -3,19 +3,17 @@
 
 use std::marker::PhantomData;
 
-use rusqlite::ToSql;
-use rusqlite::types::{FromSqlError, ToSqlOutput, Value, ValueRef};
-
+use super::decode::decode_joined;
 use super::level::{AsDecoded, Beneath, LevelLoad, ThenPrefetch, load_present};
 use super::related::{RelatedQuery, RelatedQueryFor, RelatedQueryOf, ToOneQuery};
-use crate::error::{DecodeProblem, Error, Result};
-use crate::model::Model;
+use crate::model::{DecodeRow, Model};
 use crate::plan::alias::Alias;
+use crate::plan::layout::{JoinedKey, RowLayout, SlotLayout};
 use crate::plan::{Extra, JoinClause, Select};
 use crate::query::Query;
 use crate::relation::Card;
 use crate::relation::{CountKey, Countable, DefaultSlot, Joinable, Relation, SlotOf, missing};
-use crate::row::{Counted, Reader, SetSlot, Source};
+use crate::row::{Counted, SetSlot};
 use crate::send::MaybeSend;
 
 /// A joined model inside [`Query::select_related_with`]: what to load along with it, by
@@ -63,19 +61,20 @@ use crate::send::MaybeSend;
 /// # Ok::<(), eagerly::Error>(())
 /// ```
 ///
-/// `D` decodes the joined row (its `Row` is the row type); it grows with each call, so
-/// that a whole path of JOINs decodes in one inlined function, without a dynamic call per
-/// level. `L` loads the joined rows once the statement's rows are decoded: the prefetches
-/// below this JOIN, or below a JOIN below it (`AsDecoded` when there are none).
-pub struct Join<M: Model, D = JoinedModel<M>, L = AsDecoded> {
+/// `D` is the joined row type as decoded, which each call changes; `layout` says where its
+/// values are in the result row, so that the whole path of JOINs is made in one call
+/// per row (`load::decode`). `L` loads the joined rows once the statement's rows are
+/// decoded: the prefetches below this JOIN, or below a JOIN below it (`AsDecoded` when
+/// there are none).
+pub struct Join<M: Model, D = <M as Model>::Row, L = AsDecoded> {
     select: Select,
     place: Place,
-    decode: D,
+    layout: RowLayout,
     level: L,
-    model: PhantomData<fn() -> M>,
+    row: PhantomData<fn() -> (M, D)>,
 }
 
-impl<M: Model, D: DecodeJoined, L> Join<M, D, L> {
+impl<M: Model, D, L> Join<M, D, L> {
     /// Also loads `rel` of the joined model, with one more JOIN.
     ///
     /// ```
@@ -87,11 +86,14 @@ impl<M: Model, D: DecodeJoined, L> Join<M, D, L> {
     /// assert_eq!(books[0].author().publisher().unwrap().name, "Tor");
     /// # Ok::<(), eagerly::Error>(())
     /// ```
-    pub fn select_related<Rel>(self, rel: Rel) -> Join<M, WithJoin<D, Rel, JoinedModel<Rel::To>>, L>
+    pub fn select_related<Rel>(
+        self,
+        rel: Rel,
+    ) -> Join<M, <D as SetSlot<Rel, DefaultSlot<Rel>>>::Out, L>
     where
         Rel: Relation,
         Rel::Card: Joinable,
-        D::Row: SetSlot<Rel, DefaultSlot<Rel>>,
+        D: SetSlot<Rel, DefaultSlot<Rel>>,
     {
         self.select_related_with(rel, |joined| joined)
     }
@@ -109,24 +111,26 @@ impl<M: Model, D: DecodeJoined, L> Join<M, D, L> {
     /// assert_eq!(publishers, [Some("Tor"), Some("Tor"), Some("Tor"), Some("Tor")]);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
-    #[allow(clippy::type_complexity)] // the joined row's decoder and load, spelled out
-    pub fn select_related_with<Rel, D2: DecodeJoined, L2: Beneath>(
+    #[allow(clippy::type_complexity)] // the joined row and its load, spelled out
+    pub fn select_related_with<Rel, D2, L2: Beneath>(
         self,
         _rel: Rel,
         nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2, L2>,
-    ) -> Join<M, WithJoin<D, Rel, D2>, L2::Under<L, Rel, D2::Row>>
+    ) -> Join<M, <D as SetSlot<Rel, SlotOf<Rel, D2>>>::Out, L2::Under<L, Rel, D2>>
     where
         Rel: Relation,
         Rel::Card: Joinable,
-        D::Row: SetSlot<Rel, SlotOf<Rel, D2::Row>>,
+        D: SetSlot<Rel, SlotOf<Rel, D2>>,
     {
-        let (select, inner, below) = join::<Rel, D2, L2>(self.select, self.place, nested);
+        let (select, joined, below) = join::<Rel, D2, L2>(self.select, self.place, nested);
+        let mut layout = self.layout;
+        layout.set(<D as SetSlot<Rel, SlotOf<Rel, D2>>>::SLOT, SlotLayout::Joined(joined));
         Join {
             select,
             place: self.place,
-            decode: WithJoin { outer: self.decode, inner, relation: PhantomData },
+            layout,
             level: below.beneath(self.level),
-            model: PhantomData,
+            row: PhantomData,
         }
     }
 
@@ -149,7 +153,7 @@ impl<M: Model, D: DecodeJoined, L> Join<M, D, L> {
     where
         Rel: Relation,
         Rel::Card: RelatedQueryOf,
-        L: LevelLoad<D::Row>,
+        L: LevelLoad<D>,
         L::Out: SetSlot<Rel, DefaultSlot<Rel>>,
     {
         self.prefetch_with(rel, |related| related)
@@ -178,16 +182,16 @@ impl<M: Model, D: DecodeJoined, L> Join<M, D, L> {
         Rel: Relation,
         Rel::Card: RelatedQueryOf,
         Q: RelatedQuery<Rel::To>,
-        L: LevelLoad<D::Row>,
+        L: LevelLoad<D>,
         L::Out: SetSlot<Rel, SlotOf<Rel, Q::Row>>,
     {
         let related = related(Rel::Card::given()).into_query();
         Join {
             select: self.select,
             place: self.place,
-            decode: self.decode,
+            layout: self.layout,
             level: ThenPrefetch::new(self.level, related),
-            model: PhantomData,
+            row: PhantomData,
         }
     }
 
@@ -200,21 +204,21 @@ impl<M: Model, D: DecodeJoined, L> Join<M, D, L> {
     /// assert_eq!(books[0].author().books_count(), 2);
     /// # Ok::<(), eagerly::Error>(())
     /// ```
-    pub fn with_count<Rel>(self, _rel: Rel) -> Join<M, WithCount<D, Rel>, L>
+    pub fn with_count<Rel>(
+        self,
+        _rel: Rel,
+    ) -> Join<M, <D as SetSlot<CountKey<Rel>, Counted>>::Out, L>
     where
         Rel: Relation,
         Rel::Card: Countable,
-        D::Row: SetSlot<CountKey<Rel>, Counted>,
+        D: SetSlot<CountKey<Rel>, Counted>,
     {
         let mut select = self.select;
         let offset = super::count::add::<Rel>(&mut select, self.place.alias);
-        Join {
-            select,
-            place: self.place,
-            decode: WithCount { outer: self.decode, offset, relation: PhantomData },
-            level: self.level,
-            model: PhantomData,
-        }
+        let mut layout = self.layout;
+        let slot = <D as SetSlot<CountKey<Rel>, Counted>>::SLOT;
+        layout.set(slot, SlotLayout::Count { offset, relation: Rel::NAME });
+        Join { select, place: self.place, layout, level: self.level, row: PhantomData }
     }
 }
 
@@ -254,7 +258,7 @@ impl<M: Model, R: 'static> Query<M, R> {
         Rel: Relation,
         Rel::Card: Joinable,
         R: SetSlot<Rel, DefaultSlot<Rel>>,
-        <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out: 'static,
+        <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out: DecodeRow + 'static,
         DefaultSlot<Rel>: MaybeSend,
     {
         self.select_related_with(rel, |joined| joined)
@@ -264,7 +268,7 @@ impl<M: Model, R: 'static> Query<M, R> {
     /// (Django's `select_related("author__publisher")`), counts, and prefetches of the
     /// joined rows' relations. See [`Join`].
     #[allow(clippy::type_complexity)] // the row type, spelled out so that docs show it
-    pub fn select_related_with<Rel, D2: DecodeJoined, L2: LevelLoad<D2::Row>>(
+    pub fn select_related_with<Rel, D2, L2: LevelLoad<D2>>(
         mut self,
         _rel: Rel,
         nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2, L2>,
@@ -272,28 +276,31 @@ impl<M: Model, R: 'static> Query<M, R> {
     where
         Rel: Relation,
         Rel::Card: Joinable,
+        D2: DecodeRow<Model = Rel::To> + MaybeSend + 'static,
         R: SetSlot<Rel, SlotOf<Rel, L2::Out>>,
-        <R as SetSlot<Rel, SlotOf<Rel, L2::Out>>>::Out: 'static,
+        <R as SetSlot<Rel, SlotOf<Rel, L2::Out>>>::Out: DecodeRow + 'static,
         SlotOf<Rel, L2::Out>: MaybeSend,
     {
         let select = std::mem::take(&mut self.select);
         let base = Place { alias: Alias::Base, offset: 0, skipped: None };
-        let (select, decode, level) = join::<Rel, D2, L2>(select, base, nested);
+        let (select, layout, level) = join::<Rel, D2, L2>(select, base, nested);
         self.select = select;
         let set = |row: R, mut slot, usage: &_| {
             Rel::Card::watch(&mut slot, usage);
             row.set(slot)
         };
         if L2::AS_DECODED {
-            // Made whole as each row streams.
+            // Made whole as each row streams: in one call per row while every loading
+            // call so far reads the row itself (`laid_out`), else from a side column.
+            let slot = <R as SetSlot<Rel, SlotOf<Rel, L2::Out>>>::SLOT;
+            let laid_out = SlotLayout::Joined(layout.clone());
             return self.map_plan(|plan| {
                 plan.with_value(
-                    Rel::NAME,
-                    false,
-                    move |row, parent: Option<&R>| {
-                        let fk = || parent.and_then(<R as SetSlot<Rel, SlotOf<Rel, L2::Out>>>::key);
-                        let joined = decode.decode(row, fk)?.and_then(L2::as_decoded);
-                        Rel::Card::from_joined(joined, missing::<Rel>)
+                    (Rel::NAME, false, slot),
+                    laid_out,
+                    move |row| {
+                        let joined = decode_joined::<D2, i64>(row, &layout, || None)?;
+                        Rel::Card::from_joined(joined.and_then(L2::as_decoded), missing::<Rel>)
                     },
                     set,
                 )
@@ -305,7 +312,7 @@ impl<M: Model, R: 'static> Query<M, R> {
                 Rel::NAME,
                 false,
                 move |row| {
-                    let joined = decode.decode(row, || None::<i64>)?;
+                    let joined = decode_joined::<D2, i64>(row, &layout, || None)?;
                     if joined.is_none() && !<Rel::Card as Joinable>::OPTIONAL {
                         return Err(missing::<Rel>());
                     }
@@ -346,7 +353,7 @@ impl Place {
 }
 
 /// Adds the JOIN of `Rel` below `parent` and its target's columns to `select`, lets
-/// `nested` add more, and returns the decoder of the joined row.
+/// `nested` add more, and returns the joined row's layout and load.
 ///
 /// Every JOIN is a LEFT JOIN, also through a NOT NULL foreign key: where the key refers to
 /// no row (a database that does not enforce it), the row is not dropped as an INNER JOIN
@@ -356,7 +363,7 @@ fn join<Rel: Relation, D2, L2>(
     mut select: Select,
     parent: Place,
     nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2, L2>,
-) -> (Select, D2, L2)
+) -> (Select, RowLayout, L2)
 where
     Rel::Card: Joinable,
 {
@@ -383,11 +390,11 @@ where
             .filter(|&(i, _)| Some(i) != skipped)
             .map(|(_, c)| Extra::Column { alias, name: c.name }),
     );
-    let decode = JoinedModel { offset, key, model: PhantomData };
+    let layout = RowLayout::joined(offset, key);
     let place = Place { alias, offset, skipped };
-    let joined = Join { select, place, decode, level: AsDecoded, model: PhantomData };
+    let joined = Join { select, place, layout, level: AsDecoded, row: PhantomData };
     let joined = nested(joined);
-    (joined.select, joined.decode, joined.level)
+    (joined.select, joined.layout, joined.level)
 }
 
 /// How the joined row of `Rel`, whose columns start at `offset`, gets its key and tells
@@ -421,181 +428,6 @@ where
     }
 }
 
-/// Decodes a joined row, with what is loaded along with it, from a result row: `None`
-/// where a LEFT JOIN found nothing. Each loading call inside `select_related_with` wraps
-/// the decoder so far in its own ([`WithJoin`], [`WithCount`]), so the whole path is one
-/// type, decoded without a dynamic call per level.
-#[doc(hidden)]
-pub trait DecodeJoined: Send + Sync + 'static {
-    /// The joined row type.
-    type Row: MaybeSend + 'static;
-    /// The joined row of `row`, `None` where a LEFT JOIN found nothing. `fk` gives the
-    /// parent row's foreign key, when the caller has that row.
-    fn decode<K: ToSql>(
-        &self,
-        row: Source<'_>,
-        fk: impl FnOnce() -> Option<K>,
-    ) -> Result<Option<Self::Row>>;
-}
-
-/// A joined model's own columns, from `offset` on.
-#[doc(hidden)]
-pub struct JoinedModel<M> {
-    offset: usize,
-    key: JoinedKey,
-    model: PhantomData<fn() -> M>,
-}
-
-/// Where a joined row's key comes from, and how its absence shows (see [`joined_key`]).
-#[derive(Clone, Copy)]
-enum JoinedKey {
-    /// The key's column is not selected: its value is the foreign key's (the parent row's,
-    /// or read from `fk_column` without one). Where the `witness` column, NOT NULL, is
-    /// NULL, the LEFT JOIN found nothing.
-    FromParent { fk_column: usize, witness: usize },
-    /// The key's `column` is selected: NULL where the LEFT JOIN found nothing.
-    Selected { column: usize },
-}
-
-impl<M: Model> DecodeJoined for JoinedModel<M> {
-    type Row = M::Row;
-
-    #[inline]
-    fn decode<K: ToSql>(
-        &self,
-        row: Source<'_>,
-        fk: impl FnOnce() -> Option<K>,
-    ) -> Result<Option<M::Row>> {
-        match self.key {
-            JoinedKey::FromParent { fk_column, witness } => {
-                let key = match fk().and_then(|key| integer(&key)) {
-                    Some(key) => key,
-                    None => row.get(fk_column).map_err(key_unreadable::<M>)?,
-                };
-                let mut reader = Reader::with_key(row, M::TABLE, self.offset, key, false);
-                // Decoded first, at no cost where the row is there: the witness's NULL, an
-                // error to its field's type, is the sign of an absent row.
-                match M::decode(&mut reader) {
-                    Ok(model) => Ok(Some(model.into_row())),
-                    Err(error) if self.is_absent(row, &error, witness) => Ok(None),
-                    Err(error) => Err(error),
-                }
-            }
-            JoinedKey::Selected { column } => {
-                // A primary key is never NULL: where it is, the LEFT JOIN found nothing
-                // (whatever the key's `FromSql` makes of NULL). Read here, it is not read
-                // again, and a NULL elsewhere in a row that is there is an error.
-                let key = row.get(column).map_err(key_unreadable::<M>)?;
-                if key == ValueRef::Null {
-                    return Ok(None);
-                }
-                let mut reader = Reader::with_key(row, M::TABLE, self.offset, key, true);
-                Ok(Some(M::decode(&mut reader)?.into_row()))
-            }
-        }
-    }
-}
-
-impl<M: Model> JoinedModel<M> {
-    /// Decoding failed as where the LEFT JOIN found nothing: on the NULL of the `witness`
-    /// column, and every selected column of the row is NULL. A row that is there and
-    /// holds a bad NULL in its witness column is reported as such.
-    #[cold]
-    fn is_absent(&self, row: Source<'_>, error: &Error, witness: usize) -> bool {
-        let selected = M::TABLE.columns.len() - 1;
-        let witness_name = (M::TABLE.columns.iter().map(|c| c.name))
-            .filter(|&name| name != M::TABLE.key_column())
-            .nth(witness - self.offset);
-        matches!(error, Error::Decode { table, column, problem: DecodeProblem::Null, .. }
-                if *table == M::TABLE.name && Some(*column) == witness_name)
-            && (self.offset..self.offset + selected)
-                .all(|c| matches!(row.get(c), Ok(ValueRef::Null)))
-    }
-}
-
-/// The column read for a joined row's key is not in the result row.
-#[cold]
-fn key_unreadable<M: Model>(error: rusqlite::Error) -> Error {
-    let key = &M::TABLE.columns[M::TABLE.primary_key[0]];
-    Error::Decode {
-        table: M::TABLE.name,
-        column: key.name,
-        rust_type: key.rust_type,
-        problem: DecodeProblem::Other(FromSqlError::Other(Box::new(error))),
-    }
-}
-
-/// An integer key as SQLite holds it (`None` for anything else: the caller reads the
-/// foreign key's column instead).
-#[inline]
-fn integer<K: ToSql>(key: &K) -> Option<ValueRef<'static>> {
-    match key.to_sql() {
-        Ok(ToSqlOutput::Owned(Value::Integer(i)) | ToSqlOutput::Borrowed(ValueRef::Integer(i))) => {
-            Some(ValueRef::Integer(i))
-        }
-        _ => None,
-    }
-}
-
-/// A joined row, then `Rel` joined below it.
-#[doc(hidden)]
-pub struct WithJoin<D, Rel, D2> {
-    outer: D,
-    inner: D2,
-    relation: PhantomData<fn() -> Rel>,
-}
-
-impl<D, Rel, D2> DecodeJoined for WithJoin<D, Rel, D2>
-where
-    D: DecodeJoined,
-    D2: DecodeJoined,
-    Rel: Relation,
-    Rel::Card: Joinable,
-    D::Row: SetSlot<Rel, SlotOf<Rel, D2::Row>>,
-{
-    type Row = <D::Row as SetSlot<Rel, SlotOf<Rel, D2::Row>>>::Out;
-
-    #[inline]
-    fn decode<K: ToSql>(
-        &self,
-        row: Source<'_>,
-        fk: impl FnOnce() -> Option<K>,
-    ) -> Result<Option<Self::Row>> {
-        let Some(parent) = self.outer.decode(row, fk)? else { return Ok(None) };
-        let fk = || <D::Row as SetSlot<Rel, SlotOf<Rel, D2::Row>>>::key(&parent);
-        let joined = self.inner.decode(row, fk)?;
-        Ok(Some(parent.set(Rel::Card::from_joined(joined, missing::<Rel>)?)))
-    }
-}
-
-/// A joined row, then the count of its `Rel`.
-#[doc(hidden)]
-pub struct WithCount<D, Rel> {
-    outer: D,
-    offset: usize,
-    relation: PhantomData<fn() -> Rel>,
-}
-
-impl<D, Rel> DecodeJoined for WithCount<D, Rel>
-where
-    D: DecodeJoined,
-    Rel: Relation,
-    Rel::Card: Countable,
-    D::Row: SetSlot<CountKey<Rel>, Counted>,
-{
-    type Row = <D::Row as SetSlot<CountKey<Rel>, Counted>>::Out;
-
-    #[inline]
-    fn decode<K: ToSql>(
-        &self,
-        row: Source<'_>,
-        fk: impl FnOnce() -> Option<K>,
-    ) -> Result<Option<Self::Row>> {
-        let Some(parent) = self.outer.decode(row, fk)? else { return Ok(None) };
-        Ok(Some(parent.set(super::count::read(row, self.offset, Rel::NAME)?)))
-    }
-}
-
 /// The loading calls of this module on the query of a prefetched NOT NULL `belongs_to`.
 impl<M: Model, R: 'static> ToOneQuery<M, R> {
     /// [`Query::select_related`] on the related rows.
@@ -607,7 +439,7 @@ impl<M: Model, R: 'static> ToOneQuery<M, R> {
         Rel: Relation,
         Rel::Card: Joinable,
         R: SetSlot<Rel, DefaultSlot<Rel>>,
-        <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out: 'static,
+        <R as SetSlot<Rel, DefaultSlot<Rel>>>::Out: DecodeRow + 'static,
         DefaultSlot<Rel>: MaybeSend,
     {
         ToOneQuery(self.0.select_related(rel))
@@ -615,7 +447,7 @@ impl<M: Model, R: 'static> ToOneQuery<M, R> {
 
     /// [`Query::select_related_with`] on the related rows.
     #[allow(clippy::type_complexity)] // the row type, spelled out so that docs show it
-    pub fn select_related_with<Rel, D2: DecodeJoined, L2: LevelLoad<D2::Row>>(
+    pub fn select_related_with<Rel, D2, L2: LevelLoad<D2>>(
         self,
         rel: Rel,
         nested: impl FnOnce(Join<Rel::To>) -> Join<Rel::To, D2, L2>,
@@ -623,8 +455,9 @@ impl<M: Model, R: 'static> ToOneQuery<M, R> {
     where
         Rel: Relation,
         Rel::Card: Joinable,
+        D2: DecodeRow<Model = Rel::To> + MaybeSend + 'static,
         R: SetSlot<Rel, SlotOf<Rel, L2::Out>>,
-        <R as SetSlot<Rel, SlotOf<Rel, L2::Out>>>::Out: 'static,
+        <R as SetSlot<Rel, SlotOf<Rel, L2::Out>>>::Out: DecodeRow + 'static,
         SlotOf<Rel, L2::Out>: MaybeSend,
     {
         ToOneQuery(self.0.select_related_with(rel, nested))

@@ -1,7 +1,7 @@
 //! Loading below a JOIN what needs every joined row at once: a prefetch of the joined
 //! rows' relations (Django's `select_related("author").prefetch_related("author__tags")`,
 //! two statements). A joined row decodes with its parent's result row, as every JOIN
-//! does (`join`'s `DecodeJoined`); a prefetch below it needs the keys of all of them, so
+//! does (`decode`); a prefetch below it needs the keys of all of them, so
 //! a `Join` also carries a [`LevelLoad`]:
 //! once the statement's rows are decoded, it takes the joined rows (one per parent row,
 //! in order, a key repeating where parents share a joined row), runs its batched

@@ -5,6 +5,7 @@
 //! Nothing here knows a backend, runs a statement or decodes a row.
 
 pub(crate) mod alias;
+pub(crate) mod layout;
 pub(crate) mod statement;
 
 use crate::column::OrderTerm;
