@@ -64,7 +64,9 @@ pub fn run(args: &[String]) {
 /// server `EAGERLY_POSTGRES_URL` names: `peers postgres-one eagerly join 100000 3`.
 pub fn one(args: &[String]) {
     let [contender, workload, size, runs] = args else {
-        panic!("postgres-one <plain|eagerly|async-best|eagerly-async> <workload> <size> <runs>")
+        panic!(
+            "postgres-one <plain|best|eagerly|async-best|eagerly-async> <workload> <size> <runs>"
+        )
     };
     let workload = Workload::parse(workload);
     let server = postgres_server::server().expect("a PostgreSQL");
@@ -75,9 +77,12 @@ pub fn one(args: &[String]) {
     let mut async_client = runtime.block_on(connect_async(server, &schema));
     let prepared = runtime.block_on(hand_pg::AsyncPrepared::new(&async_client, workload));
     let prepared = prepared.expect("the async best variant's statements");
+    let blocking_prepared = hand_pg::Prepared::new(&mut client, workload);
+    let blocking_prepared = blocking_prepared.expect("the best variant's statements");
     for _ in 0..runs.parse::<usize>().expect("a number of runs") {
         let checksum = match contender.as_str() {
             "plain" => hand_pg::plain(&mut client, workload),
+            "best" => hand_pg::best(&mut client, &blocking_prepared, workload),
             "eagerly" => eagerly_side::eagerly(&mut client, workload),
             "async-best" => {
                 runtime.block_on(hand_pg::async_best(&async_client, &prepared, workload))

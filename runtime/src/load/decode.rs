@@ -1,15 +1,16 @@
 //! Making a row from one result row: where its values are ([`RowLayout`]: the model's
 //! columns, and each slot's, a JOIN's joined row or a count), and the one function per row
 //! type that reads them ([`DecodeRow`], which the derive implements for every row struct
-//! over its slot types, each a [`DecodeSlot`]). A query whose loading calls all read values of the row itself
-//! (JOINs, counts) keeps one layout and makes each row in one call: fields and slots into
-//! locals, then one struct expression, so the row is written once, where it stays. (A
-//! loading call per wrapping closure would move the row out of each call's `Result` into
-//! the next, per row: measured, the most of eagerly's own work on a JOIN chain.)
+//! over its slot types, each a [`DecodeSlot`]). A query whose loading calls all read
+//! values of the row itself (JOINs, counts) keeps one layout and makes each row in one
+//! call: the model decoded inline, then the slots and the model in one struct expression.
+//! (A closure per loading call, each wrapping the one before, moved the row out of each
+//! call's `Result` into the next, per row: measured, most of eagerly's own work on a JOIN
+//! chain.)
 //!
-//! The layout (`plan::layout`) is data, built by `join` and `count` as the query is built; the row type
-//! says which slots are loaded, so the two agree by construction: a slot the type says is
-//! loaded has its layout, and no other is read.
+//! The layout (`plan::layout`) is data, built by `join` and `count` as the query is
+//! built; the row type says which slots are loaded, so the two agree by construction: a
+//! slot the type says is loaded has its layout, and no other is read.
 
 use std::sync::Arc;
 

@@ -376,14 +376,11 @@ impl<R> LevelDecoder<R> {
 
     pub(crate) fn push(&mut self, row: Source<'_>) -> Result<()> {
         match self {
-            LevelDecoder::Streamed { maker, rows } => maker.push(row, rows)?,
+            LevelDecoder::Streamed { maker, rows } => maker.push(row, rows),
             LevelDecoder::Chained { columns, .. } => {
-                for column in columns {
-                    column.push(row)?;
-                }
+                columns.iter_mut().try_for_each(|column| column.push(row))
             }
         }
-        Ok(())
     }
 
     /// The level's rows, once the loading calls that run on the whole level (its chain)
