@@ -14,8 +14,9 @@
 //!    and [`Link`], how each kind of relation reaches its rows: the one place that knows
 //!    the kinds).
 //! 3. **Plan**: `plan` (what a query is: selected columns, filter, joins, counts, limits,
-//!    batch keys) and `plan::statement` (what a statement does, for the inspector). No
-//!    backend, no SQL text.
+//!    batch keys), `plan::layout` (where a query's rows' values are in a result row) and
+//!    `plan::statement` (what a statement does, for the inspector). No backend, no SQL
+//!    text.
 //! 4. **Observation**: `usage` (was a loaded relation read), `trace` (`tracing` spans),
 //!    `log` (captures, `forbid_queries`, the records every statement leaves).
 //! 5. **Dialect**: `sql`, the only code that writes SQL text; each statement in one
@@ -31,13 +32,14 @@
 //!    type the server asks for, reads rows into values), `driver::postgres::asynchronous`
 //!    with the `tokio-postgres` feature (the same binding and decoding, awaited; its
 //!    transactions roll back when a future is dropped).
-//! 8. **Models**: `model` (the [`Model`] trait), `relation` (the relation traits and their
-//!    type-level cardinality).
-//! 9. **Loading and writing**: `load` (row plans, JOIN decoding, counts, batched
-//!    prefetch levels; `load::flow`: a load as the statements it asks for, which a
-//!    driver's loop runs), `transaction`, `write`, `query` (the builder and its terminal
-//!    methods), with `load::{join, count, prefetch}` adding the loading calls to
-//!    [`Query`].
+//! 8. **Models**: `model` (the [`Model`] trait, and the row types' decoding, which the
+//!    derive implements), `relation` (the relation traits and their type-level
+//!    cardinality).
+//! 9. **Loading and writing**: `load` (row plans; `load::decode`: a row, its joined rows
+//!    and counts, made from one result row by its layout; batched prefetch levels;
+//!    `load::flow`: a load as the statements it asks for, which a driver's loop runs),
+//!    `transaction`, `write`, `query` (the builder and its terminal methods), with
+//!    `load::{join, count, prefetch}` adding the loading calls to [`Query`].
 //! 10. **Tools**: `inspect` (the query inspector), `serialize`, and `__private` (what the
 //!     derive's code calls: [`Model`]'s methods are filled in by the derive with calls to
 //!     it, so that the trait, low in this list, never names the code that runs queries).
