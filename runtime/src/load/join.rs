@@ -228,7 +228,7 @@ impl<M: Model, R: 'static> Query<M, R> {
     /// foreign key) or `row.publisher()` (`Option<&PublisherRow>`, a nullable one). The JOIN
     /// is a LEFT JOIN either way, so no row is ever dropped: a NOT NULL foreign key that
     /// finds no row (the database did not enforce it) is
-    /// [`Error::MissingRelated`], as for a prefetch, while
+    /// [`Error::MissingRelated`](crate::error::Error::MissingRelated), as for a prefetch, while
     /// `count()` counts the row. Through a NOT NULL foreign key to an integer key, the
     /// joined key is not selected: it is the foreign key's value, already in the row.
     ///
@@ -358,7 +358,7 @@ impl Place {
 /// Every JOIN is a LEFT JOIN, also through a NOT NULL foreign key: where the key refers to
 /// no row (a database that does not enforce it), the row is not dropped as an INNER JOIN
 /// would, while `count()` counts it; decoding finds no joined row and reports it
-/// ([`Error::MissingRelated`]), as a prefetch does.
+/// ([`Error::MissingRelated`](crate::error::Error::MissingRelated)), as a prefetch does.
 fn join<Rel: Relation, D2, L2>(
     mut select: Select,
     parent: Place,
