@@ -323,6 +323,15 @@ pub(crate) trait Rows {
 
     /// Takes one row of the statement.
     fn push(&mut self, row: Source<'_>) -> Result<()>;
+
+    /// What a driver hands each row to: this, or the part of it that takes them (one
+    /// dynamic call per row, not one into this and one more from here).
+    fn taker(&mut self) -> &mut dyn Rows
+    where
+        Self: Sized,
+    {
+        self
+    }
 }
 
 impl<'a> Reader<'a> {

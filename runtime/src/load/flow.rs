@@ -145,7 +145,7 @@ impl<'a, T: Rows + 'a> Step<'a, T> for Read<T> {
     }
 
     fn rows(&mut self) -> &mut dyn Rows {
-        &mut self.rows
+        self.rows.taker()
     }
 
     fn finish(self: Box<Self>) -> Result<Flow<'a, T>> {

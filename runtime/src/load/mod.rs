@@ -41,6 +41,7 @@ pub(crate) mod prefetch;
 pub(crate) mod related;
 
 use std::any::Any;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use self::flow::{Flow, LoadContext};
@@ -67,16 +68,51 @@ pub(crate) enum RowPlan<R> {
 pub(crate) type Chain<R> =
     dyn Fn(LoadContext, &mut Sides) -> Result<Flow<'static, Vec<R>>> + Send + Sync;
 
-/// Makes one value from a result row, with the inspector's watch of each slot loaded.
-type Make<R> = dyn Fn(Source<'_>, &[Option<Arc<Usage>>]) -> Result<R> + Send + Sync;
+/// Makes one value from each result row (a query's row, or a side column's value), with
+/// the inspector's watch of each slot loaded. A trait object rather than closures: a
+/// method takes its arguments as they are, where a closure's call copies them into a
+/// tuple first, per row.
+trait Maker<R>: Send + Sync {
+    fn make(&self, row: Source<'_>, usages: &[Option<Arc<Usage>>]) -> Result<R>;
 
-/// [`Make`], pushing the value onto a vector.
-type Push<R> = dyn Fn(Source<'_>, &[Option<Arc<Usage>>], &mut Vec<R>) -> Result<()> + Send + Sync;
+    /// [`make`](Maker::make), pushing the value onto `out`: written once, where it stays.
+    fn push(&self, row: Source<'_>, usages: &[Option<Arc<Usage>>], out: &mut Vec<R>) -> Result<()>;
+}
+
+/// A row made whole from one result row, where its layout says ([`decode`]).
+struct LaidOut<R> {
+    layout: Arc<RowLayout>,
+    row: PhantomData<fn() -> R>,
+}
+
+impl<R: DecodeRow> Maker<R> for LaidOut<R> {
+    fn make(&self, row: Source<'_>, usages: &[Option<Arc<Usage>>]) -> Result<R> {
+        decode::decode_base(row, &self.layout, usages)
+    }
+
+    fn push(&self, row: Source<'_>, usages: &[Option<Arc<Usage>>], out: &mut Vec<R>) -> Result<()> {
+        out.push(decode::decode_base(row, &self.layout, usages)?);
+        Ok(())
+    }
+}
+
+/// A value made by a function of the result row (a side column's), watching nothing.
+struct Valued<F>(F);
+
+impl<R, F: Fn(Source<'_>) -> Result<R> + Send + Sync> Maker<R> for Valued<F> {
+    fn make(&self, row: Source<'_>, _: &[Option<Arc<Usage>>]) -> Result<R> {
+        (self.0)(row)
+    }
+
+    fn push(&self, row: Source<'_>, _: &[Option<Arc<Usage>>], out: &mut Vec<R>) -> Result<()> {
+        out.push((self.0)(row)?);
+        Ok(())
+    }
+}
 
 /// Values made one per result row: a query's rows, or a side column's values.
 pub(crate) struct Stream<R> {
-    make: Arc<Make<R>>,
-    push: Arc<Push<R>>,
+    maker: Arc<dyn Maker<R>>,
     /// The slots loaded with the row, by slot index (relation, and `true` for a count),
     /// watched for the inspector.
     watched: Vec<(usize, &'static str, bool)>,
@@ -84,7 +120,7 @@ pub(crate) struct Stream<R> {
 
 impl<R> Clone for Stream<R> {
     fn clone(&self) -> Self {
-        Stream { make: self.make.clone(), push: self.push.clone(), watched: self.watched.clone() }
+        Stream { maker: self.maker.clone(), watched: self.watched.clone() }
     }
 }
 
@@ -103,13 +139,8 @@ impl<R> Clone for RowPlan<R> {
 
 impl<R: 'static> Stream<R> {
     /// Values made with `make`, watching nothing.
-    fn new(make: impl Fn(Source<'_>) -> Result<R> + Clone + Send + Sync + 'static) -> Self {
-        let pushing = make.clone();
-        let push: Arc<Push<R>> = Arc::new(move |row, _, out| {
-            out.push(pushing(row)?);
-            Ok(())
-        });
-        Stream { make: Arc::new(move |row, _| make(row)), push, watched: Vec::new() }
+    fn new(make: impl Fn(Source<'_>) -> Result<R> + Send + Sync + 'static) -> Self {
+        Stream { maker: Arc::new(Valued(make)), watched: Vec::new() }
     }
 
     /// Rows of type `R` made whole from each result row as `layout` says, watching
@@ -118,15 +149,7 @@ impl<R: 'static> Stream<R> {
     where
         R: DecodeRow,
     {
-        let (making, pushing) = (layout.clone(), layout.clone());
-        // Written out twice: pushed where it is made, the row is not moved again.
-        let push: Arc<Push<R>> = Arc::new(move |row, usages, out| {
-            out.push(decode::decode_base(row, &pushing, usages)?);
-            Ok(())
-        });
-        let make: Arc<Make<R>> =
-            Arc::new(move |row, usages| decode::decode_base(row, &making, usages));
-        Stream { make, push, watched }
+        Stream { maker: Arc::new(LaidOut { layout: layout.clone(), row: PhantomData }), watched }
     }
 }
 
@@ -145,7 +168,7 @@ impl<R> Stream<R> {
 
     /// Makes this plan's rows for one execution.
     fn maker(&self, load: LoadContext) -> RowMaker<R> {
-        RowMaker { make: self.make.clone(), push: self.push.clone(), usages: self.usages(load) }
+        RowMaker { maker: self.maker.clone(), usages: self.usages(load) }
     }
 }
 
@@ -209,8 +232,7 @@ impl<R: MaybeSend + 'static> RowPlan<R> {
     ) -> RowPlan<R2> {
         let (mut sides, chain) = self.into_chained();
         // The value's own column: a stream that watches nothing.
-        let value = Arc::new(value);
-        sides.push(Arc::new(Stream::new(move |row| value(row))));
+        sides.push(Arc::new(Stream::new(value)));
         let side = sides.len() - 1;
         let (level, set) = (Arc::new(level), Arc::new(set));
         let chain: Arc<Chain<R2>> = Arc::new(move |load, columns| {
@@ -273,12 +295,16 @@ pub(crate) trait SideColumn {
 
 impl<R: MaybeSend + 'static> AnySide for Stream<R> {
     fn column(&self, load: LoadContext) -> Boxed!(dyn SideColumn) {
-        Box::new(Column { push: self.push.clone(), usages: self.usages(load), values: Vec::new() })
+        Box::new(Column {
+            maker: self.maker.clone(),
+            usages: self.usages(load),
+            values: Vec::new(),
+        })
     }
 }
 
 struct Column<T> {
-    push: Arc<Push<T>>,
+    maker: Arc<dyn Maker<T>>,
     usages: Vec<Option<Arc<Usage>>>,
     values: Vec<T>,
 }
@@ -289,7 +315,7 @@ impl<T: MaybeSend + 'static> SideColumn for Column<T> {
     }
 
     fn push(&mut self, row: Source<'_>) -> Result<()> {
-        (self.push)(row, &self.usages, &mut self.values)
+        self.maker.push(row, &self.usages, &mut self.values)
     }
 
     fn into_any(self: Box<Self>) -> Boxed!(dyn Any) {
@@ -315,8 +341,7 @@ impl Sides {
 
 /// Makes rows one at a time, for a plan that makes them whole as they stream.
 pub(crate) struct RowMaker<R> {
-    make: Arc<Make<R>>,
-    push: Arc<Push<R>>,
+    maker: Arc<dyn Maker<R>>,
     usages: Vec<Option<Arc<Usage>>>,
 }
 
@@ -330,19 +355,19 @@ impl<R> RowMaker<R> {
     }
 
     pub(crate) fn make(&self, row: Source<'_>) -> Result<R> {
-        (self.make)(row, &self.usages)
+        self.maker.make(row, &self.usages)
     }
 
     /// Makes a row and pushes it onto `out`.
     pub(crate) fn push(&self, row: Source<'_>, out: &mut Vec<R>) -> Result<()> {
-        (self.push)(row, &self.usages, out)
+        self.maker.push(row, &self.usages, out)
     }
 }
 
 impl<R> Rows for LevelDecoder<R> {
     fn reserve(&mut self, rows: usize) {
         match self {
-            LevelDecoder::Streamed { rows: made, .. } => made.reserve(rows),
+            LevelDecoder::Streamed(made) => made.reserve(rows),
             LevelDecoder::Chained { columns, .. } => {
                 columns.iter_mut().for_each(|column| column.reserve(rows))
             }
@@ -352,12 +377,35 @@ impl<R> Rows for LevelDecoder<R> {
     fn push(&mut self, row: Source<'_>) -> Result<()> {
         LevelDecoder::push(self, row)
     }
+
+    fn taker(&mut self) -> &mut dyn Rows {
+        match self {
+            LevelDecoder::Streamed(made) => made,
+            chained => chained,
+        }
+    }
+}
+
+/// A level's rows made whole as they stream.
+pub(crate) struct Made<R> {
+    maker: RowMaker<R>,
+    rows: Vec<R>,
+}
+
+impl<R> Rows for Made<R> {
+    fn reserve(&mut self, rows: usize) {
+        self.rows.reserve(rows);
+    }
+
+    fn push(&mut self, row: Source<'_>) -> Result<()> {
+        self.maker.push(row, &mut self.rows)
+    }
 }
 
 /// Makes the rows of one level of a query (the queried table, its joins and counts) from
 /// result rows, then runs the query's chain on them.
 pub(crate) enum LevelDecoder<R> {
-    Streamed { maker: RowMaker<R>, rows: Vec<R> },
+    Streamed(Made<R>),
     Chained { chain: Arc<Chain<R>>, columns: Vec<Boxed!(dyn SideColumn)> },
 }
 
@@ -365,7 +413,7 @@ impl<R> LevelDecoder<R> {
     pub(crate) fn new(plan: &RowPlan<R>, load: LoadContext) -> Self {
         match plan {
             RowPlan::Streamed { stream, .. } => {
-                LevelDecoder::Streamed { maker: stream.maker(load), rows: Vec::new() }
+                LevelDecoder::Streamed(Made { maker: stream.maker(load), rows: Vec::new() })
             }
             RowPlan::Chained { sides, chain } => LevelDecoder::Chained {
                 chain: chain.clone(),
@@ -376,7 +424,7 @@ impl<R> LevelDecoder<R> {
 
     pub(crate) fn push(&mut self, row: Source<'_>) -> Result<()> {
         match self {
-            LevelDecoder::Streamed { maker, rows } => maker.push(row, rows),
+            LevelDecoder::Streamed(made) => made.push(row),
             LevelDecoder::Chained { columns, .. } => {
                 columns.iter_mut().try_for_each(|column| column.push(row))
             }
@@ -387,7 +435,7 @@ impl<R> LevelDecoder<R> {
     /// have run.
     pub(crate) fn finish(self, load: LoadContext) -> Result<Flow<'static, Vec<R>>> {
         match self {
-            LevelDecoder::Streamed { rows, .. } => Ok(Flow::Done(rows)),
+            LevelDecoder::Streamed(made) => Ok(Flow::Done(made.rows)),
             LevelDecoder::Chained { chain, columns } => {
                 let mut sides =
                     Sides { columns: columns.into_iter().map(|c| Some(c.into_any())).collect() };
