@@ -209,7 +209,7 @@ pub trait SlotKey {
 pub trait SetSlot<Slot, V>: MaybeSend {
     /// The row type with the slot filled.
     type Out: MaybeSend;
-    /// The slot's index in the row struct (where `load::layout` keeps its layout).
+    /// The slot's index in the row struct (by which `plan::layout` keeps its layout).
     #[doc(hidden)]
     const SLOT: usize;
     /// Fills the slot.

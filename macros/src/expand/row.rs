@@ -101,7 +101,7 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
             }
         }
 
-        // Made from one result row in one struct expression (see `load::layout`).
+        // Made from one result row in one struct expression (see `load::decode`).
         #[automatically_derived]
         impl #generics #p::DecodeRow for #row #generics
         where

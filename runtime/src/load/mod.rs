@@ -17,11 +17,12 @@
 //! the derive) reads the model and each loaded slot where the plan's layout says
 //! (`plan::layout`, `decode`), and the row is built in one struct expression. A query's
 //! type names its model and its row type only (`Query<Author, row!(Author { books })>` can
-//! be written in a signature), so the plan holds that call behind one boxed closure; the
-//! layout is data. (The first design wrapped one closure per loading call around the
-//! last: the row moved out of each call's `Result` into the next, per row, measured as
-//! most of eagerly's own work on a JOIN chain.) A chained plan's side columns are boxed
-//! closures, one per loading call: their values are made once per row, then taken whole.
+//! be written in a signature), so the plan holds that call behind one trait object
+//! (`Maker`); the layout is data. (The first design wrapped one closure per loading call
+//! around the last: the row moved out of each call's `Result` into the next, per row,
+//! measured as most of eagerly's own work on a JOIN chain.) A chained plan's side columns
+//! are made by a function each, one per loading call: their values are made once per row,
+//! then taken whole.
 //!
 //! No loader runs a statement: a level's chain gives a [`Flow`], the next
 //! statement to run and what to do with its rows, and the driver runs it ([`flow`]). So
@@ -55,8 +56,9 @@ use crate::usage::Usage;
 /// How a query makes its rows from result rows.
 pub(crate) enum RowPlan<R> {
     /// Every loading call so far reads values that arrive with the row (JOINs, counts):
-    /// each row is made whole as it streams, in one call (`layout`), and nothing is kept
-    /// aside.
+    /// each row is made whole as it streams, in one call, and nothing is kept aside. The
+    /// stream's maker holds `layout` too, behind its erased type; the plan keeps it for
+    /// the next loading call to extend.
     Streamed { stream: Stream<R>, layout: Arc<RowLayout> },
     /// Some loading call runs on the whole level (prefetch): result rows stream into side
     /// columns, the first of which holds the rows as streamed so far, and the chain's
