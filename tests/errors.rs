@@ -266,6 +266,56 @@ fn an_error_on_a_long_statement_stays_readable_and_the_log_keeps_it_whole() {
     assert_eq!(record.error.as_deref(), Some(message.as_str()));
 }
 
+#[derive(Model, Debug)]
+#[model(table = "author")]
+pub struct MaybeNamedAuthor {
+    #[model(primary_key)]
+    pub id: i64,
+    pub name: Option<String>,
+}
+
+/// Text is checked as UTF-8 when a `String` (or `Option<String>`) field reads it: text
+/// that is not is an error naming the column and the first bad byte, whatever else the
+/// text holds. Only SQLite stores such text (PostgreSQL checks its text on the way in).
+#[test]
+fn text_that_is_not_utf8_names_its_column() {
+    let conn = eagerly::rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute_batch(
+        "CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT, publisher_id INTEGER);
+         INSERT INTO author VALUES (1, 'Ann', NULL), (2, 'Zoë Ö ☕', NULL),
+                                   (3, CAST(X'4265726c696e20ff' AS TEXT), NULL);",
+    )
+    .unwrap();
+    let utf8_error = |error: Error, rust_type: &str| match error {
+        Error::Decode { table: "author", column: "name", rust_type: t, problem }
+            if t == rust_type =>
+        {
+            assert_eq!(
+                problem.to_string(),
+                "invalid utf-8 sequence of 1 bytes from index 7",
+                "the first bad byte, after seven ASCII ones"
+            );
+        }
+        other => panic!("expected a decoding error on `author`.`name`, got {other:?}"),
+    };
+    let error = Author::query().all(&conn).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot read column `author`.`name` into `String`: invalid utf-8 sequence of 1 bytes from index 7"
+    );
+    utf8_error(error, "String");
+    utf8_error(MaybeNamedAuthor::query().all(&conn).unwrap_err(), "Option<String>");
+    utf8_error(Author::get(&conn, 3).unwrap_err(), "String");
+
+    // Text with bytes beyond ASCII reads as it is, by either field type.
+    let names = |ids: [i64; 2]| Author::query().filter(Author::id.is_in(ids));
+    let read: Vec<String> =
+        names([1, 2]).all(&conn).unwrap().iter().map(|a| a.name.clone()).collect();
+    assert_eq!(read, ["Ann", "Zoë Ö ☕"]);
+    let maybe = MaybeNamedAuthor::query().filter(MaybeNamedAuthor::id.eq(2)).one(&conn).unwrap();
+    assert_eq!(maybe.name.as_deref(), Some("Zoë Ö ☕"));
+}
+
 mod floats {
     use eagerly::Model;
 

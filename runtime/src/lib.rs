@@ -7,8 +7,9 @@
 //! links included (`tests/layers.rs` checks it):
 //!
 //! 1. **Values and errors**: `value` (eagerly's own [`Value`], what statements bind on any
-//!    backend, and Rust values on their way to it), `error`, `send` ([`MaybeSend`]: what a
-//!    load holds between statements is `Send` when an async driver is built).
+//!    backend, and Rust values on their way to it), `text` (text values read into
+//!    `String` fields, ASCII checked a word at a time), `error`, `send` ([`MaybeSend`]:
+//!    what a load holds between statements is `Send` when an async driver is built).
 //! 2. **Vocabulary**: `filter` (conditions), `plan::alias` (the names of a statement's
 //!    tables), `column` (typed columns and what they build), `schema` (a model's table,
 //!    and [`Link`], how each kind of relation reaches its rows: the one place that knows
@@ -45,6 +46,9 @@
 //!     it, so that the trait, low in this list, never names the code that runs queries).
 
 #![warn(missing_docs)]
+// `unsafe` is allowed where it is used: `text` (ASCII is UTF-8), and the test harness's
+// `atexit`.
+#![deny(unsafe_code)]
 
 pub mod column;
 mod driver;
@@ -68,6 +72,7 @@ mod send;
 #[cfg(feature = "serde")]
 mod serialize;
 mod sql;
+mod text;
 mod trace;
 mod transaction;
 mod usage;

@@ -368,9 +368,10 @@ impl<'a> Reader<'a> {
     /// ```
     // Always inlined, as `read` is: it is called once per decoded row.
     #[inline(always)]
-    pub fn read_key<T: FromSql>(&mut self) -> Result<T> {
+    pub fn read_key<T: FromSql + 'static>(&mut self) -> Result<T> {
         let Some(value) = self.key.take() else { return self.read() };
-        let key = T::column_result(value).map_err(|e| self.not_decoded::<T>(self.next, value, e));
+        let key = crate::text::column_result::<T>(value)
+            .map_err(|e| self.not_decoded::<T>(self.next, value, e));
         if self.key_selected {
             self.next += 1;
         } else {
@@ -390,14 +391,13 @@ impl<'a> Reader<'a> {
     // Always inlined into the generated decoders: left to the inliner, it stayed a call
     // per field, whose cost came close to the read's own.
     #[inline(always)]
-    pub fn read<T: FromSql>(&mut self) -> Result<T> {
+    pub fn read<T: FromSql + 'static>(&mut self) -> Result<T> {
         let index = self.next;
         self.next += 1;
         // Every field of every row passes here: the errors are made out of line.
         match self.row.get(index) {
-            Ok(value) => {
-                T::column_result(value).map_err(|e| self.not_decoded::<T>(index, value, e))
-            }
+            Ok(value) => crate::text::column_result::<T>(value)
+                .map_err(|e| self.not_decoded::<T>(index, value, e)),
             Err(e) => {
                 Err(self
                     .error_as::<()>(index, DecodeProblem::Other(FromSqlError::Other(Box::new(e)))))

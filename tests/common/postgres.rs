@@ -311,6 +311,7 @@ fn watch_over(cluster: &Cluster) {
 
 /// Stops the shared cluster when the test binary exits: statics are never dropped, and
 /// the test harness ends the process with `exit`, which runs `atexit` handlers.
+#[allow(unsafe_code)]
 fn stop_at_exit() {
     unsafe extern "C" {
         fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
