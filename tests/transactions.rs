@@ -387,3 +387,90 @@ mod concurrent {
         });
     }
 }
+
+/// The transaction each statement of a load runs in, as PostgreSQL itself says (a view
+/// whose rows hold `current_setting('transaction_isolation')`): a load of one statement
+/// (rows, their JOINs, their counts) runs as any statement of the caller's does, with no
+/// `BEGIN` and `COMMIT` of its own (two round trips a load saved); a load of several
+/// (a prefetch) reads one repeatable-read snapshot; inside the caller's transaction,
+/// every statement runs in that one.
+mod isolation {
+    use eagerly::Model;
+
+    #[derive(Model, Debug)]
+    #[model(table = "seen_parent", has_many(children = SeenChild, fk = parent_id))]
+    pub struct SeenParent {
+        #[model(primary_key)]
+        pub id: i64,
+        pub isolation: String,
+    }
+
+    #[derive(Model, Debug)]
+    #[model(table = "seen_child")]
+    pub struct SeenChild {
+        #[model(primary_key)]
+        pub id: i64,
+        #[model(belongs_to(parent = SeenParent))]
+        pub parent_id: i64,
+        pub isolation: String,
+    }
+
+    const VIEWS: &str = "
+        CREATE VIEW seen_parent AS SELECT g::bigint AS id,
+            current_setting('transaction_isolation') AS isolation FROM generate_series(1, 2) g;
+        CREATE VIEW seen_child AS SELECT g::bigint AS id, g::bigint AS parent_id,
+            current_setting('transaction_isolation') AS isolation FROM generate_series(1, 2) g;";
+
+    #[test]
+    fn a_load_of_one_statement_begins_no_transaction_of_its_own_on_postgresql() {
+        let Some(mut client) = crate::postgres_server::isolated() else { return };
+        client.batch_execute(VIEWS).unwrap();
+        let committed = "read committed";
+
+        let (parents, log) = eagerly::capture(|| {
+            SeenParent::query().with_count(SeenParent::children).all(&mut client).unwrap()
+        });
+        assert_eq!(log.len(), 1);
+        let levels: Vec<&str> = parents.iter().map(|p| p.isolation.as_str()).collect();
+        assert_eq!(levels, [committed; 2], "the server's default: no transaction of eagerly's");
+        assert_eq!(parents.iter().map(|p| p.children_count()).collect::<Vec<_>>(), [1, 1]);
+
+        let children = SeenChild::query()
+            .select_related(SeenChild::parent)
+            .order_by(SeenChild::id.asc())
+            .all(&mut client)
+            .unwrap();
+        let levels: Vec<&str> = children
+            .iter()
+            .flat_map(|c| [c.isolation.as_str(), c.parent().isolation.as_str()])
+            .collect();
+        assert_eq!(levels, [committed; 4]);
+        assert_eq!(SeenParent::get(&mut client, 2).unwrap().isolation, committed);
+
+        // Two statements: one snapshot.
+        let (parents, log) = eagerly::capture(|| {
+            SeenParent::query().prefetch(SeenParent::children).all(&mut client).unwrap()
+        });
+        assert_eq!(log.len(), 2, "BEGIN and COMMIT are not in the log");
+        let levels: Vec<String> = parents
+            .iter()
+            .flat_map(|p| {
+                let children = p.children().iter().map(|c| c.isolation.clone());
+                std::iter::once(p.isolation.clone()).chain(children)
+            })
+            .collect();
+        assert_eq!(levels, ["repeatable read"; 4], "two parents, each with its child");
+
+        // The caller's transaction is every statement's, whatever its level.
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::Serializable)
+            .start()
+            .unwrap();
+        let parents = SeenParent::query().prefetch(SeenParent::children).all(&mut tx).unwrap();
+        assert_eq!(parents[0].isolation, "serializable");
+        assert_eq!(parents[1].children()[0].isolation, "serializable");
+        assert_eq!(SeenChild::get(&mut tx, 1).unwrap().isolation, "serializable");
+        tx.rollback().unwrap();
+    }
+}

@@ -192,8 +192,7 @@ impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
     /// prefetched relation and level (read in one snapshot, [`transaction::load`]).
     fn rows(&self, load: LoadContext) -> Result<Flow<'static, Vec<R>>> {
         let statement = sql::select::rows(load.dialect, M::TABLE, &self.select)?;
-        let rows = LevelDecoder::new(&self.plan, load);
-        Flow::read(statement, rows, self.plan.is_chained()).and_then(move |rows| rows.finish(load))
+        LevelDecoder::new(&self.plan, load).read(statement, load)
     }
 
     /// The first row, if any: the first the query returns, after its offset and within

@@ -51,6 +51,7 @@ use crate::model::DecodeRow;
 use crate::plan::layout::{RowLayout, SlotLayout};
 use crate::row::{Rows, Source};
 use crate::send::{Boxed, MaybeSend};
+use crate::sql::Statement;
 use crate::usage::Usage;
 
 /// How a query makes its rows from result rows.
@@ -430,6 +431,25 @@ impl<R> LevelDecoder<R> {
             LevelDecoder::Chained { columns, .. } => {
                 columns.iter_mut().try_for_each(|column| column.push(row))
             }
+        }
+    }
+
+    /// Reads the level's rows from `statement`, then runs its chain. A level without one
+    /// is done with its statement: the flow says no other follows, so the load takes no
+    /// snapshot of its own (one statement sees one anyway).
+    pub(crate) fn read(
+        self,
+        statement: Statement,
+        load: LoadContext,
+    ) -> Result<Flow<'static, Vec<R>>>
+    where
+        R: MaybeSend + 'static,
+    {
+        match self {
+            LevelDecoder::Streamed(made) => {
+                Flow::read(statement, made, false).map(|made| Ok(made.rows))
+            }
+            chained => Flow::read(statement, chained, true).and_then(move |rows| rows.finish(load)),
         }
     }
 
