@@ -292,6 +292,28 @@ async fn prepared_on(client: &tokio_postgres::Client) -> String {
     }
 }
 
+/// As on the blocking driver, a plain connection runs a query without parameters
+/// unprepared, and an `AsyncCachedClient` prepares it to keep it.
+#[test]
+fn a_plain_client_runs_a_query_without_parameters_unprepared() {
+    use common::{PREPARED_NOW, PreparedNow};
+    let Some(Db { runtime, client, .. }) = seeded() else { return };
+    runtime.block_on(async move {
+        let mut client = client;
+        client.batch_execute(PREPARED_NOW).await.unwrap();
+        let seen = PreparedNow::query().all_async(&mut client).await.unwrap();
+        assert_eq!(
+            seen.iter().map(|row| (**row).clone()).collect::<Vec<_>>(),
+            [PreparedNow { id: 1, statements: 0 }]
+        );
+        let filtered = PreparedNow::query().filter(PreparedNow::id.eq(1));
+        assert_eq!(filtered.all_async(&mut client).await.unwrap()[0].statements, 1);
+
+        let mut cached = eagerly::AsyncCachedClient::new(client);
+        assert_eq!(PreparedNow::query().all_async(&mut cached).await.unwrap()[0].statements, 1);
+    });
+}
+
 #[test]
 fn a_cached_client_prepares_each_statement_once() {
     let Some(Db { runtime, client, .. }) = seeded() else { return };

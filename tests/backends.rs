@@ -475,6 +475,28 @@ fn postgres_a_cached_client_prepares_each_statement_once() {
     assert_eq!(Tag::query().count(&mut cached).unwrap(), 5);
 }
 
+/// PostgreSQL only: within a call on a plain client, a query without parameters is run
+/// unprepared (one round trip), one with parameters prepared; a `CachedClient` prepares
+/// both, to keep them. The server says which, as the statement runs.
+#[test]
+fn postgres_a_plain_client_runs_a_query_without_parameters_unprepared() {
+    use common::{PREPARED_NOW, PreparedNow};
+    let Some(mut client) = postgres_server::isolated() else { return };
+    client.batch_execute(PREPARED_NOW).unwrap();
+    let (seen, log) = capture(|| PreparedNow::query().all(&mut client).unwrap());
+    assert_eq!(
+        seen.iter().map(|row| (**row).clone()).collect::<Vec<_>>(),
+        [PreparedNow { id: 1, statements: 0 }]
+    );
+    assert_eq!(log.sql(), [r#"SELECT t0."id", t0."statements" FROM "prepared_now" t0"#]);
+    let filtered = PreparedNow::query().filter(PreparedNow::id.eq(1)).all(&mut client).unwrap();
+    assert_eq!(filtered[0].statements, 1);
+
+    let mut cached = eagerly::CachedClient::new(client);
+    assert_eq!(PreparedNow::query().all(&mut cached).unwrap()[0].statements, 1);
+    assert_eq!(PreparedNow::query().all(&mut cached).unwrap()[0].statements, 1, "kept");
+}
+
 /// PostgreSQL only: `insert_all` sends as many rows per statement as the parameter limit
 /// allows, up to 1,000, and gives back every stored row in order.
 #[test]

@@ -54,6 +54,21 @@ pub struct BookTag {
     pub tag_id: i64,
 }
 
+/// A PostgreSQL view whose one row says how many statements are prepared on the
+/// connection while its statement runs ([`PREPARED_NOW`] creates it): a statement eagerly
+/// prepared counts itself, one it ran unprepared does not.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[model(table = "prepared_now")]
+pub struct PreparedNow {
+    #[model(primary_key)]
+    pub id: i64,
+    pub statements: i64,
+}
+
+/// Creates [`PreparedNow`]'s view.
+pub const PREPARED_NOW: &str = "CREATE VIEW prepared_now AS
+    SELECT 1::bigint AS id, (SELECT count(*) FROM pg_prepared_statements) AS statements";
+
 /// An empty in-memory database with the seed's tables (foreign keys enforced, as on every
 /// connection of the bundled SQLite).
 pub fn empty_db() -> Connection {

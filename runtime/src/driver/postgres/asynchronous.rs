@@ -17,7 +17,8 @@
 //! A call prepares its statements once each ([`Kept`]): for the call only on a plain
 //! connection, for the connection's life on an [`AsyncCachedClient`], or through the
 //! pool's statement cache on a deadpool-postgres connection (feature
-//! `deadpool-postgres`).
+//! `deadpool-postgres`). For the call only, a query without parameters is not prepared
+//! (`query_typed_raw`: one round trip, not two), as on the blocking driver.
 
 use std::future::Future;
 use std::panic::Location;
@@ -26,9 +27,10 @@ use std::task::Poll;
 
 use futures_core::Stream;
 
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
-use super::{Prepared, bind, database, decode, push_rows, read_count, read_plan, scanned_tables};
+use super::{Prepared, bind, database, push_rows, read_count, read_plan, scanned_tables};
 use super::{table_rows_statement, values};
 use crate::driver::{Params, Watched};
 use crate::error::Result;
@@ -442,10 +444,16 @@ impl<'c> AsyncRun<'c> {
     ) -> Result<usize> {
         /// The most rows held before they are decoded, when they come faster than that.
         const HELD: usize = 256;
-        let prepared = self.prepare(statement).await?;
-        let borrowing = decode::Borrowing::of(prepared.columns());
-        let rows = self.client().query_raw(&prepared, params.iter());
-        let rows = rows.await.map_err(|e| database(statement, e))?;
+        // As the blocking driver does, a statement without parameters is not prepared
+        // where statements are not kept past the call: one round trip, not two.
+        let rows = if params.is_empty() && matches!(self.kept, Kept::Call(_)) {
+            let no_params = std::iter::empty::<(&(dyn ToSql + Sync), Type)>();
+            self.client().query_typed_raw(&statement.text, no_params).await
+        } else {
+            let prepared = self.prepare(statement).await?;
+            self.client().query_raw(&prepared, params.iter()).await
+        };
+        let rows = rows.map_err(|e| database(statement, e))?;
         let mut rows = std::pin::pin!(rows);
         let (mut held, mut count) = (Vec::with_capacity(HELD), 0);
         loop {
@@ -465,7 +473,7 @@ impl<'c> AsyncRun<'c> {
                 }
             });
             let ended = ended.await.map_err(|e| database(statement, e))?;
-            count += push_rows(&held, borrowing.as_ref(), statement, watched.as_deref_mut(), each)?;
+            count += push_rows(&held, statement, watched.as_deref_mut(), each)?;
             held.clear();
             if ended {
                 return Ok(count);

@@ -5,9 +5,10 @@
 //!
 //! A call holds the client for its whole length (a [`Session`]): its statements are
 //! prepared once each within the call (the chunks of an `insert_all` share one prepared
-//! statement), or once per connection on a [`CachedClient`], and the transaction state is
-//! the client's: a `Client` is in
-//! autocommit mode unless eagerly began a transaction, a `Transaction` never is.
+//! statement), or once per connection on a [`CachedClient`]; within a call, a query
+//! without parameters is not prepared at all (`query_typed`: one round trip, not two).
+//! The transaction state is the client's: a `Client` is in autocommit mode unless
+//! eagerly began a transaction, a `Transaction` never is.
 
 #[cfg(feature = "tokio-postgres")]
 pub(super) mod asynchronous;
@@ -70,6 +71,10 @@ trait Client {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<::postgres::Row>, ::postgres::Error>;
 
+    /// Every row of a statement without parameters, parsed, bound and run in one round
+    /// trip (no statement is prepared).
+    fn query_unprepared(&mut self, sql: &str) -> Result<Vec<::postgres::Row>, ::postgres::Error>;
+
     fn execute(
         &mut self,
         statement: &::postgres::Statement,
@@ -96,6 +101,13 @@ macro_rules! client {
                 <$client>::query(self, statement, params)
             }
 
+            fn query_unprepared(
+                &mut self,
+                sql: &str,
+            ) -> Result<Vec<::postgres::Row>, ::postgres::Error> {
+                <$client>::query_typed(self, sql, &[])
+            }
+
             fn execute(
                 &mut self,
                 statement: &::postgres::Statement,
@@ -118,7 +130,7 @@ macro_rules! client {
                 work: impl FnOnce(Run<'_>) -> Result<T>,
             ) -> Result<T> {
                 let mut prepared = Prepared::default();
-                let session = Held::new(self, &mut prepared);
+                let session = Held::new(self, &mut prepared, false);
                 work(Run { db: Db::Postgres(&session), caller })
             }
         }
@@ -178,17 +190,37 @@ struct Held<'c, C> {
     client: RefCell<&'c mut C>,
     /// The statements prepared on the client: the call's own, or a [`CachedClient`]'s.
     prepared: RefCell<&'c mut Prepared<::postgres::Statement>>,
+    /// The statements prepared outlive the call (a [`CachedClient`]'s).
+    kept: bool,
     /// A `BEGIN` eagerly sent on a `Client` is not ended yet.
     began: Cell<bool>,
 }
 
 impl<'c, C: Client> Held<'c, C> {
-    fn new(client: &'c mut C, prepared: &'c mut Prepared<::postgres::Statement>) -> Self {
+    fn new(
+        client: &'c mut C,
+        prepared: &'c mut Prepared<::postgres::Statement>,
+        kept: bool,
+    ) -> Self {
         Held {
             client: RefCell::new(client),
             prepared: RefCell::new(prepared),
+            kept,
             began: Cell::new(false),
         }
+    }
+
+    /// Every row of `statement`. Where statements are not kept past the call, one without
+    /// parameters is not prepared: parsing, binding and running it is one round trip,
+    /// where preparing it first takes one more.
+    fn query(&self, statement: &Statement, values: &[Value]) -> Result<Vec<::postgres::Row>> {
+        if values.is_empty() && !self.kept {
+            let mut client = self.client.borrow_mut();
+            return client.query_unprepared(&statement.text).map_err(|e| database(statement, e));
+        }
+        self.with_prepared(statement, |client, prepared| {
+            client.query(prepared, &bind::params(values)).map_err(|e| database(statement, e))
+        })
     }
 
     /// Runs `work` with the client and the statement prepared on it.
@@ -224,14 +256,9 @@ impl<C: Client> Session for Held<'_, C> {
     ) -> Result<usize> {
         super::watched(run, statement, params, |watched| {
             let result = values(statement, params).and_then(|values| {
-                self.with_prepared(statement, |client, prepared| {
-                    let rows = client
-                        .query(prepared, &bind::params(&values))
-                        .map_err(|e| database(statement, e))?;
-                    each.reserve(rows.len());
-                    let borrowing = decode::Borrowing::of(prepared.columns());
-                    push_rows(&rows, borrowing.as_ref(), statement, watched, each)
-                })
+                let rows = self.query(statement, &values)?;
+                each.reserve(rows.len());
+                push_rows(&rows, statement, watched, each)
             });
             (result, Counters::default())
         })
@@ -349,7 +376,7 @@ impl Executor for &mut CachedClient {
         caller: &'static Location<'static>,
         work: impl FnOnce(Run<'_>) -> Result<T>,
     ) -> Result<T> {
-        let session = Held::new(&mut self.client, &mut self.prepared);
+        let session = Held::new(&mut self.client, &mut self.prepared, true);
         work(Run { db: Db::Postgres(&session), caller })
     }
 }
@@ -395,7 +422,7 @@ impl Executor for &mut CachedTransaction<'_> {
         caller: &'static Location<'static>,
         work: impl FnOnce(Run<'_>) -> Result<T>,
     ) -> Result<T> {
-        let session = Held::new(&mut self.transaction, &mut *self.prepared);
+        let session = Held::new(&mut self.transaction, &mut *self.prepared, true);
         work(Run { db: Db::Postgres(&session), caller })
     }
 }
@@ -422,15 +449,16 @@ fn read_count(row: &::postgres::Row) -> Option<u64> {
     u64::try_from(row.try_get::<_, i64>(0).ok()?).ok()
 }
 
-/// Hands each of a statement's rows to `each`: its values borrowed in their SQLite forms
+/// Hands each of `rows` (a statement's, or the async driver's batch of them) to `each`: its values borrowed in their SQLite forms
 /// where every column has one, else converted to values. Returns the number of rows.
 fn push_rows(
     rows: &[::postgres::Row],
-    borrowing: Option<&decode::Borrowing>,
     statement: &Statement,
     mut watched: Option<&mut Watched>,
     each: &mut dyn Rows,
 ) -> Result<usize> {
+    let borrowing = rows.first().and_then(|row| decode::Borrowing::of(row.columns()));
+    let borrowing = borrowing.as_ref();
     let (mut borrowed, mut row_values) = (Vec::new(), Vec::new());
     for row in rows {
         let source = if borrowing.is_some_and(|b| b.read(row, &mut borrowed).is_some()) {
