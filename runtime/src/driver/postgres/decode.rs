@@ -23,10 +23,11 @@ use rusqlite::types::ValueRef;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
-/// How the values of a statement's columns are borrowed in their SQLite forms, decided once
-/// per statement from the column types (where every column has such a form: no date, time
-/// or numeric), so that a row's values are read in one pass, with no copy of their text
-/// and bytes, before the fields decode them.
+/// How the values of a statement's columns are borrowed in their SQLite forms, decided from
+/// the column types once for the rows handed on together (a statement's, or the async
+/// driver's batch of them), where every column has such a form (no date, time or
+/// numeric), so that a row's values are read in one pass, with no copy of their text and
+/// bytes, before the fields decode them.
 pub(super) struct Borrowing(Vec<Form>);
 
 impl Borrowing {
