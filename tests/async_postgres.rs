@@ -292,11 +292,12 @@ async fn prepared_on(client: &tokio_postgres::Client) -> String {
     }
 }
 
-/// As on the blocking driver, a plain connection runs a query without parameters
-/// unprepared, and an `AsyncCachedClient` prepares it to keep it.
+/// As on the blocking driver, a plain connection runs a query unprepared where it has no
+/// parameters or names their types, and prepared where the server must infer one; an
+/// `AsyncCachedClient` prepares every query to keep it.
 #[test]
-fn a_plain_client_runs_a_query_without_parameters_unprepared() {
-    use common::{PREPARED_NOW, PreparedNow};
+fn a_plain_client_runs_a_query_unprepared_where_it_names_its_parameters_types() {
+    use common::{PREPARED_NOW, PreparedNow, PreparedNowPart};
     let Some(Db { runtime, client, .. }) = seeded() else { return };
     runtime.block_on(async move {
         let mut client = client;
@@ -304,10 +305,26 @@ fn a_plain_client_runs_a_query_without_parameters_unprepared() {
         let seen = PreparedNow::query().all_async(&mut client).await.unwrap();
         assert_eq!(
             seen.iter().map(|row| (**row).clone()).collect::<Vec<_>>(),
-            [PreparedNow { id: 1, statements: 0 }]
+            [PreparedNow { id: 1, name: "now".into(), weight: 1.5, statements: 0 }]
         );
-        let filtered = PreparedNow::query().filter(PreparedNow::id.eq(1));
-        assert_eq!(filtered.all_async(&mut client).await.unwrap()[0].statements, 1);
+        let query = PreparedNow::query;
+        let named = [
+            query().filter(PreparedNow::id.eq(1)),
+            query().filter(PreparedNow::id.is_in([1, 2])),
+            query().filter(PreparedNow::name.icontains("O")),
+            query().limit(1).offset(0),
+        ];
+        for query in named {
+            assert_eq!(query.all_async(&mut client).await.unwrap()[0].statements, 0);
+        }
+        let a_float = query().filter(PreparedNow::weight.gt(1.0));
+        assert_eq!(a_float.all_async(&mut client).await.unwrap()[0].statements, 1);
+        let loaded = query().prefetch(PreparedNow::parts).all_async(&mut client).await.unwrap();
+        assert_eq!(
+            loaded[0].parts().iter().map(|part| (**part).clone()).collect::<Vec<_>>(),
+            [PreparedNowPart { id: 1, owner_id: 1, statements: 0 }],
+            "the batch's keys, as BIGINT[]"
+        );
 
         let mut cached = eagerly::AsyncCachedClient::new(client);
         assert_eq!(PreparedNow::query().all_async(&mut cached).await.unwrap()[0].statements, 1);

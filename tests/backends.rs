@@ -475,26 +475,56 @@ fn postgres_a_cached_client_prepares_each_statement_once() {
     assert_eq!(Tag::query().count(&mut cached).unwrap(), 5);
 }
 
-/// PostgreSQL only: within a call on a plain client, a query without parameters is run
-/// unprepared (one round trip), one with parameters prepared; a `CachedClient` prepares
-/// both, to keep them. The server says which, as the statement runs.
+/// PostgreSQL only: within a call on a plain client, a query is run unprepared (one round
+/// trip) when it has no parameters or names their types (integers and text: filters,
+/// limits, a batch's keys), and prepared when the server must infer one (a float); a
+/// `CachedClient` prepares every query, to keep it. The server says which, as the
+/// statement runs.
 #[test]
-fn postgres_a_plain_client_runs_a_query_without_parameters_unprepared() {
-    use common::{PREPARED_NOW, PreparedNow};
+fn postgres_a_plain_client_runs_a_query_unprepared_where_it_names_its_parameters_types() {
+    use common::{PREPARED_NOW, PreparedNow, PreparedNowPart};
     let Some(mut client) = postgres_server::isolated() else { return };
     client.batch_execute(PREPARED_NOW).unwrap();
     let (seen, log) = capture(|| PreparedNow::query().all(&mut client).unwrap());
     assert_eq!(
         seen.iter().map(|row| (**row).clone()).collect::<Vec<_>>(),
-        [PreparedNow { id: 1, statements: 0 }]
+        [PreparedNow { id: 1, name: "now".into(), weight: 1.5, statements: 0 }]
     );
-    assert_eq!(log.sql(), [r#"SELECT t0."id", t0."statements" FROM "prepared_now" t0"#]);
-    let filtered = PreparedNow::query().filter(PreparedNow::id.eq(1)).all(&mut client).unwrap();
-    assert_eq!(filtered[0].statements, 1);
+    assert_eq!(
+        log.sql(),
+        [r#"SELECT t0."id", t0."name", t0."weight", t0."statements" FROM "prepared_now" t0"#]
+    );
+    let mut prepared_while = |query: eagerly::Query<PreparedNow>| {
+        let rows = query.all(&mut client).unwrap();
+        assert_eq!(rows.len(), 1);
+        rows[0].statements
+    };
+    let query = PreparedNow::query;
+    assert_eq!(prepared_while(query().filter(PreparedNow::id.eq(1))), 0, "BIGINT");
+    assert_eq!(prepared_while(query().filter(PreparedNow::id.is_in([1, 2]))), 0, "BIGINT[]");
+    assert_eq!(prepared_while(query().filter(PreparedNow::name.eq("now"))), 0, "TEXT");
+    assert_eq!(prepared_while(query().filter(PreparedNow::name.icontains("O"))), 0, "a pattern");
+    assert_eq!(prepared_while(query().limit(1).offset(0)), 0, "a limit and an offset");
+    assert_eq!(prepared_while(query().filter(PreparedNow::weight.gt(1.0))), 1, "a float");
+
+    let (loaded, log) =
+        capture(|| PreparedNow::query().prefetch(PreparedNow::parts).all(&mut client).unwrap());
+    assert_eq!(loaded[0].statements, 0);
+    assert_eq!(
+        loaded[0].parts().iter().map(|part| (**part).clone()).collect::<Vec<_>>(),
+        [PreparedNowPart { id: 1, owner_id: 1, statements: 0 }],
+        "the batch's keys, as BIGINT[]"
+    );
+    assert_eq!(
+        log.sql()[1],
+        r#"SELECT t0."id", t0."owner_id", t0."statements" FROM "prepared_now_part" t0 WHERE t0."owner_id" = ANY($1) ORDER BY t0."owner_id" ASC, t0."id" ASC"#
+    );
 
     let mut cached = eagerly::CachedClient::new(client);
     assert_eq!(PreparedNow::query().all(&mut cached).unwrap()[0].statements, 1);
     assert_eq!(PreparedNow::query().all(&mut cached).unwrap()[0].statements, 1, "kept");
+    let by_id = || PreparedNow::query().filter(PreparedNow::id.eq(1));
+    assert_eq!(by_id().all(&mut cached).unwrap()[0].statements, 2);
 }
 
 /// PostgreSQL only: `insert_all` sends as many rows per statement as the parameter limit

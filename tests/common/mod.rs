@@ -56,18 +56,36 @@ pub struct BookTag {
 
 /// A PostgreSQL view whose one row says how many statements are prepared on the
 /// connection while its statement runs ([`PREPARED_NOW`] creates it): a statement eagerly
-/// prepared counts itself, one it ran unprepared does not.
+/// prepared counts itself, one it ran unprepared does not. Its columns are of a type the
+/// driver names when it sends a statement unprepared (`id`, `name`) and of one it does
+/// not (`weight`).
 #[derive(Model, Debug, Clone, PartialEq)]
-#[model(table = "prepared_now")]
+#[model(table = "prepared_now", has_many(parts = PreparedNowPart, fk = owner_id))]
 pub struct PreparedNow {
     #[model(primary_key)]
     pub id: i64,
+    pub name: String,
+    pub weight: f64,
     pub statements: i64,
 }
 
-/// Creates [`PreparedNow`]'s view.
+/// [`PreparedNow`]'s one part, loaded by a batch of keys, which counts the same.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[model(table = "prepared_now_part")]
+pub struct PreparedNowPart {
+    #[model(primary_key)]
+    pub id: i64,
+    pub owner_id: i64,
+    pub statements: i64,
+}
+
+/// Creates [`PreparedNow`]'s and [`PreparedNowPart`]'s views.
 pub const PREPARED_NOW: &str = "CREATE VIEW prepared_now AS
-    SELECT 1::bigint AS id, (SELECT count(*) FROM pg_prepared_statements) AS statements";
+    SELECT 1::bigint AS id, 'now'::text AS name, 1.5::float8 AS weight,
+        (SELECT count(*) FROM pg_prepared_statements) AS statements;
+    CREATE VIEW prepared_now_part AS
+    SELECT 1::bigint AS id, 1::bigint AS owner_id,
+        (SELECT count(*) FROM pg_prepared_statements) AS statements";
 
 /// An empty in-memory database with the seed's tables (foreign keys enforced, as on every
 /// connection of the bundled SQLite).

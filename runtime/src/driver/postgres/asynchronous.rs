@@ -17,8 +17,9 @@
 //! A call prepares its statements once each ([`Kept`]): for the call only on a plain
 //! connection, for the connection's life on an [`AsyncCachedClient`], or through the
 //! pool's statement cache on a deadpool-postgres connection (feature
-//! `deadpool-postgres`). For the call only, a query without parameters is not prepared
-//! (`query_typed_raw`: one round trip, not two), as on the blocking driver.
+//! `deadpool-postgres`). For the call only, a query whose parameters' types it names (or
+//! without parameters) is not prepared (`query_typed_raw`: one round trip, not two), as on
+//! the blocking driver.
 
 use std::future::Future;
 use std::panic::Location;
@@ -27,7 +28,6 @@ use std::task::Poll;
 
 use futures_core::Stream;
 
-use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
 use super::{Prepared, bind, database, push_rows, read_count, read_plan, scanned_tables};
@@ -444,11 +444,12 @@ impl<'c> AsyncRun<'c> {
     ) -> Result<usize> {
         /// The most rows held before they are decoded, when they come faster than that.
         const HELD: usize = 256;
-        // As the blocking driver does, a statement without parameters is not prepared
-        // where statements are not kept past the call: one round trip, not two.
-        let rows = if params.is_empty() && matches!(self.kept, Kept::Call(_)) {
-            let no_params = std::iter::empty::<(&(dyn ToSql + Sync), Type)>();
-            self.client().query_typed_raw(&statement.text, no_params).await
+        // As the blocking driver does, a statement whose parameters' types it names is not
+        // prepared where statements are not kept past the call: one round trip, not two.
+        let types = bind::declared_types(statement, params);
+        let rows = if let Some(types) = types.filter(|_| matches!(self.kept, Kept::Call(_))) {
+            let params = bind::params(params).into_iter().zip(types);
+            self.client().query_typed_raw(&statement.text, params).await
         } else {
             let prepared = self.prepare(statement).await?;
             self.client().query_raw(&prepared, params.iter()).await

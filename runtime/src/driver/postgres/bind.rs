@@ -24,6 +24,7 @@ use std::error::Error as StdError;
 use ::postgres::types::private::BytesMut;
 use ::postgres::types::{Format, IsNull, Kind, ToSql, Type, to_sql_checked};
 
+use crate::sql::{ParamType, Statement};
 use crate::value::Value;
 
 type BindResult = Result<IsNull, Box<dyn StdError + Sync + Send>>;
@@ -116,6 +117,44 @@ pub(super) fn params(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
     values.iter().map(|value| value as &(dyn ToSql + Sync)).collect()
 }
 
+/// The type of each of `values`, `statement`'s parameters, if the statement names every
+/// one as a type PostgreSQL would infer for it: then the statement can be sent unprepared
+/// (`query_typed`), with the same meaning and the same checks as prepared.
+///
+/// Only integer and text types are named: a value named as the model declares it compares
+/// the same with a column of another type of its kind, which a database made elsewhere
+/// may hold (`INTEGER` where the model says `BIGINT`, `VARCHAR` for `TEXT`). Other types
+/// are left to the server, which costs the round trip: a date binds as text, a uuid as
+/// bytes, a boolean as an integer, and a database may hold them so (a date in a `TEXT`
+/// column), which a value named `DATE` would not compare with.
+pub(super) fn declared_types(statement: &Statement, values: &[Value]) -> Option<Vec<Type>> {
+    if statement.param_types.len() != values.len() {
+        return None; // a write's fields, which the statement does not type
+    }
+    statement.param_types.iter().map(|ty| named(*ty)).collect()
+}
+
+/// The PostgreSQL type `ty` names, if it is one [`declared_types`] names.
+fn named(ty: ParamType) -> Option<Type> {
+    let (declared, array) = match ty {
+        ParamType::Inferred => return None,
+        ParamType::Of(declared) => (declared, false),
+        ParamType::ArrayOf(declared) => (declared, true),
+    };
+    // `VARCHAR(40)` is a `VARCHAR`: a parameter's type has no modifier.
+    let name = declared.split('(').next().unwrap_or_default().trim().to_ascii_uppercase();
+    let (one, many) = match name.as_str() {
+        "SMALLINT" | "INT2" => (Type::INT2, Type::INT2_ARRAY),
+        "INTEGER" | "INT" | "INT4" => (Type::INT4, Type::INT4_ARRAY),
+        "BIGINT" | "INT8" => (Type::INT8, Type::INT8_ARRAY),
+        "TEXT" => (Type::TEXT, Type::TEXT_ARRAY),
+        "VARCHAR" | "CHARACTER VARYING" => (Type::VARCHAR, Type::VARCHAR_ARRAY),
+        "CHAR" | "CHARACTER" | "BPCHAR" => (Type::BPCHAR, Type::BPCHAR_ARRAY),
+        _ => return None,
+    };
+    Some(if array { many } else { one })
+}
+
 impl Value {
     /// What kind of value this is, for messages.
     fn kind(&self) -> &'static str {
@@ -192,6 +231,57 @@ mod tests {
                 "{value:?} as {ty}"
             );
         }
+    }
+
+    #[test]
+    fn integers_and_text_are_named_with_their_declared_types_and_nothing_else() {
+        use super::named;
+        use crate::sql::ParamType::{ArrayOf, Inferred, Of};
+        use ::postgres::types::Type;
+        let cases = [
+            (Of("BIGINT"), Some(Type::INT8)),
+            (ArrayOf("BIGINT"), Some(Type::INT8_ARRAY)),
+            (Of("integer"), Some(Type::INT4)),
+            (ArrayOf("SMALLINT"), Some(Type::INT2_ARRAY)),
+            (Of("TEXT"), Some(Type::TEXT)),
+            (ArrayOf("VARCHAR(40)"), Some(Type::VARCHAR_ARRAY)),
+            (Of("CHAR (2)"), Some(Type::BPCHAR)),
+            (Of("DOUBLE PRECISION"), None),
+            (Of("NUMERIC(10,2)"), None),
+            (ArrayOf("UUID"), None),
+            (Of("BOOLEAN"), None),
+            (Of(""), None),
+            (Inferred, None),
+        ];
+        for (declared, expected) in cases {
+            assert_eq!(named(declared), expected, "{declared:?}");
+        }
+    }
+
+    /// A model may declare `BIGINT` for a column the database holds as `INTEGER` or
+    /// `NUMERIC`, or `TEXT` for a `VARCHAR`: the value named as the model says still
+    /// compares as the server would compare the value it inferred.
+    #[test]
+    fn a_value_named_as_declared_compares_with_a_column_of_another_type_of_its_kind() {
+        use ::postgres::types::Type;
+        let Some(mut client) = postgres_server::connect() else { return };
+        let ints = Value::List(vec![Value::Integer(2), Value::Integer(3)]);
+        let texts = Value::List(vec![Value::Text("b".into())]);
+        let cases = [
+            ("(1::int4), (2), (3)", &ints, Type::INT8_ARRAY),
+            ("(1::int2), (2), (3)", &ints, Type::INT8_ARRAY),
+            ("(1::numeric), (2.0), (3.5)", &ints, Type::INT8_ARRAY),
+            ("('a'::varchar), ('b'), ('b ')", &texts, Type::TEXT_ARRAY),
+        ];
+        let counts: Vec<i64> = cases
+            .into_iter()
+            .map(|(column, value, ty)| {
+                let sql = format!("SELECT count(*) FROM (VALUES {column}) v(x) WHERE x = ANY($1)");
+                let params: [(&(dyn ToSql + Sync), Type); 1] = [(value, ty)];
+                client.query_typed(&sql, &params).unwrap()[0].get(0)
+            })
+            .collect();
+        assert_eq!(counts, [2, 2, 1, 1]);
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //!
 //! A call holds the client for its whole length (a [`Session`]): its statements are
 //! prepared once each within the call (the chunks of an `insert_all` share one prepared
-//! statement), or once per connection on a [`CachedClient`]; within a call, a query
-//! without parameters is not prepared at all (`query_typed`: one round trip, not two).
+//! statement), or once per connection on a [`CachedClient`]; within a call, a query is not
+//! prepared at all (`query_typed`: one round trip, not two) when it names the types of
+//! its parameters, as the server would infer them (`bind::declared_types`: integers and
+//! text, such as a filter's or a batch's keys), or has none.
 //! The transaction state is the client's: a `Client` is in autocommit mode unless
 //! eagerly began a transaction, a `Transaction` never is.
 
@@ -20,7 +22,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::Location;
 
-use ::postgres::types::ToSql;
+use ::postgres::types::{ToSql, Type};
 
 use super::{Db, Executor, Params, Run, Watched, sealed};
 use crate::error::{Error, Result, abbreviated};
@@ -71,9 +73,13 @@ trait Client {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<::postgres::Row>, ::postgres::Error>;
 
-    /// Every row of a statement without parameters, parsed, bound and run in one round
-    /// trip (no statement is prepared).
-    fn query_unprepared(&mut self, sql: &str) -> Result<Vec<::postgres::Row>, ::postgres::Error>;
+    /// Every row of a statement whose parameters' types are given, parsed, bound and run
+    /// in one round trip (no statement is prepared).
+    fn query_unprepared(
+        &mut self,
+        sql: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> Result<Vec<::postgres::Row>, ::postgres::Error>;
 
     fn execute(
         &mut self,
@@ -104,8 +110,9 @@ macro_rules! client {
             fn query_unprepared(
                 &mut self,
                 sql: &str,
+                params: &[(&(dyn ToSql + Sync), Type)],
             ) -> Result<Vec<::postgres::Row>, ::postgres::Error> {
-                <$client>::query_typed(self, sql, &[])
+                <$client>::query_typed(self, sql, params)
             }
 
             fn execute(
@@ -210,13 +217,16 @@ impl<'c, C: Client> Held<'c, C> {
         }
     }
 
-    /// Every row of `statement`. Where statements are not kept past the call, one without
-    /// parameters is not prepared: parsing, binding and running it is one round trip,
-    /// where preparing it first takes one more.
+    /// Every row of `statement`. Where statements are not kept past the call, one whose
+    /// parameters' types it names (or without parameters) is not prepared: parsing,
+    /// binding and running it is one round trip, where preparing it first takes one more.
     fn query(&self, statement: &Statement, values: &[Value]) -> Result<Vec<::postgres::Row>> {
-        if values.is_empty() && !self.kept {
+        if let Some(types) = bind::declared_types(statement, values).filter(|_| !self.kept) {
+            let params: Vec<_> = bind::params(values).into_iter().zip(types).collect();
             let mut client = self.client.borrow_mut();
-            return client.query_unprepared(&statement.text).map_err(|e| database(statement, e));
+            return client
+                .query_unprepared(&statement.text, &params)
+                .map_err(|e| database(statement, e));
         }
         self.with_prepared(statement, |client, prepared| {
             client.query(prepared, &bind::params(values)).map_err(|e| database(statement, e))
