@@ -486,7 +486,10 @@ fn creates_tables_as_the_blocking_driver_does() {
     let ((), log) =
         capture(|| runtime.block_on(eagerly::create_tables_async(&mut client, &tables)).unwrap());
     let ((), blocking_log) = capture(|| {
-        blocking.batch_execute("CREATE SCHEMA again; SET search_path TO again").unwrap();
+        let again = format!("{schema}_again");
+        blocking
+            .batch_execute(&format!("CREATE SCHEMA {again}; SET search_path TO {again}"))
+            .unwrap();
         eagerly::create_tables(&mut blocking, &tables).unwrap()
     });
     assert_eq!(log.sql(), blocking_log.sql());

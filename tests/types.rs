@@ -86,7 +86,7 @@ fn every_supported_type_round_trips_on_postgresql() {
     eagerly::create_tables(&mut client, &[Sample::TABLE]).unwrap();
     let types: Vec<(String, String)> = client
         .query(
-            "SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_name = 'sample' ORDER BY ordinal_position",
+            "SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_name = 'sample' AND table_schema = current_schema() ORDER BY ordinal_position",
             &[],
         )
         .unwrap()
