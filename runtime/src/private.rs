@@ -211,15 +211,12 @@ pub const fn has_many_fk<Parent: Model, Child: Model, F: ForeignKeyTo<Parent::Ke
     ChildKey { column, to_key: <F as ForeignKeyTo<Parent::Key>>::to_key }
 }
 
-/// Whether the field of a model named `NAME` (`name("user_id")`) is unique on its own
-/// (`#[model(unique)]`, `unique(user_id)`, or the sole primary key): implemented by the
-/// derive for every field, read by a `has_one` of another model. (A name that is no field
-/// is also reported by the lookup of its column, naming it.)
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` has no field of the name this `has_one` gives as its foreign key",
-    label = "no field of `{Self}` has this name"
-)]
-pub trait FieldNamed<const NAME: u128> {
+/// Whether the field of model `M` named `NAME` (`name("user_id")`), whose type this is, is
+/// unique on its own (`#[model(unique)]`, `unique(user_id)`, or the sole primary key):
+/// implemented by the derive for every field, read by a `has_one` of another model. The
+/// field's type is the one its column has, so a name that is no field is reported once,
+/// by the lookup of its column: with no column, the type is unknown and this goes unasked.
+pub trait FieldNamed<M, const NAME: u128> {
     /// [`Unique`] or [`NotUnique`].
     type Unique;
 }
@@ -240,13 +237,16 @@ pub trait UniqueForeignKey {}
 #[diagnostic::do_not_recommend]
 impl UniqueForeignKey for Unique {}
 
-/// [`has_many_fk`] for a `has_one`, which also checks that the column is unique (`U`,
-/// the column's [`FieldNamed::Unique`]).
-pub const fn has_one_fk<Parent: Model, Child: Model, F: ForeignKeyTo<Parent::Key>, U>(
+/// [`has_many_fk`] for a `has_one`, which also checks that the column, named `NAME`, is
+/// unique (its [`FieldNamed::Unique`]).
+pub const fn has_one_fk<Parent, Child, F, const NAME: u128>(
     column: Column<Child, F>,
 ) -> ChildKey<Child, F, Parent::Key>
 where
-    U: UniqueForeignKey,
+    Parent: Model,
+    Child: Model,
+    F: ForeignKeyTo<Parent::Key> + FieldNamed<Child, NAME>,
+    <F as FieldNamed<Child, NAME>>::Unique: UniqueForeignKey,
 {
     has_many_fk::<Parent, Child, F>(column)
 }

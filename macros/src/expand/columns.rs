@@ -115,12 +115,12 @@ pub fn expand(model: &Model, names: &Names) -> Generated {
 
     // Read by a `has_one` of another model, whose foreign key must be unique.
     let uniqueness = model.fields.iter().enumerate().map(|(i, field)| {
-        let name = unraw(field.ident);
+        let (name, field_ty) = (unraw(field.ident), field.ty);
         let unique = if model.is_unique(i) { quote!(#p::Unique) } else { quote!(#p::NotUnique) };
         quote! {
             #[automatically_derived]
             #[diagnostic::do_not_recommend]
-            impl #p::FieldNamed<{ #p::name(#name) }> for #ident {
+            impl #p::FieldNamed<#ident, { #p::name(#name) }> for #field_ty {
                 type Unique = #unique;
             }
         }

@@ -88,12 +88,13 @@ fn marker(model: &Model, names: &Names, index: usize) -> Generated {
         }
         RelationKind::HasOne { fk } => {
             // The column must be unique: its `FieldNamed` says so, checked where `fk` is.
+            // The path is written out, not `#p`, so that every token of the call carries
+            // `fk`'s span and an unmet bound points at `fk` alone.
             let fk_name = unraw(fk);
-            let unique = quote_spanned! {fk.span()=>
-                <#target as #p::FieldNamed<{ #p::name(#fk_name) }>>::Unique
-            };
             let column = quote_spanned! {fk.span()=>
-                #p::has_one_fk::<#ident, #target, _, #unique>(<#target>::#fk)
+                ::eagerly::__private::has_one_fk::<#ident, #target, _, {
+                    ::eagerly::__private::name(#fk_name)
+                }>(<#target>::#fk)
             };
             let related_key = quote!(#p::Option::Some(|to: &Self::To| #column.of(to)));
             let description =
