@@ -250,6 +250,9 @@ impl Statement {
     /// The type of a value compared with (or assigned to) `table`'s `column`: the column's
     /// declared type, or an array of it (`= ANY($1)`).
     fn column_type(&self, table: &'static Table, column: &str, array: bool) -> ParamType {
+        if self.dialect != Dialect::Postgres {
+            return ParamType::Inferred; // not recorded
+        }
         match table.column(column).map(|column| self.dialect.declared_type(column)) {
             Some("") | None => ParamType::Inferred,
             Some(declared) if array => ParamType::ArrayOf(declared),
