@@ -292,11 +292,11 @@ async fn prepared_on(client: &tokio_postgres::Client) -> String {
     }
 }
 
-/// As on the blocking driver, a plain connection runs a query unprepared where it has no
-/// parameters or names their types, and prepared where the server must infer one; an
-/// `AsyncCachedClient` prepares every query to keep it.
+/// As on the blocking driver, a plain connection runs a query unprepared where its values
+/// are integers or text, and prepared where one is a real; an `AsyncCachedClient`
+/// prepares every query to keep it.
 #[test]
-fn a_plain_client_runs_a_query_unprepared_where_it_names_its_parameters_types() {
+fn a_plain_client_runs_a_query_of_integers_and_text_unprepared() {
     use common::{PREPARED_NOW, PreparedNow, PreparedNowPart};
     let Some(Db { runtime, client, .. }) = seeded() else { return };
     runtime.block_on(async move {
@@ -305,13 +305,20 @@ fn a_plain_client_runs_a_query_unprepared_where_it_names_its_parameters_types() 
         let seen = PreparedNow::query().all_async(&mut client).await.unwrap();
         assert_eq!(
             seen.iter().map(|row| (**row).clone()).collect::<Vec<_>>(),
-            [PreparedNow { id: 1, name: "now".into(), weight: 1.5, statements: 0 }]
+            [PreparedNow {
+                id: 1,
+                name: "now".into(),
+                day: "2024-02-29".into(),
+                weight: 1.5,
+                statements: 0
+            }]
         );
         let query = PreparedNow::query;
         let named = [
             query().filter(PreparedNow::id.eq(1)),
             query().filter(PreparedNow::id.is_in([1, 2])),
             query().filter(PreparedNow::name.icontains("O")),
+            query().filter(PreparedNow::day.eq("2024-02-29")),
             query().limit(1).offset(0),
         ];
         for query in named {
@@ -323,7 +330,7 @@ fn a_plain_client_runs_a_query_unprepared_where_it_names_its_parameters_types() 
         assert_eq!(
             loaded[0].parts().iter().map(|part| (**part).clone()).collect::<Vec<_>>(),
             [PreparedNowPart { id: 1, owner_id: 1, statements: 0 }],
-            "the batch's keys, as BIGINT[]"
+            "the batch's keys, a list of integers"
         );
 
         let mut cached = eagerly::AsyncCachedClient::new(client);

@@ -476,23 +476,30 @@ fn postgres_a_cached_client_prepares_each_statement_once() {
 }
 
 /// PostgreSQL only: within a call on a plain client, a query is run unprepared (one round
-/// trip) when it has no parameters or names their types (integers and text: filters,
-/// limits, a batch's keys), and prepared when the server must infer one (a float); a
-/// `CachedClient` prepares every query, to keep it. The server says which, as the
-/// statement runs.
+/// trip) when its values are integers or text (filters, limits, a batch's keys), whatever
+/// the type the server reads them as, and prepared when one is a real; a `CachedClient`
+/// prepares every query, to keep it. The server says which, as the statement runs.
 #[test]
-fn postgres_a_plain_client_runs_a_query_unprepared_where_it_names_its_parameters_types() {
+fn postgres_a_plain_client_runs_a_query_of_integers_and_text_unprepared() {
     use common::{PREPARED_NOW, PreparedNow, PreparedNowPart};
     let Some(mut client) = postgres_server::isolated() else { return };
     client.batch_execute(PREPARED_NOW).unwrap();
     let (seen, log) = capture(|| PreparedNow::query().all(&mut client).unwrap());
     assert_eq!(
         seen.iter().map(|row| (**row).clone()).collect::<Vec<_>>(),
-        [PreparedNow { id: 1, name: "now".into(), weight: 1.5, statements: 0 }]
+        [PreparedNow {
+            id: 1,
+            name: "now".into(),
+            day: "2024-02-29".into(),
+            weight: 1.5,
+            statements: 0
+        }]
     );
     assert_eq!(
         log.sql(),
-        [r#"SELECT t0."id", t0."name", t0."weight", t0."statements" FROM "prepared_now" t0"#]
+        [
+            r#"SELECT t0."id", t0."name", t0."day", t0."weight", t0."statements" FROM "prepared_now" t0"#
+        ]
     );
     let mut prepared_while = |query: eagerly::Query<PreparedNow>| {
         let rows = query.all(&mut client).unwrap();
@@ -500,12 +507,13 @@ fn postgres_a_plain_client_runs_a_query_unprepared_where_it_names_its_parameters
         rows[0].statements
     };
     let query = PreparedNow::query;
-    assert_eq!(prepared_while(query().filter(PreparedNow::id.eq(1))), 0, "BIGINT");
-    assert_eq!(prepared_while(query().filter(PreparedNow::id.is_in([1, 2]))), 0, "BIGINT[]");
-    assert_eq!(prepared_while(query().filter(PreparedNow::name.eq("now"))), 0, "TEXT");
+    assert_eq!(prepared_while(query().filter(PreparedNow::id.eq(1))), 0, "an integer");
+    assert_eq!(prepared_while(query().filter(PreparedNow::id.is_in([1, 2]))), 0, "a list");
+    assert_eq!(prepared_while(query().filter(PreparedNow::name.eq("now"))), 0, "text");
     assert_eq!(prepared_while(query().filter(PreparedNow::name.icontains("O"))), 0, "a pattern");
+    assert_eq!(prepared_while(query().filter(PreparedNow::day.eq("2024-02-29"))), 0, "a date");
     assert_eq!(prepared_while(query().limit(1).offset(0)), 0, "a limit and an offset");
-    assert_eq!(prepared_while(query().filter(PreparedNow::weight.gt(1.0))), 1, "a float");
+    assert_eq!(prepared_while(query().filter(PreparedNow::weight.gt(1.0))), 1, "a real");
 
     let (loaded, log) =
         capture(|| PreparedNow::query().prefetch(PreparedNow::parts).all(&mut client).unwrap());
@@ -513,7 +521,7 @@ fn postgres_a_plain_client_runs_a_query_unprepared_where_it_names_its_parameters
     assert_eq!(
         loaded[0].parts().iter().map(|part| (**part).clone()).collect::<Vec<_>>(),
         [PreparedNowPart { id: 1, owner_id: 1, statements: 0 }],
-        "the batch's keys, as BIGINT[]"
+        "the batch's keys, a list of integers"
     );
     assert_eq!(
         log.sql()[1],

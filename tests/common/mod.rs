@@ -56,15 +56,16 @@ pub struct BookTag {
 
 /// A PostgreSQL view whose one row says how many statements are prepared on the
 /// connection while its statement runs ([`PREPARED_NOW`] creates it): a statement eagerly
-/// prepared counts itself, one it ran unprepared does not. Its columns are of a type the
-/// driver names when it sends a statement unprepared (`id`, `name`) and of one it does
-/// not (`weight`).
+/// prepared counts itself, one it ran unprepared does not. A filter on `id` or `name` binds
+/// an integer or text, which a plain client sends unprepared; so does one on `day`, a
+/// `DATE` read as text; one on `weight` binds a real, which it prepares.
 #[derive(Model, Debug, Clone, PartialEq)]
 #[model(table = "prepared_now", has_many(parts = PreparedNowPart, fk = owner_id))]
 pub struct PreparedNow {
     #[model(primary_key)]
     pub id: i64,
     pub name: String,
+    pub day: String,
     pub weight: f64,
     pub statements: i64,
 }
@@ -81,7 +82,7 @@ pub struct PreparedNowPart {
 
 /// Creates [`PreparedNow`]'s and [`PreparedNowPart`]'s views.
 pub const PREPARED_NOW: &str = "CREATE VIEW prepared_now AS
-    SELECT 1::bigint AS id, 'now'::text AS name, 1.5::float8 AS weight,
+    SELECT 1::bigint AS id, 'now'::text AS name, '2024-02-29'::date AS day, 1.5::float8 AS weight,
         (SELECT count(*) FROM pg_prepared_statements) AS statements;
     CREATE VIEW prepared_now_part AS
     SELECT 1::bigint AS id, 1::bigint AS owner_id,

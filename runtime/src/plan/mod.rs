@@ -160,15 +160,6 @@ pub(crate) struct BatchKey {
 }
 
 impl BatchKey {
-    /// The table whose column holds the key: the related table, or the through table of
-    /// a many-to-many.
-    pub(crate) fn table(&self, related: &'static Table) -> &'static Table {
-        match (self.alias, self.through) {
-            (Alias::Link, Some((through, ..))) => through,
-            _ => related,
-        }
-    }
-
     /// The related table's own column holding the key, if it is one (`has_many`,
     /// `belongs_to`): the batch reads the key there rather than selecting it twice.
     pub(crate) fn own_column(&self, table: &Table) -> Option<usize> {

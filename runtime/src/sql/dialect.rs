@@ -348,51 +348,6 @@ mod tests {
         assert_eq!(books, [(1, "b".into()), (1, "c".into())]);
     }
 
-    /// A PostgreSQL statement names the type of each value it can (so that a client can
-    /// send it unprepared), and each type it names is the one the server infers for the
-    /// value when it prepares the statement.
-    #[test]
-    #[cfg(feature = "postgres")]
-    fn the_types_postgresql_statements_name_are_those_the_server_infers() {
-        use crate::sql::ParamType;
-        let Some(mut client) = postgres_server::connect() else { return };
-        create_tables(&mut client, "typed");
-        let mut all = statements(Dialect::Postgres);
-        assert_eq!(
-            all[0].param_types,
-            [ParamType::TEXT, ParamType::ArrayOf("BIGINT"), ParamType::BIGINT, ParamType::BIGINT]
-        );
-        for kind in KINDS {
-            let filter = Expr::Pattern { column: "name", kind, text: "a".into() };
-            let select = Select { filter: Some(filter), ..Select::default() };
-            all.push(select::rows(Dialect::Postgres, &AUTHOR, &select).unwrap());
-        }
-        let type_oid = "SELECT CASE WHEN $2 THEN typarray ELSE oid END FROM pg_type WHERE oid = to_regtype($1)";
-        let mut named = 0;
-        for statement in &all {
-            let prepared = client.prepare(&statement.text).unwrap();
-            if !statement.param_types.is_empty() {
-                assert_eq!(
-                    statement.param_types.len(),
-                    prepared.params().len(),
-                    "{}",
-                    statement.text
-                );
-            }
-            for (ty, inferred) in statement.param_types.iter().zip(prepared.params()) {
-                let (declared, array) = match *ty {
-                    ParamType::Inferred => continue,
-                    ParamType::Of(declared) => (declared, false),
-                    ParamType::ArrayOf(declared) => (declared, true),
-                };
-                let oid: u32 = client.query_one(type_oid, &[&declared, &array]).unwrap().get(0);
-                assert_eq!(oid, inferred.oid(), "{ty:?} in {}", statement.text);
-                named += 1;
-            }
-        }
-        assert_eq!(named, 33);
-    }
-
     #[cfg(feature = "postgres")]
     static WORD: Table = table("word", &[integer("id", false), text("text")]);
 

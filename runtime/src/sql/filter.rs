@@ -19,12 +19,11 @@
 use crate::value::Value;
 
 use super::values::Sent;
-use super::{Dialect, ParamType, Statement};
+use super::{Dialect, Statement};
 use crate::error::{Error, Result};
 use crate::filter::{CompareOp, Expr, FLAT_GROUP, PatternKind};
 use crate::plan::alias::Alias;
 use crate::plan::statement::Test;
-use crate::schema::Table;
 
 /// SQLite's limit on the length of a `GLOB` pattern, in bytes
 /// (`SQLITE_MAX_LIKE_PATTERN_LENGTH`).
@@ -37,7 +36,7 @@ const MAX_PATTERN_BYTES: usize = 50_000;
 /// never becomes the depth of the call stack.
 pub(crate) fn condition(
     out: &mut Statement,
-    table: &'static Table,
+    table: &'static str,
     alias: Alias,
     expr: &Expr,
 ) -> Result<()> {
@@ -98,7 +97,7 @@ pub(crate) fn condition(
 /// A condition on one column: everything but `and`, `or` and `not`.
 fn condition_on_column(
     out: &mut Statement,
-    table: &'static Table,
+    table: &'static str,
     alias: Alias,
     expr: &Expr,
 ) -> Result<()> {
@@ -130,7 +129,7 @@ fn condition_on_column(
                         CompareOp::Gt => " > ",
                         CompareOp::Ge => " >= ",
                     });
-                    out.param_of(value.clone(), out.column_type(table, column, false));
+                    out.param(value.clone());
                 }
             }
         }
@@ -151,7 +150,7 @@ fn condition_on_column(
                     }
                     out.column(alias, column);
                     let sent = Sent::choose(out.dialect, values.iter().copied(), out.compact_lists);
-                    out.in_values(values, sent, table, column);
+                    out.in_values(values, sent);
                     if !has_no_null {
                         out.push(" OR ");
                         out.column(alias, column);
@@ -168,12 +167,12 @@ fn condition_on_column(
         Expr::Pattern { column, kind, text } => pattern(out, alias, column, *kind, text),
         Expr::Unbindable { column, message } => {
             return Err(Error::Bind {
-                table: table.name,
+                table,
                 column,
                 source: rusqlite::Error::ToSqlConversionFailure(message.clone().into()),
             });
         }
-        Expr::TooDeep => return Err(Error::FilterTooDeep { table: table.name }),
+        Expr::TooDeep => return Err(Error::FilterTooDeep { table }),
         Expr::All(_) | Expr::Any(_) | Expr::Not(_) => {
             unreachable!("`condition` writes groups and negations itself")
         }
@@ -213,14 +212,14 @@ fn pattern(out: &mut Statement, alias: Alias, column: &'static str, kind: Patter
         out.note_filter(alias, column, Test::IgnoringCase);
         value(out);
         out.push(" = ");
-        out.param_of(Value::Text(text), ParamType::TEXT);
+        out.param(Value::Text(text));
     };
     if out.dialect == Dialect::Postgres {
         let (test, pattern) = match kind {
             PatternKind::Contains | PatternKind::IContains => {
                 out.note_filter(alias, column, Test::Inside);
                 out.push("position(");
-                out.param_of(Value::Text(text), ParamType::TEXT);
+                out.param(Value::Text(text));
                 out.push(" IN ");
                 value(out);
                 out.push(") > 0");
@@ -236,7 +235,7 @@ fn pattern(out: &mut Statement, alias: Alias, column: &'static str, kind: Patter
         out.note_filter(alias, column, test);
         value(out);
         out.push(" LIKE ");
-        out.param_of(Value::Text(pattern), ParamType::TEXT);
+        out.param(Value::Text(pattern));
         out.push(" ESCAPE '\\'");
         return;
     }
@@ -323,19 +322,7 @@ mod tests {
     use super::*;
     use crate::filter::MAX_HEIGHT;
     use crate::plan::statement::StatementKind;
-    use crate::schema::fixtures;
     use crate::sql::Dialect;
-
-    static T: Table = fixtures::table(
-        "t",
-        &[
-            fixtures::integer("id", false),
-            fixtures::integer("a", false),
-            fixtures::text("b"),
-            fixtures::integer("c", true),
-            fixtures::untyped("d"),
-        ],
-    );
 
     #[test]
     fn the_shape_notes_each_tested_column_and_how() {
@@ -359,7 +346,7 @@ mod tests {
 
     fn render(expr: &Expr) -> Statement {
         let mut out = Statement::new(Dialect::Sqlite, StatementKind::Select);
-        condition(&mut out, &T, Alias::Base, expr).unwrap();
+        condition(&mut out, "t", Alias::Base, expr).unwrap();
         out
     }
 
@@ -462,7 +449,7 @@ mod tests {
     fn an_unbindable_value_is_an_error_naming_table_and_column() {
         let mut out = Statement::new(Dialect::Sqlite, StatementKind::Select);
         let e = Expr::Unbindable { column: "c", message: "too big".into() };
-        let err = condition(&mut out, &T, Alias::Base, &e).unwrap_err();
+        let err = condition(&mut out, "t", Alias::Base, &e).unwrap_err();
         assert!(matches!(err, Error::Bind { table: "t", column: "c", .. }), "{err}");
     }
 
@@ -478,7 +465,7 @@ mod tests {
         }
         assert_eq!(deep, Expr::TooDeep);
         let mut out = Statement::new(Dialect::Sqlite, StatementKind::Select);
-        let err = condition(&mut out, &T, Alias::Base, &deep).unwrap_err();
+        let err = condition(&mut out, "t", Alias::Base, &deep).unwrap_err();
         assert!(matches!(err, Error::FilterTooDeep { table: "t" }), "{err}");
 
         // Just below the limit: written without recursion, on a thread with a small stack.

@@ -23,16 +23,12 @@ use crate::plan::alias::Alias;
 use crate::plan::statement::{Filtered, LookedUp, Shape, StatementKind, Test};
 use crate::schema::Table;
 
-/// A statement: its text, the values bound to its placeholders in order (on PostgreSQL
-/// with their types, where the statement knows them), and, while an inspection runs, its
-/// shape.
+/// A statement: its text, the values bound to its placeholders in order, and, while an
+/// inspection runs, its shape.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Statement {
     pub text: String,
     pub params: Vec<Value>,
-    /// On PostgreSQL, the type of each of `params`: what a client names to send the
-    /// statement unprepared, where preparing it has the server infer them. Empty on SQLite.
-    pub param_types: Vec<ParamType>,
     pub dialect: Dialect,
     /// The placeholders written so far: the values of `params`, and those bound by the
     /// caller (a write's fields).
@@ -48,31 +44,12 @@ pub(crate) struct Statement {
     pub compact_lists: bool,
 }
 
-/// The type of a bound value, as a statement declares it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum ParamType {
-    /// Left to the server, which infers it from where the placeholder stands.
-    Inferred,
-    /// A value of this declared type (`BIGINT`, `TEXT`, a column's).
-    Of(&'static str),
-    /// An array of values of this declared type.
-    ArrayOf(&'static str),
-}
-
-impl ParamType {
-    /// A text value (a pattern, a name).
-    pub(crate) const TEXT: ParamType = ParamType::Of("TEXT");
-    /// A 64-bit integer (a limit, an offset, a rank).
-    pub(crate) const BIGINT: ParamType = ParamType::Of("BIGINT");
-}
-
 impl Statement {
     pub(crate) fn new(dialect: Dialect, kind: StatementKind) -> Self {
         let shape = crate::log::inspecting().then(|| Shape::new(kind));
         Statement {
             text: String::new(),
             params: Vec::new(),
-            param_types: Vec::new(),
             dialect,
             placeholders: 0,
             kind,
@@ -232,32 +209,10 @@ impl Statement {
         self.ident(name);
     }
 
-    /// A bound value whose type the server infers from where it stands.
+    /// A bound value.
     fn param(&mut self, value: Value) {
-        self.param_of(value, ParamType::Inferred);
-    }
-
-    /// A bound value of type `ty`: the type the server would infer for it, else the value
-    /// is sent as [`ParamType::Inferred`].
-    fn param_of(&mut self, value: Value, ty: ParamType) {
         self.placeholder();
         self.params.push(value);
-        if self.dialect == Dialect::Postgres {
-            self.param_types.push(ty);
-        }
-    }
-
-    /// The type of a value compared with (or assigned to) `table`'s `column`: the column's
-    /// declared type, or an array of it (`= ANY($1)`).
-    fn column_type(&self, table: &'static Table, column: &str, array: bool) -> ParamType {
-        if self.dialect != Dialect::Postgres {
-            return ParamType::Inferred; // not recorded
-        }
-        match table.column(column).map(|column| self.dialect.declared_type(column)) {
-            Some("") | None => ParamType::Inferred,
-            Some(declared) if array => ParamType::ArrayOf(declared),
-            Some(declared) => ParamType::Of(declared),
-        }
     }
 
     /// The placeholder of a value the caller binds (a write's fields, in order).

@@ -5,7 +5,7 @@
 use crate::value::Value;
 
 use super::values::Sent;
-use super::{Dialect, ParamType, Statement, filter};
+use super::{Dialect, Statement, filter};
 use crate::column::Nulls;
 use crate::error::Result;
 use crate::plan::alias::Alias;
@@ -129,7 +129,7 @@ fn batch_statement(
         }
         out.push(" WHERE ");
         if let Some(filter) = &select.filter {
-            filter::condition(out, table, Alias::Base, filter)?;
+            filter::condition(out, table.name, Alias::Base, filter)?;
             out.push(" AND ");
         }
         out.note_filter(key.alias, key.column, Test::Equal);
@@ -137,7 +137,7 @@ fn batch_statement(
         match &keys {
             Keys::Values(keys, sent) => {
                 out.note_looked_up(key.alias, key.column, keys.iter());
-                out.in_values(keys.iter(), sent.clone(), key.table(table), key.column);
+                out.in_values(keys.iter(), sent.clone());
             }
             Keys::Column(parent, column) => {
                 // The subquery's `t0` is its own (SQLite resolves names innermost first),
@@ -156,13 +156,12 @@ fn batch_statement(
             out.push(" WHERE ");
             out.ident(rank);
             out.push(" > ");
-            out.param_of(Value::Integer(select.offset.unwrap_or(0)), ParamType::BIGINT);
+            out.param(Value::Integer(select.offset.unwrap_or(0)));
             if let Some(limit) = select.limit {
                 out.push(" AND ");
                 out.ident(rank);
                 out.push(" <= ");
-                let last = select.offset.unwrap_or(0).saturating_add(limit);
-                out.param_of(Value::Integer(last), ParamType::BIGINT);
+                out.param(Value::Integer(select.offset.unwrap_or(0).saturating_add(limit)));
             }
             out.push(" ORDER BY ");
             out.ident(rank);
@@ -339,7 +338,7 @@ pub(crate) fn where_clause(
 ) -> Result<()> {
     if let Some(filter) = &select.filter {
         out.push(" WHERE ");
-        filter::condition(out, table, Alias::Base, filter)?;
+        filter::condition(out, table.name, Alias::Base, filter)?;
     }
     if let Some(slice) = &select.within {
         out.push(if select.filter.is_some() { " AND (" } else { " WHERE (" });
@@ -400,11 +399,11 @@ fn limit_offset(out: &mut Statement, select: &Select) {
         (limit, offset) => {
             if let Some(limit) = limit.or(out.dialect.unlimited_before_offset()) {
                 out.push(" LIMIT ");
-                out.param_of(Value::Integer(limit), ParamType::BIGINT);
+                out.param(Value::Integer(limit));
             }
             if let Some(offset) = offset {
                 out.push(" OFFSET ");
-                out.param_of(Value::Integer(offset), ParamType::BIGINT);
+                out.param(Value::Integer(offset));
             }
         }
     }

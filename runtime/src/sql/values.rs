@@ -14,7 +14,6 @@ use std::fmt::Write as _;
 use crate::value::Value;
 
 use super::{Dialect, Statement};
-use crate::schema::Table;
 
 /// Lists this long and longer are sent as one JSON array when JSON can carry them: from
 /// here on it is faster than binding each value (see BENCHMARKS.md).
@@ -65,25 +64,21 @@ impl Sent {
 }
 
 impl Statement {
-    /// ` IN (..)` over `values` (of `table`'s `column`), sent as `sent` says.
+    /// ` IN (..)` over `values`, sent as `sent` says.
     pub(crate) fn in_values<'v>(
         &mut self,
         values: impl IntoIterator<Item = &'v Value>,
         sent: Sent,
-        table: &'static Table,
-        column: &str,
     ) {
         match sent {
             Sent::Bound => {
                 self.push(" IN (");
-                let ty = self.column_type(table, column, false);
-                self.list(values, |out, v| out.param_of(v.clone(), ty));
+                self.list(values, |out, v| out.param(v.clone()));
                 self.push(")");
             }
             Sent::Array => {
                 self.push(" = ANY(");
-                let ty = self.column_type(table, column, true);
-                self.param_of(Value::List(values.into_iter().cloned().collect()), ty);
+                self.param(Value::List(values.into_iter().cloned().collect()));
                 self.push(")");
             }
             Sent::Json(array) => {

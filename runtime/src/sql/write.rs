@@ -3,7 +3,7 @@
 use crate::value::Value;
 
 use super::select::where_clause;
-use super::{Dialect, ParamType, Statement, push_ident};
+use super::{Dialect, Statement, push_ident};
 use crate::error::Result;
 use crate::plan::Select;
 use crate::plan::alias::Alias;
@@ -60,9 +60,9 @@ pub(crate) fn follow_given_keys(dialect: Dialect, table: &'static Table) -> Opti
     out.push("SELECT setval(pg_get_serial_sequence(");
     let mut quoted = String::new();
     push_ident(&mut quoted, table.name);
-    out.param_of(Value::Text(quoted), ParamType::TEXT);
+    out.param(Value::Text(quoted));
     out.push(", ");
-    out.param_of(Value::Text(key.to_owned()), ParamType::TEXT);
+    out.param(Value::Text(key.to_owned()));
     out.push("), (SELECT COALESCE(max(");
     out.ident(key);
     out.push("), 0) + 1 FROM ");
@@ -119,7 +119,7 @@ pub(crate) fn update_where(
         out.list(assignments, |out, (column, value)| {
             out.ident(column);
             out.push(" = ");
-            out.param_of(value.clone(), out.column_type(table, column, false));
+            out.param(value.clone());
         });
         rows_of(out, table, select)
     })

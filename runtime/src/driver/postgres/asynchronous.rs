@@ -17,9 +17,9 @@
 //! A call prepares its statements once each ([`Kept`]): for the call only on a plain
 //! connection, for the connection's life on an [`AsyncCachedClient`], or through the
 //! pool's statement cache on a deadpool-postgres connection (feature
-//! `deadpool-postgres`). For the call only, a query whose parameters' types it names (or
-//! without parameters) is not prepared (`query_typed_raw`: one round trip, not two), as on
-//! the blocking driver.
+//! `deadpool-postgres`). For the call only, a query whose values are integers or text (or
+//! that has none) is not prepared (`query_typed_raw`: one round trip, not two), as on the
+//! blocking driver.
 
 use std::future::Future;
 use std::panic::Location;
@@ -444,16 +444,16 @@ impl<'c> AsyncRun<'c> {
     ) -> Result<usize> {
         /// The most rows held before they are decoded, when they come faster than that.
         const HELD: usize = 256;
-        // As the blocking driver does, a statement whose parameters' types it names is not
+        // As the blocking driver does, a statement whose values the server can type is not
         // prepared where statements are not kept past the call: one round trip, not two.
-        let types = bind::declared_types(statement, params);
-        let rows = if let Some(types) = types.filter(|_| matches!(self.kept, Kept::Call(_))) {
-            let params = bind::params(params).into_iter().zip(types);
-            self.client().query_typed_raw(&statement.text, params).await
-        } else {
-            let prepared = self.prepare(statement).await?;
-            self.client().query_raw(&prepared, params.iter()).await
-        };
+        let left_to_server = bind::left_to_server(params);
+        let rows =
+            if let Some(params) = left_to_server.filter(|_| matches!(self.kept, Kept::Call(_))) {
+                self.client().query_typed_raw(&statement.text, params).await
+            } else {
+                let prepared = self.prepare(statement).await?;
+                self.client().query_raw(&prepared, params.iter()).await
+            };
         let rows = rows.map_err(|e| database(statement, e))?;
         let mut rows = std::pin::pin!(rows);
         let (mut held, mut count) = (Vec::with_capacity(HELD), 0);

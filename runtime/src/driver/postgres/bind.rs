@@ -18,13 +18,18 @@
 //! Fields reach a `Value` through their SQLite form (`true` as 1, a uuid as 16 bytes, a
 //! date as `2024-02-29` text), hence the `BOOLEAN`, `UUID` and date rows; PostgreSQL
 //! parses SQLite's date and time texts as its own types.
+//!
+//! A query a plain client sends unprepared leaves its types to the server instead
+//! ([`left_to_server`]): its integers, texts and lists of them go as text, which the
+//! server reads as the type it infers. Every value reads there as it binds above (a test
+//! compares them type by type); what binding refuses for its kind alone (the text `"1"`
+//! for a `BIGINT`) the server parses instead, or refuses as malformed.
 
 use std::error::Error as StdError;
 
 use ::postgres::types::private::BytesMut;
 use ::postgres::types::{Format, IsNull, Kind, ToSql, Type, to_sql_checked};
 
-use crate::sql::{ParamType, Statement};
 use crate::value::Value;
 
 type BindResult = Result<IsNull, Box<dyn StdError + Sync + Send>>;
@@ -34,6 +39,9 @@ impl ToSql for Value {
         let refused = || -> BindResult {
             Err(format!("cannot bind {} to a parameter of type {ty}", self.kind()).into())
         };
+        if is_left_to_server(ty) && *self != Value::Null {
+            return if self.write_text(out) { Ok(IsNull::No) } else { refused() };
+        }
         match self {
             Value::Null => Ok(IsNull::Yes),
             Value::Integer(i) => match *ty {
@@ -92,10 +100,13 @@ impl ToSql for Value {
     }
 
     fn encode_format(&self, ty: &Type) -> Format {
-        if parsed_from_text(ty) { Format::Text } else { Format::Binary }
+        if parsed_from_text(ty) || is_left_to_server(ty) { Format::Text } else { Format::Binary }
     }
 
     fn accepts(ty: &Type) -> bool {
+        if is_left_to_server(ty) {
+            return true;
+        }
         match ty.kind() {
             Kind::Array(member) => Value::accepts(member) && !parsed_from_text(member),
             _ => parsed_from_text(ty) || super::decode::has_borrowed_form(ty),
@@ -117,45 +128,82 @@ pub(super) fn params(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
     values.iter().map(|value| value as &(dyn ToSql + Sync)).collect()
 }
 
-/// The type of each of `values`, `statement`'s parameters, if the statement names every
-/// one as a type PostgreSQL would infer for it: then the statement can be sent unprepared
-/// (`query_typed`), with the same meaning and the same checks as prepared.
-///
-/// Only integer and text types are named: a value named as the model declares it compares
-/// the same with a column of another type of its kind, which a database made elsewhere
-/// may hold (`INTEGER` where the model says `BIGINT`, `VARCHAR` for `TEXT`). Other types
-/// are left to the server, which costs the round trip: a date binds as text, a uuid as
-/// bytes, a boolean as an integer, and a database may hold them so (a date in a `TEXT`
-/// column), which a value named `DATE` would not compare with.
-pub(super) fn declared_types(statement: &Statement, values: &[Value]) -> Option<Vec<Type>> {
-    if statement.param_types.len() != values.len() {
-        return None; // a write's fields, which the statement does not type
-    }
-    statement.param_types.iter().map(|ty| named(*ty)).collect()
+/// `values` as the parameters of a statement sent unprepared (`query_typed`), if each is
+/// an integer, text, NULL or a list of those: each is sent as text, of a type left to the
+/// server (OID 0, as libpq's `PQexecParams` without types). The server then types each
+/// parameter from where it stands, as it does when it prepares the statement, and reads
+/// the text as that type: an integer compared with an `INTEGER` column is one, a text
+/// compared with a `DATE` or `JSONB` column is read as one, a list is an array of the
+/// column's type. Reals and bytes are not sent so: as text, a real would be rounded to
+/// fit a `REAL` where binding refuses it, and bytes would be read as a `BYTEA` literal.
+pub(super) fn left_to_server(values: &[Value]) -> Option<Vec<(&(dyn ToSql + Sync), Type)>> {
+    let ty =
+        LEFT_TO_SERVER.get_or_init(|| Type::new("unspecified".into(), 0, Kind::Pseudo, "".into()));
+    (values.iter())
+        .map(|value| value.has_text_form().then(|| (value as &(dyn ToSql + Sync), ty.clone())))
+        .collect()
 }
 
-/// The PostgreSQL type `ty` names, if it is one [`declared_types`] names.
-fn named(ty: ParamType) -> Option<Type> {
-    let (declared, array) = match ty {
-        ParamType::Inferred => return None,
-        ParamType::Of(declared) => (declared, false),
-        ParamType::ArrayOf(declared) => (declared, true),
-    };
-    // `VARCHAR(40)` is a `VARCHAR`: a parameter's type has no modifier.
-    let name = declared.split('(').next().unwrap_or_default().trim().to_ascii_uppercase();
-    let (one, many) = match name.as_str() {
-        "SMALLINT" | "INT2" => (Type::INT2, Type::INT2_ARRAY),
-        "INTEGER" | "INT" | "INT4" => (Type::INT4, Type::INT4_ARRAY),
-        "BIGINT" | "INT8" => (Type::INT8, Type::INT8_ARRAY),
-        "TEXT" => (Type::TEXT, Type::TEXT_ARRAY),
-        "VARCHAR" | "CHARACTER VARYING" => (Type::VARCHAR, Type::VARCHAR_ARRAY),
-        "CHAR" | "CHARACTER" | "BPCHAR" => (Type::BPCHAR, Type::BPCHAR_ARRAY),
-        _ => return None,
-    };
-    Some(if array { many } else { one })
+/// The type of a parameter the server types (see [`left_to_server`]).
+static LEFT_TO_SERVER: std::sync::OnceLock<Type> = std::sync::OnceLock::new();
+
+fn is_left_to_server(ty: &Type) -> bool {
+    ty.oid() == 0
 }
 
 impl Value {
+    /// Whether [`write_text`](Self::write_text) writes this value.
+    fn has_text_form(&self) -> bool {
+        match self {
+            Value::Null | Value::Integer(_) | Value::Text(_) => true,
+            Value::List(list) => {
+                list.iter().all(|v| matches!(v, Value::Null | Value::Integer(_) | Value::Text(_)))
+            }
+            Value::Real(_) | Value::Blob(_) => false,
+        }
+    }
+
+    /// Writes the value as PostgreSQL reads it from text whatever its type: an integer's
+    /// digits, text as it is, a list as an array literal (`{1,2}`, `{"a,b",NULL}`).
+    /// Returns false for a value without such a form ([`has_text_form`](Self::has_text_form)).
+    fn write_text(&self, out: &mut BytesMut) -> bool {
+        use std::fmt::Write as _;
+        match self {
+            Value::Integer(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Text(s) => out.extend_from_slice(s.as_bytes()),
+            Value::List(list) if self.has_text_form() => {
+                out.extend_from_slice(b"{");
+                for (i, member) in list.iter().enumerate() {
+                    if i > 0 {
+                        out.extend_from_slice(b",");
+                    }
+                    match member {
+                        Value::Integer(n) => {
+                            let _ = write!(out, "{n}");
+                        }
+                        // Quoted: an element may hold `,`, `{`, spaces or be `NULL`.
+                        Value::Text(s) => {
+                            out.extend_from_slice(b"\"");
+                            for byte in s.bytes() {
+                                if matches!(byte, b'"' | b'\\') {
+                                    out.extend_from_slice(b"\\");
+                                }
+                                out.extend_from_slice(&[byte]);
+                            }
+                            out.extend_from_slice(b"\"");
+                        }
+                        _ => out.extend_from_slice(b"NULL"),
+                    }
+                }
+                out.extend_from_slice(b"}");
+            }
+            _ => return false,
+        }
+        true
+    }
+
     /// What kind of value this is, for messages.
     fn kind(&self) -> &'static str {
         match self {
@@ -233,55 +281,93 @@ mod tests {
         }
     }
 
-    #[test]
-    fn integers_and_text_are_named_with_their_declared_types_and_nothing_else() {
-        use super::named;
-        use crate::sql::ParamType::{ArrayOf, Inferred, Of};
-        use ::postgres::types::Type;
-        let cases = [
-            (Of("BIGINT"), Some(Type::INT8)),
-            (ArrayOf("BIGINT"), Some(Type::INT8_ARRAY)),
-            (Of("integer"), Some(Type::INT4)),
-            (ArrayOf("SMALLINT"), Some(Type::INT2_ARRAY)),
-            (Of("TEXT"), Some(Type::TEXT)),
-            (ArrayOf("VARCHAR(40)"), Some(Type::VARCHAR_ARRAY)),
-            (Of("CHAR (2)"), Some(Type::BPCHAR)),
-            (Of("DOUBLE PRECISION"), None),
-            (Of("NUMERIC(10,2)"), None),
-            (ArrayOf("UUID"), None),
-            (Of("BOOLEAN"), None),
-            (Of(""), None),
-            (Inferred, None),
-        ];
-        for (declared, expected) in cases {
-            assert_eq!(named(declared), expected, "{declared:?}");
+    /// What the server reads `value` as, sent as text of a type the server infers: here,
+    /// from a cast to `ty`.
+    fn read_back_left_to_server(
+        client: &mut ::postgres::Client,
+        value: &Value,
+        ty: &str,
+    ) -> Result<String, String> {
+        let sql = format!("SELECT ($1::{ty})::text");
+        let params = super::left_to_server(std::slice::from_ref(value)).expect("a text form");
+        match client.query_typed(&sql, &params) {
+            Ok(rows) => Ok(rows[0].get::<_, Option<String>>(0).unwrap_or_else(|| "NULL".into())),
+            Err(e) => Err(e.to_string()),
         }
     }
 
-    /// A model may declare `BIGINT` for a column the database holds as `INTEGER` or
-    /// `NUMERIC`, or `TEXT` for a `VARCHAR`: the value named as the model says still
-    /// compares as the server would compare the value it inferred.
+    /// A value sent as text of a type the server infers reads as the same value of that
+    /// type as it binds to a prepared statement's parameter of the type, for every value
+    /// and type it binds to.
     #[test]
-    fn a_value_named_as_declared_compares_with_a_column_of_another_type_of_its_kind() {
-        use ::postgres::types::Type;
+    fn a_value_left_to_the_server_reads_as_it_binds() {
         let Some(mut client) = postgres_server::connect() else { return };
-        let ints = Value::List(vec![Value::Integer(2), Value::Integer(3)]);
-        let texts = Value::List(vec![Value::Text("b".into())]);
-        let cases = [
-            ("(1::int4), (2), (3)", &ints, Type::INT8_ARRAY),
-            ("(1::int2), (2), (3)", &ints, Type::INT8_ARRAY),
-            ("(1::numeric), (2.0), (3.5)", &ints, Type::INT8_ARRAY),
-            ("('a'::varchar), ('b'), ('b ')", &texts, Type::TEXT_ARRAY),
+        let text = |s: &str| Value::Text(s.into());
+        let values = [
+            Value::Null,
+            Value::Integer(-32768),
+            Value::Integer(0),
+            Value::Integer(1),
+            Value::Integer(2),
+            Value::Integer(i64::MIN),
+            Value::Integer(1 << 40),
+            text(""),
+            text("é\n'\"\\"),
+            text("1"),
+            text("NULL"),
+            text(" {x, y} "),
+            text("2024-02-29"),
+            text("13:45:00.25"),
+            text("2024-02-29 13:45:00.25"),
+            text(r#"{"a": [1, 2]}"#),
+            text("1.50"),
+            Value::List(vec![]),
+            Value::List(vec![Value::Integer(1), Value::Null, Value::Integer(-2)]),
+            Value::List(vec![
+                text("a,b"),
+                Value::Null,
+                text("NULL"),
+                text("\"q\\"),
+                text(" {x} "),
+                text(""),
+            ]),
         ];
-        let counts: Vec<i64> = cases
-            .into_iter()
-            .map(|(column, value, ty)| {
-                let sql = format!("SELECT count(*) FROM (VALUES {column}) v(x) WHERE x = ANY($1)");
-                let params: [(&(dyn ToSql + Sync), Type); 1] = [(value, ty)];
-                client.query_typed(&sql, &params).unwrap()[0].get(0)
-            })
-            .collect();
-        assert_eq!(counts, [2, 2, 1, 1]);
+        let types = [
+            "smallint",
+            "integer",
+            "bigint",
+            "boolean",
+            "text",
+            "varchar",
+            "json",
+            "jsonb",
+            "date",
+            "time",
+            "timestamp",
+            "numeric",
+            "smallint[]",
+            "bigint[]",
+            "text[]",
+            "varchar[]",
+        ];
+        let mut compared = 0;
+        for value in &values {
+            for ty in types {
+                let Ok(bound) = read_back(&mut client, value, ty) else { continue };
+                let sent = read_back_left_to_server(&mut client, value, ty);
+                assert_eq!(sent, Ok(bound), "{value:?} as {ty}");
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 80);
+        let real_or_bytes = [
+            Value::Real(0.5),
+            Value::Blob(vec![1]),
+            Value::List(vec![Value::Integer(1), Value::Real(0.5)]),
+        ];
+        for value in real_or_bytes {
+            assert!(super::left_to_server(&[Value::Integer(1), value]).is_none());
+        }
     }
 
     #[test]

@@ -5,10 +5,10 @@
 //!
 //! A call holds the client for its whole length (a [`Session`]): its statements are
 //! prepared once each within the call (the chunks of an `insert_all` share one prepared
-//! statement), or once per connection on a [`CachedClient`]; within a call, a query is not
-//! prepared at all (`query_typed`: one round trip, not two) when it names the types of
-//! its parameters, as the server would infer them (`bind::declared_types`: integers and
-//! text, such as a filter's or a batch's keys), or has none.
+//! statement), or once per connection on a [`CachedClient`]; within a call, a query whose
+//! values are integers or text (or that has none) is not prepared at all (`query_typed`:
+//! one round trip, not two): its values go as text of types the server infers, as it does
+//! when it prepares the statement (`bind::left_to_server`).
 //! The transaction state is the client's: a `Client` is in autocommit mode unless
 //! eagerly began a transaction, a `Transaction` never is.
 
@@ -73,8 +73,8 @@ trait Client {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<::postgres::Row>, ::postgres::Error>;
 
-    /// Every row of a statement whose parameters' types are given, parsed, bound and run
-    /// in one round trip (no statement is prepared).
+    /// Every row of a statement, parsed, bound and run in one round trip (no statement is
+    /// prepared), its parameters of the types given.
     fn query_unprepared(
         &mut self,
         sql: &str,
@@ -218,11 +218,10 @@ impl<'c, C: Client> Held<'c, C> {
     }
 
     /// Every row of `statement`. Where statements are not kept past the call, one whose
-    /// parameters' types it names (or without parameters) is not prepared: parsing,
+    /// values the server can type ([`bind::left_to_server`]) is not prepared: parsing,
     /// binding and running it is one round trip, where preparing it first takes one more.
     fn query(&self, statement: &Statement, values: &[Value]) -> Result<Vec<::postgres::Row>> {
-        if let Some(types) = bind::declared_types(statement, values).filter(|_| !self.kept) {
-            let params: Vec<_> = bind::params(values).into_iter().zip(types).collect();
+        if let Some(params) = bind::left_to_server(values).filter(|_| !self.kept) {
             let mut client = self.client.borrow_mut();
             return client
                 .query_unprepared(&statement.text, &params)
