@@ -79,7 +79,9 @@ pub fn isolated() -> Option<postgres::Client> {
     let schema = format!("test_{}_{n}", std::process::id());
     client
         .batch_execute(&format!(
-            "CREATE SCHEMA {schema}; SET search_path TO {schema}; SET TimeZone TO 'UTC'"
+            // A schema of that name is a finished process's (process ids are reused, and a
+            // server given by `EAGERLY_POSTGRES_URL` outlives the runs).
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; SET search_path TO {schema}; SET TimeZone TO 'UTC'"
         ))
         .unwrap_or_else(|e| panic!("making schema {schema}: {e}"));
     Some(client)
