@@ -338,6 +338,31 @@ fn a_plain_client_runs_a_query_of_integers_and_text_unprepared() {
     });
 }
 
+/// As on the blocking driver, writes of integers and text run unprepared on a plain
+/// connection, with the rows they changed counted.
+#[test]
+fn a_plain_client_writes_integers_and_text_unprepared() {
+    use common::{NewPreparedNowWritten, PREPARED_NOW_WRITTEN, PreparedNowWritten};
+    let Some(Db { runtime, client, .. }) = seeded() else { return };
+    runtime.block_on(async move {
+        let mut client = client;
+        client.batch_execute(PREPARED_NOW_WRITTEN).await.unwrap();
+        let new = NewPreparedNowWritten { name: "a".into(), statements: -1 };
+        let mut row = new.insert_async(&mut client).await.unwrap();
+        assert_eq!(row.statements, 0, "an insert");
+        row.name = "b".into();
+        row.update_async(&mut client).await.unwrap();
+        let named_b = PreparedNowWritten::query().filter(PreparedNowWritten::name.eq("b"));
+        let stored = named_b.all_async(&mut client).await.unwrap();
+        assert_eq!((stored.len(), stored[0].statements), (1, 0), "an update");
+        let set = [PreparedNowWritten::name.set("c")];
+        assert_eq!(named_b.update_async(&mut client, set).await.unwrap(), 1);
+        row.delete_async(&mut client).await.unwrap();
+        let again = row.delete_async(&mut client).await;
+        assert!(matches!(again, Err(Error::NotFound { table: "prepared_now_written" })));
+    });
+}
+
 #[test]
 fn a_cached_client_prepares_each_statement_once() {
     let Some(Db { runtime, client, .. }) = seeded() else { return };
@@ -495,7 +520,9 @@ fn creates_tables_as_the_blocking_driver_does() {
     let ((), blocking_log) = capture(|| {
         let again = format!("{schema}_again");
         blocking
-            .batch_execute(&format!("CREATE SCHEMA {again}; SET search_path TO {again}"))
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {again} CASCADE; CREATE SCHEMA {again}; SET search_path TO {again}"
+            ))
             .unwrap();
         eagerly::create_tables(&mut blocking, &tables).unwrap()
     });

@@ -535,6 +535,51 @@ fn postgres_a_plain_client_runs_a_query_of_integers_and_text_unprepared() {
     assert_eq!(by_id().all(&mut cached).unwrap()[0].statements, 2);
 }
 
+/// PostgreSQL only: on a plain client, writes of integers and text run unprepared too (an
+/// insert, an update and a delete by key, an update of the rows a query selects), and the
+/// rows they changed are counted as when prepared; a `CachedClient` prepares them. A
+/// trigger writes what the server says into the row as the statement runs.
+#[test]
+fn postgres_a_plain_client_writes_integers_and_text_unprepared() {
+    use common::{NewPreparedNowWritten, PREPARED_NOW_WRITTEN, PreparedNowWritten};
+    let Some(mut client) = postgres_server::isolated() else { return };
+    client.batch_execute(PREPARED_NOW_WRITTEN).unwrap();
+    let new = || NewPreparedNowWritten { name: "a".into(), statements: -1 };
+    let mut row = new().insert(&mut client).unwrap();
+    assert_eq!((row.id, row.name.as_str(), row.statements), (1, "a", 0), "an insert");
+    row.name = "b".into();
+    row.update(&mut client).unwrap();
+    let stored = |client: &mut postgres::Client| {
+        (*PreparedNowWritten::query().get(client, 1).unwrap()).clone()
+    };
+    let b = PreparedNowWritten { id: 1, name: "b".into(), statements: 0 };
+    assert_eq!(stored(&mut client), b, "an update");
+    let named_b = PreparedNowWritten::query().filter(PreparedNowWritten::name.eq("b"));
+    let changed = named_b.update(&mut client, [PreparedNowWritten::name.set("c")]).unwrap();
+    assert_eq!(changed, 1, "the rows an update changed, counted");
+    assert_eq!(stored(&mut client), PreparedNowWritten { name: "c".into(), ..b });
+    row.delete(&mut client).unwrap();
+    assert!(matches!(
+        row.delete(&mut client),
+        Err(Error::NotFound { table: "prepared_now_written" })
+    ));
+    assert!(matches!(row.update(&mut client), Err(Error::NotFound { .. })), "no row changed");
+
+    // A statement that runs again in the call is prepared then, and parsed no more: the
+    // first chunk of 1,000 rows runs unprepared, the second prepared (and so counted,
+    // until the call ends), the last, shorter, unprepared.
+    let rows = (0..2_500).map(|i| NewPreparedNowWritten { name: format!("{i}"), statements: -1 });
+    let stored = PreparedNowWritten::insert_all(&mut client, rows).unwrap();
+    let by_chunk: Vec<i64> = stored.chunks(1_000).map(|chunk| chunk[0].statements).collect();
+    assert_eq!(by_chunk, [0, 1, 1]);
+    assert!(
+        stored.chunks(1_000).all(|chunk| chunk.iter().all(|r| r.statements == chunk[0].statements))
+    );
+
+    let mut cached = eagerly::CachedClient::new(client);
+    assert_eq!(new().insert(&mut cached).unwrap().statements, 1);
+}
+
 /// PostgreSQL only: `insert_all` sends as many rows per statement as the parameter limit
 /// allows, up to 1,000, and gives back every stored row in order.
 #[test]

@@ -17,9 +17,9 @@
 //! A call prepares its statements once each ([`Kept`]): for the call only on a plain
 //! connection, for the connection's life on an [`AsyncCachedClient`], or through the
 //! pool's statement cache on a deadpool-postgres connection (feature
-//! `deadpool-postgres`). For the call only, a query whose values are integers or text (or
-//! that has none) is not prepared (`query_typed_raw`: one round trip, not two), as on the
-//! blocking driver.
+//! `deadpool-postgres`). For the call only, a statement whose values are integers or text
+//! (or that has none) is not prepared (`query_typed_raw`: one round trip, not two), as on
+//! the blocking driver.
 
 use std::future::Future;
 use std::panic::Location;
@@ -28,6 +28,7 @@ use std::task::Poll;
 
 use futures_core::Stream;
 
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
 use super::{Prepared, bind, database, push_rows, read_count, read_plan, scanned_tables};
@@ -414,8 +415,17 @@ impl<'c> AsyncRun<'c> {
     ) -> Result<usize> {
         let watched = Watched::start(self.caller, statement)?;
         let result = async {
-            let prepared = self.prepare(statement).await?;
-            let changed = self.client().execute(&prepared, &bind::params(params)).await;
+            let changed = if let Some(params) = self.unprepared(statement, params) {
+                let rows = self.client().query_typed_raw(&statement.text, params).await;
+                let mut rows = std::pin::pin!(rows.map_err(|e| database(statement, e))?);
+                while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+                    row.map_err(|e| database(statement, e))?;
+                }
+                Ok(rows.rows_affected().unwrap_or(0))
+            } else {
+                let prepared = self.prepare(statement).await?;
+                self.client().execute(&prepared, &bind::params(params)).await
+            };
             Ok(usize::try_from(changed.map_err(|e| database(statement, e))?).unwrap_or(usize::MAX))
         }
         .await;
@@ -444,16 +454,12 @@ impl<'c> AsyncRun<'c> {
     ) -> Result<usize> {
         /// The most rows held before they are decoded, when they come faster than that.
         const HELD: usize = 256;
-        // As the blocking driver does, a statement whose values the server can type is not
-        // prepared where statements are not kept past the call: one round trip, not two.
-        let left_to_server = bind::left_to_server(params);
-        let rows =
-            if let Some(params) = left_to_server.filter(|_| matches!(self.kept, Kept::Call(_))) {
-                self.client().query_typed_raw(&statement.text, params).await
-            } else {
-                let prepared = self.prepare(statement).await?;
-                self.client().query_raw(&prepared, params.iter()).await
-            };
+        let rows = if let Some(params) = self.unprepared(statement, params) {
+            self.client().query_typed_raw(&statement.text, params).await
+        } else {
+            let prepared = self.prepare(statement).await?;
+            self.client().query_raw(&prepared, params.iter()).await
+        };
         let rows = rows.map_err(|e| database(statement, e))?;
         let mut rows = std::pin::pin!(rows);
         let (mut held, mut count) = (Vec::with_capacity(HELD), 0);
@@ -484,6 +490,19 @@ impl<'c> AsyncRun<'c> {
 
     /// `statement` prepared on the connection, prepared now if it was not yet (in this call,
     /// or on this connection where its statements are kept).
+    /// `values` as the parameters of `statement` sent unprepared, if it is: as on the
+    /// blocking driver, where statements are not kept past the call, the server can type
+    /// the values, and the call runs it for the first time.
+    fn unprepared<'v>(
+        &mut self,
+        statement: &Statement,
+        values: &'v [Value],
+    ) -> Option<Vec<(&'v (dyn ToSql + Sync), Type)>> {
+        let Kept::Call(prepared) = &mut self.kept else { return None };
+        let params = bind::left_to_server(values)?;
+        prepared.first_run(statement).then_some(params)
+    }
+
     async fn prepare(&mut self, statement: &Statement) -> Result<tokio_postgres::Statement> {
         let prepared = match &mut self.kept {
             Kept::Call(prepared) => prepared,

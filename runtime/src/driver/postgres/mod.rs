@@ -5,10 +5,12 @@
 //!
 //! A call holds the client for its whole length (a [`Session`]): its statements are
 //! prepared once each within the call (the chunks of an `insert_all` share one prepared
-//! statement), or once per connection on a [`CachedClient`]; within a call, a query whose
-//! values are integers or text (or that has none) is not prepared at all (`query_typed`:
-//! one round trip, not two): its values go as text of types the server infers, as it does
-//! when it prepares the statement (`bind::left_to_server`).
+//! statement), or once per connection on a [`CachedClient`]. Within a call, a statement
+//! whose values are integers or text (or that has none) is not prepared the first time it
+//! runs (`query_typed`: one round trip, not two): its values go as text of types the
+//! server infers, as it does when it prepares the statement (`bind::left_to_server`). Run
+//! again in the call, it is prepared then, so that a statement of a thousand rows' values
+//! is parsed twice at most.
 //! The transaction state is the client's: a `Client` is in autocommit mode unless
 //! eagerly began a transaction, a `Transaction` never is.
 
@@ -87,6 +89,14 @@ trait Client {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, ::postgres::Error>;
 
+    /// [`query_unprepared`](Client::query_unprepared) for a statement that returns no
+    /// rows: the number of rows it changed.
+    fn execute_unprepared(
+        &mut self,
+        sql: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> Result<u64, ::postgres::Error>;
+
     fn batch_execute(&mut self, sql: &str) -> Result<(), ::postgres::Error>;
 }
 
@@ -123,6 +133,18 @@ macro_rules! client {
                 <$client>::execute(self, statement, params)
             }
 
+            fn execute_unprepared(
+                &mut self,
+                sql: &str,
+                params: &[(&(dyn ToSql + Sync), Type)],
+            ) -> Result<u64, ::postgres::Error> {
+                use ::postgres::fallible_iterator::FallibleIterator;
+                let params = params.iter().map(|(value, ty)| (*value, ty.clone()));
+                let mut rows = <$client>::query_typed_raw(self, sql, params)?;
+                while rows.next()?.is_some() {}
+                Ok(rows.rows_affected().unwrap_or(0))
+            }
+
             fn batch_execute(&mut self, sql: &str) -> Result<(), ::postgres::Error> {
                 <$client>::batch_execute(self, sql)
             }
@@ -148,12 +170,17 @@ client!(::postgres::Client, false);
 client!(::postgres::Transaction<'_>, true);
 
 /// Statements prepared on one connection, by SQL text: the blocking driver's and the
-/// async one's (`S` is their crate's statement).
-struct Prepared<S>(HashMap<String, S>);
+/// async one's (`S` is their crate's statement); and, for a call that keeps none past
+/// itself, the statements it ran unprepared.
+struct Prepared<S> {
+    statements: HashMap<String, S>,
+    /// The hashes of the texts run unprepared.
+    ran_unprepared: Vec<u64>,
+}
 
 impl<S> Default for Prepared<S> {
     fn default() -> Self {
-        Prepared(HashMap::new())
+        Prepared { statements: HashMap::new(), ran_unprepared: Vec::new() }
     }
 }
 
@@ -164,15 +191,28 @@ impl<S: Clone> Prepared<S> {
 
     /// The statement prepared for `statement`'s text, if it was.
     fn find(&self, statement: &Statement) -> Option<S> {
-        self.0.get(&statement.text).cloned()
+        self.statements.get(&statement.text).cloned()
     }
 
     /// Keeps `prepared` as `statement`'s.
     fn keep(&mut self, statement: &Statement, prepared: &S) {
-        if self.0.len() >= Self::KEPT {
-            self.0.clear(); // dropped, each is closed on the server
+        if self.statements.len() >= Self::KEPT {
+            self.statements.clear(); // dropped, each is closed on the server
         }
-        self.0.insert(statement.text.clone(), prepared.clone());
+        self.statements.insert(statement.text.clone(), prepared.clone());
+    }
+
+    /// Whether `statement` may run unprepared: the first time its text runs. A text that
+    /// runs again (each chunk of an `insert_all`) is prepared then, and parsed no more.
+    fn first_run(&mut self, statement: &Statement) -> bool {
+        use std::hash::{BuildHasher, RandomState};
+        static HASHER: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+        let hash = HASHER.get_or_init(RandomState::new).hash_one(&statement.text);
+        if self.ran_unprepared.contains(&hash) || self.find(statement).is_some() {
+            return false;
+        }
+        self.ran_unprepared.push(hash);
+        true
     }
 }
 
@@ -217,11 +257,9 @@ impl<'c, C: Client> Held<'c, C> {
         }
     }
 
-    /// Every row of `statement`. Where statements are not kept past the call, one whose
-    /// values the server can type ([`bind::left_to_server`]) is not prepared: parsing,
-    /// binding and running it is one round trip, where preparing it first takes one more.
+    /// Every row of `statement`, unprepared where [`unprepared`](Self::unprepared) says.
     fn query(&self, statement: &Statement, values: &[Value]) -> Result<Vec<::postgres::Row>> {
-        if let Some(params) = bind::left_to_server(values).filter(|_| !self.kept) {
+        if let Some(params) = self.unprepared(statement, values) {
             let mut client = self.client.borrow_mut();
             return client
                 .query_unprepared(&statement.text, &params)
@@ -230,6 +268,20 @@ impl<'c, C: Client> Held<'c, C> {
         self.with_prepared(statement, |client, prepared| {
             client.query(prepared, &bind::params(values)).map_err(|e| database(statement, e))
         })
+    }
+
+    /// `values` as the parameters of `statement` sent unprepared, if it is: where
+    /// statements are not kept past the call, the server can type the values
+    /// ([`bind::left_to_server`]), and the call runs it for the first time
+    /// ([`Prepared::first_run`]). Parsing, binding and running it is then one round trip,
+    /// where preparing it first takes one more.
+    fn unprepared<'v>(
+        &self,
+        statement: &Statement,
+        values: &'v [Value],
+    ) -> Option<Vec<(&'v (dyn ToSql + Sync), Type)>> {
+        let params = bind::left_to_server(values).filter(|_| !self.kept)?;
+        self.prepared.borrow_mut().first_run(statement).then_some(params)
     }
 
     /// Runs `work` with the client and the statement prepared on it.
@@ -284,12 +336,16 @@ impl<C: Client> Session for Held<'_, C> {
                     self.note_control(control);
                     return Ok(0);
                 }
-                self.with_prepared(statement, |client, prepared| {
-                    let changed = client
-                        .execute(prepared, &bind::params(&values))
-                        .map_err(|e| database(statement, e))?;
-                    Ok(usize::try_from(changed).unwrap_or(usize::MAX))
-                })
+                let changed = if let Some(params) = self.unprepared(statement, &values) {
+                    let mut client = self.client.borrow_mut();
+                    client.execute_unprepared(&statement.text, &params)
+                } else {
+                    self.with_prepared(statement, |client, prepared| {
+                        Ok(client.execute(prepared, &bind::params(&values)))
+                    })?
+                };
+                let changed = changed.map_err(|e| database(statement, e))?;
+                Ok(usize::try_from(changed).unwrap_or(usize::MAX))
             });
             (result, Counters::default())
         })
