@@ -485,16 +485,7 @@ fn postgres_a_plain_client_runs_a_query_of_integers_and_text_unprepared() {
     let Some(mut client) = postgres_server::isolated() else { return };
     client.batch_execute(PREPARED_NOW).unwrap();
     let (seen, log) = capture(|| PreparedNow::query().all(&mut client).unwrap());
-    assert_eq!(
-        seen.iter().map(|row| (**row).clone()).collect::<Vec<_>>(),
-        [PreparedNow {
-            id: 1,
-            name: "now".into(),
-            day: "2024-02-29".into(),
-            weight: 1.5,
-            statements: 0
-        }]
-    );
+    assert_eq!(seen.iter().map(|row| (**row).clone()).collect::<Vec<_>>(), [PreparedNow::row(0)]);
     assert_eq!(
         log.sql(),
         [

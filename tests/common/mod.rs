@@ -70,6 +70,13 @@ pub struct PreparedNow {
     pub statements: i64,
 }
 
+impl PreparedNow {
+    /// The view's row, read while `statements` statements were prepared.
+    pub fn row(statements: i64) -> PreparedNow {
+        PreparedNow { id: 1, name: "now".into(), day: "2024-02-29".into(), weight: 1.5, statements }
+    }
+}
+
 /// [`PreparedNow`]'s one part, loaded by a batch of keys, which counts the same.
 #[derive(Model, Debug, Clone, PartialEq)]
 #[model(table = "prepared_now_part")]

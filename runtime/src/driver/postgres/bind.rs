@@ -230,10 +230,27 @@ mod tests {
         value: &Value,
         ty: &str,
     ) -> Result<String, String> {
-        let sql = format!("SELECT ($1::{ty})::text");
         let params: [&(dyn ToSql + Sync); 1] = [value];
-        match client.query_one(&sql, &params) {
-            Ok(row) => Ok(row.get::<_, Option<String>>(0).unwrap_or_else(|| "NULL".into())),
+        read_as_text(client.query(&format!("SELECT ($1::{ty})::text"), &params))
+    }
+
+    /// What the server reads `value` as, sent as text of a type the server infers (here,
+    /// from a cast to `ty`), as text.
+    fn read_back_left_to_server(
+        client: &mut ::postgres::Client,
+        value: &Value,
+        ty: &str,
+    ) -> Result<String, String> {
+        let params = super::left_to_server(std::slice::from_ref(value)).expect("a text form");
+        read_as_text(client.query_typed(&format!("SELECT ($1::{ty})::text"), &params))
+    }
+
+    /// The text in the one row of `rows`, or the error with its source.
+    fn read_as_text(
+        rows: Result<Vec<::postgres::Row>, ::postgres::Error>,
+    ) -> Result<String, String> {
+        match rows {
+            Ok(rows) => Ok(rows[0].get::<_, Option<String>>(0).unwrap_or_else(|| "NULL".into())),
             Err(e) => Err(match std::error::Error::source(&e) {
                 Some(source) => format!("{e}: {source}"),
                 None => e.to_string(),
@@ -278,21 +295,6 @@ mod tests {
                 Ok(expected),
                 "{value:?} as {ty}"
             );
-        }
-    }
-
-    /// What the server reads `value` as, sent as text of a type the server infers: here,
-    /// from a cast to `ty`.
-    fn read_back_left_to_server(
-        client: &mut ::postgres::Client,
-        value: &Value,
-        ty: &str,
-    ) -> Result<String, String> {
-        let sql = format!("SELECT ($1::{ty})::text");
-        let params = super::left_to_server(std::slice::from_ref(value)).expect("a text form");
-        match client.query_typed(&sql, &params) {
-            Ok(rows) => Ok(rows[0].get::<_, Option<String>>(0).unwrap_or_else(|| "NULL".into())),
-            Err(e) => Err(e.to_string()),
         }
     }
 
