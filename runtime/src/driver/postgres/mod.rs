@@ -205,10 +205,10 @@ impl<S: Clone> Prepared<S> {
     /// Whether `statement` may run unprepared: the first time its text runs. A text that
     /// runs again (each chunk of an `insert_all`) is prepared then, and parsed no more.
     fn first_run(&mut self, statement: &Statement) -> bool {
-        use std::hash::{BuildHasher, RandomState};
-        static HASHER: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
-        let hash = HASHER.get_or_init(RandomState::new).hash_one(&statement.text);
-        if self.ran_unprepared.contains(&hash) || self.find(statement).is_some() {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        // Two texts of one hash cost a statement prepared, nothing more.
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(&statement.text);
+        if self.ran_unprepared.contains(&hash) || self.statements.contains_key(&statement.text) {
             return false;
         }
         self.ran_unprepared.push(hash);
