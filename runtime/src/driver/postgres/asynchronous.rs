@@ -18,8 +18,8 @@
 //! connection, for the connection's life on an [`AsyncCachedClient`], or through the
 //! pool's statement cache on a deadpool-postgres connection (feature
 //! `deadpool-postgres`). For the call only, a statement whose values are integers or text
-//! (or that has none) is not prepared (`query_typed_raw`: one round trip, not two), as on
-//! the blocking driver.
+//! (or that has none) is not prepared the first time it runs (`query_typed_raw`: one round
+//! trip, not two), as on the blocking driver.
 
 use std::future::Future;
 use std::panic::Location;
@@ -488,8 +488,6 @@ impl<'c> AsyncRun<'c> {
         }
     }
 
-    /// `statement` prepared on the connection, prepared now if it was not yet (in this call,
-    /// or on this connection where its statements are kept).
     /// `values` as the parameters of `statement` sent unprepared, if it is: as on the
     /// blocking driver, where statements are not kept past the call, the server can type
     /// the values, and the call runs it for the first time.
@@ -503,6 +501,8 @@ impl<'c> AsyncRun<'c> {
         prepared.first_run(statement).then_some(params)
     }
 
+    /// `statement` prepared on the connection, prepared now if it was not yet (in this call,
+    /// or on this connection where its statements are kept).
     async fn prepare(&mut self, statement: &Statement) -> Result<tokio_postgres::Statement> {
         let prepared = match &mut self.kept {
             Kept::Call(prepared) => prepared,
