@@ -92,19 +92,8 @@ mod tests {
         assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "{value:?}");
     }
 
-    /// As the integration tests' `property_config`: a fixed seed and no files written, so a
-    /// run is repeatable; `PROPTEST_CASES` (and `PROPTEST_RNG_SEED`) run it long.
-    fn config() -> ProptestConfig {
-        let mut config = ProptestConfig::default();
-        if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
-            config.rng_seed = proptest::test_runner::RngSeed::Fixed(0xEA6E_2713);
-        }
-        config.failure_persistence = None;
-        config
-    }
-
     proptest! {
-        #![proptest_config(config())]
+        #![proptest_config(crate::property_config())]
 
         #[test]
         fn reads_text_as_the_standard_check_does((bytes, offset) in text_bytes()) {

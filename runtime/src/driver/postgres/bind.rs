@@ -372,6 +372,34 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(crate::property_config())]
+
+        /// Any list of integers, or of texts (with quotes, backslashes, braces, commas,
+        /// spaces, `NULL` and any other character but NUL) and NULLs, sent as the text of
+        /// an array, reads back on the server as the same list.
+        #[test]
+        fn a_list_left_to_the_server_reads_back_whole(
+            texts in proptest::collection::vec(
+                proptest::option::of("[^\\x00]{0,12}|NULL|[\"\\\\{},  ]{0,4}"),
+                0..8,
+            ),
+            integers in proptest::collection::vec(proptest::num::i64::ANY, 0..8),
+        ) {
+            let Some(mut client) = postgres_server::connect() else { return Ok(()) };
+            let text_list = Value::List(
+                texts.iter().map(|t| t.clone().map_or(Value::Null, Value::Text)).collect(),
+            );
+            let params = super::left_to_server(std::slice::from_ref(&text_list)).unwrap();
+            let rows = client.query_typed("SELECT $1::text[]", &params).unwrap();
+            proptest::prop_assert_eq!(rows[0].get::<_, Vec<Option<String>>>(0), texts);
+            let integer_list = Value::List(integers.iter().copied().map(Value::Integer).collect());
+            let params = super::left_to_server(std::slice::from_ref(&integer_list)).unwrap();
+            let rows = client.query_typed("SELECT $1::bigint[]", &params).unwrap();
+            proptest::prop_assert_eq!(rows[0].get::<_, Vec<i64>>(0), integers);
+        }
+    }
+
     #[test]
     fn a_value_of_another_kind_or_out_of_range_is_refused_with_both_named() {
         let Some(mut client) = postgres_server::connect() else { return };
