@@ -64,19 +64,6 @@ mod plan;
 #[cfg(test)]
 #[path = "../../tests/common/postgres.rs"]
 mod postgres_server;
-
-/// The property tests' configuration, as the integration tests' `property_config`: a fixed
-/// seed and no files written, so a run is repeatable; `PROPTEST_CASES` (and
-/// `PROPTEST_RNG_SEED`) run them long.
-#[cfg(test)]
-fn property_config() -> proptest::prelude::ProptestConfig {
-    let mut config = proptest::prelude::ProptestConfig::default();
-    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
-        config.rng_seed = proptest::test_runner::RngSeed::Fixed(0xEA6E_2713);
-    }
-    config.failure_persistence = None;
-    config
-}
 pub mod query;
 pub mod relation;
 pub mod row;
@@ -91,6 +78,19 @@ mod transaction;
 mod usage;
 mod value;
 mod write;
+
+/// The property tests' configuration, as the integration tests' `property_config`: a fixed
+/// seed and no files written, so a run is repeatable; `PROPTEST_CASES` (and
+/// `PROPTEST_RNG_SEED`) run them long.
+#[cfg(test)]
+fn property_config() -> proptest::prelude::ProptestConfig {
+    let mut config = proptest::prelude::ProptestConfig::default();
+    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+        config.rng_seed = proptest::test_runner::RngSeed::Fixed(0xEA6E_2713);
+    }
+    config.failure_persistence = None;
+    config
+}
 
 #[doc(hidden)]
 #[path = "private.rs"]

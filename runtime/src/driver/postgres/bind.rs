@@ -165,7 +165,8 @@ impl Value {
 
     /// Writes the value as PostgreSQL reads it from text whatever its type: an integer's
     /// digits, text as it is, a list as an array literal (`{1,2}`, `{"a,b",NULL}`).
-    /// Returns false for a value without such a form ([`has_text_form`](Self::has_text_form)).
+    /// Returns false, having written part of it, for a value without such a form
+    /// ([`has_text_form`](Self::has_text_form)): the bind is then refused.
     fn write_text(&self, out: &mut BytesMut) -> bool {
         use std::fmt::Write as _;
         match self {
@@ -173,7 +174,7 @@ impl Value {
                 let _ = write!(out, "{i}");
             }
             Value::Text(s) => out.extend_from_slice(s.as_bytes()),
-            Value::List(list) if self.has_text_form() => {
+            Value::List(list) => {
                 out.extend_from_slice(b"{");
                 for (i, member) in list.iter().enumerate() {
                     if i > 0 {
@@ -194,7 +195,8 @@ impl Value {
                             }
                             out.extend_from_slice(b"\"");
                         }
-                        _ => out.extend_from_slice(b"NULL"),
+                        Value::Null => out.extend_from_slice(b"NULL"),
+                        Value::Real(_) | Value::Blob(_) | Value::List(_) => return false,
                     }
                 }
                 out.extend_from_slice(b"}");

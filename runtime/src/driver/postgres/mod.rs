@@ -514,8 +514,9 @@ fn read_count(row: &::postgres::Row) -> Option<u64> {
     u64::try_from(row.try_get::<_, i64>(0).ok()?).ok()
 }
 
-/// Hands each of `rows` (a statement's, or the async driver's batch of them) to `each`: its values borrowed in their SQLite forms
-/// where every column has one, else converted to values. Returns the number of rows.
+/// Hands each of `rows` (a statement's, or the async driver's batch of them) to `each`: its
+/// values borrowed in their SQLite forms where every column has one, else converted to
+/// values. Returns the number of rows.
 fn push_rows(
     rows: &[::postgres::Row],
     statement: &Statement,
