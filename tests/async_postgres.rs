@@ -170,7 +170,8 @@ fn nests_in_the_callers_transaction() {
 #[test]
 fn a_load_dropped_half_way_leaves_no_transaction_open() {
     let Some(mut db) = seeded() else { return };
-    let query = Author::query().prefetch(Author::books);
+    // A count beside the rows it counts: a load that opens a snapshot.
+    let query = Author::query().with_count(Author::books).prefetch(Author::books);
     {
         // Polled once, the load has asked for its snapshot and waits for the server:
         // then it is dropped, as a timeout or a closed request would drop it.
@@ -187,6 +188,41 @@ fn a_load_dropped_half_way_leaves_no_transaction_open() {
     // And the client works on.
     let authors = db.runtime.block_on(query.all_async(&mut db.client)).unwrap();
     assert_eq!(authors.len(), 3);
+}
+
+/// Another connection commits between a load's first statement and the next: a load whose
+/// rows must agree reads one snapshot, which ends without leaving the connection in a
+/// transaction (a write right after it is committed); a load of `has_many` prefetches
+/// alone reads what each statement finds, as on the blocking driver (`transactions.rs`).
+#[test]
+fn a_load_reads_one_snapshot_only_where_its_rows_must_agree() {
+    let Some(Db { blocking, runtime, mut client }) = seeded() else { return };
+    let writer = std::sync::Arc::new(std::sync::Mutex::new(blocking));
+    let commit = |sql: &'static str| {
+        let writer = writer.clone();
+        move || writer.lock().unwrap().batch_execute(sql).unwrap()
+    };
+    let authors = || Author::query().order_by(Author::id.asc());
+
+    let late = "INSERT INTO books (id, title, author_id) VALUES (7, 'Late', 1)";
+    let (loaded, statements) = common::with_a_commit_between(commit(late), || {
+        let counted = authors().with_count(Author::books).prefetch(Author::books);
+        runtime.block_on(counted.all_async(&mut client)).unwrap()
+    });
+    assert_eq!(statements, 2);
+    assert_eq!((loaded[0].books_count(), ids(loaded[0].books())), (3, vec![1, 2, 6]));
+
+    // The snapshot is over: this write is committed, seen from the other connection.
+    runtime.block_on(NewTag { name: "after".into() }.insert_async(&mut client)).unwrap();
+    let seen = Tag::query().filter(Tag::name.eq("after")).count(&mut *writer.lock().unwrap());
+    assert_eq!(seen.unwrap(), 1);
+
+    let later = "INSERT INTO books (id, title, author_id) VALUES (8, 'Later', 1)";
+    let (loaded, statements) = common::with_a_commit_between(commit(later), || {
+        runtime.block_on(authors().prefetch(Author::books).all_async(&mut client)).unwrap()
+    });
+    assert_eq!(statements, 2);
+    assert_eq!(ids(loaded[0].books()), [1, 2, 6, 7, 8], "the book committed in between");
 }
 
 /// A reading, as its table stores it.
@@ -418,8 +454,11 @@ fn a_pooled_connection_prepares_through_the_pools_cache() {
         assert_eq!(object.statement_cache.size(), 1, "one statement, prepared once");
         assert_eq!(prepared_on(&object).await, "1");
 
-        // A load of several statements opens its snapshot inside the pooled connection.
-        let authors = Author::query().order_by(Author::id.asc()).prefetch(Author::books);
+        // A load that opens a snapshot opens it inside the pooled connection.
+        let authors = Author::query()
+            .order_by(Author::id.asc())
+            .with_count(Author::books)
+            .prefetch(Author::books);
         let (authors, log) = eagerly::capture_async(authors.all_async(&mut object)).await;
         let authors = authors.unwrap();
         assert_eq!(authors.iter().map(|a| a.books().len()).collect::<Vec<_>>(), [3, 3, 0]);

@@ -1,8 +1,11 @@
-//! Nothing lost, and one snapshot per load: after any error or panic eagerly leaves the
-//! connection as it found it (rolled back, in autocommit mode again if it was), and a load
-//! of several statements never mixes rows from before and after another connection's
-//! commit. On SQLite and on PostgreSQL, except where SQLite's own locking is the subject
-//! (a commit or a `CREATE TABLE` refused because another connection reads).
+//! Nothing lost, and one snapshot where rows must agree: after any error or panic eagerly
+//! leaves the connection as it found it (rolled back, in autocommit mode again if it was),
+//! and a load whose statements could contradict each other (a count beside the rows a
+//! prefetch loads, a `belongs_to` looked up by batch) never mixes rows from before and
+//! after another connection's commit, while a load of `has_many` prefetches alone reads
+//! each statement as the database is when it runs, as Django does. On SQLite and on
+//! PostgreSQL, except where SQLite's own locking is the subject (a commit or a
+//! `CREATE TABLE` refused because another connection reads).
 
 #[macro_use]
 mod common;
@@ -390,10 +393,11 @@ mod concurrent {
 
 /// The transaction each statement of a load runs in, as PostgreSQL itself says (a view
 /// whose rows hold `current_setting('transaction_isolation')`): a load of one statement
-/// (rows, their JOINs, their counts) runs as any statement of the caller's does, with no
-/// `BEGIN` and `COMMIT` of its own (two round trips a load saved); a load of several
-/// (a prefetch) reads one repeatable-read snapshot; inside the caller's transaction,
-/// every statement runs in that one.
+/// (rows, their JOINs, their counts), or of several that cannot contradict each other
+/// (`has_many` prefetches), runs as any statement of the caller's does, with no `BEGIN`
+/// and `COMMIT` of its own (two round trips a load saved); a load of several that must
+/// agree (a count beside a prefetch, a `belongs_to` by batch) reads one repeatable-read
+/// snapshot; inside the caller's transaction, every statement runs in that one.
 mod isolation {
     use eagerly::Model;
 
@@ -422,7 +426,7 @@ mod isolation {
             current_setting('transaction_isolation') AS isolation FROM generate_series(1, 2) g;";
 
     #[test]
-    fn a_load_of_one_statement_begins_no_transaction_of_its_own_on_postgresql() {
+    fn only_a_load_whose_rows_must_agree_begins_a_transaction_on_postgresql() {
         let Some(mut client) = crate::postgres_server::isolated() else { return };
         client.batch_execute(VIEWS).unwrap();
         let committed = "read committed";
@@ -447,19 +451,42 @@ mod isolation {
         assert_eq!(levels, [committed; 4]);
         assert_eq!(SeenParent::get(&mut client, 2).unwrap().isolation, committed);
 
-        // Two statements: one snapshot.
+        // Two statements whose rows cannot contradict each other (each child is found by
+        // its parent's key): no transaction either.
+        // Each parent's level, then its children's (the rows' types differ by what they load).
+        macro_rules! levels {
+            ($parents:expr) => {
+                $parents
+                    .iter()
+                    .flat_map(|p| {
+                        let children = p.children().iter().map(|c| c.isolation.clone());
+                        std::iter::once(p.isolation.clone()).chain(children)
+                    })
+                    .collect::<Vec<String>>()
+            };
+        }
         let (parents, log) = eagerly::capture(|| {
             SeenParent::query().prefetch(SeenParent::children).all(&mut client).unwrap()
         });
+        assert_eq!(log.len(), 2);
+        assert_eq!(levels!(parents), [committed; 4], "two parents, each with its child");
+
+        // Two statements that must agree (a count and the rows counted): one snapshot.
+        let (parents, log) = eagerly::capture(|| {
+            let children = SeenParent::children;
+            SeenParent::query().with_count(children).prefetch(children).all(&mut client).unwrap()
+        });
         assert_eq!(log.len(), 2, "BEGIN and COMMIT are not in the log");
-        let levels: Vec<String> = parents
+        assert_eq!(levels!(parents), ["repeatable read"; 4]);
+        assert!(parents.iter().all(|p| p.children_count() == p.children().len()));
+
+        // A `belongs_to` by batch, whose targets the first statement's rows name: the same.
+        let children = SeenChild::query().prefetch(SeenChild::parent).all(&mut client).unwrap();
+        let levels: Vec<&str> = children
             .iter()
-            .flat_map(|p| {
-                let children = p.children().iter().map(|c| c.isolation.clone());
-                std::iter::once(p.isolation.clone()).chain(children)
-            })
+            .flat_map(|c| [c.isolation.as_str(), c.parent().isolation.as_str()])
             .collect();
-        assert_eq!(levels, ["repeatable read"; 4], "two parents, each with its child");
+        assert_eq!(levels, ["repeatable read"; 4]);
 
         // The caller's transaction is every statement's, whatever its level.
         let mut tx = client
@@ -472,5 +499,107 @@ mod isolation {
         assert_eq!(parents[1].children()[0].isolation, "serializable");
         assert_eq!(SeenChild::get(&mut tx, 1).unwrap().isolation, "serializable");
         tx.rollback().unwrap();
+    }
+}
+
+/// Another connection commits between a load's first statement and its second
+/// (`common::with_a_commit_between`): what each kind of load reads then, on a database
+/// file of SQLite's (in WAL mode, where a writer commits while a reader reads) and on
+/// PostgreSQL.
+mod between {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// `load`, with `sql` committed on `writer` between its first statement and the next;
+    /// also the number of statements it ran.
+    fn with_a_commit_between<C: RawSql + Send + 'static, T>(
+        writer: &Arc<Mutex<C>>,
+        sql: &'static str,
+        load: impl FnOnce() -> T,
+    ) -> (T, usize) {
+        let writer = writer.clone();
+        crate::common::with_a_commit_between(move || writer.lock().unwrap().raw(sql), load)
+    }
+
+    fn each_load_reads_as_its_kind_needs<C>(mut reader: C, writer: C)
+    where
+        C: RawSql + Send + 'static,
+        for<'a> &'a mut C: Executor,
+    {
+        let writer = Arc::new(Mutex::new(writer));
+        let authors = || Author::query().order_by(Author::id.asc());
+
+        // `has_many` alone: each statement reads what is committed when it runs, so a book
+        // added between them is there, under its author (the batch found it by its key).
+        let late = "INSERT INTO books (id, title, author_id) VALUES (7, 'Late', 1)";
+        let (loaded, statements) = with_a_commit_between(&writer, late, || {
+            authors().prefetch(Author::books).all(&mut reader).unwrap()
+        });
+        assert_eq!(statements, 2);
+        assert_eq!(ids(loaded[0].books()), [1, 2, 6, 7], "the book committed in between");
+        assert!(!reader.in_transaction());
+
+        // A count beside the rows a prefetch loads: one snapshot, so they agree.
+        let later = "INSERT INTO books (id, title, author_id) VALUES (8, 'Later', 1)";
+        let (loaded, statements) = with_a_commit_between(&writer, later, || {
+            authors().with_count(Author::books).prefetch(Author::books).all(&mut reader).unwrap()
+        });
+        assert_eq!(statements, 2, "BEGIN and COMMIT are not counted");
+        assert_eq!((loaded[0].books_count(), ids(loaded[0].books())), (4, vec![1, 2, 6, 7]));
+        assert!(!reader.in_transaction());
+
+        // A count at a level below: the same.
+        let tagged = "INSERT INTO book_tag (book_id, tag_id) VALUES (7, 1)";
+        let (loaded, statements) = with_a_commit_between(&writer, tagged, || {
+            authors()
+                .prefetch_with(Author::books, |books| {
+                    books.with_count(Book::tags).prefetch(Book::tags)
+                })
+                .all(&mut reader)
+                .unwrap()
+        });
+        assert_eq!(statements, 3);
+        let late = loaded[0].books().iter().find(|b| b.id == 7).unwrap();
+        assert_eq!((late.tags_count(), late.tags().len()), (0, 0), "the tag committed later");
+
+        // A `belongs_to` by batch: the books name authors that must be there, so their
+        // author is read from the books' snapshot, though deleted in between.
+        let gone = "DELETE FROM book_tag WHERE book_id IN (3, 4, 5);
+            DELETE FROM books WHERE author_id = 2; DELETE FROM author WHERE id = 2";
+        let (loaded, statements) = with_a_commit_between(&writer, gone, || {
+            Book::query()
+                .filter(Book::author_id.eq(2))
+                .order_by(Book::id.asc())
+                .prefetch(Book::author)
+                .all(&mut reader)
+        });
+        let loaded = loaded.unwrap();
+        assert_eq!(statements, 2);
+        assert_eq!(ids(&loaded), [3, 4, 5]);
+        assert!(loaded.iter().all(|book| book.author().name == "Brandon Sanderson"));
+        assert!(!reader.in_transaction());
+        // Read now, the author is gone with the books.
+        assert_eq!(Book::query().filter(Book::author_id.eq(2)).count(&mut reader).unwrap(), 0);
+    }
+
+    #[test]
+    fn each_load_reads_as_its_kind_needs_sqlite() {
+        let file = TempFile::new("between");
+        let mut setup = file.open();
+        setup.pragma_update(None, "journal_mode", "WAL").unwrap();
+        crate::common::create_seed_tables(&mut setup);
+        crate::common::seed(&mut setup);
+        each_load_reads_as_its_kind_needs(file.open(), file.open());
+    }
+
+    #[test]
+    fn each_load_reads_as_its_kind_needs_postgres() {
+        let Some(mut reader) = crate::postgres_server::isolated() else { return };
+        crate::common::create_seed_tables(&mut reader);
+        crate::common::seed(&mut reader);
+        let writer =
+            crate::postgres_server::connect_to(&crate::postgres_server::schema_of(&mut reader));
+        each_load_reads_as_its_kind_needs(reader, writer);
     }
 }

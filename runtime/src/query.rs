@@ -12,6 +12,8 @@ use crate::driver::AsyncExecutor;
 use crate::driver::{self, Executor, Params, Run};
 use crate::error::{Error, Result};
 use crate::filter::{CompareOp, Cond, Expr};
+#[cfg(feature = "tokio-postgres")]
+use crate::load::flow::drive_async;
 use crate::load::flow::{Each, Flow, LoadContext, drive};
 use crate::load::{LevelDecoder, RowPlan};
 use crate::model::Model;
@@ -185,7 +187,7 @@ impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
 
     fn all_in(&self, run: Run<'_>) -> Result<Vec<R>> {
         let load = LoadContext::new(run, self.select.is_whole_table());
-        transaction::load(run, M::TABLE, self.rows(load)?)
+        transaction::load(run, M::TABLE, self.select.one_snapshot, self.rows(load)?)
     }
 
     /// Reads the query's rows, and then what they load: one statement, then one per
@@ -457,7 +459,7 @@ impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
     ) -> impl Future<Output = Result<usize>> + use<E, M, R> {
         let caller = Location::caller();
         let counted = self.counted(Dialect::Postgres);
-        async move { transaction::load_async(conn.into_run(caller), M::TABLE, counted?).await }
+        async move { drive_async(&mut conn.into_run(caller), counted?).await }
     }
 
     /// [`exists`](Self::exists), awaited.
@@ -468,7 +470,7 @@ impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
     ) -> impl Future<Output = Result<bool>> + use<E, M, R> {
         let caller = Location::caller();
         let any = self.any(Dialect::Postgres);
-        async move { transaction::load_async(conn.into_run(caller), M::TABLE, any?).await }
+        async move { drive_async(&mut conn.into_run(caller), any?).await }
     }
 
     /// [`update`](Self::update), awaited.
@@ -518,8 +520,8 @@ impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
             dialect: Dialect::Postgres,
             whole_table: self.select.is_whole_table(),
         };
-        let rows = self.rows(load);
-        async move { transaction::load_async(conn.into_run(caller), M::TABLE, rows?).await }
+        let (agree, rows) = (self.select.one_snapshot, self.rows(load));
+        async move { transaction::load_async(conn.into_run(caller), M::TABLE, agree, rows?).await }
     }
 }
 

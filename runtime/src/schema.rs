@@ -173,6 +173,15 @@ impl Link {
         matches!(self, Link::BelongsTo { .. } | Link::HasOne { .. })
     }
 
+    /// Whether the source row names its related row (a `belongs_to`'s foreign key holds its
+    /// target's key), so that a batch must find the row as it was when the source row was
+    /// read: gone since, the source row would name nothing (`MissingRelated`). The rows of
+    /// the other kinds are looked up by the source row's own key: whatever a batch finds
+    /// belongs to a source row loaded.
+    pub(crate) fn is_named_by_source(self) -> bool {
+        matches!(self, Link::BelongsTo { .. })
+    }
+
     /// Whether every row of the related table has a source row (a `has_many`'s or a
     /// `has_one`'s rows all have a parent; a `belongs_to` or `many_to_many` reaches only
     /// the rows some source row refers to).

@@ -1,7 +1,19 @@
 //! Transactions eagerly opens itself: a savepoint around a write of several statements
-//! (all of it or none), and a read transaction around a load of several statements (one
-//! snapshot, so that a load never mixes rows from before and after another connection's
-//! commit).
+//! (all of it or none), and a read transaction around a load of several statements whose
+//! rows must agree (one snapshot, so that such a load never mixes rows from before and
+//! after another connection's commit).
+//!
+//! Rows must agree where a later statement could contradict an earlier one
+//! ([`Select::one_snapshot`](crate::plan::Select::one_snapshot)): a count beside the rows
+//! a prefetch loads (`with_count` and `prefetch`, at any level: the count must match),
+//! and a `belongs_to` looked up by batch (the foreign keys read before name rows that must
+//! still be there, or the load fails with `MissingRelated`). A load of `has_many`,
+//! `has_one` and `many_to_many` prefetches alone opens none, as Django's
+//! `prefetch_related` opens none: each batch finds its rows by the keys of parents already
+//! loaded, so every row it reads belongs to one of them, and each statement reads what is
+//! committed when it runs. On PostgreSQL a snapshot costs two round trips (`BEGIN`,
+//! `COMMIT`), as many as the prefetch itself; a caller who wants one anyway runs the load
+//! in a `REPEATABLE READ` transaction of their own.
 //!
 //! Either way the connection is left as it was found. A [`Transaction`] undoes its work on
 //! every error, when its commit fails (an on-disk file whose readers hold it: the commit
@@ -132,10 +144,16 @@ pub(crate) fn one_snapshot<T>(
     within(Transaction::snapshot(run, table)?, load)
 }
 
-/// Runs `flow`'s statements on `run`: in one read transaction if it takes several (see
-/// [`one_snapshot`]).
-pub(crate) fn load<'a, T: 'a>(run: Run<'_>, table: &'static Table, flow: Flow<'a, T>) -> Result<T> {
-    if flow.takes_several_statements() {
+/// Runs `flow`'s statements on `run`: in one read transaction if it takes several and
+/// their rows must agree (`agree`: the query's
+/// [`Select::one_snapshot`](crate::plan::Select::one_snapshot), see [`one_snapshot`]).
+pub(crate) fn load<'a, T: 'a>(
+    run: Run<'_>,
+    table: &'static Table,
+    agree: bool,
+    flow: Flow<'a, T>,
+) -> Result<T> {
+    if agree && flow.takes_several_statements() {
         one_snapshot(run, table, || drive(run, flow))
     } else {
         drive(run, flow)
@@ -148,9 +166,10 @@ pub(crate) fn load<'a, T: 'a>(run: Run<'_>, table: &'static Table, flow: Flow<'a
 pub(crate) async fn load_async<'a, T: 'a>(
     mut run: driver::AsyncRun<'_>,
     table: &'static Table,
+    agree: bool,
     flow: Flow<'a, T>,
 ) -> Result<T> {
-    if flow.takes_several_statements() {
+    if agree && flow.takes_several_statements() {
         run = run.begin(false, table).await?;
     }
     let result = crate::load::flow::drive_async(&mut run, flow).await;

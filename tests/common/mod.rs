@@ -297,6 +297,62 @@ where
     .unwrap();
 }
 
+std::thread_local! {
+    /// The commit [`with_a_commit_between`] runs on this thread after the next statement.
+    static COMMIT_AFTER_NEXT: std::cell::RefCell<Option<Box<dyn FnOnce() + Send>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The process's `tracing` subscriber: on a thread with a commit waiting, it wants
+/// eagerly's spans and runs the commit as the first opens (once its statement has run),
+/// on a thread of its own, outside any async runtime the load runs in. Installed as the
+/// global default, not per thread: `tracing` caches whether a callsite is wanted for
+/// every thread at once, and a per-thread subscriber lost that race to the tests that run
+/// statements beside it.
+struct CommitAfterNext;
+
+impl tracing::Subscriber for CommitAfterNext {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        COMMIT_AFTER_NEXT.with(|commit| commit.borrow().is_some())
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        if span.metadata().name() == "eagerly.query" {
+            if let Some(commit) = COMMIT_AFTER_NEXT.with(|commit| commit.borrow_mut().take()) {
+                std::thread::spawn(commit).join().expect("the commit between two statements");
+            }
+        }
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Runs `load` (on this thread), with `commit` (another connection's write) run between
+/// its first statement and the next; also the number of statements the load ran.
+pub fn with_a_commit_between<T>(
+    commit: impl FnOnce() + Send + 'static,
+    load: impl FnOnce() -> T,
+) -> (T, usize) {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        tracing::subscriber::set_global_default(CommitAfterNext).expect("no other subscriber")
+    });
+    COMMIT_AFTER_NEXT.with(|waiting| *waiting.borrow_mut() = Some(Box::new(commit)));
+    let (loaded, log) = eagerly::capture(load);
+    let left = COMMIT_AFTER_NEXT.with(|waiting| waiting.borrow_mut().take());
+    assert!(left.is_none(), "no statement ran to commit after: {log}");
+    (loaded, log.len())
+}
+
 /// Ids of the rows a query returns, in order.
 pub fn ids<R: std::ops::Deref<Target = M>, M: HasId>(rows: &[R]) -> Vec<i64> {
     rows.iter().map(|r| r.id()).collect()

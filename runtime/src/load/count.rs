@@ -73,6 +73,7 @@ where
     let key = from.key_column();
     let offset = select.width();
     let alias = select.next_alias(Alias::Count);
+    select.one_snapshot = true;
     let to = <Rel::To as Model>::TABLE;
     let Some(counted) = Rel::LINK.counted(to) else {
         unreachable!("the derive makes only to-many relations Countable ({})", Rel::NAME)

@@ -186,8 +186,10 @@ impl<M: Model, D, L> Join<M, D, L> {
         L::Out: SetSlot<Rel, SlotOf<Rel, Q::Row>>,
     {
         let related = related(Rel::Card::given()).into_query();
+        let mut select = self.select;
+        select.prefetch(Rel::LINK, &related.select);
         Join {
-            select: self.select,
+            select,
             place: self.place,
             layout: self.layout,
             level: ThenPrefetch::new(self.level, related),

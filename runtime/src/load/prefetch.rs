@@ -94,7 +94,7 @@ impl<M: Model, R: 'static> Query<M, R> {
     /// ```
     #[allow(clippy::type_complexity)] // the row type, spelled out so that docs show it
     pub fn prefetch_with<Rel, Q>(
-        self,
+        mut self,
         _rel: Rel,
         related: impl FnOnce(RelatedQueryFor<Rel>) -> Q,
     ) -> Query<M, <R as SetSlot<Rel, SlotOf<Rel, Q::Row>>>::Out>
@@ -106,6 +106,7 @@ impl<M: Model, R: 'static> Query<M, R> {
         <R as SetSlot<Rel, SlotOf<Rel, Q::Row>>>::Out: 'static,
     {
         let related = Arc::new(related(Rel::Card::given()).into_query());
+        self.select.prefetch(Rel::LINK, &related.select);
         self.map_plan(|plan| {
             plan.then(move |load, rows| fetch::<Rel, R, Q::Row>(load, rows, &related))
         })
@@ -186,7 +187,9 @@ where
         let load =
             LoadContext { caller, dialect: crate::sql::Dialect::Postgres, whole_table: false };
         let flow = fetch::<Rel, P, <Rel::To as Model>::Row>(load, rows, &Arc::new(Query::new()))?;
-        transaction::load_async(conn.into_run(caller), <Rel::To as Model>::TABLE, flow).await
+        // The batch's rows load nothing of their own: one statement, or several that
+        // find rows by key alone.
+        transaction::load_async(conn.into_run(caller), <Rel::To as Model>::TABLE, false, flow).await
     }
 }
 
@@ -201,8 +204,10 @@ where
     P: SetSlot<Rel, SlotOf<Rel, R2>>,
 {
     let load = LoadContext::new(run, false);
+    // The parents were read before: only the statements below the batch can agree.
+    let agree = related.select.one_snapshot;
     let flow = fetch::<Rel, P, R2>(load, rows, &Arc::new(related))?;
-    transaction::load(run, <Rel::To as Model>::TABLE, flow)
+    transaction::load(run, <Rel::To as Model>::TABLE, agree, flow)
 }
 
 /// Fills `rel`'s slot of every parent with its rows from `related`: a flow that runs the

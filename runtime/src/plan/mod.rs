@@ -11,7 +11,7 @@ pub(crate) mod statement;
 use crate::column::OrderTerm;
 use crate::filter::Expr;
 use crate::plan::alias::Alias;
-use crate::schema::Table;
+use crate::schema::{Link, Table};
 
 /// What the `SELECT` asks for, as data for the SQL writer.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -34,6 +34,12 @@ pub(crate) struct Select {
     /// The limit only asks whether more rows match than wanted (`one`'s `LIMIT 2`): it may
     /// take them in any order.
     pub limit_probes: bool,
+    /// A load of these rows that takes several statements must read them all from one
+    /// snapshot, since rows read after another connection's commit could contradict rows
+    /// read before it: this select counts related rows (which a prefetch of them must
+    /// match), or a prefetch below it looks up rows a foreign key names (a `belongs_to`
+    /// target, which must still be there).
+    pub one_snapshot: bool,
 }
 
 impl Select {
@@ -49,6 +55,13 @@ impl Select {
             && self.limit.is_none()
             && self.offset.is_none()
             && self.within.is_none()
+    }
+
+    /// Adds a prefetch of a relation of kind `link` whose rows `related` selects: the load
+    /// then needs [`one_snapshot`](Select::one_snapshot) if `related` does, or if `link`'s
+    /// rows are named by the rows above them.
+    pub(crate) fn prefetch(&mut self, link: Link, related: &Select) {
+        self.one_snapshot |= related.one_snapshot || link.is_named_by_source();
     }
 
     /// A new alias of the kind `make` builds: `j1`, `c2`, ...

@@ -13,6 +13,9 @@
 //! before it finishes (a timeout, a client gone away) drops the transaction, which rolls
 //! back as it is dropped, so the connection goes back to its pool as it came. Their
 //! statements are the dialect's, but for a snapshot's `START TRANSACTION` (not recorded).
+//! A snapshot, read-only, keeps nothing: it ends by being dropped, whose `ROLLBACK` goes
+//! out without waiting for its answer (the connection reads it before the next
+//! statement's), one round trip less than a `COMMIT`.
 //!
 //! A call prepares its statements once each ([`Kept`]): for the call only on a plain
 //! connection, for the connection's life on an [`AsyncCachedClient`], or through the
@@ -346,12 +349,18 @@ impl<'c> AsyncRun<'c> {
         Ok(AsyncRun { held, caller, kept })
     }
 
-    /// Ends the transaction [`begin`](Self::begin) opened: commits it if `result` is `Ok`,
-    /// else rolls it back; then `result` (or the commit's error).
+    /// Ends the transaction [`begin`](Self::begin) opened: commits a write's if `result` is
+    /// `Ok`, else rolls it back, and rolls a snapshot back without waiting; then `result`
+    /// (or the commit's error).
     pub(crate) async fn end<T>(self, result: Result<T>) -> Result<T> {
         let Held::Opened { transaction, write, nested, table } = self.held else {
             return result;
         };
+        if !write {
+            // A read-only snapshot ends the same whatever `result` (see the module doc).
+            drop(transaction);
+            return result;
+        }
         let savepoint_begins = Dialect::Postgres.savepoint_begins_transaction();
         let opened = Control::opening(write, nested, savepoint_begins);
         let control = opened.closing(nested, result.is_ok());
