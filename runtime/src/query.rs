@@ -382,8 +382,9 @@ impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
 
 /// The terminal methods on an async connection ([`AsyncExecutor`],
 /// feature `tokio-postgres`): the same statements, rows and errors as their blocking
-/// namesakes, awaited. A load of several statements reads one snapshot, which rolls back
-/// if the future is dropped before it finishes.
+/// namesakes, awaited. A load whose rows must agree reads one snapshot (see
+/// [`with_count`](Self::with_count) and [`prefetch`](Self::prefetch)), which rolls back if
+/// the future is dropped before it finishes.
 #[cfg(feature = "tokio-postgres")]
 impl<M: Model, R: MaybeSend + 'static> Query<M, R> {
     /// [`all`](Self::all), awaited. The future borrows the connection, not the query: it

@@ -16,7 +16,9 @@ use crate::row::{Counted, Loaded, SetSlot, Source};
 
 impl<M: Model, R: 'static> Query<M, R> {
     /// Counts `rel`'s rows for every row, in SQL (Django's `annotate(Count(..))`, Rails'
-    /// `counter_cache` without the cache), read as `row.books_count()`.
+    /// `counter_cache` without the cache), read as `row.books_count()`. In a load that
+    /// also prefetches, every statement reads one snapshot, so a count agrees with the
+    /// rows a prefetch of the same relation loads, whatever other connections commit.
     ///
     /// ```
     /// # use eagerly::Model;

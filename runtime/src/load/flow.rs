@@ -58,7 +58,7 @@ pub(crate) trait Step<'a, T> {
     fn statement(&self) -> Arc<Statement>;
 
     /// Whether another statement may follow this one (the driver reads them all in one
-    /// snapshot then).
+    /// snapshot then, if their rows must agree).
     fn more_may_follow(&self) -> bool;
 
     /// What takes the statement's rows. The driver asks for it once per statement, so

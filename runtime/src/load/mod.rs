@@ -436,7 +436,7 @@ impl<R> LevelDecoder<R> {
 
     /// Reads the level's rows from `statement`, then runs its chain. A level without one
     /// is done with its statement: the flow says no other follows, so the load takes no
-    /// snapshot of its own (one statement sees one anyway).
+    /// snapshot of its own (one statement sees one anyway), whatever its rows.
     pub(crate) fn read(
         self,
         statement: Statement,

@@ -32,7 +32,9 @@ impl<M: Model, R: 'static> Query<M, R> {
     /// rows this query returns (Django's `prefetch_related`), read as `row.books()`.
     /// Works for every kind of relation: `has_many` and `many_to_many` give a slice,
     /// `belongs_to` a row (batched rather than joined, as Django's `prefetch_related`
-    /// allows).
+    /// allows). A `belongs_to` batch reads the snapshot the foreign keys were read from,
+    /// so its targets are there; the other kinds read what is committed when their
+    /// statement runs, as Django's do.
     ///
     /// ```
     /// # use eagerly::Model;

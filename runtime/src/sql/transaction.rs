@@ -1,5 +1,5 @@
 //! Transaction control: the savepoint around a multi-row write, and the read transaction
-//! that gives a load of several statements one snapshot.
+//! that gives a load of several statements whose rows must agree one snapshot.
 
 use super::{Dialect, Statement};
 use crate::plan::alias::Alias;

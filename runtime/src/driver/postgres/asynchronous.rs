@@ -55,7 +55,7 @@ use crate::value::Value;
 /// connection is passed as the client it dereferences to (`&mut **object`).
 ///
 /// Taken by `&mut` where `tokio-postgres` itself takes `&Client`: eagerly opens
-/// transactions of its own (a snapshot for a load of several statements, a savepoint
+/// transactions of its own (a snapshot for a load whose rows must agree, a savepoint
 /// for a write of several), and those must not take in the statements another task
 /// pipelines on a shared client.
 ///
