@@ -4,8 +4,9 @@
 //! after another connection's commit).
 //!
 //! Rows must agree where a later statement could contradict an earlier one
-//! ([`Select::one_snapshot`](crate::plan::Select::one_snapshot)): a count beside the rows
-//! a prefetch loads (`with_count` and `prefetch`, at any level: the count must match),
+//! ([`Select::one_snapshot`](crate::plan::Select::one_snapshot)): a count in a load that
+//! prefetches (any `with_count` at any level, since it could count the rows a prefetch
+//! loads, and must match them),
 //! and a `belongs_to` looked up by batch (the foreign keys read before name rows that must
 //! still be there, or the load fails with `MissingRelated`). A load of `has_many`,
 //! `has_one` and `many_to_many` prefetches alone opens none, as Django's
