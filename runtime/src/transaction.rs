@@ -6,15 +6,14 @@
 //! Rows must agree where a later statement could contradict an earlier one
 //! ([`Select::one_snapshot`](crate::plan::Select::one_snapshot)): a count in a load that
 //! prefetches (any `with_count` at any level, since it could count the rows a prefetch
-//! loads, and must match them),
-//! and a `belongs_to` looked up by batch (the foreign keys read before name rows that must
-//! still be there, or the load fails with `MissingRelated`). A load of `has_many`,
-//! `has_one` and `many_to_many` prefetches alone opens none, as Django's
-//! `prefetch_related` opens none: each batch finds its rows by the keys of parents already
-//! loaded, so every row it reads belongs to one of them, and each statement reads what is
-//! committed when it runs. On PostgreSQL a snapshot costs two round trips (`BEGIN`,
-//! `COMMIT`), as many as the prefetch itself; a caller who wants one anyway runs the load
-//! in a `REPEATABLE READ` transaction of their own.
+//! loads, and must match them), and a `belongs_to` looked up by batch (the foreign keys
+//! read before name rows that must still be there, or the load fails with
+//! `MissingRelated`). A load of `has_many`, `has_one` and `many_to_many` prefetches alone
+//! opens none, as Django's `prefetch_related` opens none: each batch finds its rows by the
+//! keys of parents already loaded, so every row it reads belongs to one of them, and each
+//! statement reads what is committed when it runs. On PostgreSQL a snapshot costs two round
+//! trips (`BEGIN`, `COMMIT`), as many as the prefetch itself; a caller who wants one anyway
+//! runs the load in a `REPEATABLE READ` transaction of their own.
 //!
 //! Either way the connection is left as it was found. A [`Transaction`] undoes its work on
 //! every error, when its commit fails (an on-disk file whose readers hold it: the commit
