@@ -280,7 +280,10 @@ impl<'c, C: Client> Held<'c, C> {
         statement: &Statement,
         values: &'v [Value],
     ) -> Option<Vec<(&'v (dyn ToSql + Sync), Type)>> {
-        let params = bind::left_to_server(values).filter(|_| !self.kept)?;
+        if self.kept {
+            return None;
+        }
+        let params = bind::left_to_server(values)?;
         self.prepared.borrow_mut().first_run(statement).then_some(params)
     }
 
