@@ -198,14 +198,10 @@ fn a_load_dropped_half_way_leaves_no_transaction_open() {
 fn a_load_reads_one_snapshot_only_where_its_rows_must_agree() {
     let Some(Db { blocking, runtime, mut client }) = seeded() else { return };
     let writer = std::sync::Arc::new(std::sync::Mutex::new(blocking));
-    let commit = |sql: &'static str| {
-        let writer = writer.clone();
-        move || writer.lock().unwrap().batch_execute(sql).unwrap()
-    };
     let authors = || Author::query().order_by(Author::id.asc());
 
     let late = "INSERT INTO books (id, title, author_id) VALUES (7, 'Late', 1)";
-    let (loaded, statements) = common::with_a_commit_between(commit(late), || {
+    let (loaded, statements) = common::with_a_commit_between(&writer, late, || {
         let counted = authors().with_count(Author::books).prefetch(Author::books);
         runtime.block_on(counted.all_async(&mut client)).unwrap()
     });
@@ -218,7 +214,7 @@ fn a_load_reads_one_snapshot_only_where_its_rows_must_agree() {
     assert_eq!(seen.unwrap(), 1);
 
     let later = "INSERT INTO books (id, title, author_id) VALUES (8, 'Later', 1)";
-    let (loaded, statements) = common::with_a_commit_between(commit(later), || {
+    let (loaded, statements) = common::with_a_commit_between(&writer, later, || {
         runtime.block_on(authors().prefetch(Author::books).all_async(&mut client)).unwrap()
     });
     assert_eq!(statements, 2);

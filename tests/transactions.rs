@@ -511,17 +511,6 @@ mod between {
 
     use super::*;
 
-    /// `load`, with `sql` committed on `writer` between its first statement and the next;
-    /// also the number of statements it ran.
-    fn with_a_commit_between<C: RawSql + Send + 'static, T>(
-        writer: &Arc<Mutex<C>>,
-        sql: &'static str,
-        load: impl FnOnce() -> T,
-    ) -> (T, usize) {
-        let writer = writer.clone();
-        crate::common::with_a_commit_between(move || writer.lock().unwrap().raw(sql), load)
-    }
-
     fn each_load_reads_as_its_kind_needs<C>(mut reader: C, writer: C)
     where
         C: RawSql + Send + 'static,

@@ -336,16 +336,19 @@ impl tracing::Subscriber for CommitAfterNext {
     fn exit(&self, _: &tracing::span::Id) {}
 }
 
-/// Runs `load` (on this thread), with `commit` (another connection's write) run between
-/// its first statement and the next; also the number of statements the load ran.
-pub fn with_a_commit_between<T>(
-    commit: impl FnOnce() + Send + 'static,
+/// Runs `load` (on this thread), with `sql` committed on `writer` (another connection)
+/// between its first statement and the next; also the number of statements the load ran.
+pub fn with_a_commit_between<C: RawSql + Send + 'static, T>(
+    writer: &std::sync::Arc<std::sync::Mutex<C>>,
+    sql: &'static str,
     load: impl FnOnce() -> T,
 ) -> (T, usize) {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         tracing::subscriber::set_global_default(CommitAfterNext).expect("no other subscriber")
     });
+    let writer = writer.clone();
+    let commit = move || writer.lock().unwrap().raw(sql);
     COMMIT_AFTER_NEXT.with(|waiting| *waiting.borrow_mut() = Some(Box::new(commit)));
     let (loaded, log) = eagerly::capture(load);
     let left = COMMIT_AFTER_NEXT.with(|waiting| waiting.borrow_mut().take());
